@@ -1,6 +1,7 @@
 package io.ebpfagent.loader.programs;
 
 import io.ebpfagent.loader.asm.Instruction;
+import io.ebpfagent.loader.btf.CoreRelocation;
 import java.util.List;
 import java.util.Objects;
 
@@ -19,10 +20,12 @@ import java.util.Objects;
  * @param kernelVersion the {@code version} section value (only kprobes of old kernels check it), 0 if absent
  * @param flags         {@code prog_flags} ({@code BPF_F_SLEEPABLE}, ...)
  * @param btfExt        function and line information for the verifier, or null
+ * @param coreRelocations CO-RE relocations to apply against the target kernel's BTF before load
  */
 public record ProgramSpec(String name, ProgramType type, AttachType attachType, String attachTo,
                           String sectionName, List<Instruction> instructions, String license,
-                          int kernelVersion, int flags, BtfExtInfo btfExt) {
+                          int kernelVersion, int flags, BtfExtInfo btfExt,
+                          List<CoreRelocation> coreRelocations) {
 
     public ProgramSpec {
         Objects.requireNonNull(name, "name");
@@ -31,31 +34,36 @@ public record ProgramSpec(String name, ProgramType type, AttachType attachType, 
         sectionName = sectionName == null ? "" : sectionName;
         instructions = List.copyOf(instructions);
         license = license == null ? "" : license;
+        coreRelocations = coreRelocations == null ? List.of() : List.copyOf(coreRelocations);
     }
 
     /** A hand-written program of the given type, GPL licensed, with no attach metadata. */
     public static ProgramSpec of(String name, ProgramType type, List<Instruction> instructions) {
-        return new ProgramSpec(name, type, null, "", "", instructions, "GPL", 0, 0, null);
+        return new ProgramSpec(name, type, null, "", "", instructions, "GPL", 0, 0, null, List.of());
     }
 
     public ProgramSpec withInstructions(List<Instruction> value) {
-        return new ProgramSpec(name, type, attachType, attachTo, sectionName, value, license, kernelVersion, flags, btfExt);
+        return new ProgramSpec(name, type, attachType, attachTo, sectionName, value, license, kernelVersion, flags, btfExt, coreRelocations);
     }
 
     public ProgramSpec withAttachType(AttachType value) {
-        return new ProgramSpec(name, type, value, attachTo, sectionName, instructions, license, kernelVersion, flags, btfExt);
+        return new ProgramSpec(name, type, value, attachTo, sectionName, instructions, license, kernelVersion, flags, btfExt, coreRelocations);
     }
 
     public ProgramSpec withLicense(String value) {
-        return new ProgramSpec(name, type, attachType, attachTo, sectionName, instructions, value, kernelVersion, flags, btfExt);
+        return new ProgramSpec(name, type, attachType, attachTo, sectionName, instructions, value, kernelVersion, flags, btfExt, coreRelocations);
     }
 
     public ProgramSpec withBtfExt(BtfExtInfo value) {
-        return new ProgramSpec(name, type, attachType, attachTo, sectionName, instructions, license, kernelVersion, flags, value);
+        return new ProgramSpec(name, type, attachType, attachTo, sectionName, instructions, license, kernelVersion, flags, value, coreRelocations);
+    }
+
+    public ProgramSpec withCoreRelocations(List<CoreRelocation> value) {
+        return new ProgramSpec(name, type, attachType, attachTo, sectionName, instructions, license, kernelVersion, flags, btfExt, value);
     }
 
     public ProgramSpec withFlags(int value) {
-        return new ProgramSpec(name, type, attachType, attachTo, sectionName, instructions, license, kernelVersion, value, btfExt);
+        return new ProgramSpec(name, type, attachType, attachTo, sectionName, instructions, license, kernelVersion, value, btfExt, coreRelocations);
     }
 
     /**
