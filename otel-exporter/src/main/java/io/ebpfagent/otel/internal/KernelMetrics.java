@@ -94,14 +94,17 @@ public final class KernelMetrics implements MetricProducer {
         this.names = names;
         this.clock = clock;
         this.scope = InstrumentationScopeInfo.builder(SCOPE).build();
-        cpuTime = new SeriesTable<>(cardinalityLimit, CounterSeries::new);
-        offCpuTime = new SeriesTable<>(cardinalityLimit, CounterSeries::new);
-        contextSwitches = new SeriesTable<>(cardinalityLimit, CounterSeries::new);
-        pagingFaults = new SeriesTable<>(cardinalityLimit, CounterSeries::new);
-        diskIo = new SeriesTable<>(cardinalityLimit, CounterSeries::new);
-        networkIo = new SeriesTable<>(cardinalityLimit, CounterSeries::new);
-        syscallErrors = new SeriesTable<>(cardinalityLimit, CounterSeries::new);
-        retransmits = new SeriesTable<>(cardinalityLimit, CounterSeries::new);
+        // Counters pass through the SDK, whose own limit counts our overflow series as one more
+        // attribute set: one less here keeps the SDK from folding a second time.
+        int counterLimit = Math.max(2, cardinalityLimit - 1);
+        cpuTime = new SeriesTable<>(counterLimit, CounterSeries::new);
+        offCpuTime = new SeriesTable<>(counterLimit, CounterSeries::new);
+        contextSwitches = new SeriesTable<>(counterLimit, CounterSeries::new);
+        pagingFaults = new SeriesTable<>(counterLimit, CounterSeries::new);
+        diskIo = new SeriesTable<>(counterLimit, CounterSeries::new);
+        networkIo = new SeriesTable<>(counterLimit, CounterSeries::new);
+        syscallErrors = new SeriesTable<>(counterLimit, CounterSeries::new);
+        retransmits = new SeriesTable<>(counterLimit, CounterSeries::new);
         runQueue = histogramTable(cardinalityLimit, LATENCY_LAYOUT);
         syscallDuration = histogramTable(cardinalityLimit, LATENCY_LAYOUT);
         fileIoDuration = histogramTable(cardinalityLimit, LATENCY_LAYOUT);
