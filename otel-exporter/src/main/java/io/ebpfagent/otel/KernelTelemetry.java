@@ -142,8 +142,9 @@ public final class KernelTelemetry implements KernelSignals, AutoCloseable {
     /** Flushes pending spans and metrics, then shuts the SDK (and its exporters) down. */
     @Override
     public void close() {
-        metrics.close();
+        // shut down first: the final collection still needs the counter callback
         sdk.shutdown().join(10, TimeUnit.SECONDS);
+        metrics.close();
     }
 
     /** Wires a {@link KernelTelemetry}. */
