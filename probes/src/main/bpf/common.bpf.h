@@ -87,6 +87,27 @@ static __always_inline void *lookup_or_init(void *map, const void *key, const vo
 	return bpf_map_lookup_elem(map, key);
 }
 
+/* ---------------------------------------------------------------- descriptors */
+
+/* The struct file behind descriptor fd of the current task, NULL when there is none. */
+static __always_inline struct file *current_fd_file(int fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt;
+	struct file **fds;
+	struct file *f = NULL;
+
+	if (fd < 0)
+		return NULL;
+	fdt = BPF_CORE_READ(task, files, fdt);
+	if ((unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_core_read(&f, sizeof(f), &fds[fd]))
+		return NULL;
+	return f;
+}
+
 /* ---------------------------------------------------------------- stack traces */
 
 #define STACK_DEPTH 127 /* PERF_MAX_STACK_DEPTH */

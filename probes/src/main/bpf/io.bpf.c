@@ -123,21 +123,10 @@ __u32 open_events_suppressed = 0;
 
 static __always_inline __u8 fd_type(int fd)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt;
-	struct file **fds;
-	struct file *f = NULL;
-	unsigned int max;
+	struct file *f = current_fd_file(fd);
 	__u16 mode;
 
-	if (fd < 0)
-		return FT_OTHER;
-	fdt = BPF_CORE_READ(task, files, fdt);
-	max = BPF_CORE_READ(fdt, max_fds);
-	if ((unsigned int)fd >= max)
-		return FT_OTHER;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_core_read(&f, sizeof(f), &fds[fd]) || !f)
+	if (!f)
 		return FT_OTHER;
 	mode = BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT;
 	switch (mode) {
