@@ -71,7 +71,7 @@ struct {
 	__uint(max_entries, MAX_THREADS);
 	__type(key, __u32);
 	__type(value, struct syscall_inflight);
-} syscall_inflight SEC(".maps");
+} sys_inflight SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -99,7 +99,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	in.args[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
 	in.args[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
 	in.args[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
-	bpf_map_update_elem(&syscall_inflight, &tid, &in, BPF_ANY);
+	bpf_map_update_elem(&sys_inflight, &tid, &in, BPF_ANY);
 	return 0;
 }
 
@@ -121,7 +121,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 
 	if (!current_wanted(&tid))
 		return 0;
-	in = bpf_map_lookup_elem(&syscall_inflight, &tid);
+	in = bpf_map_lookup_elem(&sys_inflight, &tid);
 	if (!in)
 		return 0;
 	now = bpf_ktime_get_ns();
@@ -153,6 +153,6 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 			event_submit(e);
 		}
 	}
-	bpf_map_delete_elem(&syscall_inflight, &tid);
+	bpf_map_delete_elem(&sys_inflight, &tid);
 	return 0;
 }
