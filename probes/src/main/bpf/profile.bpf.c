@@ -21,6 +21,7 @@ struct sample_key {
 	__s32 kernel_stack_id;
 	__u32 _pad;
 };
+_Static_assert(sizeof(struct sample_key) == 16, "layout mirrored in PROBES.md");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

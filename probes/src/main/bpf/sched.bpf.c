@@ -51,6 +51,7 @@ struct sched_stats {
 	__u32 tgid;
 	__u32 _pad;
 };
+_Static_assert(sizeof(struct sched_stats) == 80, "layout mirrored in PROBES.md");
 
 /* EV_OFFCPU record: 56 + 32 = 88 bytes. start_ns = switch-out, duration = off-CPU time. */
 struct offcpu_event {
@@ -63,6 +64,7 @@ struct offcpu_event {
 	__u32 cpu;         /* CPU the thread was switched in on */
 	__u32 _pad;
 };
+_Static_assert(sizeof(struct offcpu_event) == 88, "layout mirrored in PROBES.md");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
