@@ -33,6 +33,7 @@ public final class Btf {
     private final byte[] strings;
     private final ByteOrder order;
     private volatile Map<String, int[]> byName;
+    private volatile Map<String, int[]> byEssentialName;
 
     Btf(Btf base, List<Type> types, byte[] strings, ByteOrder order) {
         this.base = base;
@@ -176,6 +177,52 @@ public final class Btf {
     }
 
     private static final int[] EMPTY = new int[0];
+
+    /**
+     * The name without its CO-RE "flavor": everything from the last {@code ___} that is preceded
+     * and followed by another character ({@code task_struct___v2 -> task_struct}).
+     */
+    public static String essentialName(String name) {
+        for (int i = name.length() - 5; i >= 0; i--) {
+            if (name.charAt(i) != '_' && name.charAt(i + 1) == '_' && name.charAt(i + 2) == '_'
+                    && name.charAt(i + 3) == '_' && name.charAt(i + 4) != '_') {
+                return name.substring(0, i + 1);
+            }
+        }
+        return name;
+    }
+
+    /** Ids of every named type whose {@link #essentialName} is {@code essential} (base first). */
+    int[] idsByEssentialName(String essential) {
+        Map<String, int[]> m = byEssentialName;
+        if (m == null) {
+            synchronized (this) {
+                m = byEssentialName;
+                if (m == null) {
+                    m = new HashMap<>();
+                    for (Map.Entry<String, int[]> e : index().entrySet()) {
+                        String k = essentialName(e.getKey());
+                        int[] prev = m.get(k);
+                        if (prev == null) {
+                            m.put(k, e.getValue());
+                        } else {
+                            int[] next = Arrays.copyOf(prev, prev.length + e.getValue().length);
+                            System.arraycopy(e.getValue(), 0, next, prev.length, e.getValue().length);
+                            Arrays.sort(next);
+                            m.put(k, next);
+                        }
+                    }
+                    byEssentialName = m;
+                }
+            }
+        }
+        int[] own = m.getOrDefault(essential, EMPTY);
+        if (base == null) return own;
+        int[] b = base.idsByEssentialName(essential);
+        int[] all = Arrays.copyOf(b, b.length + own.length);
+        System.arraycopy(own, 0, all, b.length, own.length);
+        return all;
+    }
 
     private Map<String, int[]> index() {
         Map<String, int[]> m = byName;
