@@ -87,6 +87,11 @@ public final class PerfReader implements AutoCloseable {
         return new PerfReader(map.dup(), options);
     }
 
+    /** A reader of a perf event array map. */
+    public static PerfReader open(io.ebpfagent.loader.maps.BpfMap map, PerfReaderOptions options) {
+        return open(map.fd(), options);
+    }
+
     /** Lost samples reported by the kernel so far. */
     public long lost() {
         return lost.get();

@@ -58,6 +58,11 @@ public final class RingBufferReader implements AutoCloseable {
         return new RingBufferReader(mapFd.dup(), maxEntries);
     }
 
+    /** A reader of a ring buffer map. */
+    public static RingBufferReader open(io.ebpfagent.loader.maps.BpfMap map) {
+        return open(map.fd(), map.maxEntries());
+    }
+
     /** The ring's data size in bytes. */
     public int size() {
         return size;

@@ -52,6 +52,16 @@ public final class Usdt {
         return attach(program, specs, ipToSpec, binary, provider, name, pid, 0);
     }
 
+    /**
+     * {@link #attach(FileDescriptor, FileDescriptor, FileDescriptor, Path, String, String, int)} with
+     * loaded objects; {@code ipToSpec} may be null.
+     */
+    public static MultiLink attach(io.ebpfagent.loader.programs.Program program, io.ebpfagent.loader.maps.BpfMap specs,
+                                   io.ebpfagent.loader.maps.BpfMap ipToSpec, Path binary, String provider, String name,
+                                   int pid) {
+        return attach(program.fd(), specs.fd(), ipToSpec == null ? null : ipToSpec.fd(), binary, provider, name, pid, 0);
+    }
+
     /** Like {@link #attach(FileDescriptor, FileDescriptor, FileDescriptor, Path, String, String, int)} with a {@code bpf_usdt_cookie()} value. */
     public static MultiLink attach(FileDescriptor program, FileDescriptor specs, FileDescriptor ipToSpec, Path binary,
                                    String provider, String name, int pid, long usdtCookie) {

@@ -122,53 +122,53 @@ public final class TestBpf {
                         }
                         ElfSymbol sym = symbols.get(r.symbolIndex());
                         int idx = base + (int) ((r.offset() - piece.value()) / 8);
-                    int at = idx * 8;
-                    int opcode = insns.get(at) & 0xff;
-                    String secName = sym.isUndefined() ? "" : elf.section(sym.sectionIndex()).name();
-                    if (opcode == LD_IMM64 && secName.equals(".maps")) {
-                        FileDescriptor fd = maps.get(sym.name());
-                        if (fd == null) {
-                            throw new IllegalArgumentException("test did not create map " + sym.name());
-                        }
-                        setSrc(insns, at, PSEUDO_MAP_FD);
-                        insns.putInt(at + 4, fd.get());
-                    } else if (opcode == LD_IMM64 && sym.name().equals("LINUX_HAS_BPF_COOKIE")) {
-                        if (kconfig == null) {
-                            kconfig = createMap(".kconfig", MAP_ARRAY, 4, 8, 1, 0);
-                            MemorySegment key = arena.allocate(4);
-                            MemorySegment value = arena.allocate(8);
-                            value.set(JAVA_BYTE, 0, (byte) 1);
-                            Bpf.mapUpdateElem(kconfig.get(), key, value, 0);
-                        }
-                        setSrc(insns, at, PSEUDO_MAP_VALUE);
-                        insns.putInt(at + 4, kconfig.get());
-                        insns.putInt(at + 12, 0);
-                    } else if (!sym.isUndefined() && elf.section(sym.sectionIndex()).isExecutable()) {
-                        long targetOffset = sym.value();
-                        if (sym.type() == ElfSymbol.STT_SECTION) {
-                            // calls hold an instruction delta, function pointers a byte offset
-                            targetOffset += opcode == CALL ? (insns.getInt(at + 4) + 1) * 8L : insns.getInt(at + 4);
-                        }
-                        ElfSymbol callee = functionAt(symbols, sym.sectionIndex(), targetOffset);
-                        if (!startOf.containsKey(callee)) {
-                            startOf.put(callee, insns.position() / 8);
-                            pieces.add(callee);
-                            insns.put(elf.bytes(elf.section(callee.sectionIndex())), (int) callee.value(), (int) callee.size());
-                        }
-                        int target = startOf.get(callee) + (int) ((targetOffset - callee.value()) / 8);
-                        if (opcode == CALL) {
-                            setSrc(insns, at, PSEUDO_CALL);
-                        } else if (opcode == LD_IMM64) {
-                            setSrc(insns, at, PSEUDO_FUNC);
+                        int at = idx * 8;
+                        int opcode = insns.get(at) & 0xff;
+                        String secName = sym.isUndefined() ? "" : elf.section(sym.sectionIndex()).name();
+                        if (opcode == LD_IMM64 && secName.equals(".maps")) {
+                            FileDescriptor fd = maps.get(sym.name());
+                            if (fd == null) {
+                                throw new IllegalArgumentException("test did not create map " + sym.name());
+                            }
+                            setSrc(insns, at, PSEUDO_MAP_FD);
+                            insns.putInt(at + 4, fd.get());
+                        } else if (opcode == LD_IMM64 && sym.name().equals("LINUX_HAS_BPF_COOKIE")) {
+                            if (kconfig == null) {
+                                kconfig = createMap(".kconfig", MAP_ARRAY, 4, 8, 1, 0);
+                                MemorySegment key = arena.allocate(4);
+                                MemorySegment value = arena.allocate(8);
+                                value.set(JAVA_BYTE, 0, (byte) 1);
+                                Bpf.mapUpdateElem(kconfig.get(), key, value, 0);
+                            }
+                            setSrc(insns, at, PSEUDO_MAP_VALUE);
+                            insns.putInt(at + 4, kconfig.get());
+                            insns.putInt(at + 12, 0);
+                        } else if (!sym.isUndefined() && elf.section(sym.sectionIndex()).isExecutable()) {
+                            long targetOffset = sym.value();
+                            if (sym.type() == ElfSymbol.STT_SECTION) {
+                                // calls hold an instruction delta, function pointers a byte offset
+                                targetOffset += opcode == CALL ? (insns.getInt(at + 4) + 1) * 8L : insns.getInt(at + 4);
+                            }
+                            ElfSymbol callee = functionAt(symbols, sym.sectionIndex(), targetOffset);
+                            if (!startOf.containsKey(callee)) {
+                                startOf.put(callee, insns.position() / 8);
+                                pieces.add(callee);
+                                insns.put(elf.bytes(elf.section(callee.sectionIndex())), (int) callee.value(), (int) callee.size());
+                            }
+                            int target = startOf.get(callee) + (int) ((targetOffset - callee.value()) / 8);
+                            if (opcode == CALL) {
+                                setSrc(insns, at, PSEUDO_CALL);
+                            } else if (opcode == LD_IMM64) {
+                                setSrc(insns, at, PSEUDO_FUNC);
+                            } else {
+                                throw new IllegalArgumentException("unsupported relocation at insn " + idx);
+                            }
+                            insns.putInt(at + 4, target - idx - 1);
                         } else {
-                            throw new IllegalArgumentException("unsupported relocation at insn " + idx);
+                            throw new IllegalArgumentException("unsupported relocation against " + sym.name() + " at insn " + idx);
                         }
-                        insns.putInt(at + 4, target - idx - 1);
-                    } else {
-                        throw new IllegalArgumentException("unsupported relocation against " + sym.name() + " at insn " + idx);
                     }
                 }
-            }
             }
             int length = insns.position();
             MemorySegment code = arena.allocate(length, 8);
