@@ -99,7 +99,7 @@ public final class PerfReader implements AutoCloseable {
 
     /**
      * Waits up to {@code timeoutMillis} (-1: forever) for data, then reads every ring. Returns the
-     * number of samples, 0 on timeout, -1 once closed.
+     * number of samples, 0 on timeout (a finite wait may also end early with 0), -1 once closed.
      */
     public int poll(int timeoutMillis, PerfRecordHandler handler) {
         lock.lock();
@@ -112,8 +112,16 @@ public final class PerfReader implements AutoCloseable {
             if (n > 0) {
                 return n;
             }
-            epoll.waitReady(timeoutMillis);
-            return closed ? -1 : consumeAll();
+            // a stale readiness (left by data read without waiting) can end a wait with nothing
+            // to read: only a finite wait may return empty-handed
+            do {
+                epoll.waitReady(timeoutMillis);
+                if (closed) {
+                    return -1;
+                }
+                n = consumeAll();
+            } while (n == 0 && timeoutMillis < 0);
+            return n;
         } finally {
             user = null;
             lock.unlock();
