@@ -33,6 +33,7 @@ public final class Btf {
     private final byte[] strings;
     private final ByteOrder order;
     private volatile Map<String, int[]> byName;
+    private volatile Map<String, int[]> byEssentialName;
 
     Btf(Btf base, List<Type> types, byte[] strings, ByteOrder order) {
         this.base = base;
@@ -177,6 +178,52 @@ public final class Btf {
 
     private static final int[] EMPTY = new int[0];
 
+    /**
+     * The name without its CO-RE "flavor": everything from the last {@code ___} that is preceded
+     * and followed by another character ({@code task_struct___v2 -> task_struct}).
+     */
+    public static String essentialName(String name) {
+        for (int i = name.length() - 5; i >= 0; i--) {
+            if (name.charAt(i) != '_' && name.charAt(i + 1) == '_' && name.charAt(i + 2) == '_'
+                    && name.charAt(i + 3) == '_' && name.charAt(i + 4) != '_') {
+                return name.substring(0, i + 1);
+            }
+        }
+        return name;
+    }
+
+    /** Ids of every named type whose {@link #essentialName} is {@code essential} (base first). */
+    int[] idsByEssentialName(String essential) {
+        Map<String, int[]> m = byEssentialName;
+        if (m == null) {
+            synchronized (this) {
+                m = byEssentialName;
+                if (m == null) {
+                    m = new HashMap<>();
+                    for (Map.Entry<String, int[]> e : index().entrySet()) {
+                        String k = essentialName(e.getKey());
+                        int[] prev = m.get(k);
+                        if (prev == null) {
+                            m.put(k, e.getValue());
+                        } else {
+                            int[] next = Arrays.copyOf(prev, prev.length + e.getValue().length);
+                            System.arraycopy(e.getValue(), 0, next, prev.length, e.getValue().length);
+                            Arrays.sort(next);
+                            m.put(k, next);
+                        }
+                    }
+                    byEssentialName = m;
+                }
+            }
+        }
+        int[] own = m.getOrDefault(essential, EMPTY);
+        if (base == null) return own;
+        int[] b = base.idsByEssentialName(essential);
+        int[] all = Arrays.copyOf(b, b.length + own.length);
+        System.arraycopy(own, 0, all, b.length, own.length);
+        return all;
+    }
+
     private Map<String, int[]> index() {
         Map<String, int[]> m = byName;
         if (m == null) {
@@ -288,6 +335,70 @@ public final class Btf {
     public Optional<Datasec> datasec(String name) {
         OptionalInt id = findId(name, Datasec.class);
         return id.isPresent() ? Optional.of((Datasec) type(id.getAsInt())) : Optional.empty();
+    }
+
+    /**
+     * Encodes the types for {@code BPF_BTF_LOAD}: header, types, strings, in the machine's byte
+     * order. The original string section is kept at the start of the new one, so string offsets
+     * recorded elsewhere (line info) stay valid; new names are appended. Unchanged BTF of the
+     * machine's byte order marshals to the bytes it was parsed from.
+     */
+    public byte[] marshal() {
+        if (base != null) throw new BtfException("marshalling split BTF is not supported");
+        return BtfWriter.write(types.subList(1, types.size()), new StringTable(strings, 0), ByteOrder.nativeOrder());
+    }
+
+    /** This BTF with its own types replaced (same base, same string section). */
+    Btf withTypes(List<Type> newTypes) {
+        return new Btf(base, newTypes, strings, order);
+    }
+
+    /**
+     * A copy in which every type needing one of the {@code missing} features is rewritten the way
+     * libbpf does for old kernels. Type ids stay the same (an {@link BtfFeature#ENUM64} rewrite
+     * may append one placeholder type at the end).
+     */
+    public Btf sanitized(java.util.Set<BtfFeature> missing) {
+        if (missing.isEmpty()) return this;
+        return withTypes(BtfSanitizer.sanitize(this, missing));
+    }
+
+    /**
+     * A copy with the sizes and variable offsets of data sections filled in from the ELF
+     * object: the compiler leaves {@code size} and every variable's {@code offset} at 0 and the
+     * loader must take them from the section headers and symbols. Data sections that already
+     * have a size are left as they are. Variables of each section end up sorted by offset, as the
+     * kernel requires.
+     *
+     * @param sectionSizes  ELF section name to its size in bytes
+     * @param symbolOffsets ELF symbol (variable) name to its value (offset in its section)
+     * @throws BtfException if a zero-sized data section or one of its variables is not in the maps
+     */
+    public Btf withDatasecFixups(Map<String, Integer> sectionSizes, Map<String, Integer> symbolOffsets) {
+        List<Type> out = new ArrayList<>(types);
+        boolean changed = false;
+        for (int i = 0; i < out.size(); i++) {
+            if (!(out.get(i) instanceof Datasec d) || d.size() != 0) continue;
+            Integer size = sectionSizes.get(d.name());
+            if (size == null) throw new BtfException("DATASEC " + d.name() + ": no ELF section of that name to take its size from");
+            List<VarSecinfo> vars = new ArrayList<>(d.vars().size());
+            for (VarSecinfo v : d.vars()) {
+                Type vt = type(v.type());
+                if (!(vt instanceof Var var)) {
+                    vars.add(v);
+                    continue;
+                }
+                Integer off = symbolOffsets.get(var.name());
+                if (off == null) {
+                    throw new BtfException("DATASEC " + d.name() + ": no ELF symbol for variable " + var.name());
+                }
+                vars.add(new VarSecinfo(v.type(), off, v.size()));
+            }
+            vars.sort(java.util.Comparator.comparingInt(VarSecinfo::offset));
+            out.set(i, new Datasec(d.name(), size, vars));
+            changed = true;
+        }
+        return changed ? withTypes(out) : this;
     }
 
     @Override

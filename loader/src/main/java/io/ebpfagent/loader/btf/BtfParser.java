@@ -132,6 +132,21 @@ final class BtfParser {
         int vlen = info & 0xffff;
         int kind = (info >>> 24) & 0x1f;
         boolean kindFlag = (info >>> 31) != 0;
+        // the encoding of kinds that use neither vlen nor kind_flag must not carry them, or a
+        // re-encoding would silently drop bits
+        boolean usesVlen = switch (kind) {
+            case Type.KIND_STRUCT, Type.KIND_UNION, Type.KIND_ENUM, Type.KIND_ENUM64, Type.KIND_FUNC,
+                 Type.KIND_FUNC_PROTO, Type.KIND_DATASEC -> true;
+            default -> false;
+        };
+        boolean usesKindFlag = switch (kind) {
+            case Type.KIND_STRUCT, Type.KIND_UNION, Type.KIND_ENUM, Type.KIND_ENUM64, Type.KIND_FWD,
+                 Type.KIND_DECL_TAG, Type.KIND_TYPE_TAG -> true;
+            default -> false;
+        };
+        if ((!usesVlen && vlen != 0) || (!usesKindFlag && kindFlag) || (info & 0x60ff0000) != 0) {
+            throw new BtfException(String.format("BTF type info 0x%08x invalid for kind %d at offset %d", info, kind, at));
+        }
         return switch (kind) {
             case Type.KIND_INT -> {
                 int v = in.getInt();
@@ -187,8 +202,8 @@ final class BtfParser {
                 yield new Datasec(name, sizeOrType, vars);
             }
             case Type.KIND_FLOAT -> new Type.Float(name, sizeOrType);
-            case Type.KIND_DECL_TAG -> new DeclTag(name, sizeOrType, in.getInt());
-            case Type.KIND_TYPE_TAG -> new TypeTag(name, sizeOrType);
+            case Type.KIND_DECL_TAG -> new DeclTag(name, sizeOrType, in.getInt(), kindFlag);
+            case Type.KIND_TYPE_TAG -> new TypeTag(name, sizeOrType, kindFlag);
             default -> throw new BtfException("unknown BTF kind " + kind + " at offset " + at);
         };
     }

@@ -253,10 +253,17 @@ public sealed interface Type {
         }
     }
 
-    /** A type annotation ({@code __attribute__((btf_type_tag("name")))}) on {@code type}. */
-    record TypeTag(String name, int type) implements Qualifier {
+    /**
+     * A type annotation ({@code __attribute__((btf_type_tag("name")))}) on {@code type}; with
+     * {@code attribute} set ({@code kind_flag}) the name is a whole {@code __attribute__} text.
+     */
+    record TypeTag(String name, int type, boolean attribute) implements Qualifier {
         public TypeTag {
             Objects.requireNonNull(name);
+        }
+
+        public TypeTag(String name, int type) {
+            this(name, type, false);
         }
 
         public int kind() {
@@ -334,11 +341,16 @@ public sealed interface Type {
 
     /**
      * A declaration annotation ({@code __attribute__((btf_decl_tag("name")))}) on {@code type},
-     * or on its member/parameter number {@code componentIdx} ({@code -1} for the type itself).
+     * or on its member/parameter number {@code componentIdx} ({@code -1} for the type itself);
+     * with {@code attribute} set ({@code kind_flag}) the name is a whole {@code __attribute__} text.
      */
-    record DeclTag(String name, int type, int componentIdx) implements Type {
+    record DeclTag(String name, int type, int componentIdx, boolean attribute) implements Type {
         public DeclTag {
             Objects.requireNonNull(name);
+        }
+
+        public DeclTag(String name, int type, int componentIdx) {
+            this(name, type, componentIdx, false);
         }
 
         public int kind() {
