@@ -53,6 +53,7 @@ static __always_inline bool current_wanted(__u32 *tid)
 struct hist {
 	__u64 slots[HIST_SLOTS];
 };
+_Static_assert(sizeof(struct hist) == 512, "layout mirrored in PROBES.md");
 
 static __always_inline __u32 log2_u64(__u64 v)
 {
@@ -124,6 +125,7 @@ struct span_ctx {
 	__u8 flags;  /* W3C trace flags */
 	__u8 _pad[6];
 };
+_Static_assert(sizeof(struct span_ctx) == 32, "layout mirrored in PROBES.md");
 
 #ifdef PROBE_EVENTS
 
@@ -195,6 +197,7 @@ struct event_hdr {
 	__u64 duration_ns;
 	struct span_ctx ctx;
 };
+_Static_assert(sizeof(struct event_hdr) == 56, "layout mirrored in PROBES.md");
 
 #ifndef EVENTS_RINGBUF_BYTES
 #define EVENTS_RINGBUF_BYTES (256 * 1024)

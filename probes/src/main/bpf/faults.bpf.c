@@ -21,12 +21,14 @@ struct fault_stats {
 	__u64 minor;
 	__u64 major;
 };
+_Static_assert(sizeof(struct fault_stats) == 16, "layout mirrored in PROBES.md");
 
 /* 8 bytes */
 struct fault_stack_key {
 	__u32 tid;
 	__s32 user_stack_id;  /* negative errno when the walk failed */
 };
+_Static_assert(sizeof(struct fault_stack_key) == 8, "layout mirrored in PROBES.md");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

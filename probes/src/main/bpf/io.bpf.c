@@ -60,6 +60,7 @@ struct io_key {
 	__u8 ftype;
 	__u16 _pad;
 };
+_Static_assert(sizeof(struct io_key) == 8, "layout mirrored in PROBES.md");
 
 /* 40 + 512 = 552 bytes */
 struct io_stats {
@@ -70,6 +71,7 @@ struct io_stats {
 	__u64 max_ns;
 	struct hist lat;
 };
+_Static_assert(sizeof(struct io_stats) == 552, "layout mirrored in PROBES.md");
 
 /* EV_SLOW_IO: 56 + 24 = 80 bytes */
 struct slow_io_event {
@@ -81,6 +83,7 @@ struct slow_io_event {
 	__u8 ftype;       /* FT_* */
 	__u8 _pad[6];
 };
+_Static_assert(sizeof(struct slow_io_event) == 80, "layout mirrored in PROBES.md");
 
 /* EV_FSYNC: 56 + 16 = 72 bytes */
 struct fsync_event {
@@ -89,6 +92,7 @@ struct fsync_event {
 	__s32 fd;
 	__u32 nr;
 };
+_Static_assert(sizeof(struct fsync_event) == 72, "layout mirrored in PROBES.md");
 
 /* EV_OPEN: 56 + 16 + 256 = 328 bytes */
 struct open_event {
@@ -98,6 +102,7 @@ struct open_event {
 	__u32 path_len;   /* bytes of path including the NUL, 0 when unreadable */
 	char path[PATH_MAX_BYTES];
 };
+_Static_assert(sizeof(struct open_event) == 328, "layout mirrored in PROBES.md");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -52,6 +52,7 @@ struct thread_event {
 	__u8 _pad[3];
 	char name[THREAD_NAME_BYTES];
 };
+_Static_assert(sizeof(struct thread_event) == 144, "layout mirrored in PROBES.md");
 
 /* EV_GC: 56 + 8 = 64 bytes; start_ns = gc__begin, duration = until gc__end. */
 struct gc_event {
@@ -59,6 +60,7 @@ struct gc_event {
 	__u8 full;
 	__u8 _pad[7];
 };
+_Static_assert(sizeof(struct gc_event) == 64, "layout mirrored in PROBES.md");
 
 /* EV_MEM_POOL_GC: 56 + 112 = 168 bytes; one per pool and GC, begin to end. */
 struct mem_pool_event {
@@ -72,6 +74,7 @@ struct mem_pool_event {
 	char manager[POOL_NAME_BYTES];  /* GC manager, e.g. "G1 Young Generation" */
 	char pool[POOL_NAME_BYTES];     /* memory pool, e.g. "G1 Eden Space" */
 };
+_Static_assert(sizeof(struct mem_pool_event) == 168, "layout mirrored in PROBES.md");
 
 /* EV_VMOP: 56 + 72 = 128 bytes */
 struct vmop_event {
@@ -80,6 +83,7 @@ struct vmop_event {
 	__u32 name_len;
 	char name[VMOP_NAME_BYTES];
 };
+_Static_assert(sizeof(struct vmop_event) == 128, "layout mirrored in PROBES.md");
 
 /* EV_COMPILE: 56 + 280 = 336 bytes */
 struct compile_event {
@@ -91,6 +95,7 @@ struct compile_event {
 	char method_name[METHOD_NAME_BYTES];
 	char signature[SIGNATURE_BYTES];
 };
+_Static_assert(sizeof(struct compile_event) == 336, "layout mirrored in PROBES.md");
 
 /* EV_MONITOR_CONTENDED: 56 + 152 = 208 bytes; start = contended enter, duration = until
  * entered; the span context is the blocked thread's. */
@@ -102,6 +107,7 @@ struct monitor_event {
 	__u32 _pad;
 	char class_name[CLASS_NAME_BYTES];  /* class of the locked object */
 };
+_Static_assert(sizeof(struct monitor_event) == 208, "layout mirrored in PROBES.md");
 
 /* EV_CLASS_LOADED: 56 + 144 = 200 bytes, duration 0. */
 struct class_event {
@@ -112,6 +118,7 @@ struct class_event {
 	__u8 _pad[3];
 	char name[CLASS_NAME_BYTES];
 };
+_Static_assert(sizeof(struct class_event) == 200, "layout mirrored in PROBES.md");
 
 struct gc_begin {
 	__u64 start_ns;

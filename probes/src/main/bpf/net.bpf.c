@@ -41,6 +41,7 @@ struct conn_key {
 	__u16 family;
 	__u16 _pad;
 };
+_Static_assert(sizeof(struct conn_key) == 40, "layout mirrored in PROBES.md");
 
 /* 88 bytes */
 struct conn_stats {
@@ -60,6 +61,7 @@ struct conn_stats {
 	__u8 role;              /* ROLE_* */
 	__u8 _pad[3];
 };
+_Static_assert(sizeof(struct conn_stats) == 88, "layout mirrored in PROBES.md");
 
 /* private: what we know of a socket of the target process */
 struct sock_info {
@@ -79,6 +81,7 @@ struct connect_event {
 	__s32 error;      /* sk_err at failure (ECONNREFUSED, ETIMEDOUT, ...), 0 on success */
 	__u32 newstate;   /* TCP_ESTABLISHED (1) or TCP_CLOSE (7) */
 };
+_Static_assert(sizeof(struct connect_event) == 104, "layout mirrored in PROBES.md");
 
 /* EV_ACCEPT: 56 + 56 = 112 bytes. start_ns = handshake done (accept() entry when unknown),
  * duration = until accept() returned. tid = accepting thread. */
@@ -88,6 +91,7 @@ struct accept_event {
 	__u64 accept_call_ns;  /* time inside accept() */
 	__u64 queue_ns;        /* handshake done -> accept() returned, 0 when unknown */
 };
+_Static_assert(sizeof(struct accept_event) == 112, "layout mirrored in PROBES.md");
 
 /* EV_RETRANSMIT and EV_RESET: 56 + 48 = 104 bytes, tid = owner, duration 0. */
 struct tcp_event {
@@ -96,6 +100,7 @@ struct tcp_event {
 	__u32 state;      /* TCP state of the socket */
 	__u32 direction;  /* EV_RESET: 0 received, 1 sent; EV_RETRANSMIT: 0 */
 };
+_Static_assert(sizeof(struct tcp_event) == 104, "layout mirrored in PROBES.md");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -21,6 +21,7 @@ struct sample_key {
 	__s32 kernel_stack_id;
 	__u32 _pad;
 };
+_Static_assert(sizeof(struct sample_key) == 16, "layout mirrored in PROBES.md");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -42,17 +43,17 @@ __u64 samples_dropped = 0;
 SEC("perf_event")
 int on_cpu_sample(struct bpf_perf_event_data *ctx)
 {
-	struct sample_key key = { .user_stack_id = -ENOENT, .kernel_stack_id = -ENOENT };
+	struct sample_key key;
 	__u64 one = 1, *n;
 	__u32 tid;
 
 	if (!current_wanted(&tid) || tid == 0)
 		return 0;
+	/* field by field: a constant initializer would land in a .rodata.cst16 section */
 	key.tid = tid;
-	if (capture_user_stacks)
-		key.user_stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
-	if (capture_kernel_stacks)
-		key.kernel_stack_id = bpf_get_stackid(ctx, &stacks, 0);
+	key._pad = 0;
+	key.user_stack_id = capture_user_stacks ? bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK) : -ENOENT;
+	key.kernel_stack_id = capture_kernel_stacks ? bpf_get_stackid(ctx, &stacks, 0) : -ENOENT;
 	n = bpf_map_lookup_elem(&samples, &key);
 	if (n) {
 		__sync_fetch_and_add(n, 1);

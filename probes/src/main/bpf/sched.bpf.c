@@ -51,6 +51,7 @@ struct sched_stats {
 	__u32 tgid;
 	__u32 _pad;
 };
+_Static_assert(sizeof(struct sched_stats) == 80, "layout mirrored in PROBES.md");
 
 /* EV_OFFCPU record: 56 + 32 = 88 bytes. start_ns = switch-out, duration = off-CPU time. */
 struct offcpu_event {
@@ -63,6 +64,7 @@ struct offcpu_event {
 	__u32 cpu;         /* CPU the thread was switched in on */
 	__u32 _pad;
 };
+_Static_assert(sizeof(struct offcpu_event) == 88, "layout mirrored in PROBES.md");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -105,8 +107,8 @@ static __always_inline struct sched_stats *stats_of(__u32 tid, __u32 tgid)
 static __always_inline void switch_out(void *ctx, struct task_struct *prev, unsigned int prev_state,
 				       __u64 now)
 {
-	__u32 tgid = BPF_CORE_READ(prev, tgid);
-	__u32 tid = BPF_CORE_READ(prev, pid);
+	__u32 tgid = prev->tgid;
+	__u32 tid = prev->pid;
 	struct thread_sched *st;
 	struct sched_stats *stats;
 
@@ -139,8 +141,8 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, unsi
 
 static __always_inline void switch_in(struct task_struct *next, __u64 now)
 {
-	__u32 tgid = BPF_CORE_READ(next, tgid);
-	__u32 tid = BPF_CORE_READ(next, pid);
+	__u32 tgid = next->tgid;
+	__u32 tid = next->pid;
 	struct thread_sched *st;
 	struct sched_stats *stats;
 	__u64 off = 0, runq = 0;
@@ -203,8 +205,8 @@ int BPF_PROG(on_sched_switch, bool preempt, struct task_struct *prev, struct tas
 
 static __always_inline void on_wakeup(struct task_struct *p)
 {
-	__u32 tgid = BPF_CORE_READ(p, tgid);
-	__u32 tid = BPF_CORE_READ(p, pid);
+	__u32 tgid = p->tgid;
+	__u32 tid = p->pid;
 	struct thread_sched *st;
 	struct sched_stats *stats;
 
@@ -238,8 +240,8 @@ int BPF_PROG(on_sched_wakeup_new, struct task_struct *p)
 SEC("tp_btf/sched_migrate_task")
 int BPF_PROG(on_sched_migrate_task, struct task_struct *p, int dest_cpu)
 {
-	__u32 tgid = BPF_CORE_READ(p, tgid);
-	__u32 tid = BPF_CORE_READ(p, pid);
+	__u32 tgid = p->tgid;
+	__u32 tid = p->pid;
 	struct sched_stats *stats;
 
 	if (!tgid_wanted(tgid) || tid == 0)
@@ -253,8 +255,8 @@ int BPF_PROG(on_sched_migrate_task, struct task_struct *p, int dest_cpu)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(on_sched_process_exit, struct task_struct *p)
 {
-	__u32 tgid = BPF_CORE_READ(p, tgid);
-	__u32 tid = BPF_CORE_READ(p, pid);
+	__u32 tgid = p->tgid;
+	__u32 tid = p->pid;
 	struct sched_stats *stats;
 
 	if (!tgid_wanted(tgid) || tid == 0)

@@ -47,6 +47,7 @@ struct syscall_key {
 	__u32 tid;
 	__u32 nr;
 };
+_Static_assert(sizeof(struct syscall_key) == 8, "layout mirrored in PROBES.md");
 
 /* 32 + 512 = 544 bytes */
 struct syscall_stats {
@@ -56,6 +57,7 @@ struct syscall_stats {
 	__u64 max_ns;
 	struct hist lat; /* all zero when syscall_histograms is off */
 };
+_Static_assert(sizeof(struct syscall_stats) == 544, "layout mirrored in PROBES.md");
 
 /* EV_SLOW_SYSCALL: 56 + 40 = 96 bytes. start_ns = entry, duration = exit - entry. */
 struct slow_syscall_event {
@@ -65,6 +67,7 @@ struct slow_syscall_event {
 	__u32 nr;
 	__u32 _pad;
 };
+_Static_assert(sizeof(struct slow_syscall_event) == 96, "layout mirrored in PROBES.md");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
