@@ -1,0 +1,228 @@
+package io.ebpfagent.loader.btf;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The {@code .BTF.ext} section of an object: per code section, the BTF function of each
+ * function start ({@code func_info}), source lines ({@code line_info}) and CO-RE relocations.
+ *
+ * <p>Instruction positions are converted from the file's byte offsets to 8-byte slot indexes
+ * within the code section. {@link #forProgram} cuts one function out and makes them relative to
+ * its first instruction; {@link #encodeFuncInfos} and {@link #encodeLineInfos} produce the
+ * arrays {@code BPF_PROG_LOAD} takes.
+ */
+public final class BtfExt {
+    /** Size of the kernel's {@code struct bpf_func_info}, for {@code func_info_rec_size}. */
+    public static final int FUNC_INFO_SIZE = 8;
+    /** Size of the kernel's {@code struct bpf_line_info}, for {@code line_info_rec_size}. */
+    public static final int LINE_INFO_SIZE = 16;
+    private static final int CORE_RELO_SIZE = 16;
+
+    /**
+     * The BTF function ({@link Type.Func} id) of the function starting at slot {@code insn}.
+     */
+    public record FuncInfo(int insn, int typeId) {
+        public FuncInfo shifted(int delta) {
+            return new FuncInfo(insn + delta, typeId);
+        }
+    }
+
+    /**
+     * The source line of the instruction at slot {@code insn}. The string offsets point into the
+     * string section of the object's {@code .BTF}, which {@link Btf#marshal()} keeps in place.
+     */
+    public record LineInfo(int insn, int fileNameOffset, int lineOffset, int lineNumber, int column,
+                           String fileName, String line) {
+        public LineInfo shifted(int delta) {
+            return new LineInfo(insn + delta, fileNameOffset, lineOffset, lineNumber, column, fileName, line);
+        }
+    }
+
+    /** The ext info of one program (or function), slots counted from its first instruction. */
+    public record ProgramInfo(List<FuncInfo> funcInfos, List<LineInfo> lineInfos, List<CoreRelocation> coreRelocations) {
+        public ProgramInfo {
+            funcInfos = List.copyOf(funcInfos);
+            lineInfos = List.copyOf(lineInfos);
+            coreRelocations = List.copyOf(coreRelocations);
+        }
+
+        /** The same info for code moved by {@code delta} slots (a subprogram appended by the linker). */
+        public ProgramInfo shifted(int delta) {
+            return new ProgramInfo(funcInfos.stream().map(f -> f.shifted(delta)).toList(),
+                    lineInfos.stream().map(l -> l.shifted(delta)).toList(),
+                    coreRelocations.stream().map(r -> r.shifted(delta)).toList());
+        }
+
+        /** This info followed by {@code other}'s (which must already be shifted past this code). */
+        public ProgramInfo concat(ProgramInfo other) {
+            List<FuncInfo> f = new ArrayList<>(funcInfos);
+            f.addAll(other.funcInfos);
+            List<LineInfo> l = new ArrayList<>(lineInfos);
+            l.addAll(other.lineInfos);
+            List<CoreRelocation> c = new ArrayList<>(coreRelocations);
+            c.addAll(other.coreRelocations);
+            return new ProgramInfo(f, l, c);
+        }
+    }
+
+    private final Map<String, List<FuncInfo>> funcInfos;
+    private final Map<String, List<LineInfo>> lineInfos;
+    private final Map<String, List<CoreRelocation>> coreRelocations;
+
+    private BtfExt(Map<String, List<FuncInfo>> f, Map<String, List<LineInfo>> l, Map<String, List<CoreRelocation>> c) {
+        this.funcInfos = f;
+        this.lineInfos = l;
+        this.coreRelocations = c;
+    }
+
+    /**
+     * Parses a {@code .BTF.ext} section; {@code btf} is the object's {@code .BTF}, whose string
+     * section the records' names refer to.
+     */
+    public static BtfExt parse(byte[] bytes, Btf btf) {
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        if (bytes.length < 24) throw new BtfException(".BTF.ext too short for its header: " + bytes.length + " bytes");
+        int m0 = bytes[0] & 0xff, m1 = bytes[1] & 0xff;
+        if (m0 == 0x9f && m1 == 0xeb) buf.order(ByteOrder.LITTLE_ENDIAN);
+        else if (m0 == 0xeb && m1 == 0x9f) buf.order(ByteOrder.BIG_ENDIAN);
+        else throw new BtfException(String.format(".BTF.ext: bad magic 0x%02x%02x at offset 0", m1, m0));
+        if (bytes[2] != 1) throw new BtfException(".BTF.ext: unsupported version " + bytes[2] + " at offset 2");
+        int hdrLen = buf.getInt(4);
+        if (hdrLen < 24 || hdrLen > bytes.length) throw new BtfException(".BTF.ext: bad header length " + hdrLen + " at offset 4");
+        Map<String, List<FuncInfo>> f = sections(buf, hdrLen, buf.getInt(8), buf.getInt(12), 8, "func_info", btf,
+                (r) -> new FuncInfo(insn(r.getInt(), r.position() - 4), r.getInt()));
+        Map<String, List<LineInfo>> l = sections(buf, hdrLen, buf.getInt(16), buf.getInt(20), 16, "line_info", btf,
+                (r) -> {
+                    int at = r.position();
+                    int insn = insn(r.getInt(), at);
+                    int file = r.getInt(), line = r.getInt(), col = r.getInt();
+                    return new LineInfo(insn, file, line, col >>> 10, col & 0x3ff, string(btf, file, at), string(btf, line, at));
+                });
+        Map<String, List<CoreRelocation>> c = Map.of();
+        if (hdrLen >= 32) {
+            c = sections(buf, hdrLen, buf.getInt(24), buf.getInt(28), CORE_RELO_SIZE, "core_relo", btf,
+                    (r) -> {
+                        int at = r.position();
+                        int insn = insn(r.getInt(), at);
+                        int type = r.getInt();
+                        String access = string(btf, r.getInt(), at);
+                        int kind = r.getInt();
+                        try {
+                            return new CoreRelocation(insn, type, access, CoreRelocationKind.of(kind));
+                        } catch (IllegalArgumentException e) {
+                            throw new BtfException(".BTF.ext: unknown CO-RE relocation kind " + kind + " at offset " + at);
+                        }
+                    });
+        }
+        return new BtfExt(f, l, c);
+    }
+
+    private static int insn(int byteOffset, int at) {
+        if (byteOffset < 0 || byteOffset % 8 != 0) {
+            throw new BtfException(".BTF.ext: instruction offset " + byteOffset + " not a multiple of 8 at offset " + at);
+        }
+        return byteOffset / 8;
+    }
+
+    private static String string(Btf btf, int off, int at) {
+        try {
+            return btf.string(off);
+        } catch (BtfException e) {
+            throw new BtfException(".BTF.ext: string offset " + off + " out of range at offset " + at);
+        }
+    }
+
+    private static <T> Map<String, List<T>> sections(ByteBuffer buf, int hdrLen, int off, int len, int minRecord,
+                                                     String what, Btf btf, Function<ByteBuffer, T> record) {
+        Map<String, List<T>> out = new LinkedHashMap<>();
+        if (len == 0) return out;
+        long start = (long) hdrLen + Integer.toUnsignedLong(off);
+        long end = start + Integer.toUnsignedLong(len);
+        if (end > buf.capacity() || len < 4) {
+            throw new BtfException(".BTF.ext: " + what + " [" + start + ", " + end + ") exceeds the section (" + buf.capacity() + " bytes)");
+        }
+        int pos = (int) start;
+        int recSize = buf.getInt(pos);
+        if (recSize < minRecord || recSize % 4 != 0) {
+            throw new BtfException(".BTF.ext: " + what + " record size " + recSize + " invalid at offset " + pos);
+        }
+        pos += 4;
+        while (pos < end) {
+            if (pos + 8 > end) throw new BtfException(".BTF.ext: " + what + " section header truncated at offset " + pos);
+            String sec = string(btf, buf.getInt(pos), pos);
+            int n = buf.getInt(pos + 4);
+            pos += 8;
+            if (n < 0 || pos + (long) n * recSize > end) {
+                throw new BtfException(".BTF.ext: " + what + " of " + sec + ": " + n + " records exceed the section at offset " + (pos - 4));
+            }
+            List<T> list = out.computeIfAbsent(sec, k -> new ArrayList<>());
+            for (int i = 0; i < n; i++, pos += recSize) {
+                list.add(record.apply(buf.slice(0, pos + recSize).order(buf.order()).position(pos)));
+            }
+        }
+        out.replaceAll((k, v) -> Collections.unmodifiableList(v));
+        return out;
+    }
+
+    /** Function infos of a code section, slots counted from the section start. */
+    public List<FuncInfo> funcInfos(String section) {
+        return funcInfos.getOrDefault(section, List.of());
+    }
+
+    /** Line infos of a code section, slots counted from the section start. */
+    public List<LineInfo> lineInfos(String section) {
+        return lineInfos.getOrDefault(section, List.of());
+    }
+
+    /** CO-RE relocations of a code section, slots counted from the section start. */
+    public List<CoreRelocation> coreRelocations(String section) {
+        return coreRelocations.getOrDefault(section, List.of());
+    }
+
+    /** Names of the code sections that have any ext info. */
+    public List<String> sections() {
+        LinkedHashMap<String, Boolean> all = new LinkedHashMap<>();
+        funcInfos.keySet().forEach(s -> all.put(s, true));
+        lineInfos.keySet().forEach(s -> all.put(s, true));
+        coreRelocations.keySet().forEach(s -> all.put(s, true));
+        return List.copyOf(all.keySet());
+    }
+
+    /**
+     * The ext info of the function occupying slots {@code [startSlot, endSlot)} of a code section,
+     * with slots counted from {@code startSlot}.
+     */
+    public ProgramInfo forProgram(String section, int startSlot, int endSlot) {
+        return new ProgramInfo(
+                funcInfos(section).stream().filter(x -> x.insn() >= startSlot && x.insn() < endSlot)
+                        .map(x -> x.shifted(-startSlot)).toList(),
+                lineInfos(section).stream().filter(x -> x.insn() >= startSlot && x.insn() < endSlot)
+                        .map(x -> x.shifted(-startSlot)).toList(),
+                coreRelocations(section).stream().filter(x -> x.instruction() >= startSlot && x.instruction() < endSlot)
+                        .map(x -> x.shifted(-startSlot)).toList());
+    }
+
+    /** {@code struct bpf_func_info[]} (little endian) with each slot index moved by {@code slotBase}. */
+    public static byte[] encodeFuncInfos(List<FuncInfo> infos, int slotBase) {
+        ByteBuffer out = ByteBuffer.allocate(infos.size() * FUNC_INFO_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        for (FuncInfo f : infos) out.putInt(f.insn() + slotBase).putInt(f.typeId());
+        return out.array();
+    }
+
+    /** {@code struct bpf_line_info[]} (little endian) with each slot index moved by {@code slotBase}. */
+    public static byte[] encodeLineInfos(List<LineInfo> infos, int slotBase) {
+        ByteBuffer out = ByteBuffer.allocate(infos.size() * LINE_INFO_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        for (LineInfo l : infos) {
+            out.putInt(l.insn() + slotBase).putInt(l.fileNameOffset()).putInt(l.lineOffset())
+               .putInt(l.lineNumber() << 10 | (l.column() & 0x3ff));
+        }
+        return out.array();
+    }
+}

@@ -1,0 +1,235 @@
+package io.ebpfagent.loader.btf;
+
+import io.ebpfagent.loader.btf.Type.*;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Decodes the raw BTF blob (header, type section, string section) into {@link Type} records. */
+final class BtfParser {
+    static final int MAGIC = 0xeb9f;
+    static final int HEADER_SIZE = 24;
+
+    /** The decoded parts of one blob. */
+    record Parsed(ByteOrder order, List<Type> types, byte[] strings) {}
+
+    private final ByteBuffer in;
+    private final byte[] strings;
+    private final int stringBase;
+    private final Btf base;
+    private final Map<Integer, String> stringCache = new HashMap<>();
+
+    private BtfParser(ByteBuffer in, byte[] strings, int stringBase, Btf base) {
+        this.in = in;
+        this.strings = strings;
+        this.stringBase = stringBase;
+        this.base = base;
+    }
+
+    static Parsed parse(ByteBuffer raw, Btf base) {
+        ByteBuffer buf = raw.slice();
+        if (buf.remaining() < HEADER_SIZE) {
+            throw new BtfException("BTF too short for its header: " + buf.remaining() + " bytes");
+        }
+        int m0 = buf.get(0) & 0xff, m1 = buf.get(1) & 0xff;
+        ByteOrder order;
+        if (m0 == 0x9f && m1 == 0xeb) order = ByteOrder.LITTLE_ENDIAN;
+        else if (m0 == 0xeb && m1 == 0x9f) order = ByteOrder.BIG_ENDIAN;
+        else throw new BtfException(String.format("bad BTF magic 0x%02x%02x at offset 0 (want 0xeb9f)", m1, m0));
+        buf.order(order);
+        int version = buf.get(2) & 0xff;
+        if (version != 1) throw new BtfException("unsupported BTF version " + version + " at offset 2");
+        long hdrLen = buf.getInt(4) & 0xffffffffL;
+        if (hdrLen < HEADER_SIZE || hdrLen > buf.remaining()) {
+            throw new BtfException("BTF header length " + hdrLen + " invalid at offset 4 (blob is " + buf.remaining() + " bytes)");
+        }
+        for (int i = HEADER_SIZE; i < hdrLen; i++) {
+            if (buf.get(i) != 0) throw new BtfException("unknown non-zero BTF header field at offset " + i);
+        }
+        long typeOff = buf.getInt(8) & 0xffffffffL, typeLen = buf.getInt(12) & 0xffffffffL;
+        long strOff = buf.getInt(16) & 0xffffffffL, strLen = buf.getInt(20) & 0xffffffffL;
+        long dataLen = buf.remaining() - hdrLen;
+        if (typeOff + typeLen > dataLen) {
+            throw new BtfException("BTF type section [" + typeOff + ", +" + typeLen + ") exceeds the data (" + dataLen + " bytes), header offset 8");
+        }
+        if (strOff + strLen > dataLen) {
+            throw new BtfException("BTF string section [" + strOff + ", +" + strLen + ") exceeds the data (" + dataLen + " bytes), header offset 16");
+        }
+        if (typeOff % 4 != 0) throw new BtfException("BTF type section offset " + typeOff + " not 4-byte aligned");
+        byte[] strings = new byte[(int) strLen];
+        buf.get((int) (hdrLen + strOff), strings);
+        if (base == null && (strLen == 0 || strings[0] != 0)) {
+            throw new BtfException("BTF string section does not start with the empty string at offset " + (hdrLen + strOff));
+        }
+        if (strLen > 0 && strings[(int) strLen - 1] != 0) {
+            throw new BtfException("BTF string section not NUL-terminated at offset " + (hdrLen + strOff + strLen - 1));
+        }
+        ByteBuffer types = buf.slice((int) (hdrLen + typeOff), (int) typeLen).order(order);
+        int stringBase = base == null ? 0 : base.stringsEnd();
+        BtfParser p = new BtfParser(types, strings, stringBase, base);
+        List<Type> list = p.types((int) (hdrLen + typeOff));
+        return new Parsed(order, list, strings);
+    }
+
+    private List<Type> types(int sectionStart) {
+        List<Type> out = new ArrayList<>();
+        if (base == null) out.add(new Type.Void());
+        while (in.hasRemaining()) {
+            int at = in.position();
+            try {
+                out.add(type(sectionStart + at));
+            } catch (java.nio.BufferUnderflowException e) {
+                throw new BtfException("BTF type " + ((base == null ? 0 : base.typeCount()) + out.size())
+                        + " truncated at offset " + (sectionStart + at));
+            }
+        }
+        int first = base == null ? 0 : base.typeCount();
+        int count = first + out.size();
+        for (int i = 0; i < out.size(); i++) checkRefs(out.get(i), first + i, count);
+        return out;
+    }
+
+    private static void checkRefs(Type t, int id, int count) {
+        switch (t) {
+            case Pointer p -> ref(p.target(), id, count);
+            case Array a -> {
+                ref(a.elem(), id, count);
+                ref(a.index(), id, count);
+            }
+            case Composite c -> {
+                for (Member m : c.members()) ref(m.type(), id, count);
+            }
+            case Qualifier q -> ref(q.type(), id, count);
+            case Func f -> ref(f.proto(), id, count);
+            case FuncProto fp -> {
+                ref(fp.ret(), id, count);
+                for (Param p : fp.params()) ref(p.type(), id, count);
+            }
+            case Var v -> ref(v.type(), id, count);
+            case Datasec d -> {
+                for (VarSecinfo v : d.vars()) ref(v.type(), id, count);
+            }
+            case DeclTag d -> ref(d.type(), id, count);
+            default -> {}
+        }
+    }
+
+    private static void ref(int target, int id, int count) {
+        if (target < 0 || target >= count) {
+            throw new BtfException("BTF type " + id + " refers to type " + (target & 0xffffffffL) + " beyond the last type " + (count - 1));
+        }
+    }
+
+    private Type type(int at) {
+        String name = string(in.getInt(), at);
+        int info = in.getInt();
+        int sizeOrType = in.getInt();
+        int vlen = info & 0xffff;
+        int kind = (info >>> 24) & 0x1f;
+        boolean kindFlag = (info >>> 31) != 0;
+        // the encoding of kinds that use neither vlen nor kind_flag must not carry them, or a
+        // re-encoding would silently drop bits
+        boolean usesVlen = switch (kind) {
+            case Type.KIND_STRUCT, Type.KIND_UNION, Type.KIND_ENUM, Type.KIND_ENUM64, Type.KIND_FUNC,
+                 Type.KIND_FUNC_PROTO, Type.KIND_DATASEC -> true;
+            default -> false;
+        };
+        boolean usesKindFlag = switch (kind) {
+            case Type.KIND_STRUCT, Type.KIND_UNION, Type.KIND_ENUM, Type.KIND_ENUM64, Type.KIND_FWD,
+                 Type.KIND_DECL_TAG, Type.KIND_TYPE_TAG -> true;
+            default -> false;
+        };
+        if ((!usesVlen && vlen != 0) || (!usesKindFlag && kindFlag) || (info & 0x60ff0000) != 0) {
+            throw new BtfException(String.format("BTF type info 0x%08x invalid for kind %d at offset %d", info, kind, at));
+        }
+        return switch (kind) {
+            case Type.KIND_INT -> {
+                int v = in.getInt();
+                yield new Int(name, sizeOrType, (v >>> 24) & 0x0f, (v >>> 16) & 0xff, v & 0xff);
+            }
+            case Type.KIND_PTR -> new Pointer(sizeOrType);
+            case Type.KIND_ARRAY -> new Array(in.getInt(), in.getInt(), in.getInt());
+            case Type.KIND_STRUCT, Type.KIND_UNION -> {
+                List<Member> members = new ArrayList<>(vlen);
+                for (int i = 0; i < vlen; i++) {
+                    String mname = string(in.getInt(), at);
+                    int mtype = in.getInt();
+                    int off = in.getInt();
+                    members.add(kindFlag ? new Member(mname, mtype, off & 0xffffff, off >>> 24) : new Member(mname, mtype, off));
+                }
+                yield kind == Type.KIND_STRUCT ? new Struct(name, sizeOrType, members, kindFlag)
+                        : new Union(name, sizeOrType, members, kindFlag);
+            }
+            case Type.KIND_ENUM -> {
+                List<EnumValue> values = new ArrayList<>(vlen);
+                for (int i = 0; i < vlen; i++) {
+                    String vname = string(in.getInt(), at);
+                    int v = in.getInt();
+                    values.add(new EnumValue(vname, kindFlag ? v : v & 0xffffffffL));
+                }
+                yield new Type.Enum(name, sizeOrType, kindFlag, values);
+            }
+            case Type.KIND_ENUM64 -> {
+                List<EnumValue> values = new ArrayList<>(vlen);
+                for (int i = 0; i < vlen; i++) {
+                    String vname = string(in.getInt(), at);
+                    long lo = in.getInt() & 0xffffffffL;
+                    long hi = in.getInt() & 0xffffffffL;
+                    values.add(new EnumValue(vname, hi << 32 | lo));
+                }
+                yield new Enum64(name, sizeOrType, kindFlag, values);
+            }
+            case Type.KIND_FWD -> new Fwd(name, kindFlag);
+            case Type.KIND_TYPEDEF -> new Typedef(name, sizeOrType);
+            case Type.KIND_VOLATILE -> new Volatile(sizeOrType);
+            case Type.KIND_CONST -> new Const(sizeOrType);
+            case Type.KIND_RESTRICT -> new Restrict(sizeOrType);
+            case Type.KIND_FUNC -> new Func(name, sizeOrType, Linkage.of(vlen, at));
+            case Type.KIND_FUNC_PROTO -> {
+                List<Param> params = new ArrayList<>(vlen);
+                for (int i = 0; i < vlen; i++) params.add(new Param(string(in.getInt(), at), in.getInt()));
+                yield new FuncProto(sizeOrType, params);
+            }
+            case Type.KIND_VAR -> new Var(name, sizeOrType, Linkage.of(in.getInt(), at));
+            case Type.KIND_DATASEC -> {
+                List<VarSecinfo> vars = new ArrayList<>(vlen);
+                for (int i = 0; i < vlen; i++) vars.add(new VarSecinfo(in.getInt(), in.getInt(), in.getInt()));
+                yield new Datasec(name, sizeOrType, vars);
+            }
+            case Type.KIND_FLOAT -> new Type.Float(name, sizeOrType);
+            case Type.KIND_DECL_TAG -> new DeclTag(name, sizeOrType, in.getInt(), kindFlag);
+            case Type.KIND_TYPE_TAG -> new TypeTag(name, sizeOrType, kindFlag);
+            default -> throw new BtfException("unknown BTF kind " + kind + " at offset " + at);
+        };
+    }
+
+    private String string(int off, int at) {
+        if (off < stringBase) {
+            if (base == null) throw new BtfException("negative string offset " + off + " in type at offset " + at);
+            return base.string(off);
+        }
+        int rel = off - stringBase;
+        if (rel >= strings.length) {
+            throw new BtfException("string offset " + off + " beyond the string section (" + strings.length
+                    + " bytes) in type at offset " + at);
+        }
+        if (rel == 0 && base == null) return "";
+        String s = stringCache.get(rel);
+        if (s == null) {
+            s = decode(strings, rel);
+            stringCache.put(rel, s);
+        }
+        return s;
+    }
+
+    static String decode(byte[] strings, int rel) {
+        int end = rel;
+        while (strings[end] != 0) end++;
+        return new String(strings, rel, end - rel, StandardCharsets.UTF_8);
+    }
+}
