@@ -4,72 +4,70 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
- * The kernel's CPU lists ({@code /sys/devices/system/cpu/possible} and {@code online}), in its
- * list format ({@code 0-3,5,7-8}). Per-CPU maps are sized by the possible CPUs; perf rings and
- * sampling events are opened on the online ones.
+ * CPU counts as the kernel's BPF code sees them. Per-CPU maps store one value per
+ * <em>possible</em> CPU (not online, not available to the JVM), so their buffers are sized from
+ * {@code /sys/devices/system/cpu/possible}.
  */
 public final class Cpus {
-    private static final Path SYS_CPU = Path.of("/sys/devices/system/cpu");
+    private static final Path POSSIBLE = Path.of("/sys/devices/system/cpu/possible");
+    private static final Path ONLINE = Path.of("/sys/devices/system/cpu/online");
+    private static volatile int possible;
 
     private Cpus() {
     }
 
-    /** CPUs that can ever come online; per-CPU map values have one slot per possible CPU. */
-    public static List<Integer> possible() {
-        return read(SYS_CPU.resolve("possible"));
-    }
-
-    /**
-     * The number of possible CPUs: what the kernel multiplies a per-CPU map's value size by
-     * ({@code num_possible_cpus()}).
-     */
-    public static int possibleCount() {
-        return possible().size();
-    }
-
-    /** CPUs currently online. */
-    public static List<Integer> online() {
-        return read(SYS_CPU.resolve("online"));
-    }
-
-    /** Parses a kernel CPU list such as {@code 0-3,5}. */
-    public static List<Integer> parse(String list) {
-        List<Integer> cpus = new ArrayList<>();
-        String s = list.strip();
-        if (s.isEmpty()) {
-            return cpus;
+    /** The number of possible CPUs: the highest possible CPU number plus one. */
+    public static int possible() {
+        int n = possible;
+        if (n == 0) {
+            n = count(read(POSSIBLE));
+            possible = n;
         }
-        for (String part : s.split(",")) {
-            int dash = part.indexOf('-');
-            try {
-                if (dash < 0) {
-                    cpus.add(Integer.parseInt(part.strip()));
-                } else {
-                    int from = Integer.parseInt(part.substring(0, dash).strip());
-                    int to = Integer.parseInt(part.substring(dash + 1).strip());
-                    if (to < from) {
-                        throw new IllegalArgumentException("bad CPU range " + part);
-                    }
-                    for (int c = from; c <= to; c++) {
-                        cpus.add(c);
-                    }
-                }
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("bad CPU list '" + list + "'", e);
-            }
-        }
-        return cpus;
+        return n;
     }
 
-    private static List<Integer> read(Path p) {
+    /** The online CPUs, e.g. {@code [0, 1]}. */
+    public static int[] online() {
+        return list(read(ONLINE));
+    }
+
+    private static String read(Path p) {
         try {
-            return parse(Files.readString(p));
+            return Files.readString(p).trim();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + p, e);
         }
+    }
+
+    /**
+     * The count a CPU list such as {@code 0-3,5} stands for when the kernel sizes per-CPU
+     * storage: the highest listed CPU plus one.
+     */
+    static int count(String list) {
+        int[] cpus = list(list);
+        return cpus.length == 0 ? 0 : cpus[cpus.length - 1] + 1;
+    }
+
+    /** Parses a kernel CPU list ({@code 0-3,5,7-8}). */
+    static int[] list(String list) {
+        java.util.List<Integer> out = new java.util.ArrayList<>();
+        for (String part : list.trim().split(",")) {
+            if (part.isEmpty()) {
+                continue;
+            }
+            int dash = part.indexOf('-');
+            if (dash < 0) {
+                out.add(Integer.parseInt(part));
+            } else {
+                int from = Integer.parseInt(part.substring(0, dash));
+                int to = Integer.parseInt(part.substring(dash + 1));
+                for (int c = from; c <= to; c++) {
+                    out.add(c);
+                }
+            }
+        }
+        return out.stream().mapToInt(Integer::intValue).toArray();
     }
 }

@@ -15,6 +15,13 @@ public final class FileIo {
     private static final MethodHandle WRITE = Native.downcall("write",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), true);
 
+    private static final MethodHandle OPEN = Native.downcall("open",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), true, java.lang.foreign.Linker.Option.firstVariadicArg(2));
+    /** {@code O_RDONLY | O_DIRECTORY | O_CLOEXEC}. */
+    public static final int O_DIRECTORY_RDONLY = 0x10000 | 0x80000;
+    /** {@code O_RDONLY | O_CLOEXEC}. */
+    public static final int O_RDONLY = 0x80000;
+
     private FileIo() {
     }
 
@@ -40,5 +47,20 @@ public final class FileIo {
             throw Native.rethrow(t);
         }
         return r == -1 ? -Native.lastErrno() : r;
+    }
+
+    /** {@code open(path, flags)} as an owned descriptor. */
+    public static FileDescriptor open(java.nio.file.Path path, int flags) {
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            int r = (int) OPEN.invokeExact(Native.errnoSegment(), arena.allocateFrom(path.toString()), flags);
+            if (r < 0) {
+                throw SyscallException.of("open " + path, Native.lastErrno());
+            }
+            return new FileDescriptor(r);
+        } catch (SyscallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
     }
 }

@@ -72,21 +72,27 @@ public final class TestBpf {
         ElfSymbol fn = elf.symbols().stream()
                 .filter(s -> s.sectionIndex() == prog.index() && s.type() == ElfSymbol.STT_FUNC)
                 .min(java.util.Comparator.comparingLong(ElfSymbol::value)).orElseThrow();
-        return load(elf, fn, progType, expectedAttachType, maps);
+        return load(elf, fn, progType, expectedAttachType, 0, maps);
     }
 
     /** Links the program function {@code function} of object {@code object} and loads it. */
     public static FileDescriptor loadFunction(String object, String function, int progType, int expectedAttachType,
                                               Map<String, FileDescriptor> maps) {
+        return loadFunction(object, function, progType, expectedAttachType, 0, maps);
+    }
+
+    /** Like {@link #loadFunction} with the kernel BTF id of the attach target (tracing, iterators). */
+    public static FileDescriptor loadFunction(String object, String function, int progType, int expectedAttachType,
+                                              int attachBtfId, Map<String, FileDescriptor> maps) {
         ElfFile elf = ElfFile.of(resource(object), object);
         ElfSymbol fn = elf.symbols().stream()
                 .filter(s -> s.name().equals(function) && s.type() == ElfSymbol.STT_FUNC).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no function " + function));
-        return load(elf, fn, progType, expectedAttachType, maps);
+        return load(elf, fn, progType, expectedAttachType, attachBtfId, maps);
     }
 
     private static FileDescriptor load(ElfFile elf, ElfSymbol fn, int progType, int expectedAttachType,
-                                       Map<String, FileDescriptor> maps) {
+                                       int attachBtfId, Map<String, FileDescriptor> maps) {
         ElfSection prog = elf.section(fn.sectionIndex());
         String section = prog.name() + ":" + fn.name();
         byte[] progBytes = java.util.Arrays.copyOfRange(elf.bytes(prog), (int) fn.value(), (int) (fn.value() + fn.size()));
@@ -159,6 +165,7 @@ public final class TestBpf {
             attr.set(JAVA_LONG, BpfAttr.ProgLoad.INSNS, code.address());
             attr.set(JAVA_LONG, BpfAttr.ProgLoad.LICENSE, license.address());
             attr.set(JAVA_INT, BpfAttr.ProgLoad.EXPECTED_ATTACH_TYPE, expectedAttachType);
+            attr.set(JAVA_INT, BpfAttr.ProgLoad.ATTACH_BTF_ID, attachBtfId);
             attr.set(JAVA_INT, BpfAttr.ProgLoad.LOG_LEVEL, 1);
             attr.set(JAVA_INT, BpfAttr.ProgLoad.LOG_SIZE, (int) log.byteSize());
             attr.set(JAVA_LONG, BpfAttr.ProgLoad.LOG_BUF, log.address());
