@@ -1,7 +1,9 @@
 package io.ebpfagent.probes;
 
 import io.ebpfagent.loader.LoaderException;
+import io.ebpfagent.loader.features.Features;
 import io.ebpfagent.loader.programs.ProgramSpec;
+import io.ebpfagent.loader.programs.ProgramType;
 import io.ebpfagent.loader.sys.FileDescriptor;
 import io.ebpfagent.loader.usdt.Usdt;
 import java.nio.file.Path;
@@ -43,12 +45,29 @@ public final class JvmProbe extends ProbeBase implements Probe {
             Rodata.set(spec, "monitor_threshold_ns", c.monitorThresholdNs());
             Rodata.set(spec, "mem_pool_events", c.memPoolEvents());
             Rodata.set(spec, "class_load_events", c.classLoadEvents());
-        }, (lo, programs) -> attachUsdt(lo, programs, c.targetTgid(), attached), shared);
+        }, (lo, programs) -> attachUsdt(lo, programs, c.targetTgid(), attached), shared,
+                java.util.Map.of("LINUX_HAS_BPF_COOKIE", haveBpfCookie() ? "y" : "n"));
         this.attached = List.copyOf(attached);
     }
 
     public static JvmProbe start(Config config, SharedMaps shared) {
         return new JvmProbe(config, shared, new ArrayList<>());
+    }
+
+    /*
+     * usdt.bpf.h asks for LINUX_HAS_BPF_COOKIE, a value libbpf derives from the kernel rather
+     * than from its configuration: spec ids come from the cookie when the kernel has
+     * bpf_get_attach_cookie for kprobe programs, from the ip map otherwise.
+     */
+    private static final int BPF_FUNC_GET_ATTACH_COOKIE = 174;
+
+    static boolean haveBpfCookie() {
+        try {
+            Features.haveProgramHelper(ProgramType.KPROBE, BPF_FUNC_GET_ATTACH_COOKIE);
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /** The libjvm.so of process {@code pid}: the one it maps, else this JVM's java.home one. */

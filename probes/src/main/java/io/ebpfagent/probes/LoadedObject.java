@@ -37,8 +37,14 @@ final class LoadedObject implements AutoCloseable {
      * Loads {@code spec} (its .rodata already configured) with the shared maps as replacements.
      */
     static LoadedObject load(BundledObject object, CollectionSpec spec, SharedMaps shared) {
+        return load(object, spec, shared, Map.of());
+    }
+
+    /** {@link #load(BundledObject, CollectionSpec, SharedMaps)} with values for {@code __kconfig} externs. */
+    static LoadedObject load(BundledObject object, CollectionSpec spec, SharedMaps shared, Map<String, String> kconfig) {
         Map<String, BpfMap> replacements = shared == null ? Map.of() : shared.replacementsFor(spec);
-        Collection c = Collection.load(spec, CollectionOptions.DEFAULT.withMapReplacements(replacements));
+        Collection c = Collection.load(spec, CollectionOptions.DEFAULT.withMapReplacements(replacements)
+                .withKconfig(kconfig));
         return new LoadedObject(object, spec, c);
     }
 

@@ -17,10 +17,15 @@ abstract class ProbeBase {
      */
     ProbeBase(BundledObject object, int targetTgid, Consumer<CollectionSpec> configure, Attacher others,
               SharedMaps shared) {
+        this(object, targetTgid, configure, others, shared, java.util.Map.of());
+    }
+
+    ProbeBase(BundledObject object, int targetTgid, Consumer<CollectionSpec> configure, Attacher others,
+              SharedMaps shared, java.util.Map<String, String> kconfig) {
         CollectionSpec spec = object.spec();
         Rodata.set(spec, "target_tgid", targetTgid);
         configure.accept(spec);
-        LoadedObject lo = LoadedObject.load(object, spec, shared);
+        LoadedObject lo = LoadedObject.load(object, spec, shared, kconfig);
         try {
             List<String> rest = lo.attachTracepoints();
             others.attach(lo, rest);
