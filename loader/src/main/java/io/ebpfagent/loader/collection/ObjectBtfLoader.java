@@ -2,6 +2,7 @@ package io.ebpfagent.loader.collection;
 
 import io.ebpfagent.loader.btf.Btf;
 import io.ebpfagent.loader.btf.BtfException;
+import io.ebpfagent.loader.btf.BtfExterns;
 import io.ebpfagent.loader.btf.BtfFeature;
 import io.ebpfagent.loader.features.Features;
 import io.ebpfagent.loader.sys.Bpf;
@@ -58,7 +59,8 @@ final class ObjectBtfLoader {
         Set<BtfFeature> missing = missingFeatures();
         byte[] blob;
         try {
-            blob = types.withDatasecFixups(spec.sectionSizes(), spec.symbolOffsets()).sanitized(missing).marshal();
+            Btf fixed = BtfExterns.allocated(types.withDatasecFixups(spec.sectionSizes(), spec.symbolOffsets()));
+            blob = fixed.sanitized(missing).marshal();
         } catch (BtfException e) {
             LOG.warn("cannot prepare the object's BTF ({}); continuing without BTF", e.getMessage());
             return new Loaded(null, missing, e.getMessage());
