@@ -11,6 +11,7 @@ const volatile __u64 limits[4] SEC(".rodata.config") = {1, 2, 3, 4};
 __u32 custom_counter SEC(".data.stats") = 5;
 __u64 big_table[8] SEC(".data.stats");
 static volatile __u32 hidden_static = 9;
+static volatile __u32 second_static = 11;
 __u64 zeroed;
 __u64 zeroed_array[3];
 
@@ -18,6 +19,7 @@ SEC("tp/syscalls/sys_enter_getpid")
 int use_globals(void *ctx)
 {
 	hidden_static++;
+	second_static += 2;
 	custom_counter += threshold;
 	big_table[3] = limits[2];
 	zeroed_array[2] = zeroed + 1;
