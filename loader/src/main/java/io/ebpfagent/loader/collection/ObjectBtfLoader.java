@@ -75,17 +75,8 @@ final class ObjectBtfLoader {
 
     /** The BTF kinds the running kernel lacks, from the feature probes. */
     static Set<BtfFeature> missingFeatures() {
-        Set<BtfFeature> missing = EnumSet.noneOf(BtfFeature.class);
-        if (!Features.supported(Features::haveBtfFunc)) {
-            // No probe of its own: global linkage came after FUNC, so without FUNC it is missing too.
-            missing.add(BtfFeature.FUNC);
-            missing.add(BtfFeature.GLOBAL_FUNC);
-        }
-        if (!Features.supported(Features::haveBtfDatasec)) missing.add(BtfFeature.DATASEC);
-        if (!Features.supported(Features::haveBtfFloat)) missing.add(BtfFeature.FLOAT);
-        if (!Features.supported(Features::haveBtfDeclTag)) missing.add(BtfFeature.DECL_TAG);
-        if (!Features.supported(Features::haveBtfTypeTag)) missing.add(BtfFeature.TYPE_TAG);
-        if (!Features.supported(Features::haveBtfEnum64)) missing.add(BtfFeature.ENUM64);
+        Set<BtfFeature> missing = EnumSet.allOf(BtfFeature.class);
+        missing.removeAll(Features.supportedBtfFeatures());
         return missing;
     }
 }

@@ -9,6 +9,7 @@ import io.ebpfagent.loader.LoaderException;
 import io.ebpfagent.loader.asm.Asm;
 import io.ebpfagent.loader.programs.ProgramSpec;
 import io.ebpfagent.loader.programs.ProgramType;
+import io.ebpfagent.loader.programs.VerifierException;
 import io.ebpfagent.loader.sys.Errno;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -27,12 +28,12 @@ class LoadFailureTest {
         int before = ObjectsLoadTest.openDescriptors();
         assertThatThrownBy(() -> Collection.load(broken("null_deref")))
                 .isInstanceOfSatisfying(VerifierException.class, e -> {
-                    assertThat(e.program()).isEqualTo("null_deref");
+                    assertThat(e.programName()).isEqualTo("null_deref");
                     assertThat(e.errno()).isEqualTo(Errno.EACCES.value());
                     assertThat(e.getMessage())
-                            .contains("program null_deref rejected")
+                            .contains("load program 'null_deref'")
                             .contains("invalid mem access 'map_value_or_null'")
-                            .contains("return *v; /* no null check */"); // from line_info
+                            .contains("at source line: return *v; /* no null check */ @ broken.bpf.c:"); // from line_info
                     assertThat(e.log()).contains("R0 invalid mem access");
                 });
         // the maps, the BTF and the program "fine" loaded before the failure are closed again
@@ -43,7 +44,7 @@ class LoadFailureTest {
     void poisonedCoreRelocationIsNamed() {
         assertThatThrownBy(() -> Collection.load(broken("missing_field")))
                 .isInstanceOf(VerifierException.class)
-                .hasMessageContaining("program missing_field rejected")
+                .hasMessageContaining("load program 'missing_field'")
                 .hasMessageContaining("instruction 1 uses a CO-RE relocation that failed")
                 .hasMessageContaining("task_struct___missing")
                 .hasMessageContaining("no_such_field")
@@ -57,7 +58,7 @@ class LoadFailureTest {
         spec.programs().put("no_r0", ProgramSpec.of("no_r0", ProgramType.TRACEPOINT, List.of(exit())));
         assertThatThrownBy(() -> Collection.load(spec))
                 .isInstanceOfSatisfying(VerifierException.class, e -> assertThat(e.getMessage())
-                        .contains("program no_r0 rejected").contains("R0 !read_ok"));
+                        .contains("load program 'no_r0'").contains("R0 !read_ok"));
     }
 
     @Test
