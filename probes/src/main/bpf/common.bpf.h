@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Conventions shared by every probe object of the agent. The Java side mirrors every struct of
+ * this file with a MemoryLayout (see probes/PROBES.md), so every struct is naturally aligned and
+ * explicitly padded: no implicit padding anywhere, sizes are multiples of 8.
+ *
+ * An object that emits span-producing events defines PROBE_EVENTS before including this file;
+ * it then gets the span context maps, the `events` ring buffer and the batching submit helper.
+ */
+#ifndef EBPF_AGENT_COMMON_BPF_H
+#define EBPF_AGENT_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+
+/* ---------------------------------------------------------------- configuration (.rodata) */
+
+/* The JVM's process id; 0 accepts every process (tests only: the cost grows with the machine). */
+const volatile __u32 target_tgid = 0;
+
+/* Default capacity of per-thread maps. A JVM rarely has more live threads; the loader may
+ * resize a map before creation. */
+#define MAX_THREADS 8192
+
+#ifndef ENOENT
+#define ENOENT 2
+#endif
+
+/* ---------------------------------------------------------------- pid helpers */
+
+static __always_inline bool tgid_wanted(__u32 tgid)
+{
+	return target_tgid == 0 || tgid == target_tgid;
+}
+
+/* Fills *tid and answers whether the current task belongs to the target process. */
+static __always_inline bool current_wanted(__u32 *tid)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	*tid = (__u32)id;
+	return tgid_wanted(id >> 32);
+}
+
+/* ---------------------------------------------------------------- histograms */
+
+#define HIST_SLOTS 64
+
+/* log2 histogram of nanoseconds: slot i counts values v with 2^i <= v < 2^(i+1); slot 0 also
+ * counts 0. 512 bytes. */
+struct hist {
+	__u64 slots[HIST_SLOTS];
+};
+_Static_assert(sizeof(struct hist) == 512, "layout mirrored in PROBES.md");
+
+static __always_inline __u32 log2_u64(__u64 v)
+{
+	__u32 r = 0, shift;
+
+	shift = (v > 0xFFFFFFFFULL) << 5; v >>= shift; r |= shift;
+	shift = (v > 0xFFFF) << 4; v >>= shift; r |= shift;
+	shift = (v > 0xFF) << 3; v >>= shift; r |= shift;
+	shift = (v > 0xF) << 2; v >>= shift; r |= shift;
+	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+	r |= (v >> 1);
+	return r;
+}
+
+static __always_inline void hist_add(struct hist *h, __u64 ns)
+{
+	__u32 slot = log2_u64(ns);
+
+	if (slot >= HIST_SLOTS)
+		slot = HIST_SLOTS - 1;
+	__sync_fetch_and_add(&h->slots[slot], 1);
+}
+
+/* Returns the value of key in a hash map, inserting *init first when absent. */
+static __always_inline void *lookup_or_init(void *map, const void *key, const void *init)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+
+	if (v)
+		return v;
+	bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, key);
+}
+
+/* ---------------------------------------------------------------- descriptors */
+
+/* The struct file behind descriptor fd of the current task, NULL when there is none. */
+static __always_inline struct file *current_fd_file(int fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt;
+	struct file **fds;
+	struct file *f = NULL;
+
+	if (fd < 0)
+		return NULL;
+	fdt = BPF_CORE_READ(task, files, fdt);
+	if ((unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_core_read(&f, sizeof(f), &fds[fd]))
+		return NULL;
+	return f;
+}
+
+/* ---------------------------------------------------------------- stack traces */
+
+#define STACK_DEPTH 127 /* PERF_MAX_STACK_DEPTH */
+typedef __u64 stack_ips_t[STACK_DEPTH];
+
+/* ---------------------------------------------------------------- span context */
+
+/* One slot per Java thread, written by the agent with plain stores into the mmapped array.
+ * Writer protocol: valid=0, store ids and flags, valid=1 (stores stay ordered on x86). */
+struct span_ctx {
+	__u8 trace_id[16];
+	__u8 span_id[8];
+	__u8 valid;  /* 1 while a span is current on the thread */
+	__u8 flags;  /* W3C trace flags */
+	__u8 _pad[6];
+};
+_Static_assert(sizeof(struct span_ctx) == 32, "layout mirrored in PROBES.md");
+
+#ifdef PROBE_EVENTS
+
+#define SPAN_SLOTS 16384
+
+/* Shared between objects by the loader (map replacement): keep names and definitions equal. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, SPAN_SLOTS);
+	__type(key, __u32);
+	__type(value, struct span_ctx);
+} span_ctx_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SPAN_SLOTS);
+	__type(key, __u32);   /* kernel tid */
+	__type(value, __u32); /* index into span_ctx_slots */
+} tid_slot SEC(".maps");
+
+/* Copies the span context current on thread tid, zeroes *dst when there is none. */
+static __always_inline void span_ctx_of(__u32 tid, struct span_ctx *dst)
+{
+	__u32 *slot = bpf_map_lookup_elem(&tid_slot, &tid);
+	struct span_ctx *src;
+
+	if (slot) {
+		src = bpf_map_lookup_elem(&span_ctx_slots, slot);
+		if (src && src->valid == 1) {
+			__builtin_memcpy(dst, src, sizeof(*dst));
+			/* a writer that cleared valid meanwhile may have torn the copy */
+			if (*(volatile __u8 *)&src->valid == 1)
+				return;
+		}
+	}
+	__builtin_memset(dst, 0, sizeof(*dst));
+}
+
+/* ---------------------------------------------------------------- events */
+
+/* Event kinds of all objects, in blocks of ten per object. */
+enum event_kind {
+	EV_OFFCPU = 10,           /* sched */
+	EV_SLOW_SYSCALL = 20,     /* syscalls */
+	EV_SLOW_IO = 30,          /* io */
+	EV_FSYNC = 31,
+	EV_OPEN = 32,
+	EV_CONNECT = 40,          /* net */
+	EV_ACCEPT = 41,
+	EV_RETRANSMIT = 42,
+	EV_RESET = 43,
+	EV_THREAD_START = 60,     /* jvm */
+	EV_THREAD_STOP = 61,
+	EV_GC = 62,
+	EV_MEM_POOL_GC = 63,
+	EV_VMOP = 64,
+	EV_COMPILE = 65,
+	EV_MONITOR_CONTENDED = 66,
+	EV_CLASS_LOADED = 67,
+};
+
+/* Common header of every ring buffer record: 56 bytes. Times are CLOCK_MONOTONIC ns, the
+ * clock of System.nanoTime(). */
+struct event_hdr {
+	__u32 kind;
+	__u32 tid;
+	__u64 start_ns;
+	__u64 duration_ns;
+	struct span_ctx ctx;
+};
+_Static_assert(sizeof(struct event_hdr) == 56, "layout mirrored in PROBES.md");
+
+#ifndef EVENTS_RINGBUF_BYTES
+#define EVENTS_RINGBUF_BYTES (256 * 1024)
+#endif
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, EVENTS_RINGBUF_BYTES);
+} events SEC(".maps");
+
+/* Wake the consumer once per this many records ... */
+const volatile __u32 wakeup_batch = 64;
+/* ... or when the last wakeup is older than this when a record is submitted. The consumer
+ * must also poll with a timeout: records submitted without wakeup wait for it otherwise. */
+const volatile __u64 wakeup_interval_ns = 50000000ULL;
+
+/* Approximate on purpose (no atomics): a lost update only moves one wakeup. */
+__u64 rb_unwoken = 0;
+__u64 rb_last_wakeup_ns = 0;
+/* Records dropped because the ring buffer was full. */
+__u64 rb_dropped = 0;
+
+static __always_inline __u64 rb_flags(void)
+{
+	__u64 now = bpf_ktime_get_ns();
+
+	rb_unwoken++;
+	if (rb_unwoken >= wakeup_batch || now - rb_last_wakeup_ns >= wakeup_interval_ns) {
+		rb_unwoken = 0;
+		rb_last_wakeup_ns = now;
+		return BPF_RB_FORCE_WAKEUP;
+	}
+	return BPF_RB_NO_WAKEUP;
+}
+
+/* Reserves a record of `size` bytes and fills its header; NULL when the buffer is full. */
+static __always_inline void *event_reserve(__u64 size, __u32 kind, __u32 tid, __u64 start_ns,
+					   __u64 duration_ns)
+{
+	struct event_hdr *h = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!h) {
+		__sync_fetch_and_add(&rb_dropped, 1);
+		return NULL;
+	}
+	h->kind = kind;
+	h->tid = tid;
+	h->start_ns = start_ns;
+	h->duration_ns = duration_ns;
+	span_ctx_of(tid, &h->ctx);
+	return h;
+}
+
+static __always_inline void event_submit(void *e)
+{
+	bpf_ringbuf_submit(e, rb_flags());
+}
+
+#endif /* PROBE_EVENTS */
+
+#endif /* EBPF_AGENT_COMMON_BPF_H */

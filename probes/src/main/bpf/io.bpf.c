@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * File-descriptor I/O of the JVM's threads: bytes, calls, errors and latency per (thread,
+ * operation, file type), the file type read from the descriptor table at entry; slow I/O,
+ * fsync/fdatasync and openat as events.
+ *
+ * Per-syscall tracepoints (syscalls:sys_enter_read ...) instead of raw_syscalls: the kernel
+ * only calls these programs for the syscalls they trace, not for every syscall of the machine.
+ */
+#define PROBE_EVENTS 1
+#include "common.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* operation classes */
+#define IO_READ 0   /* read, pread64, readv, preadv */
+#define IO_WRITE 1  /* write, pwrite64, writev, pwritev, sendfile64 (as a write to out_fd) */
+#define IO_FSYNC 2  /* fsync, fdatasync */
+#define IO_OPEN 3   /* openat; file type of the returned descriptor */
+
+/* file types, from the inode mode of the descriptor's file */
+#define FT_OTHER 0  /* anon inodes (eventfd, epoll, ...), directories, block devices, unknown */
+#define FT_REG 1
+#define FT_SOCK 2
+#define FT_PIPE 3   /* pipes and FIFOs */
+#define FT_CHR 4    /* character devices (tty, /dev/null, ...) */
+
+#define S_IFMT 0170000
+#define S_IFSOCK 0140000
+#define S_IFREG 0100000
+#define S_IFCHR 0020000
+#define S_IFIFO 0010000
+
+/* Reads and writes at least this long become EV_SLOW_IO events (0 disables them) ... */
+const volatile __u64 slow_io_ns = 10000000ULL;
+/* ... for these file types only (bit 1 << FT_*): sockets and pipes block by design. */
+const volatile __u32 slow_io_types = 1 << FT_REG;
+/* fsync/fdatasync at least this long become EV_FSYNC events. */
+const volatile __u64 fsync_threshold_ns = 1000000ULL;
+/* openat calls become EV_OPEN events, at most this many per second (0 disables them). */
+const volatile __u32 open_events_per_sec = 200;
+/* Keep latency histograms in io_stats. */
+const volatile __u8 io_histograms = 1;
+
+#define PATH_MAX_BYTES 256
+
+struct io_inflight {
+	__u64 start_ns;
+	__u64 path;   /* user pointer to the file name (openat) */
+	__s32 fd;
+	__u32 nr;
+	__u8 op;
+	__u8 ftype;
+	__u8 _pad[6];
+};
+
+struct io_key {
+	__u32 tid;
+	__u8 op;
+	__u8 ftype;
+	__u16 _pad;
+};
+_Static_assert(sizeof(struct io_key) == 8, "layout mirrored in PROBES.md");
+
+/* 40 + 512 = 552 bytes */
+struct io_stats {
+	__u64 calls;
+	__u64 bytes;     /* sum of positive return values of reads and writes */
+	__u64 errors;
+	__u64 total_ns;
+	__u64 max_ns;
+	struct hist lat;
+};
+_Static_assert(sizeof(struct io_stats) == 552, "layout mirrored in PROBES.md");
+
+/* EV_SLOW_IO: 56 + 24 = 80 bytes */
+struct slow_io_event {
+	struct event_hdr hdr;
+	__s64 ret;        /* bytes or -errno */
+	__s32 fd;
+	__u32 nr;         /* syscall number */
+	__u8 op;          /* IO_* */
+	__u8 ftype;       /* FT_* */
+	__u8 _pad[6];
+};
+_Static_assert(sizeof(struct slow_io_event) == 80, "layout mirrored in PROBES.md");
+
+/* EV_FSYNC: 56 + 16 = 72 bytes */
+struct fsync_event {
+	struct event_hdr hdr;
+	__s64 ret;
+	__s32 fd;
+	__u32 nr;
+};
+_Static_assert(sizeof(struct fsync_event) == 72, "layout mirrored in PROBES.md");
+
+/* EV_OPEN: 56 + 16 + 256 = 328 bytes */
+struct open_event {
+	struct event_hdr hdr;
+	__s64 ret;        /* descriptor or -errno */
+	__s32 flags;      /* open flags */
+	__u32 path_len;   /* bytes of path including the NUL, 0 when unreadable */
+	char path[PATH_MAX_BYTES];
+};
+_Static_assert(sizeof(struct open_event) == 328, "layout mirrored in PROBES.md");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_THREADS);
+	__type(key, __u32);
+	__type(value, struct io_inflight);
+} io_inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 16384);
+	__type(key, struct io_key);
+	__type(value, struct io_stats);
+} io_stats SEC(".maps");
+
+static const struct io_stats zero_stats;
+
+/* rate limit of EV_OPEN (approximate: no atomics) */
+__u64 open_window_start = 0;
+__u32 open_window_count = 0;
+__u32 open_events_suppressed = 0;
+
+static __always_inline __u8 fd_type(int fd)
+{
+	struct file *f = current_fd_file(fd);
+	__u16 mode;
+
+	if (!f)
+		return FT_OTHER;
+	mode = BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT;
+	switch (mode) {
+	case S_IFREG: return FT_REG;
+	case S_IFSOCK: return FT_SOCK;
+	case S_IFIFO: return FT_PIPE;
+	case S_IFCHR: return FT_CHR;
+	default: return FT_OTHER;
+	}
+}
+
+static __always_inline int io_enter(struct trace_event_raw_sys_enter *ctx, __u8 op, int fd, __u64 path)
+{
+	struct io_inflight in = {};
+	__u32 tid;
+
+	if (!current_wanted(&tid))
+		return 0;
+	in.start_ns = bpf_ktime_get_ns();
+	in.fd = fd;
+	in.nr = (__u32)ctx->id;
+	in.op = op;
+	in.path = path;
+	in.ftype = op == IO_OPEN ? FT_OTHER : fd_type(fd);
+	bpf_map_update_elem(&io_inflight, &tid, &in, BPF_ANY);
+	return 0;
+}
+
+static __always_inline bool open_allowed(__u64 now)
+{
+	if (!open_events_per_sec)
+		return false;
+	if (now - open_window_start >= 1000000000ULL) {
+		open_window_start = now;
+		open_window_count = 0;
+	}
+	if (open_window_count >= open_events_per_sec) {
+		__sync_fetch_and_add(&open_events_suppressed, 1);
+		return false;
+	}
+	open_window_count++;
+	return true;
+}
+
+static __always_inline void emit_open(__u32 tid, struct io_inflight *in, long ret, __u64 dur,
+				      int flags)
+{
+	struct open_event *e = event_reserve(sizeof(*e), EV_OPEN, tid, in->start_ns, dur);
+	long n;
+
+	if (!e)
+		return;
+	e->ret = ret;
+	e->flags = flags;
+	n = bpf_probe_read_user_str(e->path, sizeof(e->path), (const void *)in->path);
+	e->path_len = n > 0 ? n : 0;
+	if (n <= 0)
+		e->path[0] = 0;
+	event_submit(e);
+}
+
+/* Open flags are only known at entry: kept in the fd field of the in-flight entry. */
+static __always_inline int io_exit(long ret)
+{
+	struct io_inflight *in;
+	struct io_stats *st;
+	struct io_key key = {};
+	__u64 now, dur;
+	__u32 tid;
+
+	if (!current_wanted(&tid))
+		return 0;
+	in = bpf_map_lookup_elem(&io_inflight, &tid);
+	if (!in)
+		return 0;
+	now = bpf_ktime_get_ns();
+	dur = now > in->start_ns ? now - in->start_ns : 0;
+	key.tid = tid;
+	key.op = in->op;
+	key.ftype = in->op == IO_OPEN ? (ret >= 0 ? fd_type(ret) : FT_OTHER) : in->ftype;
+	st = lookup_or_init(&io_stats, &key, &zero_stats);
+	if (st) {
+		__sync_fetch_and_add(&st->calls, 1);
+		if (ret < 0)
+			__sync_fetch_and_add(&st->errors, 1);
+		else if (in->op == IO_READ || in->op == IO_WRITE)
+			__sync_fetch_and_add(&st->bytes, ret);
+		__sync_fetch_and_add(&st->total_ns, dur);
+		if (dur > st->max_ns)
+			st->max_ns = dur;
+		if (io_histograms)
+			hist_add(&st->lat, dur);
+	}
+
+	if (in->op == IO_OPEN) {
+		if (open_allowed(now))
+			emit_open(tid, in, ret, dur, in->fd);
+	} else if (in->op == IO_FSYNC) {
+		if (dur >= fsync_threshold_ns) {
+			struct fsync_event *e = event_reserve(sizeof(*e), EV_FSYNC, tid, in->start_ns, dur);
+
+			if (e) {
+				e->ret = ret;
+				e->fd = in->fd;
+				e->nr = in->nr;
+				event_submit(e);
+			}
+		}
+	} else if (slow_io_ns && dur >= slow_io_ns && ((slow_io_types >> key.ftype) & 1)) {
+		struct slow_io_event *e = event_reserve(sizeof(*e), EV_SLOW_IO, tid, in->start_ns, dur);
+
+		if (e) {
+			e->ret = ret;
+			e->fd = in->fd;
+			e->nr = in->nr;
+			e->op = in->op;
+			e->ftype = key.ftype;
+			__builtin_memset(e->_pad, 0, sizeof(e->_pad));
+			event_submit(e);
+		}
+	}
+	bpf_map_delete_elem(&io_inflight, &tid);
+	return 0;
+}
+
+/* One program per tracepoint: the fd is args[0] of every traced call except openat. */
+#define IO_SYSCALL(name, op)                                                           \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                                    \
+	int on_enter_##name(struct trace_event_raw_sys_enter *ctx)                     \
+	{                                                                              \
+		return io_enter(ctx, op, (int)ctx->args[0], 0);                        \
+	}                                                                              \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                                     \
+	int on_exit_##name(struct trace_event_raw_sys_exit *ctx)                       \
+	{                                                                              \
+		return io_exit(ctx->ret);                                              \
+	}
+
+IO_SYSCALL(read, IO_READ)
+IO_SYSCALL(pread64, IO_READ)
+IO_SYSCALL(readv, IO_READ)
+IO_SYSCALL(preadv, IO_READ)
+IO_SYSCALL(write, IO_WRITE)
+IO_SYSCALL(pwrite64, IO_WRITE)
+IO_SYSCALL(writev, IO_WRITE)
+IO_SYSCALL(pwritev, IO_WRITE)
+IO_SYSCALL(sendfile64, IO_WRITE)
+IO_SYSCALL(fsync, IO_FSYNC)
+IO_SYSCALL(fdatasync, IO_FSYNC)
+
+/* openat(dfd, filename, flags, mode): the flags ride in the fd field until the exit. */
+SEC("tracepoint/syscalls/sys_enter_openat")
+int on_enter_openat(struct trace_event_raw_sys_enter *ctx)
+{
+	return io_enter(ctx, IO_OPEN, (int)ctx->args[2], ctx->args[1]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_openat")
+int on_exit_openat(struct trace_event_raw_sys_exit *ctx)
+{
+	return io_exit(ctx->ret);
+}

@@ -1,0 +1,502 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * HotSpot's own USDT probes (provider "hotspot" in libjvm.so): thread lifecycle, GC pauses and
+ * pool usage, VM operations, JIT compilations, contended monitor enters and class loading.
+ *
+ * Argument access goes through libbpf's usdt.bpf.h: the loader fills __bpf_usdt_specs from
+ * the .note.stapsdt argument specs and passes the spec id as the BPF cookie of each uprobe
+ * link. The section names say which probe each program is for: usdt/libjvm.so:hotspot:NAME.
+ *
+ * Strings from HotSpot are (pointer, length) pairs, not NUL-terminated: they are copied
+ * truncated to the field and NUL-terminated; bytes after the NUL are undefined.
+ */
+#define PROBE_EVENTS 1
+#include "common.bpf.h"
+#include <bpf/usdt.bpf.h>
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* GC pauses (gc__begin..gc__end) at least this long become EV_GC events. */
+const volatile __u64 gc_threshold_ns = 0;
+/* VM operations (safepoint operations and others run by the VM thread). */
+const volatile __u64 vmop_threshold_ns = 0;
+/* JIT compilations. */
+const volatile __u64 compile_threshold_ns = 1000000ULL;
+/* Contended monitor enters (probes active only with -XX:+DTraceMonitorProbes). */
+const volatile __u64 monitor_threshold_ns = 10000ULL;
+/* Emit EV_MEM_POOL_GC events (usage of each memory pool around each GC). */
+const volatile __u8 mem_pool_events = 1;
+/* Emit EV_CLASS_LOADED events (the counters below are always kept). */
+const volatile __u8 class_load_events = 0;
+
+/* Counters read by user space from .bss. */
+__u64 classes_loaded = 0;
+__u64 classes_loaded_shared = 0;  /* from the CDS archive */
+__u64 classes_unloaded = 0;
+
+#define THREAD_NAME_BYTES 64
+#define VMOP_NAME_BYTES 64
+#define POOL_NAME_BYTES 32
+#define COMPILER_NAME_BYTES 16
+#define CLASS_NAME_BYTES 128
+#define METHOD_NAME_BYTES 64
+#define SIGNATURE_BYTES 64
+
+/* EV_THREAD_START / EV_THREAD_STOP: 56 + 88 = 144 bytes, duration 0. */
+struct thread_event {
+	struct event_hdr hdr;
+	__u64 java_id;      /* java.lang.Thread.threadId() */
+	__u64 native_id;    /* kernel tid of the Java thread */
+	__u32 name_len;     /* length of the name in HotSpot (may exceed the copy) */
+	__u8 daemon;
+	__u8 _pad[3];
+	char name[THREAD_NAME_BYTES];
+};
+_Static_assert(sizeof(struct thread_event) == 144, "layout mirrored in PROBES.md");
+
+/* EV_GC: 56 + 8 = 64 bytes; start_ns = gc__begin, duration = until gc__end. */
+struct gc_event {
+	struct event_hdr hdr;
+	__u8 full;
+	__u8 _pad[7];
+};
+_Static_assert(sizeof(struct gc_event) == 64, "layout mirrored in PROBES.md");
+
+/* EV_MEM_POOL_GC: 56 + 112 = 168 bytes; one per pool and GC, begin to end. */
+struct mem_pool_event {
+	struct event_hdr hdr;
+	__u64 init;
+	__u64 used_before;
+	__u64 committed_before;
+	__u64 used_after;
+	__u64 committed_after;
+	__u64 max;
+	char manager[POOL_NAME_BYTES];  /* GC manager, e.g. "G1 Young Generation" */
+	char pool[POOL_NAME_BYTES];     /* memory pool, e.g. "G1 Eden Space" */
+};
+_Static_assert(sizeof(struct mem_pool_event) == 168, "layout mirrored in PROBES.md");
+
+/* EV_VMOP: 56 + 72 = 128 bytes */
+struct vmop_event {
+	struct event_hdr hdr;
+	__u32 mode;      /* VM_Operation mode (evaluation mode) */
+	__u32 name_len;
+	char name[VMOP_NAME_BYTES];
+};
+_Static_assert(sizeof(struct vmop_event) == 128, "layout mirrored in PROBES.md");
+
+/* EV_COMPILE: 56 + 280 = 336 bytes */
+struct compile_event {
+	struct event_hdr hdr;
+	__u8 success;
+	__u8 _pad[7];
+	char compiler[COMPILER_NAME_BYTES];
+	char class_name[CLASS_NAME_BYTES];  /* internal form: java/lang/String */
+	char method_name[METHOD_NAME_BYTES];
+	char signature[SIGNATURE_BYTES];
+};
+_Static_assert(sizeof(struct compile_event) == 336, "layout mirrored in PROBES.md");
+
+/* EV_MONITOR_CONTENDED: 56 + 152 = 208 bytes; start = contended enter, duration = until
+ * entered; the span context is the blocked thread's. */
+struct monitor_event {
+	struct event_hdr hdr;
+	__u64 java_thread_id;
+	__u64 monitor_id;       /* address of the ObjectMonitor */
+	__u32 class_len;
+	__u32 _pad;
+	char class_name[CLASS_NAME_BYTES];  /* class of the locked object */
+};
+_Static_assert(sizeof(struct monitor_event) == 208, "layout mirrored in PROBES.md");
+
+/* EV_CLASS_LOADED: 56 + 144 = 200 bytes, duration 0. */
+struct class_event {
+	struct event_hdr hdr;
+	__u64 loader_id;        /* ClassLoaderData address, 0 for the boot loader */
+	__u32 name_len;
+	__u8 shared;
+	__u8 _pad[3];
+	char name[CLASS_NAME_BYTES];
+};
+_Static_assert(sizeof(struct class_event) == 200, "layout mirrored in PROBES.md");
+
+struct gc_begin {
+	__u64 start_ns;
+	__u8 full;
+	__u8 _pad[7];
+};
+
+struct pool_key {
+	__u32 tid;
+	__u32 pool_hash;
+};
+
+struct pool_begin {
+	__u64 start_ns;
+	__u64 used;
+	__u64 committed;
+};
+
+/* begin times per thread: the matching end fires on the same thread */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct gc_begin);
+} gc_begin SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct pool_key);
+	__type(value, struct pool_begin);
+} pool_begin SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u64);
+} vmop_begin SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u64);
+} compile_begin SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_THREADS);
+	__type(key, __u32);
+	__type(value, __u64);
+} monitor_begin SEC(".maps");
+
+/* Copies min(len, cap - 1) bytes of a user string and NUL-terminates; cap is a power of two. */
+#define COPY_STR(dst, src, len)                                                        \
+	({                                                                             \
+		_Static_assert((sizeof(dst) & (sizeof(dst) - 1)) == 0, "power of two"); \
+		long __l = (len);                                                      \
+		__u32 __n = __l <= 0 ? 0 : (__l >= (long)sizeof(dst) ? sizeof(dst) - 1 : __l); \
+		__n &= sizeof(dst) - 1;                                                \
+		if (__n && bpf_probe_read_user(dst, __n, (const void *)(src)))         \
+			__n = 0;                                                       \
+		(dst)[__n & (sizeof(dst) - 1)] = 0;                                    \
+	})
+
+static __always_inline __u64 since(__u64 start, __u64 now)
+{
+	return now > start ? now - start : 0;
+}
+
+/* ---------------------------------------------------------------- threads */
+
+static __always_inline void thread_event(__u32 kind, long name, long name_len, long java_id,
+					 long native_id, long daemon)
+{
+	struct thread_event *e;
+	__u32 tid;
+
+	if (!current_wanted(&tid))
+		return;
+	e = event_reserve(sizeof(*e), kind, tid, bpf_ktime_get_ns(), 0);
+	if (!e)
+		return;
+	e->java_id = java_id;
+	e->native_id = native_id;
+	e->name_len = name_len;
+	e->daemon = daemon != 0;
+	__builtin_memset(e->_pad, 0, sizeof(e->_pad));
+	COPY_STR(e->name, name, name_len);
+	event_submit(e);
+}
+
+SEC("usdt/libjvm.so:hotspot:thread__start")
+int BPF_USDT(on_thread_start, long name, long name_len, long java_id, long native_id, long daemon)
+{
+	thread_event(EV_THREAD_START, name, name_len, java_id, native_id, daemon);
+	return 0;
+}
+
+SEC("usdt/libjvm.so:hotspot:thread__stop")
+int BPF_USDT(on_thread_stop, long name, long name_len, long java_id, long native_id, long daemon)
+{
+	thread_event(EV_THREAD_STOP, name, name_len, java_id, native_id, daemon);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- GC */
+
+SEC("usdt/libjvm.so:hotspot:gc__begin")
+int BPF_USDT(on_gc_begin, long full)
+{
+	struct gc_begin b = { .full = full != 0 };
+	__u32 tid;
+
+	if (!current_wanted(&tid))
+		return 0;
+	b.start_ns = bpf_ktime_get_ns();
+	bpf_map_update_elem(&gc_begin, &tid, &b, BPF_ANY);
+	return 0;
+}
+
+SEC("usdt/libjvm.so:hotspot:gc__end")
+int BPF_USDT(on_gc_end)
+{
+	struct gc_begin *b;
+	struct gc_event *e;
+	__u64 now, dur;
+	__u32 tid;
+
+	if (!current_wanted(&tid))
+		return 0;
+	b = bpf_map_lookup_elem(&gc_begin, &tid);
+	if (!b)
+		return 0;
+	now = bpf_ktime_get_ns();
+	dur = since(b->start_ns, now);
+	if (dur >= gc_threshold_ns) {
+		e = event_reserve(sizeof(*e), EV_GC, tid, b->start_ns, dur);
+		if (e) {
+			e->full = b->full;
+			__builtin_memset(e->_pad, 0, sizeof(e->_pad));
+			event_submit(e);
+		}
+	}
+	bpf_map_delete_elem(&gc_begin, &tid);
+	return 0;
+}
+
+/* FNV-1a over the first bytes of the pool name: pairs begin and end of the same pool. */
+static __always_inline __u32 pool_hash(long name, long len)
+{
+	char buf[POOL_NAME_BYTES] = {};
+	__u32 h = 2166136261u;
+
+	COPY_STR(buf, name, len);
+	for (int i = 0; i < POOL_NAME_BYTES; i++) {
+		h ^= (__u8)buf[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+SEC("usdt/libjvm.so:hotspot:mem__pool__gc__begin")
+int BPF_USDT(on_mem_pool_gc_begin, long manager, long manager_len, long pool, long pool_len,
+	     long init, long used, long committed, long max)
+{
+	struct pool_begin b;
+	struct pool_key key;
+
+	if (!mem_pool_events || !current_wanted(&key.tid))
+		return 0;
+	key.pool_hash = pool_hash(pool, pool_len);
+	b.start_ns = bpf_ktime_get_ns();
+	b.used = used;
+	b.committed = committed;
+	bpf_map_update_elem(&pool_begin, &key, &b, BPF_ANY);
+	return 0;
+}
+
+SEC("usdt/libjvm.so:hotspot:mem__pool__gc__end")
+int BPF_USDT(on_mem_pool_gc_end, long manager, long manager_len, long pool, long pool_len,
+	     long init, long used, long committed, long max)
+{
+	struct mem_pool_event *e;
+	struct pool_begin *b;
+	struct pool_key key;
+	__u64 now;
+
+	if (!mem_pool_events || !current_wanted(&key.tid))
+		return 0;
+	key.pool_hash = pool_hash(pool, pool_len);
+	b = bpf_map_lookup_elem(&pool_begin, &key);
+	if (!b)
+		return 0;
+	now = bpf_ktime_get_ns();
+	e = event_reserve(sizeof(*e), EV_MEM_POOL_GC, key.tid, b->start_ns, since(b->start_ns, now));
+	if (e) {
+		e->init = init;
+		e->used_before = b->used;
+		e->committed_before = b->committed;
+		e->used_after = used;
+		e->committed_after = committed;
+		e->max = max;
+		COPY_STR(e->manager, manager, manager_len);
+		COPY_STR(e->pool, pool, pool_len);
+		event_submit(e);
+	}
+	bpf_map_delete_elem(&pool_begin, &key);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- VM operations */
+
+SEC("usdt/libjvm.so:hotspot:vmops__begin")
+int BPF_USDT(on_vmop_begin, long name, long name_len, long mode)
+{
+	__u64 now;
+	__u32 tid;
+
+	if (!current_wanted(&tid))
+		return 0;
+	now = bpf_ktime_get_ns();
+	bpf_map_update_elem(&vmop_begin, &tid, &now, BPF_ANY);
+	return 0;
+}
+
+SEC("usdt/libjvm.so:hotspot:vmops__end")
+int BPF_USDT(on_vmop_end, long name, long name_len, long mode)
+{
+	struct vmop_event *e;
+	__u64 *start, now, dur;
+	__u32 tid;
+
+	if (!current_wanted(&tid))
+		return 0;
+	start = bpf_map_lookup_elem(&vmop_begin, &tid);
+	if (!start)
+		return 0;
+	now = bpf_ktime_get_ns();
+	dur = since(*start, now);
+	if (dur >= vmop_threshold_ns) {
+		e = event_reserve(sizeof(*e), EV_VMOP, tid, *start, dur);
+		if (e) {
+			e->mode = mode;
+			e->name_len = name_len;
+			COPY_STR(e->name, name, name_len);
+			event_submit(e);
+		}
+	}
+	bpf_map_delete_elem(&vmop_begin, &tid);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- JIT */
+
+SEC("usdt/libjvm.so:hotspot:method__compile__begin")
+int BPF_USDT(on_compile_begin)
+{
+	__u64 now;
+	__u32 tid;
+
+	if (!current_wanted(&tid))
+		return 0;
+	now = bpf_ktime_get_ns();
+	bpf_map_update_elem(&compile_begin, &tid, &now, BPF_ANY);
+	return 0;
+}
+
+SEC("usdt/libjvm.so:hotspot:method__compile__end")
+int BPF_USDT(on_compile_end, long compiler, long compiler_len, long klass, long klass_len,
+	     long method, long method_len, long sig, long sig_len, long success)
+{
+	struct compile_event *e;
+	__u64 *start, now, dur;
+	__u32 tid;
+
+	if (!current_wanted(&tid))
+		return 0;
+	start = bpf_map_lookup_elem(&compile_begin, &tid);
+	if (!start)
+		return 0;
+	now = bpf_ktime_get_ns();
+	dur = since(*start, now);
+	if (dur >= compile_threshold_ns) {
+		e = event_reserve(sizeof(*e), EV_COMPILE, tid, *start, dur);
+		if (e) {
+			e->success = success != 0;
+			__builtin_memset(e->_pad, 0, sizeof(e->_pad));
+			COPY_STR(e->compiler, compiler, compiler_len);
+			COPY_STR(e->class_name, klass, klass_len);
+			COPY_STR(e->method_name, method, method_len);
+			COPY_STR(e->signature, sig, sig_len);
+			event_submit(e);
+		}
+	}
+	bpf_map_delete_elem(&compile_begin, &tid);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- monitors */
+
+SEC("usdt/libjvm.so:hotspot:monitor__contended__enter")
+int BPF_USDT(on_monitor_contended_enter)
+{
+	__u64 now;
+	__u32 tid;
+
+	if (!current_wanted(&tid))
+		return 0;
+	now = bpf_ktime_get_ns();
+	bpf_map_update_elem(&monitor_begin, &tid, &now, BPF_ANY);
+	return 0;
+}
+
+SEC("usdt/libjvm.so:hotspot:monitor__contended__entered")
+int BPF_USDT(on_monitor_contended_entered, long java_thread_id, long monitor_id, long klass,
+	     long klass_len)
+{
+	struct monitor_event *e;
+	__u64 *start, now, dur;
+	__u32 tid;
+
+	if (!current_wanted(&tid))
+		return 0;
+	start = bpf_map_lookup_elem(&monitor_begin, &tid);
+	if (!start)
+		return 0;
+	now = bpf_ktime_get_ns();
+	dur = since(*start, now);
+	if (dur >= monitor_threshold_ns) {
+		e = event_reserve(sizeof(*e), EV_MONITOR_CONTENDED, tid, *start, dur);
+		if (e) {
+			e->java_thread_id = java_thread_id;
+			e->monitor_id = monitor_id;
+			e->class_len = klass_len;
+			e->_pad = 0;
+			COPY_STR(e->class_name, klass, klass_len);
+			event_submit(e);
+		}
+	}
+	bpf_map_delete_elem(&monitor_begin, &tid);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- classes */
+
+SEC("usdt/libjvm.so:hotspot:class__loaded")
+int BPF_USDT(on_class_loaded, long name, long name_len, long loader, long shared)
+{
+	struct class_event *e;
+	__u32 tid;
+
+	if (!current_wanted(&tid))
+		return 0;
+	__sync_fetch_and_add(&classes_loaded, 1);
+	if (shared)
+		__sync_fetch_and_add(&classes_loaded_shared, 1);
+	if (!class_load_events)
+		return 0;
+	e = event_reserve(sizeof(*e), EV_CLASS_LOADED, tid, bpf_ktime_get_ns(), 0);
+	if (!e)
+		return 0;
+	e->loader_id = loader;
+	e->name_len = name_len;
+	e->shared = shared != 0;
+	__builtin_memset(e->_pad, 0, sizeof(e->_pad));
+	COPY_STR(e->name, name, name_len);
+	event_submit(e);
+	return 0;
+}
+
+SEC("usdt/libjvm.so:hotspot:class__unloaded")
+int BPF_USDT(on_class_unloaded)
+{
+	__u32 tid;
+
+	if (current_wanted(&tid))
+		__sync_fetch_and_add(&classes_unloaded, 1);
+	return 0;
+}

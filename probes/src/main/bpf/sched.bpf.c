@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Scheduler view of the JVM's threads: on-CPU time, off-CPU time split into voluntary (the
+ * thread blocked) and involuntary (it was preempted and stayed runnable), run-queue latency,
+ * switches and migrations per thread; long off-CPU intervals become ring buffer events.
+ *
+ * At sched_switch the running task is `prev`; `next` is only a pointer: both are filtered on
+ * their own tgid read from the task_struct, never on bpf_get_current_pid_tgid().
+ */
+#define PROBE_EVENTS 1
+#include "common.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Off-CPU intervals at least this long become EV_OFFCPU events (0 disables the events). */
+const volatile __u64 offcpu_threshold_ns = 10000000ULL;
+/* Also report involuntary (preempted) intervals above the threshold: CPU starvation. */
+const volatile __u8 offcpu_events_involuntary = 1;
+/* Record the user stack of voluntary switch-outs into `stacks` (costs a stack walk per
+ * voluntary switch: enable for diagnosis, or with a high threshold). */
+const volatile __u8 capture_stacks = 0;
+/* Keep per-thread run-queue latency histograms. */
+const volatile __u8 runq_histograms = 1;
+
+#define OFFCPU_VOLUNTARY 1
+#define OFFCPU_INVOLUNTARY 2
+
+/* Private bookkeeping per thread (not read by user space). */
+struct thread_sched {
+	__u64 oncpu_since;   /* switch-in time, 0 when unknown */
+	__u64 offcpu_since;  /* switch-out time, 0 when on CPU or unknown */
+	__u64 runq_since;    /* wakeup or preemption time, 0 when not runnable-waiting */
+	__u32 prev_state;    /* task state at switch-out */
+	__s32 stack_id;      /* user stack at switch-out, negative errno when none */
+	__u32 waker_tid;     /* tid of the last waker, 0 when preempted */
+	__u8 reason;         /* OFFCPU_* */
+	__u8 _pad[3];
+};
+
+/* Per-thread totals, read by user space: 80 bytes. */
+struct sched_stats {
+	__u64 oncpu_ns;
+	__u64 offcpu_voluntary_ns;
+	__u64 offcpu_involuntary_ns;
+	__u64 runq_ns;             /* part of the off-CPU time spent runnable on a run queue */
+	__u64 voluntary_switches;
+	__u64 involuntary_switches;
+	__u64 wakeups;
+	__u64 migrations;
+	__u64 exited_ns;           /* set when the thread exited: the entry may be read and removed */
+	__u32 tgid;
+	__u32 _pad;
+};
+_Static_assert(sizeof(struct sched_stats) == 80, "layout mirrored in PROBES.md");
+
+/* EV_OFFCPU record: 56 + 32 = 88 bytes. start_ns = switch-out, duration = off-CPU time. */
+struct offcpu_event {
+	struct event_hdr hdr;
+	__u64 runq_ns;     /* of which waiting on a run queue after wakeup/preemption */
+	__u32 reason;      /* 1 voluntary, 2 involuntary */
+	__u32 prev_state;  /* raw task state at switch-out (TASK_INTERRUPTIBLE=1, UNINTERRUPTIBLE=2...) */
+	__u32 waker_tid;   /* 0 when unknown or preempted */
+	__s32 stack_id;    /* user stack id in `stacks`, negative errno when none */
+	__u32 cpu;         /* CPU the thread was switched in on */
+	__u32 _pad;
+};
+_Static_assert(sizeof(struct offcpu_event) == 88, "layout mirrored in PROBES.md");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_THREADS);
+	__type(key, __u32);
+	__type(value, struct thread_sched);
+} sched_state SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_THREADS);
+	__type(key, __u32);
+	__type(value, struct sched_stats);
+} sched_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_THREADS);
+	__type(key, __u32);
+	__type(value, struct hist);
+} runq_hist SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 4096);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(stack_ips_t));
+} stacks SEC(".maps");
+
+static const struct thread_sched zero_thread;
+static const struct hist zero_hist;
+
+static __always_inline struct sched_stats *stats_of(__u32 tid, __u32 tgid)
+{
+	struct sched_stats init = { .tgid = tgid };
+
+	return lookup_or_init(&sched_stats, &tid, &init);
+}
+
+static __always_inline void switch_out(void *ctx, struct task_struct *prev, unsigned int prev_state,
+				       __u64 now)
+{
+	__u32 tgid = prev->tgid;
+	__u32 tid = prev->pid;
+	struct thread_sched *st;
+	struct sched_stats *stats;
+
+	if (!tgid_wanted(tgid) || tid == 0)
+		return;
+	st = lookup_or_init(&sched_state, &tid, &zero_thread);
+	stats = stats_of(tid, tgid);
+	if (!st || !stats)
+		return;
+	if (st->oncpu_since && now > st->oncpu_since)
+		__sync_fetch_and_add(&stats->oncpu_ns, now - st->oncpu_since);
+	st->oncpu_since = 0;
+	st->offcpu_since = now;
+	st->prev_state = prev_state;
+	st->waker_tid = 0;
+	st->stack_id = -ENOENT;
+	if (prev_state == 0 /* TASK_RUNNING: preempted or yielded, still queued */) {
+		st->reason = OFFCPU_INVOLUNTARY;
+		st->runq_since = now;
+		__sync_fetch_and_add(&stats->involuntary_switches, 1);
+	} else {
+		st->reason = OFFCPU_VOLUNTARY;
+		st->runq_since = 0;
+		__sync_fetch_and_add(&stats->voluntary_switches, 1);
+		/* prev is current here, so the user stack walked is prev's */
+		if (capture_stacks)
+			st->stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
+	}
+}
+
+static __always_inline void switch_in(struct task_struct *next, __u64 now)
+{
+	__u32 tgid = next->tgid;
+	__u32 tid = next->pid;
+	struct thread_sched *st;
+	struct sched_stats *stats;
+	__u64 off = 0, runq = 0;
+
+	if (!tgid_wanted(tgid) || tid == 0)
+		return;
+	st = lookup_or_init(&sched_state, &tid, &zero_thread);
+	stats = stats_of(tid, tgid);
+	if (!st || !stats)
+		return;
+	st->oncpu_since = now;
+	if (st->runq_since && now > st->runq_since) {
+		runq = now - st->runq_since;
+		__sync_fetch_and_add(&stats->runq_ns, runq);
+		if (runq_histograms) {
+			struct hist *h = lookup_or_init(&runq_hist, &tid, &zero_hist);
+
+			if (h)
+				hist_add(h, runq);
+		}
+	}
+	st->runq_since = 0;
+	if (!st->offcpu_since || now <= st->offcpu_since)
+		return;
+	off = now - st->offcpu_since;
+	if (st->reason == OFFCPU_VOLUNTARY)
+		__sync_fetch_and_add(&stats->offcpu_voluntary_ns, off);
+	else
+		__sync_fetch_and_add(&stats->offcpu_involuntary_ns, off);
+
+	if (offcpu_threshold_ns && off >= offcpu_threshold_ns &&
+	    (st->reason == OFFCPU_VOLUNTARY || offcpu_events_involuntary)) {
+		struct offcpu_event *e = event_reserve(sizeof(*e), EV_OFFCPU, tid, st->offcpu_since, off);
+
+		if (e) {
+			e->runq_ns = runq;
+			e->reason = st->reason;
+			e->prev_state = st->prev_state;
+			e->waker_tid = st->waker_tid;
+			e->stack_id = st->stack_id;
+			e->cpu = bpf_get_smp_processor_id();
+			e->_pad = 0;
+			event_submit(e);
+		}
+	}
+	st->offcpu_since = 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(on_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	__u64 now = bpf_ktime_get_ns();
+
+	/* a preempted task can carry a stale non-running state: preemption wins */
+	switch_out(ctx, prev, preempt ? 0 : prev_state, now);
+	switch_in(next, now);
+	return 0;
+}
+
+static __always_inline void on_wakeup(struct task_struct *p)
+{
+	__u32 tgid = p->tgid;
+	__u32 tid = p->pid;
+	struct thread_sched *st;
+	struct sched_stats *stats;
+
+	if (!tgid_wanted(tgid) || tid == 0)
+		return;
+	st = lookup_or_init(&sched_state, &tid, &zero_thread);
+	stats = stats_of(tid, tgid);
+	if (!st || !stats)
+		return;
+	st->runq_since = bpf_ktime_get_ns();
+	/* best effort: a wakeup from interrupt context (timer expiry, I/O completion) names the
+	 * interrupted task */
+	st->waker_tid = (__u32)bpf_get_current_pid_tgid();
+	__sync_fetch_and_add(&stats->wakeups, 1);
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(on_sched_wakeup, struct task_struct *p)
+{
+	on_wakeup(p);
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(on_sched_wakeup_new, struct task_struct *p)
+{
+	on_wakeup(p);
+	return 0;
+}
+
+SEC("tp_btf/sched_migrate_task")
+int BPF_PROG(on_sched_migrate_task, struct task_struct *p, int dest_cpu)
+{
+	__u32 tgid = p->tgid;
+	__u32 tid = p->pid;
+	struct sched_stats *stats;
+
+	if (!tgid_wanted(tgid) || tid == 0)
+		return 0;
+	stats = stats_of(tid, tgid);
+	if (stats)
+		__sync_fetch_and_add(&stats->migrations, 1);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_sched_process_exit, struct task_struct *p)
+{
+	__u32 tgid = p->tgid;
+	__u32 tid = p->pid;
+	struct sched_stats *stats;
+
+	if (!tgid_wanted(tgid) || tid == 0)
+		return 0;
+	stats = bpf_map_lookup_elem(&sched_stats, &tid);
+	if (stats)
+		stats->exited_ns = bpf_ktime_get_ns();
+	bpf_map_delete_elem(&sched_state, &tid);
+	return 0;
+}

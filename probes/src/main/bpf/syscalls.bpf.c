@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Every system call of the JVM's threads: count, errors and a latency histogram per (thread,
+ * syscall number); calls slower than a threshold become EV_SLOW_SYSCALL events.
+ *
+ * raw_syscalls tracepoints run for every syscall of the machine (~300 ns each here), so the
+ * tgid test comes before anything else.
+ */
+#define PROBE_EVENTS 1
+#include "common.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Calls at least this long become events (0 disables the events). */
+const volatile __u64 slow_syscall_ns = 10000000ULL;
+/* Keep a latency histogram per (thread, syscall); the counters are always kept. */
+const volatile __u8 syscall_histograms = 1;
+
+/* Syscall numbers 0..511 excluded from events (never from the statistics), bit n of word n/64.
+ * Defaults: the x86-64 calls a JVM blocks in by design (futex, epoll_wait, poll, select,
+ * nanosleep, clock_nanosleep, rt_sigtimedwait, rt_sigsuspend, pause, wait4, waitid,
+ * restart_syscall, accept, accept4, io_getevents, io_uring_enter, futex_waitv). */
+#define B(n) (1ULL << ((n) & 63))
+const volatile __u64 slow_exclude[8] = {
+	B(7) | B(23) | B(34) | B(35) | B(43) | B(61),           /*   0.. 63 */
+	0,                                                      /*  64..127 */
+	B(128) | B(130),                                        /* 128..191 */
+	B(202) | B(208) | B(219) | B(230) | B(232) | B(247),    /* 192..255 */
+	B(270) | B(271) | B(281) | B(288),                      /* 256..319 */
+	0,                                                      /* 320..383 */
+	B(426) | B(441),                                        /* 384..447 */
+	B(449),                                                 /* 448..511 */
+};
+#undef B
+
+#define NR_EXIT 60
+#define NR_EXIT_GROUP 231
+
+struct syscall_inflight {
+	__u64 start_ns;
+	__u64 args[3];
+	__u32 nr;
+	__u32 _pad;
+};
+
+struct syscall_key {
+	__u32 tid;
+	__u32 nr;
+};
+_Static_assert(sizeof(struct syscall_key) == 8, "layout mirrored in PROBES.md");
+
+/* 32 + 512 = 544 bytes */
+struct syscall_stats {
+	__u64 count;
+	__u64 errors;    /* returns in [-4095, -1] */
+	__u64 total_ns;
+	__u64 max_ns;
+	struct hist lat; /* all zero when syscall_histograms is off */
+};
+_Static_assert(sizeof(struct syscall_stats) == 544, "layout mirrored in PROBES.md");
+
+/* EV_SLOW_SYSCALL: 56 + 40 = 96 bytes. start_ns = entry, duration = exit - entry. */
+struct slow_syscall_event {
+	struct event_hdr hdr;
+	__s64 ret;
+	__u64 args[3];
+	__u32 nr;
+	__u32 _pad;
+};
+_Static_assert(sizeof(struct slow_syscall_event) == 96, "layout mirrored in PROBES.md");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_THREADS);
+	__type(key, __u32);
+	__type(value, struct syscall_inflight);
+} sys_inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 16384);
+	__type(key, struct syscall_key);
+	__type(value, struct syscall_stats);
+} syscall_stats SEC(".maps");
+
+static const struct syscall_stats zero_stats;
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
+{
+	struct syscall_inflight in;
+	__u32 tid;
+
+	if (!current_wanted(&tid))
+		return 0;
+	if (id == NR_EXIT || id == NR_EXIT_GROUP || id < 0)
+		return 0;
+	in.start_ns = bpf_ktime_get_ns();
+	in.nr = (__u32)id;
+	in._pad = 0;
+	in.args[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	in.args[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	in.args[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	bpf_map_update_elem(&sys_inflight, &tid, &in, BPF_ANY);
+	return 0;
+}
+
+static __always_inline bool excluded(__u32 nr)
+{
+	if (nr >= 512)
+		return false;
+	return (slow_exclude[nr >> 6] >> (nr & 63)) & 1;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
+{
+	struct syscall_inflight *in;
+	struct syscall_stats *st;
+	struct syscall_key key;
+	__u64 now, dur;
+	__u32 tid;
+
+	if (!current_wanted(&tid))
+		return 0;
+	in = bpf_map_lookup_elem(&sys_inflight, &tid);
+	if (!in)
+		return 0;
+	now = bpf_ktime_get_ns();
+	dur = now > in->start_ns ? now - in->start_ns : 0;
+	key.tid = tid;
+	key.nr = in->nr;
+	st = lookup_or_init(&syscall_stats, &key, &zero_stats);
+	if (st) {
+		__sync_fetch_and_add(&st->count, 1);
+		if (ret < 0 && ret >= -4095)
+			__sync_fetch_and_add(&st->errors, 1);
+		__sync_fetch_and_add(&st->total_ns, dur);
+		if (dur > st->max_ns)
+			st->max_ns = dur;
+		if (syscall_histograms)
+			hist_add(&st->lat, dur);
+	}
+	if (slow_syscall_ns && dur >= slow_syscall_ns && !excluded(key.nr)) {
+		struct slow_syscall_event *e =
+			event_reserve(sizeof(*e), EV_SLOW_SYSCALL, tid, in->start_ns, dur);
+
+		if (e) {
+			e->ret = ret;
+			e->args[0] = in->args[0];
+			e->args[1] = in->args[1];
+			e->args[2] = in->args[2];
+			e->nr = key.nr;
+			e->_pad = 0;
+			event_submit(e);
+		}
+	}
+	bpf_map_delete_elem(&sys_inflight, &tid);
+	return 0;
+}
