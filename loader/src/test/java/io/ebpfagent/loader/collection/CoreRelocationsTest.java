@@ -10,9 +10,9 @@ import io.ebpfagent.loader.programs.ProgramSpec;
 import io.ebpfagent.loader.programs.ProgramType;
 import org.junit.jupiter.api.Test;
 
-/** core_subprog.bpf.o: CO-RE relocations in a program and in the subprogram appended to it. */
+/** corelink.bpf.o: CO-RE relocations in a program and in the subprogram appended to it. */
 class CoreRelocationsTest {
-    private final CollectionSpec spec = TestObjects.load("core_subprog.bpf.o");
+    private final CollectionSpec spec = TestObjects.load("corelink.bpf.o");
 
     @Test
     void relocationsAreRelativeToTheLinkedProgram() {
