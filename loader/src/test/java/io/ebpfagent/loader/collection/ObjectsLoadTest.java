@@ -180,6 +180,18 @@ class ObjectsLoadTest {
     }
 
     @Test
+    void coreRelocationsInAnAppendedSubprogramHold() throws Exception {
+        try (Collection c = Collection.load(TestObjects.load("corelink.bpf.o"));
+             FileDescriptor link = TestAttach.btfTracing(c.program("on_fork").fd().get())) {
+            // seen = pid + parent's tgid (+1 if task->flags exists): only right if both reads were relocated
+            new ProcessBuilder("true").start().waitFor();
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (c.variable("seen").getLong() == 0 && System.nanoTime() < deadline) Thread.sleep(10);
+            assertThat(c.variable("seen").getLong()).isGreaterThan(2);
+        }
+    }
+
+    @Test
     void linkedProgramsRunWithTheirMaps() {
         try (Collection c = Collection.load(TestObjects.load("multi.bpf.o"))) {
             assertThat(c.programs().keySet()).contains("xdp_one", "xdp_two", "tp_calls_global");
