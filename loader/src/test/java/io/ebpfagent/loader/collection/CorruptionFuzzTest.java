@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class CorruptionFuzzTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"minimal.bpf.o", "multi.bpf.o", "mapinmap.bpf.o", "kconfig.bpf.o", "corelink.bpf.o", "legacy.bpf.o", "globals.bpf.o"})
+    @ValueSource(strings = {"minimal.bpf.o", "multi.bpf.o", "mapinmap.bpf.o", "kconfig.bpf.o", "corelink.bpf.o", "legacy.bpf.o", "globals.bpf.o", "core.bpf.o"})
     void randomDamageFailsCleanly(String object) {
         byte[] original = TestObjects.bytes(object);
         Random random = new Random(object.hashCode());
