@@ -2,6 +2,7 @@ package io.ebpfagent.loader.collection;
 
 import io.ebpfagent.loader.LoaderException;
 import io.ebpfagent.loader.maps.BpfMap;
+import io.ebpfagent.loader.programs.Program;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
@@ -20,7 +21,8 @@ import java.util.Map;
  * sections created mmapable), every program (CO-RE relocations applied against the kernel's
  * BTF, map and global references resolved, attach BTF ids looked up, func/line info sent), and
  * finally program-array and map-in-map entries. If any step fails everything created so far is
- * closed and the exception propagates; a {@link VerifierException} carries the verifier log.
+ * closed and the exception propagates; a {@link io.ebpfagent.loader.programs.VerifierException} carries the verifier log
+ * (and, from the collection, the source line and any CO-RE relocation that failed there).
  *
  * <p>Closing the collection closes every map and program it created and unmaps the variables;
  * maps passed in as replacements stay open (they belong to the caller), and pinned maps stay
@@ -37,13 +39,13 @@ import java.util.Map;
  */
 public final class Collection implements AutoCloseable {
     private final Map<String, BpfMap> maps;
-    private final Map<String, CollectionLoader.LoadedProgram> programs;
+    private final Map<String, Program> programs;
     private final Map<String, Variable> variables;
     private final List<AutoCloseable> owned;
     private final Arena arena;
     private boolean closed;
 
-    Collection(Map<String, BpfMap> maps, Map<String, CollectionLoader.LoadedProgram> programs,
+    Collection(Map<String, BpfMap> maps, Map<String, Program> programs,
                Map<String, Variable> variables, List<AutoCloseable> owned, Arena arena) {
         this.maps = Collections.unmodifiableMap(new LinkedHashMap<>(maps));
         this.programs = Collections.unmodifiableMap(new LinkedHashMap<>(programs));
@@ -85,8 +87,8 @@ public final class Collection implements AutoCloseable {
     }
 
     /** The program called {@code name} (its function name). */
-    public CollectionLoader.LoadedProgram program(String name) {
-        CollectionLoader.LoadedProgram p = programs.get(name);
+    public Program program(String name) {
+        Program p = programs.get(name);
         if (p == null) throw new LoaderException("no program named " + name + " (programs: " + programs.keySet() + ")");
         return p;
     }
@@ -104,7 +106,7 @@ public final class Collection implements AutoCloseable {
     }
 
     /** All programs by name, in object order. */
-    public Map<String, CollectionLoader.LoadedProgram> programs() {
+    public Map<String, Program> programs() {
         return programs;
     }
 

@@ -10,9 +10,11 @@ import io.ebpfagent.loader.maps.MapCreateOptions;
 import io.ebpfagent.loader.maps.MapFlags;
 import io.ebpfagent.loader.maps.MapSpec;
 import io.ebpfagent.loader.maps.MapType;
+import io.ebpfagent.loader.programs.Program;
+import io.ebpfagent.loader.programs.ProgramOptions;
 import io.ebpfagent.loader.programs.ProgramSpec;
+import io.ebpfagent.loader.programs.VerifierException;
 import io.ebpfagent.loader.sys.Cpus;
-import io.ebpfagent.loader.sys.FileDescriptor;
 import io.ebpfagent.loader.sys.SyscallException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -49,7 +51,7 @@ final class CollectionLoader {
     private final Supplier<Btf> target;
     private final Map<String, BpfMap> maps = new LinkedHashMap<>();
     private final List<AutoCloseable> owned = new ArrayList<>();
-    private final Map<String, LoadedProgram> programs = new LinkedHashMap<>();
+    private final Map<String, Program> programs = new LinkedHashMap<>();
     private final Arena arena = Arena.ofShared();
     private final List<BpfMap> newPins = new ArrayList<>();
     private ObjectBtfLoader.Loaded btf;
@@ -203,15 +205,22 @@ final class CollectionLoader {
             if (core != null) insns = core.instructions();
             insns = resolver.resolve(p.name(), insns);
             int attachBtfId = AttachTargets.needsBtfId(p) ? AttachTargets.btfId(p, target.get()) : 0;
-            CoreRelocator.Result relocated = core;
-            ProgramLoad.Request request = new ProgramLoad.Request(insns, btf.fd(), attachBtfId, options.logLevel(),
-                    options.logSize(), insn -> explain(relocated, insn));
-            FileDescriptor fd = ProgramLoad.load(p, request);
-            LoadedProgram loaded = new LoadedProgram(p, fd);
+            ProgramOptions po = ProgramOptions.DEFAULT.withLogLevel(options.logLevel())
+                    .withLogSize(options.logSize(), Math.max(options.logSize(), ProgramOptions.DEFAULT.logSizeMax()))
+                    .withBtf(btf.fd()).withAttachBtfId(attachBtfId);
+            Program loaded;
+            try {
+                loaded = Program.load(p.withInstructions(insns), po);
+            } catch (VerifierException e) {
+                String blame = explain(core, ExplainedVerifierException.failingInstruction(e.log()));
+                ExplainedVerifierException explained = new ExplainedVerifierException(e, blame);
+                throw explained.hasDetail() ? explained : e;
+            }
             owned.add(loaded);
             programs.put(p.name(), loaded);
         }
     }
+
 
     /** Which poisoned CO-RE relocation to blame for a failure at {@code insn}, or null. */
     static String explain(CoreRelocator.Result core, int insn) {
@@ -241,7 +250,7 @@ final class CollectionLoader {
 
     private int referencedFd(MapSpec m, String name) {
         if (m.type() == MapType.PROG_ARRAY) {
-            LoadedProgram p = programs.get(name);
+            Program p = programs.get(name);
             if (p == null) throw new LoaderException("map '" + m.name() + "' refers to program " + name + ", which is not in the collection");
             return p.fd().get();
         }
@@ -304,11 +313,4 @@ final class CollectionLoader {
         };
     }
 
-    /** A loaded program and the spec it came from. */
-    record LoadedProgram(ProgramSpec spec, FileDescriptor fd) implements AutoCloseable {
-        @Override
-        public void close() {
-            fd.close();
-        }
-    }
 }

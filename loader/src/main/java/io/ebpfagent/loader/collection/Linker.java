@@ -18,6 +18,7 @@ import java.util.Set;
  * call and function-pointer immediates to distances inside the linked program.
  */
 final class Linker {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Linker.class);
     private final String origin;
     private final Map<String, FunctionReader.Function> functions;
     private final ExtInfos extInfos;
@@ -68,6 +69,10 @@ final class Linker {
         }
 
         SectionMatch match = SectionDefinitions.match(entry.section()).orElse(null);
+        if (match == null) {
+            LOG.warn("{}: section {} of program {} names no known program type; its type is UNSPEC", origin,
+                    entry.section(), entry.name());
+        }
         ProgramType type = match == null ? ProgramType.UNSPEC : match.programType();
         ProgramSpec p = new ProgramSpec(entry.name(), type, match == null ? null : match.attachType(),
                 match == null ? "" : match.attachTo(), entry.section(), linked, license, version,

@@ -2,6 +2,7 @@ package io.ebpfagent.loader.collection;
 
 import io.ebpfagent.loader.btf.Btf;
 import io.ebpfagent.loader.btf.BtfException;
+import io.ebpfagent.loader.btf.BtfExterns;
 import io.ebpfagent.loader.btf.BtfFeature;
 import io.ebpfagent.loader.features.Features;
 import io.ebpfagent.loader.sys.Bpf;
@@ -58,7 +59,8 @@ final class ObjectBtfLoader {
         Set<BtfFeature> missing = missingFeatures();
         byte[] blob;
         try {
-            blob = types.withDatasecFixups(spec.sectionSizes(), spec.symbolOffsets()).sanitized(missing).marshal();
+            Btf fixed = BtfExterns.allocated(types.withDatasecFixups(spec.sectionSizes(), spec.symbolOffsets()));
+            blob = fixed.sanitized(missing).marshal();
         } catch (BtfException e) {
             LOG.warn("cannot prepare the object's BTF ({}); continuing without BTF", e.getMessage());
             return new Loaded(null, missing, e.getMessage());
@@ -73,17 +75,8 @@ final class ObjectBtfLoader {
 
     /** The BTF kinds the running kernel lacks, from the feature probes. */
     static Set<BtfFeature> missingFeatures() {
-        Set<BtfFeature> missing = EnumSet.noneOf(BtfFeature.class);
-        if (!Features.supported(Features::haveBtfFunc)) {
-            // No probe of its own: global linkage came after FUNC, so without FUNC it is missing too.
-            missing.add(BtfFeature.FUNC);
-            missing.add(BtfFeature.GLOBAL_FUNC);
-        }
-        if (!Features.supported(Features::haveBtfDatasec)) missing.add(BtfFeature.DATASEC);
-        if (!Features.supported(Features::haveBtfFloat)) missing.add(BtfFeature.FLOAT);
-        if (!Features.supported(Features::haveBtfDeclTag)) missing.add(BtfFeature.DECL_TAG);
-        if (!Features.supported(Features::haveBtfTypeTag)) missing.add(BtfFeature.TYPE_TAG);
-        if (!Features.supported(Features::haveBtfEnum64)) missing.add(BtfFeature.ENUM64);
+        Set<BtfFeature> missing = EnumSet.allOf(BtfFeature.class);
+        missing.removeAll(Features.supportedBtfFeatures());
         return missing;
     }
 }

@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ObjdumpCrossCheckTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"minimal.bpf.o", "multi.bpf.o", "mapinmap.bpf.o", "legacy.bpf.o", "kconfig.bpf.o", "globals.bpf.o"})
+    @ValueSource(strings = {"minimal.bpf.o", "multi.bpf.o", "mapinmap.bpf.o", "legacy.bpf.o", "kconfig.bpf.o", "globals.bpf.o", "corelink.bpf.o", "core.bpf.o"})
     void linkedCodeMatchesTheDisassembly(String object) throws Exception {
         Assumptions.assumeTrue(TestObjects.objdumpAvailable(), TestObjects.OBJDUMP + " is not installed");
         Map<String, List<byte[]>> dump = TestObjects.objdump(object);
