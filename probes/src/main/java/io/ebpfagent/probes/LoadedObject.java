@@ -8,7 +8,6 @@ import io.ebpfagent.loader.link.Links;
 import io.ebpfagent.loader.maps.BpfMap;
 import io.ebpfagent.loader.programs.ProgramSpec;
 import io.ebpfagent.loader.sys.FileDescriptor;
-import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -66,7 +65,7 @@ final class LoadedObject implements AutoCloseable {
 
     /** The descriptor of a loaded program. */
     FileDescriptor program(String name) {
-        return programFd(collection.program(name));
+        return collection.program(name).fd();
     }
 
     /** Keeps {@code link} until close. */
@@ -118,25 +117,5 @@ final class LoadedObject implements AutoCloseable {
         }
         links.clear();
         collection.close();
-    }
-
-    /*
-     * The collection hands out its loaded programs as a package-private record; until the
-     * loader exposes a public program type, its public fd() accessor is read reflectively.
-     */
-    private static volatile Method fdAccessor;
-
-    private static FileDescriptor programFd(Object loadedProgram) {
-        try {
-            Method m = fdAccessor;
-            if (m == null) {
-                m = loadedProgram.getClass().getMethod("fd");
-                m.setAccessible(true);
-                fdAccessor = m;
-            }
-            return (FileDescriptor) m.invoke(loadedProgram);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot read the descriptor of a loaded program", e);
-        }
     }
 }

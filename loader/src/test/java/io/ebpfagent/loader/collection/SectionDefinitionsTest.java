@@ -102,12 +102,12 @@ class SectionDefinitionsTest {
             cgroup/recvmsg4                        | CGROUP_SOCK_ADDR       | CGROUP_UDP4_RECVMSG            | ''                          | 0
             cgroup/recvmsg6                        | CGROUP_SOCK_ADDR       | CGROUP_UDP6_RECVMSG            | ''                          | 0
             cgroup/recvmsg_unix                    | CGROUP_SOCK_ADDR       | CGROUP_UNIX_RECVMSG            | ''                          | 0
-            cgroup/getpeername4                    | CGROUP_SOCK_ADDR       | CGROUP_INET4_GETPEERAttachType | ''                          | 0
-            cgroup/getpeername6                    | CGROUP_SOCK_ADDR       | CGROUP_INET6_GETPEERAttachType | ''                          | 0
-            cgroup/getpeername_unix                | CGROUP_SOCK_ADDR       | CGROUP_UNIX_GETPEERAttachType  | ''                          | 0
-            cgroup/getsockname4                    | CGROUP_SOCK_ADDR       | CGROUP_INET4_GETSOCKAttachType | ''                          | 0
-            cgroup/getsockname6                    | CGROUP_SOCK_ADDR       | CGROUP_INET6_GETSOCKAttachType | ''                          | 0
-            cgroup/getsockname_unix                | CGROUP_SOCK_ADDR       | CGROUP_UNIX_GETSOCKAttachType  | ''                          | 0
+            cgroup/getpeername4                    | CGROUP_SOCK_ADDR       | CGROUP_INET4_GETPEERNAME | ''                          | 0
+            cgroup/getpeername6                    | CGROUP_SOCK_ADDR       | CGROUP_INET6_GETPEERNAME | ''                          | 0
+            cgroup/getpeername_unix                | CGROUP_SOCK_ADDR       | CGROUP_UNIX_GETPEERNAME  | ''                          | 0
+            cgroup/getsockname4                    | CGROUP_SOCK_ADDR       | CGROUP_INET4_GETSOCKNAME | ''                          | 0
+            cgroup/getsockname6                    | CGROUP_SOCK_ADDR       | CGROUP_INET6_GETSOCKNAME | ''                          | 0
+            cgroup/getsockname_unix                | CGROUP_SOCK_ADDR       | CGROUP_UNIX_GETSOCKNAME  | ''                          | 0
             cgroup/sysctl                          | CGROUP_SYSCTL          | CGROUP_SYSCTL                  | ''                          | 0
             cgroup/getsockopt                      | CGROUP_SOCKOPT         | CGROUP_GETSOCKOPT              | ''                          | 0
             cgroup/setsockopt                      | CGROUP_SOCKOPT         | CGROUP_SETSOCKOPT              | ''                          | 0
