@@ -24,4 +24,23 @@ public final class BtfExterns {
         }
         return changed ? btf.withTypes(types) : btf;
     }
+
+    /**
+     * A copy of {@code btf} in which the named global functions have static linkage (libbpf
+     * does this for hidden-visibility functions); same ids.
+     */
+    public static Btf staticFunctions(Btf btf, java.util.Set<String> names) {
+        if (names.isEmpty()) {
+            return btf;
+        }
+        List<Type> types = new ArrayList<>(btf.types());
+        boolean changed = false;
+        for (int i = 0; i < types.size(); i++) {
+            if (types.get(i) instanceof Type.Func f && f.linkage() != Type.Linkage.STATIC && names.contains(f.name())) {
+                types.set(i, new Type.Func(f.name(), f.proto(), Type.Linkage.STATIC));
+                changed = true;
+            }
+        }
+        return changed ? btf.withTypes(types) : btf;
+    }
 }

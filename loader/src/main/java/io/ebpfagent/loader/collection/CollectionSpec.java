@@ -14,6 +14,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Everything an eBPF object file asks for, before anything exists in the kernel: its maps
@@ -59,6 +60,7 @@ public final class CollectionSpec {
     private final Map<String, Integer> sectionSizes;
     private final Map<String, Integer> symbolOffsets;
     private final Map<String, List<FunctionOffset>> programFunctions;
+    private Set<String> hiddenFunctions = Set.of();
 
     CollectionSpec(ByteOrder byteOrder, byte[] btf, byte[] btfExt, Btf types, List<KconfigExtern> kconfigExterns,
                    Map<String, Integer> sectionSizes, Map<String, Integer> symbolOffsets) {
@@ -211,6 +213,20 @@ public final class CollectionSpec {
         maps.put(ObjectReader.KCONFIG_MAP, map);
     }
 
+    /**
+     * Non-static functions with hidden visibility ({@code __hidden}, e.g. the helpers of
+     * libbpf's {@code usdt.bpf.h}). Like libbpf, the loader gives them static linkage in the BTF
+     * it loads: the verifier would otherwise check them as global functions, on their own, with
+     * every pointer argument possibly NULL.
+     */
+    public Set<String> hiddenFunctions() {
+        return hiddenFunctions;
+    }
+
+    void hiddenFunctions(Set<String> names) {
+        hiddenFunctions = Set.copyOf(names);
+    }
+
     /** An independent copy: changing one does not change the other. */
     public CollectionSpec copy() {
         CollectionSpec c = new CollectionSpec(byteOrder, btf, btfExt, types, kconfigExterns, sectionSizes, symbolOffsets);
@@ -218,6 +234,7 @@ public final class CollectionSpec {
         c.programs.putAll(programs);
         for (Map.Entry<String, VariableSpec> e : variables.entrySet()) c.variables.put(e.getKey(), e.getValue().copyFor(c));
         c.programFunctions.putAll(programFunctions);
+        c.hiddenFunctions = hiddenFunctions;
         return c;
     }
 

@@ -59,7 +59,9 @@ final class ObjectBtfLoader {
         Set<BtfFeature> missing = missingFeatures();
         byte[] blob;
         try {
-            Btf fixed = BtfExterns.allocated(types.withDatasecFixups(spec.sectionSizes(), spec.symbolOffsets()));
+            Btf fixed = BtfExterns.staticFunctions(
+                    BtfExterns.allocated(types.withDatasecFixups(spec.sectionSizes(), spec.symbolOffsets())),
+                    spec.hiddenFunctions());
             blob = fixed.sanitized(missing).marshal();
         } catch (BtfException e) {
             LOG.warn("cannot prepare the object's BTF ({}); continuing without BTF", e.getMessage());

@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
  * builds the map specs, reads the code and hands it to the {@link Linker}.
  */
 final class ObjectReader {
+    private static final int STV_HIDDEN = 2;
     private static final Logger LOG = LoggerFactory.getLogger(ObjectReader.class);
 
     static final String KCONFIG_MAP = ".kconfig";
@@ -90,6 +91,14 @@ final class ObjectReader {
 
         CollectionSpec spec = new CollectionSpec(ByteOrder.LITTLE_ENDIAN, btfBytes, btfExtBytes, btf,
                 List.copyOf(kconfig.values()), sectionSizes, symbolOffsets);
+        java.util.Set<String> hidden = new java.util.HashSet<>();
+        for (ElfSymbol sym : symbols) {
+            if (sym.type() == ElfSymbol.STT_FUNC && sym.binding() != ElfSymbol.STB_LOCAL
+                    && sym.visibility() == STV_HIDDEN && !sym.name().isEmpty()) {
+                hidden.add(sym.name());
+            }
+        }
+        spec.hiddenFunctions(hidden);
         readLegacyMaps(spec);
         if (sectionOfKind(Kind.BTF_MAPS) != null) {
             ElfSection maps = sectionOfKind(Kind.BTF_MAPS);
