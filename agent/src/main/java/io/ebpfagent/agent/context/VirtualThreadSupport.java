@@ -8,7 +8,10 @@ import java.lang.classfile.CodeBuilder;
 import java.lang.classfile.CodeElement;
 import java.lang.classfile.CodeTransform;
 import java.lang.classfile.MethodModel;
+import java.lang.classfile.MethodTransform;
 import java.lang.classfile.TypeKind;
+import java.lang.classfile.instruction.FieldInstruction;
+import java.lang.classfile.instruction.InvokeInstruction;
 import java.lang.classfile.instruction.ReturnInstruction;
 import java.lang.constant.ClassDesc;
 import java.lang.constant.ConstantDescs;
@@ -110,10 +113,17 @@ public final class VirtualThreadSupport {
     /** Adds the bridge calls to {@code mount()} and {@code unmount()}. */
     static byte[] instrument(byte[] classfile) {
         ClassFile files = ClassFile.of();
-        ClassTransform transform = ClassTransform.transformingMethodBodies(
-                method -> isNoArg(method, "mount"), CodeTransform.ofStateful(MountHooks::new))
-                .andThen(ClassTransform.transformingMethodBodies(method -> isNoArg(method, "unmount"),
-                        new UnmountHook()));
+        // One transform choosing per method: chaining two transformingMethodBodies with
+        // andThen loses the first one's atStart insertions (JDK 25).
+        ClassTransform transform = (builder, element) -> {
+            if (element instanceof MethodModel method && isNoArg(method, "mount")) {
+                builder.transformMethod(method, MethodTransform.transformingCode(new MountHooks()));
+            } else if (element instanceof MethodModel method && isNoArg(method, "unmount")) {
+                builder.transformMethod(method, MethodTransform.transformingCode(new UnmountHook()));
+            } else {
+                builder.with(element);
+            }
+        };
         return files.transformClass(files.parse(classfile), transform);
     }
 
@@ -153,6 +163,24 @@ public final class VirtualThreadSupport {
         }
     }
 
+    /** The template renamed, including the template's references to its own static fields. */
+    static byte[] renameTemplate(byte[] template) {
+        ClassDesc original = ClassDesc.of(VirtualThreadBridge.class.getName());
+        CodeTransform selfReferences = (builder, element) -> {
+            if (element instanceof FieldInstruction field && field.owner().asSymbol().equals(original)) {
+                builder.fieldAccess(field.opcode(), BRIDGE, field.name().stringValue(), field.typeSymbol());
+            } else if (element instanceof InvokeInstruction invoke && invoke.owner().asSymbol().equals(original)) {
+                builder.invoke(invoke.opcode(), BRIDGE, invoke.name().stringValue(), invoke.typeSymbol(),
+                        invoke.isInterface());
+            } else {
+                builder.with(element);
+            }
+        };
+        ClassFile files = ClassFile.of();
+        return files.transformClass(files.parse(template), BRIDGE,
+                ClassTransform.transformingMethodBodies(selfReferences));
+    }
+
     private static Class<?> defineBootBridge(MethodHandles.Lookup javaLang) throws Exception {
         try {
             return Class.forName(BOOT_NAME, false, null);
@@ -165,9 +193,7 @@ public final class VirtualThreadSupport {
                 }
                 template = in.readAllBytes();
             }
-            ClassFile files = ClassFile.of();
-            byte[] renamed = files.transformClass(files.parse(template), BRIDGE, ClassTransform.ACCEPT_ALL);
-            return javaLang.defineClass(renamed);
+            return javaLang.defineClass(renameTemplate(template));
         }
     }
 }
