@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.DoubleSummaryStatistics;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.openjdk.jmh.infra.BenchmarkParams;
@@ -21,12 +23,12 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * Runs each loader benchmark on the Java side (JMH) and its C baseline (libbpf ring buffer,
- * raw bpf(2) map calls) back to back, case by case so drift of the shared machine hits both
+ * raw bpf(2) map calls) back to back, in rounds so drift of the shared machine hits both
  * alike, prints the Java/C ratios and writes them to docs/benchmarks.md between the
  * {@code <!-- loader-benchmark -->} markers.
  *
- * <p>Arguments ({@code ./run bench-loader [...]}): {@code --forks=N} JMH forks and C processes
- * per case (3), {@code --iterations=N} measured iterations per fork (3), {@code --seconds=S}
+ * <p>Arguments ({@code ./run bench-loader [...]}): {@code --forks=N} rounds, each one JMH fork and
+ * one C process per case (3), {@code --iterations=N} measured iterations per fork (3), {@code --seconds=S}
  * per iteration (2), {@code --warmups=N} warm-up iterations of 1 s (2), {@code --only=REGEX}
  * cases whose name matches, {@code --no-write} leaves the docs alone.
  */
@@ -96,17 +98,24 @@ public final class LoaderBenchmarks {
             }
         }
 
-        List<Outcome> outcomes = new ArrayList<>();
-        for (Case c : cases) {
-            if (!c.name().matches(only)) {
-                continue;
+        String pattern = only;
+        List<Case> selected = cases.stream().filter(c -> c.name().matches(pattern)).toList();
+        Map<Case, List<Double>> javaValues = new LinkedHashMap<>();
+        Map<Case, List<Double>> cValues = new LinkedHashMap<>();
+        // one JMH fork and one C process per case and round, rounds outermost: drift of the shared
+        // machine (other processes come and go) then spreads over both sides of every case
+        for (int round = 0; round < forks; round++) {
+            for (Case c : selected) {
+                System.out.printf("=== round %d/%d: %s%n", round + 1, forks, c.name());
+                javaValues.computeIfAbsent(c, k -> new ArrayList<>()).addAll(runJava(c, iterations, warmups, seconds));
+                cValues.computeIfAbsent(c, k -> new ArrayList<>()).addAll(runC(c));
             }
-            System.out.println("=== " + c.name());
-            Stats java = runJava(c, forks, iterations, warmups, seconds);
-            Stats cStats = runC(c, forks);
-            Outcome o = new Outcome(c, java, cStats);
-            System.out.printf(Locale.ROOT, "=== %s: Java %s, C %s, Java/C %.2f%n", c.name(), show(c, java),
-                    show(c, cStats), o.ratio());
+        }
+        List<Outcome> outcomes = new ArrayList<>();
+        for (Case c : selected) {
+            Outcome o = new Outcome(c, Stats.of(javaValues.get(c)), Stats.of(cValues.get(c)));
+            System.out.printf(Locale.ROOT, "=== %s: Java %s, C %s, Java/C %.2f%n", c.name(), show(c, o.java()),
+                    show(c, o.c2()), o.ratio());
             outcomes.add(o);
         }
         String report = report(outcomes, forks, iterations, warmups, seconds);
@@ -128,11 +137,11 @@ public final class LoaderBenchmarks {
         return out;
     }
 
-    private static Stats runJava(Case c, int forks, int iterations, int warmups, double seconds) throws Exception {
+    private static List<Double> runJava(Case c, int iterations, int warmups, double seconds) throws Exception {
         Options opts = new OptionsBuilder()
                 .include(LoaderBenchmarks.class.getPackageName() + "." + c.benchmark().replace(".", "\\.") + "$")
                 .param(c.param(), c.value())
-                .forks(forks)
+                .forks(1)
                 .warmupIterations(warmups)
                 .warmupTime(TimeValue.seconds(1))
                 .measurementIterations(iterations)
@@ -157,12 +166,12 @@ public final class LoaderBenchmarks {
         }
         BenchmarkParams params = r.getParams();
         System.out.println("JMH " + params.getBenchmark() + " " + params.getParam(c.param()) + ": " + perIteration);
-        return Stats.of(perIteration);
+        return perIteration;
     }
 
-    private static Stats runC(Case c, int forks) throws Exception {
+    private static List<Double> runC(Case c) throws Exception {
         List<Double> values = new ArrayList<>();
-        for (int f = 0; f < forks; f++) {
+        {
             Process p = new ProcessBuilder(c.cArgs()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             String out = new String(p.getInputStream().readAllBytes());
             if (p.waitFor() != 0) {
@@ -179,7 +188,7 @@ public final class LoaderBenchmarks {
             throw new IllegalStateException("C baseline printed no RESULT: " + c.cArgs());
         }
         System.out.println("C " + c.name() + ": " + values);
-        return Stats.of(values);
+        return values;
     }
 
     private static String show(Case c, Stats s) {
@@ -196,9 +205,9 @@ public final class LoaderBenchmarks {
         StringBuilder sb = new StringBuilder();
         sb.append("## Loader micro-benchmarks: Java (FFM) vs C\n\n");
         sb.append(String.format(Locale.ROOT,
-                "Command: `./run bench-loader` (this run: %d forks/processes x %d iterations x %s s, %d x 1 s warm-up, "
-                        + "Java and C of each case back to back; %s). Mean over all measured iterations, "
-                        + "[min..max] across them.%n%n",
+                "Command: `./run bench-loader` (this run, %5$s: %1$d rounds; per round and case one JMH fork and "
+                        + "one C process, each %2$d iterations x %3$s s after %4$d x 1 s warm-up). Mean over all "
+                        + "measured iterations, [min..max] across them.%n%n",
                 forks, iterations, fmt(seconds), warmups, java.time.LocalDate.now()));
         sb.append("| case | Java | C | Java/C |\n|---|---|---|---|\n");
         for (Outcome o : outcomes) {
