@@ -131,12 +131,12 @@ public final class SectionDefinitions {
         add(t, "cgroup/recvmsg4", addr, AttachType.CGROUP_UDP4_RECVMSG, ATTACHABLE);
         add(t, "cgroup/recvmsg6", addr, AttachType.CGROUP_UDP6_RECVMSG, ATTACHABLE);
         add(t, "cgroup/recvmsg_unix", addr, AttachType.CGROUP_UNIX_RECVMSG, ATTACHABLE);
-        add(t, "cgroup/getpeername4", addr, AttachType.CGROUP_INET4_GETPEERAttachType, ATTACHABLE);
-        add(t, "cgroup/getpeername6", addr, AttachType.CGROUP_INET6_GETPEERAttachType, ATTACHABLE);
-        add(t, "cgroup/getpeername_unix", addr, AttachType.CGROUP_UNIX_GETPEERAttachType, ATTACHABLE);
-        add(t, "cgroup/getsockname4", addr, AttachType.CGROUP_INET4_GETSOCKAttachType, ATTACHABLE);
-        add(t, "cgroup/getsockname6", addr, AttachType.CGROUP_INET6_GETSOCKAttachType, ATTACHABLE);
-        add(t, "cgroup/getsockname_unix", addr, AttachType.CGROUP_UNIX_GETSOCKAttachType, ATTACHABLE);
+        add(t, "cgroup/getpeername4", addr, AttachType.CGROUP_INET4_GETPEERNAME, ATTACHABLE);
+        add(t, "cgroup/getpeername6", addr, AttachType.CGROUP_INET6_GETPEERNAME, ATTACHABLE);
+        add(t, "cgroup/getpeername_unix", addr, AttachType.CGROUP_UNIX_GETPEERNAME, ATTACHABLE);
+        add(t, "cgroup/getsockname4", addr, AttachType.CGROUP_INET4_GETSOCKNAME, ATTACHABLE);
+        add(t, "cgroup/getsockname6", addr, AttachType.CGROUP_INET6_GETSOCKNAME, ATTACHABLE);
+        add(t, "cgroup/getsockname_unix", addr, AttachType.CGROUP_UNIX_GETSOCKNAME, ATTACHABLE);
         add(t, "cgroup/sysctl", ProgramType.CGROUP_SYSCTL, AttachType.CGROUP_SYSCTL, ATTACHABLE);
         add(t, "cgroup/getsockopt", ProgramType.CGROUP_SOCKOPT, AttachType.CGROUP_GETSOCKOPT, ATTACHABLE);
         add(t, "cgroup/setsockopt", ProgramType.CGROUP_SOCKOPT, AttachType.CGROUP_SETSOCKOPT, ATTACHABLE);

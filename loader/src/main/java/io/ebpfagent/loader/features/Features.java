@@ -8,6 +8,7 @@ import static io.ebpfagent.loader.asm.Asm.alu64;
 import static io.ebpfagent.loader.asm.Asm.mov64;
 
 import io.ebpfagent.loader.asm.Instruction;
+import io.ebpfagent.loader.btf.BtfFeature;
 import io.ebpfagent.loader.asm.OpCode;
 import io.ebpfagent.loader.maps.MapFlags;
 import io.ebpfagent.loader.maps.MapType;
@@ -27,9 +28,11 @@ import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -287,6 +290,41 @@ public final class Features {
         cached("BTF func", () -> btfVerdict("BTF func", new TinyBtf().int32("int")
                 .type(null, TinyBtf.KIND_FUNC_PROTO, 0, false, 1)
                 .type("a", TinyBtf.KIND_FUNC, 0, false, 2)));
+    }
+
+    /** BTF {@code FUNC} with global linkage (5.6). */
+    public static void haveBtfGlobalFunc() {
+        haveBtfFunc();
+        cached("BTF global func", () -> btfVerdict("BTF global func", new TinyBtf().int32("int")
+                .type(null, TinyBtf.KIND_FUNC_PROTO, 0, false, 1)
+                .type("a", TinyBtf.KIND_FUNC, 1, false, 2)));
+    }
+
+    /**
+     * The BTF features this kernel supports, for {@code Btf.sanitized(Set)}: an empty set when the
+     * kernel loads no BTF at all.
+     */
+    public static Set<BtfFeature> supportedBtfFeatures() {
+        EnumSet<BtfFeature> out =
+                EnumSet.noneOf(BtfFeature.class);
+        if (!supported(Features::haveBtf)) {
+            return out;
+        }
+        addIf(out, BtfFeature.FUNC, Features::haveBtfFunc);
+        addIf(out, BtfFeature.GLOBAL_FUNC, Features::haveBtfGlobalFunc);
+        addIf(out, BtfFeature.DATASEC, Features::haveBtfDatasec);
+        addIf(out, BtfFeature.FLOAT, Features::haveBtfFloat);
+        addIf(out, BtfFeature.DECL_TAG, Features::haveBtfDeclTag);
+        addIf(out, BtfFeature.TYPE_TAG, Features::haveBtfTypeTag);
+        addIf(out, BtfFeature.ENUM64, Features::haveBtfEnum64);
+        return out;
+    }
+
+    private static void addIf(Set<BtfFeature> set,
+                              BtfFeature feature, Probe probe) {
+        if (supported(probe)) {
+            set.add(feature);
+        }
     }
 
     /** BTF {@code VAR} and {@code DATASEC} kinds (5.2). */

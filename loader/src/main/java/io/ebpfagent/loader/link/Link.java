@@ -26,6 +26,11 @@ public sealed interface Link extends AutoCloseable permits BpfLink, PerfEventLin
     /** Replaces the attached program atomically, where the link type allows it. */
     void update(FileDescriptor program);
 
+    /** {@link #update(FileDescriptor)} with a loaded program. */
+    default void update(io.ebpfagent.loader.programs.Program program) {
+        update(program.fd());
+    }
+
     /** Detaches (unless pinned) and releases the descriptors. Idempotent. */
     @Override
     void close();

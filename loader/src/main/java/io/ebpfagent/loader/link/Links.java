@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import io.ebpfagent.loader.elf.ElfFile;
 import io.ebpfagent.loader.programs.AttachType;
+import io.ebpfagent.loader.programs.Program;
 import io.ebpfagent.loader.sys.Bpf;
 import io.ebpfagent.loader.sys.BpfAttr;
 import io.ebpfagent.loader.sys.Cpus;
@@ -31,6 +32,38 @@ public final class Links {
     static final int MULTI_RETURN = 1;
 
     private Links() {
+    }
+
+    // ---------------------------------------------------------------- Program overloads
+
+    /** {@link #tracepoint(String, String, FileDescriptor)} of a loaded program. */
+    public static Link tracepoint(String group, String name, Program program) {
+        return tracepoint(group, name, program.fd(), 0);
+    }
+
+    /** {@link #rawTracepoint(String, FileDescriptor)} of a loaded program. */
+    public static BpfLink rawTracepoint(String name, Program program) {
+        return rawTracepoint(name, program.fd(), 0);
+    }
+
+    /** {@link #uprobe(Path, String, FileDescriptor, UprobeOptions)} of a loaded program. */
+    public static Link uprobe(Path binary, String symbol, Program program, UprobeOptions options) {
+        return uprobe(binary, symbol, program.fd(), options);
+    }
+
+    /** {@link #perfEvent(FileDescriptor, PerfEventSpec)} of a loaded program. */
+    public static MultiLink perfEvent(Program program, PerfEventSpec spec) {
+        return perfEvent(program.fd(), spec);
+    }
+
+    /** {@link #cgroup(Path, FileDescriptor, AttachType)} of a loaded program. */
+    public static BpfLink cgroup(Path cgroupDir, Program program, AttachType attachType) {
+        return cgroup(cgroupDir, program.fd(), attachType);
+    }
+
+    /** {@link #iter(FileDescriptor)} of a loaded program. */
+    public static BpfLink iter(Program program) {
+        return iter(program.fd());
     }
 
     // ---------------------------------------------------------------- perf event based

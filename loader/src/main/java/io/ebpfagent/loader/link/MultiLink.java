@@ -14,10 +14,17 @@ import java.util.List;
  */
 public final class MultiLink implements Link {
     private final List<Link> links;
+    private final Runnable onClose;
     private Path pinnedDir;
 
     public MultiLink(List<? extends Link> links) {
+        this(links, null);
+    }
+
+    /** A group that also runs {@code onClose} (releasing bookkeeping) after closing its links. */
+    public MultiLink(List<? extends Link> links, Runnable onClose) {
         this.links = List.copyOf(links);
+        this.onClose = onClose;
     }
 
     /** The member links. */
@@ -77,6 +84,9 @@ public final class MultiLink implements Link {
                     first = e;
                 }
             }
+        }
+        if (onClose != null) {
+            onClose.run();
         }
         if (first != null) {
             throw first;

@@ -1029,6 +1029,9 @@ public final class BpfMap implements AutoCloseable {
     }
 
     private void checkKey(MemorySegment key) {
+        if (!key.isNative()) {
+            throw new IllegalArgumentException("map '" + name + "': key must be a native segment (Arena-allocated)");
+        }
         if (key.byteSize() < keySize) {
             throw new IllegalArgumentException("map '" + name + "': key segment of " + key.byteSize()
                     + " bytes, needs " + keySize);
@@ -1036,6 +1039,9 @@ public final class BpfMap implements AutoCloseable {
     }
 
     private void checkValue(MemorySegment value) {
+        if (!value.isNative()) {
+            throw new IllegalArgumentException("map '" + name + "': value must be a native segment (Arena-allocated)");
+        }
         if (value.byteSize() < valueBufferSize) {
             throw new IllegalArgumentException("map '" + name + "': value segment of " + value.byteSize()
                     + " bytes, needs " + valueBufferSize + (type.isPerCpu() ? " (per-CPU)" : ""));

@@ -58,6 +58,11 @@ public final class RingBufferReader implements AutoCloseable {
         return new RingBufferReader(mapFd.dup(), maxEntries);
     }
 
+    /** A reader of a ring buffer map. */
+    public static RingBufferReader open(io.ebpfagent.loader.maps.BpfMap map) {
+        return open(map.fd(), map.maxEntries());
+    }
+
     /** The ring's data size in bytes. */
     public int size() {
         return size;
@@ -70,8 +75,8 @@ public final class RingBufferReader implements AutoCloseable {
 
     /**
      * Waits up to {@code timeoutMillis} (-1: forever) for records, then hands all committed ones
-     * to {@code handler}. Returns the number of records, 0 on timeout, -1 once the reader is
-     * closed.
+     * to {@code handler}. Returns the number of records, 0 on timeout (a finite wait may also end
+     * early with 0), -1 once the reader is closed.
      */
     public int poll(int timeoutMillis, RecordHandler handler) {
         lock.lock();
@@ -83,11 +88,16 @@ public final class RingBufferReader implements AutoCloseable {
             if (n > 0) {
                 return n;
             }
-            epoll().waitReady(timeoutMillis);
-            if (closed) {
-                return -1;
-            }
-            return ring.consume(handler, Integer.MAX_VALUE);
+            // a wake-up can find nothing committed yet (a record still busy): only a finite wait
+            // may return empty-handed
+            do {
+                epoll().waitReady(timeoutMillis);
+                if (closed) {
+                    return -1;
+                }
+                n = ring.consume(handler, Integer.MAX_VALUE);
+            } while (n == 0 && timeoutMillis < 0);
+            return n;
         } finally {
             lock.unlock();
         }

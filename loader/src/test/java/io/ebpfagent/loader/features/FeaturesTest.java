@@ -59,6 +59,8 @@ class FeaturesTest {
         assertThatCode(Features::haveBtfDeclTag).doesNotThrowAnyException();
         assertThatCode(Features::haveBtfTypeTag).doesNotThrowAnyException();
         assertThatCode(Features::haveBtfEnum64).doesNotThrowAnyException();
+        assertThatCode(Features::haveBtfGlobalFunc).doesNotThrowAnyException();
+        assertThat(Features.supportedBtfFeatures()).containsExactlyInAnyOrder(io.ebpfagent.loader.btf.BtfFeature.values());
     }
 
     @Test

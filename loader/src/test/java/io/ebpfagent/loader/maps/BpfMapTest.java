@@ -89,6 +89,8 @@ class BpfMapTest {
             assertThat(value.get(JAVA_LONG, 0)).isEqualTo(99);
             assertThat(m.lookup(77L, value)).isTrue();
             assertThatThrownBy(() -> m.lookup(arena.allocate(4), value)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> m.lookup(key, MemorySegment.ofArray(new byte[8])))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("native");
 
             com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
             for (int i = 0; i < 100_000; i++) { // warm up the JIT (C2 removes the remaining allocations)

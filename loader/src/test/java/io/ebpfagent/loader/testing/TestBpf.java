@@ -93,75 +93,91 @@ public final class TestBpf {
 
     private static FileDescriptor load(ElfFile elf, ElfSymbol fn, int progType, int expectedAttachType,
                                        int attachBtfId, Map<String, FileDescriptor> maps) {
-        ElfSection prog = elf.section(fn.sectionIndex());
-        String section = prog.name() + ":" + fn.name();
-        byte[] progBytes = java.util.Arrays.copyOfRange(elf.bytes(prog), (int) fn.value(), (int) (fn.value() + fn.size()));
-        ElfSection text = elf.section(".text").filter(s -> s.size() > 0 && s.index() != prog.index()).orElse(null);
-        byte[] textBytes = text == null ? new byte[0] : elf.bytes(text);
-        ByteBuffer insns = ByteBuffer.allocate(progBytes.length + textBytes.length).order(ByteOrder.LITTLE_ENDIAN);
-        insns.put(progBytes).put(textBytes);
-        int textStart = progBytes.length / 8;
+        String section = elf.section(fn.sectionIndex()).name() + ":" + fn.name();
         List<ElfSymbol> symbols = elf.symbols();
+        // the program function, then every function it calls (transitively), as libbpf appends them
+        List<ElfSymbol> pieces = new java.util.ArrayList<>(List.of(fn));
+        Map<ElfSymbol, Integer> startOf = new java.util.HashMap<>();
+        ByteBuffer insns = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
         try (Arena arena = Arena.ofConfined()) {
             FileDescriptor kconfig = null;
-            for (ElfSection rel : elf.sections()) {
-                if (!rel.isRelocation() || (rel.info() != prog.index() && (text == null || rel.info() != text.index()))) {
-                    continue;
-                }
-                boolean inProg = rel.info() == prog.index();
-                for (ElfRelocation r : elf.relocations(rel)) {
-                    if (inProg && (r.offset() < fn.value() || r.offset() >= fn.value() + fn.size())) {
+            for (int pi = 0; pi < pieces.size(); pi++) {
+                ElfSymbol piece = pieces.get(pi);
+                ElfSection sec = elf.section(piece.sectionIndex());
+                int base = insns.position() / 8;
+                startOf.put(piece, base);
+                insns.put(elf.bytes(sec), (int) piece.value(), (int) piece.size());
+            }
+            for (int pi = 0; pi < pieces.size(); pi++) {
+                ElfSymbol piece = pieces.get(pi);
+                ElfSection sec = elf.section(piece.sectionIndex());
+                int base = startOf.get(piece);
+                for (ElfSection rel : elf.sections()) {
+                    if (!rel.isRelocation() || rel.info() != sec.index()) {
                         continue;
                     }
-                    ElfSymbol sym = symbols.get(r.symbolIndex());
-                    int idx = inProg ? (int) ((r.offset() - fn.value()) / 8) : textStart + (int) (r.offset() / 8);
-                    int at = idx * 8;
-                    int opcode = insns.get(at) & 0xff;
-                    String secName = sym.isUndefined() ? "" : elf.section(sym.sectionIndex()).name();
-                    if (opcode == LD_IMM64 && secName.equals(".maps")) {
-                        FileDescriptor fd = maps.get(sym.name());
-                        if (fd == null) {
-                            throw new IllegalArgumentException("test did not create map " + sym.name());
+                    for (ElfRelocation r : elf.relocations(rel)) {
+                        if (r.offset() < piece.value() || r.offset() >= piece.value() + piece.size()) {
+                            continue;
                         }
-                        setSrc(insns, at, PSEUDO_MAP_FD);
-                        insns.putInt(at + 4, fd.get());
-                    } else if (opcode == LD_IMM64 && sym.name().equals("LINUX_HAS_BPF_COOKIE")) {
-                        if (kconfig == null) {
-                            kconfig = createMap(".kconfig", MAP_ARRAY, 4, 8, 1, 0);
-                            MemorySegment key = arena.allocate(4);
-                            MemorySegment value = arena.allocate(8);
-                            value.set(JAVA_BYTE, 0, (byte) 1);
-                            Bpf.mapUpdateElem(kconfig.get(), key, value, 0);
-                        }
-                        setSrc(insns, at, PSEUDO_MAP_VALUE);
-                        insns.putInt(at + 4, kconfig.get());
-                        insns.putInt(at + 12, 0);
-                    } else if (text != null && sym.sectionIndex() == text.index()) {
-                        int target = textStart + (int) (sym.value() / 8);
-                        if (sym.type() == ElfSymbol.STT_SECTION) {
-                            // calls hold an instruction delta, function pointers a byte offset
-                            target += opcode == CALL ? insns.getInt(at + 4) + 1 : insns.getInt(at + 4) / 8;
-                        }
-                        if (opcode == CALL) {
-                            setSrc(insns, at, PSEUDO_CALL);
-                        } else if (opcode == LD_IMM64) {
-                            setSrc(insns, at, PSEUDO_FUNC);
+                        ElfSymbol sym = symbols.get(r.symbolIndex());
+                        int idx = base + (int) ((r.offset() - piece.value()) / 8);
+                        int at = idx * 8;
+                        int opcode = insns.get(at) & 0xff;
+                        String secName = sym.isUndefined() ? "" : elf.section(sym.sectionIndex()).name();
+                        if (opcode == LD_IMM64 && secName.equals(".maps")) {
+                            FileDescriptor fd = maps.get(sym.name());
+                            if (fd == null) {
+                                throw new IllegalArgumentException("test did not create map " + sym.name());
+                            }
+                            setSrc(insns, at, PSEUDO_MAP_FD);
+                            insns.putInt(at + 4, fd.get());
+                        } else if (opcode == LD_IMM64 && sym.name().equals("LINUX_HAS_BPF_COOKIE")) {
+                            if (kconfig == null) {
+                                kconfig = createMap(".kconfig", MAP_ARRAY, 4, 8, 1, 0);
+                                MemorySegment key = arena.allocate(4);
+                                MemorySegment value = arena.allocate(8);
+                                value.set(JAVA_BYTE, 0, (byte) 1);
+                                Bpf.mapUpdateElem(kconfig.get(), key, value, 0);
+                            }
+                            setSrc(insns, at, PSEUDO_MAP_VALUE);
+                            insns.putInt(at + 4, kconfig.get());
+                            insns.putInt(at + 12, 0);
+                        } else if (!sym.isUndefined() && elf.section(sym.sectionIndex()).isExecutable()) {
+                            long targetOffset = sym.value();
+                            if (sym.type() == ElfSymbol.STT_SECTION) {
+                                // calls hold an instruction delta, function pointers a byte offset
+                                targetOffset += opcode == CALL ? (insns.getInt(at + 4) + 1) * 8L : insns.getInt(at + 4);
+                            }
+                            ElfSymbol callee = functionAt(symbols, sym.sectionIndex(), targetOffset);
+                            if (!startOf.containsKey(callee)) {
+                                startOf.put(callee, insns.position() / 8);
+                                pieces.add(callee);
+                                insns.put(elf.bytes(elf.section(callee.sectionIndex())), (int) callee.value(), (int) callee.size());
+                            }
+                            int target = startOf.get(callee) + (int) ((targetOffset - callee.value()) / 8);
+                            if (opcode == CALL) {
+                                setSrc(insns, at, PSEUDO_CALL);
+                            } else if (opcode == LD_IMM64) {
+                                setSrc(insns, at, PSEUDO_FUNC);
+                            } else {
+                                throw new IllegalArgumentException("unsupported relocation at insn " + idx);
+                            }
+                            insns.putInt(at + 4, target - idx - 1);
                         } else {
-                            throw new IllegalArgumentException("unsupported relocation at insn " + idx);
+                            throw new IllegalArgumentException("unsupported relocation against " + sym.name() + " at insn " + idx);
                         }
-                        insns.putInt(at + 4, target - idx - 1);
-                    } else {
-                        throw new IllegalArgumentException("unsupported relocation against " + sym.name() + " at insn " + idx);
                     }
                 }
             }
-            MemorySegment code = arena.allocate(insns.capacity(), 8);
-            MemorySegment.copy(insns.array(), 0, code, JAVA_BYTE, 0, insns.capacity());
+            int length = insns.position();
+            MemorySegment code = arena.allocate(length, 8);
+            MemorySegment.copy(insns.array(), 0, code, JAVA_BYTE, 0, length);
             MemorySegment license = arena.allocateFrom("GPL");
             MemorySegment log = arena.allocate(1 << 20);
             MemorySegment attr = arena.allocate(BpfAttr.ProgLoad.LAYOUT);
             attr.set(JAVA_INT, BpfAttr.ProgLoad.PROG_TYPE, progType);
-            attr.set(JAVA_INT, BpfAttr.ProgLoad.INSN_CNT, insns.capacity() / 8);
+            attr.set(JAVA_INT, BpfAttr.ProgLoad.INSN_CNT, length / 8);
             attr.set(JAVA_LONG, BpfAttr.ProgLoad.INSNS, code.address());
             attr.set(JAVA_LONG, BpfAttr.ProgLoad.LICENSE, license.address());
             attr.set(JAVA_INT, BpfAttr.ProgLoad.EXPECTED_ATTACH_TYPE, expectedAttachType);
@@ -180,6 +196,16 @@ public final class TestBpf {
             }
             return new FileDescriptor((int) r);
         }
+    }
+
+    private static ElfSymbol functionAt(List<ElfSymbol> symbols, int section, long offset) {
+        for (ElfSymbol s : symbols) {
+            if (s.sectionIndex() == section && s.type() == ElfSymbol.STT_FUNC && offset >= s.value()
+                    && offset < s.value() + s.size()) {
+                return s;
+            }
+        }
+        throw new IllegalArgumentException("no function at offset " + offset + " of section " + section);
     }
 
     private static void setSrc(ByteBuffer insns, int at, int src) {

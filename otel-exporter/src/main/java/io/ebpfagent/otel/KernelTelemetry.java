@@ -1,0 +1,239 @@
+package io.ebpfagent.otel;
+
+import io.ebpfagent.otel.internal.IntervalSpans;
+import io.ebpfagent.otel.internal.KernelMetrics;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.common.Clock;
+import io.opentelemetry.sdk.metrics.InstrumentSelector;
+import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.metrics.SdkMeterProviderBuilder;
+import io.opentelemetry.sdk.metrics.View;
+import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.metrics.export.MetricProducer;
+import io.opentelemetry.sdk.metrics.export.MetricReader;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
+import io.opentelemetry.sdk.trace.SpanProcessor;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The exporter's front door: a {@link KernelSignals} sink backed by an OpenTelemetry SDK of its
+ * own (metrics + traces), independent of any OpenTelemetry the application uses.
+ * {@link #close()} flushes and shuts the SDK down.
+ *
+ * <p>Built by {@code io.ebpfagent.otel.export.ExporterSetup} from a config, or with
+ * {@link #builder(ThreadNames)} and explicit readers/processors (tests, custom wiring).
+ */
+public final class KernelTelemetry implements KernelSignals, AutoCloseable {
+    private final OpenTelemetrySdk sdk;
+    private final KernelMetrics metrics;
+    private final IntervalSpans spans;
+
+    private KernelTelemetry(OpenTelemetrySdk sdk, KernelMetrics metrics, IntervalSpans spans) {
+        this.sdk = sdk;
+        this.metrics = metrics;
+        this.spans = spans;
+    }
+
+    public static Builder builder(ThreadNames threadNames) {
+        return new Builder(threadNames);
+    }
+
+    /** The SDK behind this sink (e.g. to force a flush). */
+    public OpenTelemetrySdk sdk() {
+        return sdk;
+    }
+
+    /** Who the exporter thinks {@code tid} is. */
+    public ThreadKey threadKey(int tid) {
+        return metrics.threadKey(tid);
+    }
+
+    @Override
+    public void onCpuTime(int tid, long onCpuNs, long offCpuVoluntaryNs, long offCpuInvoluntaryNs) {
+        metrics.onCpuTime(tid, onCpuNs, offCpuVoluntaryNs, offCpuInvoluntaryNs);
+    }
+
+    @Override
+    public void onContextSwitches(int tid, long voluntary, long involuntary) {
+        metrics.onContextSwitches(tid, voluntary, involuntary);
+    }
+
+    @Override
+    public void onRunQueueLatency(int tid, long[] log2BucketsNs, long sumNs) {
+        metrics.onRunQueueLatency(tid, log2BucketsNs, sumNs);
+    }
+
+    @Override
+    public void onSyscall(int tid, int nr, long count, long errors, long[] log2BucketsNs, long sumNs) {
+        metrics.onSyscall(tid, nr, count, errors, log2BucketsNs, sumNs);
+    }
+
+    @Override
+    public void onFileIo(int tid, FileKind kind, IoDirection direction, long bytes, long[] log2BucketsNs, long sumNs) {
+        metrics.onFileIo(tid, kind, direction, bytes, log2BucketsNs, sumNs);
+    }
+
+    @Override
+    public void onTcpConnect(int tid, ConnectOutcome outcome, long[] log2BucketsNs, long sumNs) {
+        metrics.onTcpConnect(tid, outcome, log2BucketsNs, sumNs);
+    }
+
+    @Override
+    public void onRetransmit(int tid, long segments) {
+        metrics.onRetransmit(tid, segments);
+    }
+
+    @Override
+    public void onPageFaults(int tid, long minor, long major) {
+        metrics.onPageFaults(tid, minor, major);
+    }
+
+    @Override
+    public void onGcPause(String gcName, String action, long startNs, long durationNs) {
+        metrics.onGcPause(gcName, action, durationNs);
+    }
+
+    @Override
+    public void onVmOperation(String name, long startNs, long durationNs) {
+        metrics.onVmOperation(name, durationNs);
+    }
+
+    @Override
+    public void onJitCompilation(String compiler, boolean success, long durationNs) {
+        metrics.onJitCompilation(compiler, success, durationNs);
+    }
+
+    @Override
+    public boolean wantsInterval(IntervalKind kind, long durationNs) {
+        return spans.wants(kind, durationNs);
+    }
+
+    @Override
+    public void onInterval(KernelInterval interval) {
+        spans.onInterval(interval);
+    }
+
+    @Override
+    public void onThreadExit(int tid) {
+        metrics.onThreadExit(tid);
+    }
+
+    @Override
+    public void onThreadRenamed(int tid) {
+        metrics.onThreadRenamed(tid);
+    }
+
+    /** Exports what is pending (metrics of push readers, queued spans); waits up to {@code timeout}. */
+    public boolean flush(Duration timeout) {
+        var m = sdk.getSdkMeterProvider().forceFlush();
+        var t = sdk.getSdkTracerProvider().forceFlush();
+        m.join(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        t.join(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return m.isSuccess() && t.isSuccess();
+    }
+
+    /** Flushes pending spans and metrics, then shuts the SDK (and its exporters) down. */
+    @Override
+    public void close() {
+        // shut down first: the final collection still needs the counter callback
+        sdk.shutdown().join(10, TimeUnit.SECONDS);
+        metrics.close();
+    }
+
+    /** Wires a {@link KernelTelemetry}. */
+    public static final class Builder {
+        private final ThreadNames threadNames;
+        private final List<MetricReader> readers = new ArrayList<>();
+        private final List<SpanProcessor> processors = new ArrayList<>();
+        private Resource resource = Resource.getDefault();
+        private int cardinalityLimit = 2000;
+        private SpanMode spanMode = SpanMode.SPANS;
+        private Duration minSpanDuration = Duration.ofMillis(1);
+        private MonotonicClock monotonicClock;
+        private Clock clock = Clock.getDefault();
+
+        private Builder(ThreadNames threadNames) {
+            this.threadNames = Objects.requireNonNull(threadNames, "threadNames");
+        }
+
+        public Builder addMetricReader(MetricReader reader) {
+            readers.add(reader);
+            return this;
+        }
+
+        public Builder addSpanProcessor(SpanProcessor processor) {
+            processors.add(processor);
+            return this;
+        }
+
+        public Builder resource(Resource resource) {
+            this.resource = resource;
+            return this;
+        }
+
+        /** Series per metric before new attribute sets fold into the overflow series. */
+        public Builder cardinalityLimit(int limit) {
+            this.cardinalityLimit = limit;
+            return this;
+        }
+
+        public Builder spanMode(SpanMode mode) {
+            this.spanMode = mode;
+            return this;
+        }
+
+        /** Intervals shorter than this produce no span. */
+        public Builder minSpanDuration(Duration d) {
+            this.minSpanDuration = d;
+            return this;
+        }
+
+        public Builder monotonicClock(MonotonicClock c) {
+            this.monotonicClock = c;
+            return this;
+        }
+
+        public Builder clock(Clock c) {
+            this.clock = c;
+            return this;
+        }
+
+        public KernelTelemetry build() {
+            // The kernel histograms are registered as a producer before the meter exists;
+            // the producer forwards once KernelMetrics is built on that meter.
+            DeferredProducer producer = new DeferredProducer();
+            SdkMeterProviderBuilder mb = SdkMeterProvider.builder().setResource(resource).setClock(clock)
+                    .registerMetricProducer(producer)
+                    .registerView(InstrumentSelector.builder().setMeterName(KernelMetrics.SCOPE).build(),
+                            View.builder().setCardinalityLimit(cardinalityLimit).build());
+            readers.forEach(mb::registerMetricReader);
+            SdkTracerProviderBuilder tb = SdkTracerProvider.builder().setResource(resource).setClock(clock);
+            processors.forEach(tb::addSpanProcessor);
+            OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
+                    .setMeterProvider(mb.build()).setTracerProvider(tb.build()).build();
+            KernelMetrics metrics = new KernelMetrics(sdk.getMeter(KernelMetrics.SCOPE), threadNames, cardinalityLimit, clock);
+            producer.target = metrics;
+            IntervalSpans spans = new IntervalSpans(sdk.getTracer(KernelMetrics.SCOPE), metrics,
+                    monotonicClock != null ? monotonicClock : MonotonicClock.measure(),
+                    spanMode, minSpanDuration.toNanos());
+            return new KernelTelemetry(sdk, metrics, spans);
+        }
+    }
+
+    private static final class DeferredProducer implements MetricProducer {
+        volatile MetricProducer target;
+
+        @Override
+        public Collection<MetricData> produce(Resource resource) {
+            MetricProducer t = target;
+            return t == null ? List.of() : t.produce(resource);
+        }
+    }
+}

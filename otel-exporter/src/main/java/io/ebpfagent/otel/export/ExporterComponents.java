@@ -1,0 +1,34 @@
+package io.ebpfagent.otel.export;
+
+import io.opentelemetry.common.ComponentLoader;
+import io.opentelemetry.exporter.sender.jdk.internal.JdkHttpSenderProvider;
+import io.opentelemetry.sdk.common.export.GrpcSender;
+import io.opentelemetry.sdk.common.export.GrpcSenderConfig;
+import io.opentelemetry.sdk.common.export.GrpcSenderProvider;
+import io.opentelemetry.sdk.common.export.HttpSenderProvider;
+import java.util.List;
+
+/**
+ * Hands the OTLP exporters their senders directly instead of through service files, which a
+ * shaded, relocated agent jar may merge or lose: JDK HttpClient for http/protobuf, the
+ * grpc-java channel sender for gRPC.
+ */
+final class ExporterComponents implements ComponentLoader {
+    private final ComponentLoader fallback = ComponentLoader.forClassLoader(ExporterComponents.class.getClassLoader());
+
+    @Override
+    public <T> Iterable<T> load(Class<T> type) {
+        if (type == GrpcSenderProvider.class) {
+            return List.of(type.cast(new GrpcSenderProvider() {
+                @Override
+                public GrpcSender createSender(GrpcSenderConfig config) {
+                    return new ChannelGrpcSender(config);
+                }
+            }));
+        }
+        if (type == HttpSenderProvider.class) {
+            return List.of(type.cast(new JdkHttpSenderProvider()));
+        }
+        return fallback.load(type);
+    }
+}

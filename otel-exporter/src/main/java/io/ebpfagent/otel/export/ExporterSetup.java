@@ -1,0 +1,103 @@
+package io.ebpfagent.otel.export;
+
+import io.ebpfagent.otel.KernelTelemetry;
+import io.ebpfagent.otel.ThreadNames;
+import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.exporter.otlp.metrics.OtlpGrpcMetricExporter;
+import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
+import io.opentelemetry.exporter.prometheus.PrometheusHttpServer;
+import io.opentelemetry.sdk.metrics.export.MetricExporter;
+import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds the exporter's own OpenTelemetry SDK (metrics + traces) from an {@link ExporterConfig}
+ * and wraps it in a {@link KernelTelemetry}: OTLP (gRPC or HTTP/protobuf) with a periodic metric
+ * reader and a batch span processor (bounded queue; {@code close()} flushes), a Prometheus scrape
+ * endpoint, and compact logging.
+ */
+public final class ExporterSetup {
+    private static final Logger LOG = LoggerFactory.getLogger(ExporterSetup.class);
+
+    private ExporterSetup() {}
+
+    /** Starts the configured exporters; the caller closes the result on shutdown. */
+    public static KernelTelemetry create(ExporterConfig config, ThreadNames threadNames) {
+        return create(config, threadNames, ProcessResource.detect(config.serviceName(), config.resourceAttributes()));
+    }
+
+    /** As {@link #create(ExporterConfig, ThreadNames)} with a given resource. */
+    public static KernelTelemetry create(ExporterConfig config, ThreadNames threadNames, Resource resource) {
+        KernelTelemetry.Builder b = KernelTelemetry.builder(threadNames).resource(resource)
+                .cardinalityLimit(config.cardinalityLimit()).spanMode(config.spanMode())
+                .minSpanDuration(config.minSpanDuration());
+        for (ExporterKind kind : config.exporters()) {
+            switch (kind) {
+                case OTLP -> {
+                    b.addMetricReader(periodic(otlpMetrics(config), config.exportInterval()));
+                    b.addSpanProcessor(batch(otlpSpans(config), config));
+                }
+                case PROMETHEUS -> b.addMetricReader(PrometheusHttpServer.builder()
+                        .setHost(config.prometheusHost()).setPort(config.prometheusPort()).build());
+                case LOGGING -> {
+                    b.addMetricReader(periodic(new CompactLogMetricExporter(), config.exportInterval()));
+                    b.addSpanProcessor(batch(new CompactLogSpanExporter(), config));
+                }
+            }
+        }
+        LOG.info("telemetry exporters {} (otlp {} {}, prometheus {}:{}), service.name={}", config.exporters(),
+                config.otlpProtocol().id(), config.effectiveOtlpEndpoint(), config.prometheusHost(),
+                config.prometheusPort(), resource.getAttribute(ProcessResource.SERVICE_NAME));
+        return b.build();
+    }
+
+    static MetricExporter otlpMetrics(ExporterConfig c) {
+        return switch (c.otlpProtocol()) {
+            case GRPC -> {
+                var b = OtlpGrpcMetricExporter.builder().setComponentLoader(new ExporterComponents())
+                        .setEndpoint(c.effectiveOtlpEndpoint());
+                c.otlpHeaders().forEach(b::addHeader);
+                yield b.build();
+            }
+            case HTTP_PROTOBUF -> {
+                var b = OtlpHttpMetricExporter.builder().setComponentLoader(new ExporterComponents())
+                        .setEndpoint(c.effectiveOtlpEndpoint() + "/v1/metrics");
+                c.otlpHeaders().forEach(b::addHeader);
+                yield b.build();
+            }
+        };
+    }
+
+    static SpanExporter otlpSpans(ExporterConfig c) {
+        return switch (c.otlpProtocol()) {
+            case GRPC -> {
+                var b = OtlpGrpcSpanExporter.builder().setComponentLoader(new ExporterComponents())
+                        .setEndpoint(c.effectiveOtlpEndpoint());
+                c.otlpHeaders().forEach(b::addHeader);
+                yield b.build();
+            }
+            case HTTP_PROTOBUF -> {
+                var b = OtlpHttpSpanExporter.builder().setComponentLoader(new ExporterComponents())
+                        .setEndpoint(c.effectiveOtlpEndpoint() + "/v1/traces");
+                c.otlpHeaders().forEach(b::addHeader);
+                yield b.build();
+            }
+        };
+    }
+
+    private static PeriodicMetricReader periodic(MetricExporter exporter, Duration interval) {
+        return PeriodicMetricReader.builder(exporter).setInterval(interval).build();
+    }
+
+    private static BatchSpanProcessor batch(SpanExporter exporter, ExporterConfig c) {
+        return BatchSpanProcessor.builder(exporter).setMaxQueueSize(c.spanQueueSize())
+                .setMaxExportBatchSize(Math.min(512, c.spanQueueSize()))
+                .setScheduleDelay(Duration.ofMillis(Math.min(5000, c.exportInterval().toMillis()))).build();
+    }
+}

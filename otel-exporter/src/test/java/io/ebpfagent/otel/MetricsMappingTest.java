@@ -1,0 +1,308 @@
+package io.ebpfagent.otel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.ebpfagent.otel.internal.KernelMetrics;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
+import io.opentelemetry.sdk.metrics.data.DoublePointData;
+import io.opentelemetry.sdk.metrics.data.HistogramPointData;
+import io.opentelemetry.sdk.metrics.data.LongPointData;
+import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.metrics.data.MetricDataType;
+import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class MetricsMappingTest {
+    static final AttributeKey<String> THREAD = AttributeKey.stringKey("thread.name");
+
+    /** Threads 10 and 11 are one pool; 20 is alone; others are unknown to the registry. */
+    static final ThreadNames NAMES = tid -> switch (tid) {
+        case 10 -> new ThreadKey(10, "pool-1-thread-1", "pool-1-thread-*", 31);
+        case 11 -> new ThreadKey(11, "pool-1-thread-2", "pool-1-thread-*", 32);
+        case 20 -> new ThreadKey(20, "main", "main", 1);
+        default -> null;
+    };
+
+    InMemoryMetricReader reader;
+    KernelTelemetry telemetry;
+
+    @BeforeEach
+    void setUp() {
+        reader = InMemoryMetricReader.create();
+        telemetry = KernelTelemetry.builder(NAMES).addMetricReader(reader).spanMode(SpanMode.OFF).build();
+    }
+
+    @AfterEach
+    void tearDown() {
+        telemetry.close();
+    }
+
+    Map<String, MetricData> collect() {
+        Collection<MetricData> all = reader.collectAllMetrics();
+        return all.stream().collect(Collectors.toMap(MetricData::getName, m -> m));
+    }
+
+    static double doubleValue(MetricData m, Attributes a) {
+        return m.getDoubleSumData().getPoints().stream().filter(p -> p.getAttributes().equals(a))
+                .mapToDouble(DoublePointData::getValue).findFirst().orElseThrow(() -> new AssertionError("no point " + a + " in " + m));
+    }
+
+    static long longValue(MetricData m, Attributes a) {
+        return m.getLongSumData().getPoints().stream().filter(p -> p.getAttributes().equals(a))
+                .mapToLong(LongPointData::getValue).findFirst().orElseThrow(() -> new AssertionError("no point " + a + " in " + m));
+    }
+
+    @Test
+    void cpuTimeIsSummedPerThreadGroupFromCumulativeValues() {
+        telemetry.onCpuTime(10, 1_000_000_000L, 200_000_000L, 50_000_000L);
+        telemetry.onCpuTime(11, 500_000_000L, 0, 0);
+        telemetry.onCpuTime(20, 250_000_000L, 0, 0);
+        // cumulative again: only the increase counts
+        telemetry.onCpuTime(10, 1_500_000_000L, 300_000_000L, 50_000_000L);
+
+        Map<String, MetricData> m = collect();
+        MetricData cpu = m.get("jvm.thread.cpu.time");
+        assertThat(cpu.getUnit()).isEqualTo("s");
+        assertThat(cpu.getType()).isEqualTo(MetricDataType.DOUBLE_SUM);
+        assertThat(cpu.getDoubleSumData().isMonotonic()).isTrue();
+        assertThat(cpu.getDoubleSumData().getAggregationTemporality()).isEqualTo(AggregationTemporality.CUMULATIVE);
+        assertThat(doubleValue(cpu, Attributes.of(THREAD, "pool-1-thread-*"))).isCloseTo(2.0, within(1e-9));
+        assertThat(doubleValue(cpu, Attributes.of(THREAD, "main"))).isCloseTo(0.25, within(1e-9));
+
+        MetricData off = m.get("jvm.thread.off_cpu.time");
+        AttributeKey<String> reason = AttributeKey.stringKey("off_cpu.reason");
+        assertThat(doubleValue(off, Attributes.of(THREAD, "pool-1-thread-*", reason, "voluntary"))).isCloseTo(0.3, within(1e-9));
+        assertThat(doubleValue(off, Attributes.of(THREAD, "pool-1-thread-*", reason, "involuntary"))).isCloseTo(0.05, within(1e-9));
+    }
+
+    @Test
+    void exitedThreadKeepsItsContributionAndRecycledTidDoesNotGoBackwards() {
+        telemetry.onContextSwitches(10, 100, 7);
+        telemetry.onThreadExit(10);
+        // a new thread reuses tid 10: its counters start again from small values
+        telemetry.onContextSwitches(10, 5, 1);
+        // the map entry of tid 11 was recreated without an exit (value dropped): a reset
+        telemetry.onContextSwitches(11, 50, 0);
+        telemetry.onContextSwitches(11, 3, 0);
+
+        MetricData cs = collect().get("process.context_switches");
+        assertThat(cs.getUnit()).isEqualTo("{context_switch}");
+        AttributeKey<String> type = AttributeKey.stringKey("process.context_switch.type");
+        assertThat(longValue(cs, Attributes.of(THREAD, "pool-1-thread-*", type, "voluntary"))).isEqualTo(100 + 5 + 50 + 3);
+        assertThat(longValue(cs, Attributes.of(THREAD, "pool-1-thread-*", type, "involuntary"))).isEqualTo(8);
+    }
+
+    @Test
+    void pageFaultsAndIoFollowSemanticConventions() {
+        telemetry.onPageFaults(20, 1000, 3);
+        telemetry.onFileIo(20, FileKind.REGULAR, IoDirection.READ, 4096, new long[64], 0);
+        telemetry.onFileIo(20, FileKind.SOCKET, IoDirection.WRITE, 1500, new long[64], 0);
+        telemetry.onFileIo(20, FileKind.PIPE, IoDirection.WRITE, 77, new long[64], 0);
+
+        Map<String, MetricData> m = collect();
+        MetricData pf = m.get("process.paging.faults");
+        assertThat(pf.getUnit()).isEqualTo("{fault}");
+        AttributeKey<String> ft = AttributeKey.stringKey("process.paging.fault_type");
+        assertThat(longValue(pf, Attributes.of(THREAD, "main", ft, "minor"))).isEqualTo(1000);
+        assertThat(longValue(pf, Attributes.of(THREAD, "main", ft, "major"))).isEqualTo(3);
+
+        MetricData disk = m.get("process.disk.io");
+        assertThat(disk.getUnit()).isEqualTo("By");
+        assertThat(longValue(disk, Attributes.of(THREAD, "main", AttributeKey.stringKey("disk.io.direction"), "read"))).isEqualTo(4096);
+        assertThat(disk.getLongSumData().getPoints()).hasSize(1);
+        MetricData net = m.get("process.network.io");
+        assertThat(longValue(net, Attributes.of(THREAD, "main", AttributeKey.stringKey("network.io.direction"), "transmit"))).isEqualTo(1500);
+        // pipe bytes are neither disk nor network
+        assertThat(net.getLongSumData().getPoints()).hasSize(1);
+    }
+
+    @Test
+    void unknownThreadsShareTheUnknownGroup() {
+        telemetry.onRetransmit(0, 4);
+        telemetry.onRetransmit(999, 2);
+        MetricData r = collect().get("process.network.tcp.retransmits");
+        assertThat(r.getUnit()).isEqualTo("{segment}");
+        assertThat(longValue(r, Attributes.of(THREAD, "unknown"))).isEqualTo(6);
+    }
+
+    @Test
+    void renamedThreadFeedsItsNewGroupFromThenOn() {
+        String[] name = {"worker-1"};
+        KernelTelemetry t = KernelTelemetry.builder(tid -> new ThreadKey(tid, name[0], ThreadNames.groupOf(name[0]), 5))
+                .addMetricReader(reader = InMemoryMetricReader.create()).spanMode(SpanMode.OFF).build();
+        try {
+            t.onPageFaults(7, 10, 0);
+            name[0] = "renamed";
+            t.onThreadRenamed(7);
+            t.onPageFaults(7, 15, 0);
+            MetricData pf = collect().get("process.paging.faults");
+            AttributeKey<String> ft = AttributeKey.stringKey("process.paging.fault_type");
+            assertThat(longValue(pf, Attributes.of(THREAD, "worker-*", ft, "minor"))).isEqualTo(10);
+            assertThat(longValue(pf, Attributes.of(THREAD, "renamed", ft, "minor"))).isEqualTo(5);
+        } finally {
+            t.close();
+        }
+    }
+
+    @Test
+    void runQueueLog2HistogramBecomesExactExplicitBuckets() {
+        long[] slots = new long[64];
+        slots[0] = 1;   // 0..1 ns
+        slots[9] = 2;   // 512..1023 ns: below the first boundary (1023 ns)
+        slots[10] = 3;  // 1024..2047 ns: bucket 1 (boundary 4095 ns)
+        slots[11] = 4;  // 2048..4095 ns: bucket 1
+        slots[12] = 5;  // 4096..8191 ns: bucket 2
+        slots[30] = 6;  // ~1.07..2.1 s: past the last boundary (2^30-1 ns): overflow bucket
+        telemetry.onRunQueueLatency(10, slots, 123_456_789L);
+        long[] more = slots.clone();
+        more[11] += 10;
+        telemetry.onRunQueueLatency(10, more, 223_456_789L);
+        telemetry.onRunQueueLatency(11, slots, 1_000_000_000L);
+
+        MetricData h = collect().get("jvm.thread.runqueue.latency");
+        assertThat(h.getType()).isEqualTo(MetricDataType.HISTOGRAM);
+        assertThat(h.getUnit()).isEqualTo("s");
+        assertThat(h.getHistogramData().getAggregationTemporality()).isEqualTo(AggregationTemporality.CUMULATIVE);
+        HistogramPointData p = h.getHistogramData().getPoints().iterator().next();
+        assertThat(p.getAttributes()).isEqualTo(Attributes.of(THREAD, "pool-1-thread-*"));
+        List<Double> b = p.getBoundaries();
+        assertThat(b).hasSize(11);
+        assertThat(b.get(0)).isCloseTo(1023e-9, within(1e-15));
+        assertThat(b.get(1)).isCloseTo(4095e-9, within(1e-15));
+        assertThat(b.get(10)).isCloseTo(((1L << 30) - 1) / 1e9, within(1e-15));
+        List<Long> c = p.getCounts();
+        assertThat(c).hasSize(12);
+        // two threads with the same slots, plus 10 more in slot 11 from the second update
+        assertThat(c.get(0)).isEqualTo(2 * (1 + 2));
+        assertThat(c.get(1)).isEqualTo(2 * (3 + 4) + 10);
+        assertThat(c.get(2)).isEqualTo(2 * 5);
+        assertThat(c.get(11)).isEqualTo(2 * 6);
+        assertThat(c.stream().mapToLong(Long::longValue).sum()).isEqualTo(p.getCount()).isEqualTo(2 * 21 + 10);
+        assertThat(p.getSum()).isCloseTo(0.223456789 + 1.0, within(1e-9));
+        assertThat(p.getStartEpochNanos()).isPositive().isLessThanOrEqualTo(p.getEpochNanos());
+    }
+
+    @Test
+    void missingSumIsEstimatedFromSlotMidpoints() {
+        long[] slots = new long[64];
+        slots[20] = 4; // 2^20 .. 2^21-1 ns, midpoint 1.5 * 2^20 - 0.5
+        telemetry.onRunQueueLatency(20, slots, -1);
+        HistogramPointData p = collect().get("jvm.thread.runqueue.latency").getHistogramData().getPoints().iterator().next();
+        assertThat(p.getSum()).isCloseTo(4 * (1.5 * (1 << 20) - 0.5) / 1e9, within(1e-12));
+    }
+
+    @Test
+    void syscallsGetNamesLatencyAndErrors() {
+        long[] slots = new long[64];
+        slots[14] = 9;
+        telemetry.onSyscall(20, 0, 9, 2, slots, 9 * 20_000L);
+        telemetry.onSyscall(20, 232, 1, 0, new long[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 20_000_000L);
+
+        Map<String, MetricData> m = collect();
+        MetricData d = m.get("process.syscall.duration");
+        AttributeKey<String> sys = AttributeKey.stringKey("syscall.name");
+        HistogramPointData read = d.getHistogramData().getPoints().stream()
+                .filter(p -> "read".equals(p.getAttributes().get(sys))).findFirst().orElseThrow();
+        assertThat(read.getAttributes().get(THREAD)).isEqualTo("main");
+        assertThat(read.getCount()).isEqualTo(9);
+        // slot 14 = 16..32 µs: boundaries are 2^14-1 ns (bucket 2) and 2^16-1 ns (bucket 3)
+        assertThat(read.getCounts().get(3)).isEqualTo(9);
+        assertThat(d.getHistogramData().getPoints()).anyMatch(p -> "epoll_wait".equals(p.getAttributes().get(sys)));
+        MetricData e = m.get("process.syscall.errors");
+        assertThat(longValue(e, Attributes.of(THREAD, "main", sys, "read"))).isEqualTo(2);
+        assertThat(longValue(e, Attributes.of(THREAD, "main", sys, "epoll_wait"))).isZero();
+    }
+
+    @Test
+    void tcpConnectAndFileIoHistogramsCarryTheirAttributes() {
+        long[] slots = new long[64];
+        slots[17] = 1;
+        telemetry.onTcpConnect(20, ConnectOutcome.REFUSED, slots, 150_000);
+        telemetry.onFileIo(20, FileKind.REGULAR, IoDirection.WRITE, 10, slots, 150_000);
+        Map<String, MetricData> m = collect();
+        HistogramPointData c = m.get("process.network.tcp.connect.duration").getHistogramData().getPoints().iterator().next();
+        assertThat(c.getAttributes()).isEqualTo(Attributes.of(THREAD, "main", AttributeKey.stringKey("outcome"), "refused"));
+        assertThat(c.getBoundaries().get(0)).isCloseTo(((1L << 14) - 1) / 1e9, within(1e-15));
+        HistogramPointData f = m.get("process.file.io.duration").getHistogramData().getPoints().iterator().next();
+        assertThat(f.getAttributes().get(AttributeKey.stringKey("file.kind"))).isEqualTo("regular");
+        assertThat(f.getAttributes().get(AttributeKey.stringKey("io.direction"))).isEqualTo("write");
+    }
+
+    @Test
+    void gcVmAndJitEventsUseSdkHistograms() {
+        telemetry.onGcPause("G1 Young Generation", "end of minor GC", 0, 3_000_000L);
+        telemetry.onGcPause("G1 Young Generation", "end of minor GC", 0, 7_000_000L);
+        telemetry.onVmOperation("G1CollectForAllocation", 0, 4_000_000L);
+        telemetry.onJitCompilation("c2", true, 2_000_000L);
+        telemetry.onJitCompilation("c2", false, 1_000_000L);
+        telemetry.onJitCompilation("c2", true, 1_000_000L);
+
+        Map<String, MetricData> m = collect();
+        HistogramPointData gc = m.get("jvm.gc.duration").getHistogramData().getPoints().iterator().next();
+        assertThat(m.get("jvm.gc.duration").getUnit()).isEqualTo("s");
+        assertThat(gc.getAttributes()).isEqualTo(Attributes.of(
+                AttributeKey.stringKey("jvm.gc.name"), "G1 Young Generation",
+                AttributeKey.stringKey("jvm.gc.action"), "end of minor GC"));
+        assertThat(gc.getCount()).isEqualTo(2);
+        assertThat(gc.getSum()).isCloseTo(0.010, within(1e-12));
+        assertThat(gc.getBoundaries()).isEqualTo(KernelMetrics.PAUSE_BOUNDARIES);
+        HistogramPointData vm = m.get("jvm.vm_operation.duration").getHistogramData().getPoints().iterator().next();
+        assertThat(vm.getAttributes().get(AttributeKey.stringKey("jvm.vm_operation.name"))).isEqualTo("G1CollectForAllocation");
+        MetricData jit = m.get("jvm.jit.compilations");
+        AttributeKey<String> comp = AttributeKey.stringKey("jvm.jit.compiler");
+        AttributeKey<String> outcome = AttributeKey.stringKey("outcome");
+        assertThat(longValue(jit, Attributes.of(comp, "c2", outcome, "success"))).isEqualTo(2);
+        assertThat(longValue(jit, Attributes.of(comp, "c2", outcome, "failure"))).isEqualTo(1);
+    }
+
+    @Test
+    void cardinalityIsCappedWithAnOverflowSeries() {
+        KernelTelemetry t = KernelTelemetry.builder(tid -> new ThreadKey(tid, "t" + tid, "t" + tid, tid))
+                .addMetricReader(reader = InMemoryMetricReader.create()).spanMode(SpanMode.OFF)
+                .cardinalityLimit(5).build();
+        try {
+            long[] slots = new long[64];
+            slots[12] = 1;
+            for (int tid = 1; tid <= 20; tid++) {
+                t.onPageFaults(tid, 1, 0);
+                t.onRunQueueLatency(tid, slots, 5000);
+                t.onGcPause("gc" + tid, "a", 0, 1000);
+            }
+            Map<String, MetricData> m = collect();
+            AttributeKey<Boolean> overflow = AttributeKey.booleanKey("otel.metric.overflow");
+            // page faults: 2 series per thread group (minor, major); capped at 5 series
+            var pf = m.get("process.paging.faults").getLongSumData().getPoints();
+            assertThat(pf).hasSizeLessThanOrEqualTo(5);
+            assertThat(pf.stream().mapToLong(LongPointData::getValue).sum()).isEqualTo(20);
+            assertThat(pf).anyMatch(p -> Boolean.TRUE.equals(p.getAttributes().get(overflow)));
+            var rq = m.get("jvm.thread.runqueue.latency").getHistogramData().getPoints();
+            assertThat(rq).hasSize(5);
+            assertThat(rq.stream().mapToLong(HistogramPointData::getCount).sum()).isEqualTo(20);
+            HistogramPointData of = rq.stream().filter(p -> Boolean.TRUE.equals(p.getAttributes().get(overflow))).findFirst().orElseThrow();
+            assertThat(of.getCount()).isEqualTo(16);
+            var gc = m.get("jvm.gc.duration").getHistogramData().getPoints();
+            assertThat(gc).hasSize(5);
+            assertThat(gc).anyMatch(p -> Boolean.TRUE.equals(p.getAttributes().get(overflow)));
+        } finally {
+            t.close();
+        }
+    }
+
+    @Test
+    void threadGroupingReplacesTrailingDigits() {
+        assertThat(ThreadNames.groupOf("pool-1-thread-7")).isEqualTo("pool-1-thread-*");
+        assertThat(ThreadNames.groupOf("GC Thread#3")).isEqualTo("GC Thread#*");
+        assertThat(ThreadNames.groupOf("C2 CompilerThread0")).isEqualTo("C2 CompilerThread*");
+        assertThat(ThreadNames.groupOf("main")).isEqualTo("main");
+        assertThat(ThreadNames.groupOf("42")).isEqualTo("42");
+    }
+}
