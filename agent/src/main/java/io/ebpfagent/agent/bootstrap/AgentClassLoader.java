@@ -1,0 +1,95 @@
+package io.ebpfagent.agent.bootstrap;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.MalformedURLException;
+import java.net.URL;
+import java.security.CodeSource;
+import java.security.ProtectionDomain;
+import java.security.cert.Certificate;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+
+/**
+ * Loads the agent implementation from the {@code inst/} directory of the agent jar: class
+ * {@code a.b.C} is the entry {@code inst/a/b/C.classdata}, resource {@code x/y} is
+ * {@code inst/x/y}. The suffix keeps the system class loader (which also has the agent jar on
+ * its path) from ever finding these classes. Child-first only in the sense that the parent is
+ * the platform loader: JDK classes come from the JDK, everything else from this jar.
+ */
+final class AgentClassLoader extends ClassLoader {
+    static final String DIRECTORY = "inst/";
+    static final String CLASS_SUFFIX = ".classdata";
+
+    static {
+        registerAsParallelCapable();
+    }
+
+    private final JarFile jar;
+    private final String jarUrl;
+    private final ProtectionDomain domain;
+
+    AgentClassLoader(File jarFile, ClassLoader parent) throws IOException {
+        super(parent);
+        this.jar = new JarFile(jarFile, false);
+        URL location = jarFile.toURI().toURL();
+        this.jarUrl = "jar:" + location.toExternalForm() + "!/";
+        this.domain = new ProtectionDomain(new CodeSource(location, (Certificate[]) null), null, this, null);
+    }
+
+    @Override
+    protected Class<?> findClass(String name) throws ClassNotFoundException {
+        JarEntry entry = jar.getJarEntry(DIRECTORY + name.replace('.', '/') + CLASS_SUFFIX);
+        if (entry == null) {
+            throw new ClassNotFoundException(name);
+        }
+        byte[] bytes;
+        try {
+            bytes = read(entry);
+        } catch (IOException e) {
+            throw new ClassNotFoundException(name, e);
+        }
+        return defineClass(name, bytes, 0, bytes.length, domain);
+    }
+
+    @Override
+    protected URL findResource(String name) {
+        String path = DIRECTORY + stripSlash(name);
+        if (jar.getJarEntry(path) == null) {
+            return null;
+        }
+        try {
+            return new URL(jarUrl + path);
+        } catch (MalformedURLException e) {
+            return null;
+        }
+    }
+
+    @Override
+    protected Enumeration<URL> findResources(String name) {
+        URL url = findResource(name);
+        return url == null ? Collections.<URL>emptyEnumeration() : Collections.enumeration(Collections.singletonList(url));
+    }
+
+    private static String stripSlash(String name) {
+        return name.startsWith("/") ? name.substring(1) : name;
+    }
+
+    private byte[] read(JarEntry entry) throws IOException {
+        InputStream in = jar.getInputStream(entry);
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(entry.getSize() > 0 ? (int) entry.getSize() : 4096);
+            byte[] buffer = new byte[8192];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                out.write(buffer, 0, n);
+            }
+            return out.toByteArray();
+        } finally {
+            in.close();
+        }
+    }
+}

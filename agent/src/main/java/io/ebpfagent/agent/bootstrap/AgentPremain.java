@@ -1,0 +1,113 @@
+package io.ebpfagent.agent.bootstrap;
+
+import java.io.File;
+import java.lang.instrument.Instrumentation;
+import java.lang.reflect.Method;
+import java.net.URI;
+import java.util.jar.Attributes;
+import java.util.jar.JarFile;
+
+/**
+ * The {@code -javaagent} entry point. Compiled for Java 8 and JDK-only, so that any JVM can load
+ * it: a JVM that is too old gets one log line instead of an aborted launch (a premain that throws
+ * ends the JVM with exit 134). Everything else lives under {@code inst/} in the same jar and is
+ * loaded by an {@link AgentClassLoader} whose parent is the platform class loader, so the
+ * application never sees the agent's OpenTelemetry, Byte Buddy or SLF4J, and the agent never
+ * sees the application's.
+ */
+public final class AgentPremain {
+    static final String PREFIX = "[ebpf-agent] ";
+    private static final String AGENT_CLASS = "io.ebpfagent.agent.Agent";
+    private static final String MIN_JAVA_ATTRIBUTE = "Ebpf-Agent-Min-Java";
+    private static final int DEFAULT_MIN_JAVA = 22;
+    private static volatile boolean started;
+
+    private AgentPremain() {
+    }
+
+    public static void premain(String args, Instrumentation inst) {
+        boot(args, inst);
+    }
+
+    public static void agentmain(String args, Instrumentation inst) {
+        boot(args, inst);
+    }
+
+    private static void boot(String args, Instrumentation inst) {
+        long startNanos = System.nanoTime();
+        try {
+            if (started) {
+                System.err.println(PREFIX + "WARN already started, ignoring a second -javaagent");
+                return;
+            }
+            started = true;
+            File jar = agentJar();
+            int required = minimumJava(jar);
+            int feature = javaFeatureVersion();
+            if (feature < required) {
+                System.err.println(PREFIX + "ERROR ebpf-agent requires Java " + required + "+, disabled"
+                        + " (running on Java " + System.getProperty("java.specification.version") + ")");
+                return;
+            }
+            ClassLoader loader = new AgentClassLoader(jar, platformClassLoader());
+            Class<?> agent = Class.forName(AGENT_CLASS, true, loader);
+            Method start = agent.getMethod("start", String.class, Instrumentation.class, long.class);
+            start.invoke(null, args, inst, startNanos);
+        } catch (Throwable t) {
+            // Never let the application's launch fail because of the agent.
+            System.err.println(PREFIX + "ERROR agent disabled: " + describe(t));
+        }
+    }
+
+    static int javaFeatureVersion() {
+        String spec = System.getProperty("java.specification.version", "1.8");
+        if (spec.startsWith("1.")) {
+            spec = spec.substring(2);
+        }
+        int dot = spec.indexOf('.');
+        try {
+            return Integer.parseInt(dot < 0 ? spec : spec.substring(0, dot));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** The Java release the implementation classes were compiled for, from the jar manifest. */
+    private static int minimumJava(File jar) {
+        JarFile file = null;
+        try {
+            file = new JarFile(jar, false);
+            String value = file.getManifest() == null ? null
+                    : file.getManifest().getMainAttributes().getValue(new Attributes.Name(MIN_JAVA_ATTRIBUTE));
+            return value == null ? DEFAULT_MIN_JAVA : Integer.parseInt(value.trim());
+        } catch (Exception e) {
+            return DEFAULT_MIN_JAVA;
+        } finally {
+            if (file != null) {
+                try {
+                    file.close();
+                } catch (Exception ignored) {
+                    // nothing to do
+                }
+            }
+        }
+    }
+
+    private static File agentJar() throws Exception {
+        URI uri = AgentPremain.class.getProtectionDomain().getCodeSource().getLocation().toURI();
+        return new File(uri);
+    }
+
+    private static ClassLoader platformClassLoader() throws Exception {
+        // Java 9+ API, called reflectively because this class is compiled for Java 8.
+        return (ClassLoader) ClassLoader.class.getMethod("getPlatformClassLoader").invoke(null);
+    }
+
+    private static String describe(Throwable t) {
+        Throwable cause = t;
+        while (cause.getCause() != null && cause.getClass().getName().startsWith("java.lang.reflect.")) {
+            cause = cause.getCause();
+        }
+        return cause.toString();
+    }
+}

@@ -1,0 +1,162 @@
+package io.ebpfagent.agent.config;
+
+import io.ebpfagent.agent.config.ConfigType.BoolType;
+import io.ebpfagent.agent.config.ConfigType.DurationType;
+import io.ebpfagent.agent.config.ConfigType.EnumType;
+import io.ebpfagent.agent.config.ConfigType.GroupPattern;
+import io.ebpfagent.agent.config.ConfigType.GroupPatternType;
+import io.ebpfagent.agent.config.ConfigType.IntType;
+import io.ebpfagent.agent.config.ConfigType.ListType;
+import io.ebpfagent.agent.config.ConfigType.MapType;
+import io.ebpfagent.agent.config.ConfigType.MethodPattern;
+import io.ebpfagent.agent.config.ConfigType.MethodPatternType;
+import io.ebpfagent.agent.config.ConfigType.StringType;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Every configuration key of the agent, in documentation order. This class is the single source
+ * of truth: the loader validates against it and docs/CONFIG.md is generated from it.
+ */
+public final class ConfigSchema {
+    private static final List<ConfigKey<?>> KEYS = new ArrayList<>();
+
+    private static final BoolType BOOL = new BoolType();
+    private static final DurationType DURATION = new DurationType(Duration.ZERO);
+
+    /** The probes the agent knows, in documentation order. */
+    public static final List<String> PROBES = List.of("sched", "syscalls", "io", "net", "faults", "jvm", "profile");
+    private static final List<String> PROBES_ON_BY_DEFAULT = List.of("sched", "jvm", "io", "net", "faults");
+
+    public static final ConfigKey<Boolean> AGENT_ENABLED = key("agent.enabled", BOOL, true,
+            "Master switch. When false the agent logs one line and does nothing else.");
+    public static final ConfigKey<String> AGENT_LOG_LEVEL = key("agent.log_level",
+            new EnumType(List.of("trace", "debug", "info", "warn", "error", "off")), "info",
+            "Threshold of the agent's own log, written to stderr as `[ebpf-agent] LEVEL message`.");
+
+    private static final Map<String, ConfigKey<Boolean>> PROBE_ENABLED = new LinkedHashMap<>();
+
+    static {
+        for (String probe : PROBES) {
+            PROBE_ENABLED.put(probe, key("probes." + probe + ".enabled", BOOL, PROBES_ON_BY_DEFAULT.contains(probe),
+                    probeDescription(probe)));
+        }
+    }
+
+    public static final ConfigKey<Duration> SCHED_OFFCPU_THRESHOLD = key("probes.sched.offcpu_threshold", DURATION,
+            Duration.ofMillis(10),
+            "Off-CPU intervals (blocked, sleeping, preempted) at least this long become span events or spans; "
+                    + "shorter ones only count in the histogram.");
+    public static final ConfigKey<Boolean> SCHED_CAPTURE_STACKS = key("probes.sched.capture_stacks", BOOL, false,
+            "Capture the kernel and user stack of long off-CPU intervals (costs a stack map).");
+    public static final ConfigKey<Duration> SYSCALLS_SLOW_THRESHOLD = key("probes.syscalls.slow_threshold", DURATION,
+            Duration.ofMillis(10), "System calls at least this long are reported individually.");
+    public static final ConfigKey<Integer> IO_OPEN_EVENTS_PER_SECOND = key("probes.io.open_events_per_second",
+            new IntType(0, 1_000_000), 100,
+            "Rate limit of file-open events sent to user space (0: none; open counts are still aggregated).");
+    public static final ConfigKey<Duration> NET_CONNECT_THRESHOLD = key("probes.net.connect_threshold", DURATION,
+            Duration.ofMillis(50), "TCP connects at least this long are reported individually.");
+    public static final ConfigKey<Integer> PROFILE_FREQUENCY_HZ = key("probes.profile.frequency_hz",
+            new IntType(1, 1000), 49, "CPU sampling frequency per CPU, in Hz (odd values avoid lockstep with timers).");
+
+    public static final ConfigKey<List<GroupPattern>> THREADS_GROUP_PATTERNS = key("threads.group_patterns",
+            new ListType<>(new GroupPatternType(), ";"), List.of(),
+            "Thread-name grouping rules, tried in order before the default rule (trailing digits become `*`: "
+                    + "`pool-1-thread-7` -> `pool-1-thread-*`). Each item is `{pattern: <regex>, group: <name>}`; "
+                    + "the regex must match the whole name. The group may use `$1`-style references.");
+    public static final ConfigKey<Integer> THREADS_MAX_DISTINCT = key("threads.max_distinct", new IntType(1, 100_000), 200,
+            "Upper bound on distinct thread-group names in metric attributes; threads beyond it are reported as `other`.");
+    public static final ConfigKey<Duration> THREADS_RESCAN_INTERVAL = key("threads.rescan_interval",
+            new DurationType(Duration.ofMillis(100)), Duration.ofSeconds(10),
+            "How often the thread registry re-reads thread names and catches threads missed by start/stop events.");
+
+    public static final ConfigKey<String> SPANS_MODE = key("spans.mode", new EnumType(List.of("spans", "events", "off")),
+            "spans", "How kernel-observed intervals inside an application span are reported: as child `spans`, as "
+                    + "span `events`, or `off` (metrics only; span context is then not published to the kernel).");
+    public static final ConfigKey<Duration> SPANS_MIN_DURATION = key("spans.min_duration", DURATION, Duration.ofMillis(1),
+            "Kernel-derived spans or events shorter than this are dropped.");
+
+    public static final ConfigKey<List<String>> EXPORTER_KIND = key("exporter.kind",
+            new ListType<>(new EnumType(List.of("otlp", "prometheus", "logging")), ","), List.of("otlp"),
+            "Where telemetry goes; several exporters may be active at once.");
+    public static final ConfigKey<String> OTLP_ENDPOINT = key("exporter.otlp.endpoint",
+            new StringType("an http:// or https:// URL, or empty", Pattern.compile("(https?://\\S+)?")), "",
+            "OTLP endpoint. Empty: `http://localhost:4317` for grpc, `http://localhost:4318` for http/protobuf. "
+                    + "Also set by `OTEL_EXPORTER_OTLP_ENDPOINT`.");
+    public static final ConfigKey<String> OTLP_PROTOCOL = key("exporter.otlp.protocol",
+            new EnumType(List.of("grpc", "http/protobuf")), "grpc",
+            "OTLP transport. Also set by `OTEL_EXPORTER_OTLP_PROTOCOL`.");
+    public static final ConfigKey<Map<String, String>> OTLP_HEADERS = key("exporter.otlp.headers", new MapType(), Map.of(),
+            "Headers sent with every OTLP request (e.g. authentication). Also set by `OTEL_EXPORTER_OTLP_HEADERS`.");
+    public static final ConfigKey<Integer> PROMETHEUS_PORT = key("exporter.prometheus.port", new IntType(0, 65535), 9464,
+            "Port of the Prometheus scrape endpoint (`/metrics`); 0 picks a free port.");
+    public static final ConfigKey<String> PROMETHEUS_HOST = key("exporter.prometheus.host",
+            new StringType("a host name or IP address", Pattern.compile("[\\w.:\\-\\[\\]]+")), "0.0.0.0",
+            "Address the Prometheus endpoint binds to.");
+    public static final ConfigKey<Duration> EXPORTER_INTERVAL = key("exporter.interval",
+            new DurationType(Duration.ofMillis(100)), Duration.ofSeconds(60),
+            "Metric export interval (push exporters). Also set by `OTEL_METRIC_EXPORT_INTERVAL` (milliseconds).");
+
+    public static final ConfigKey<Map<String, String>> RESOURCE_ATTRIBUTES = key("resource.attributes", new MapType(),
+            Map.of(), "Extra OpenTelemetry resource attributes. Also set by `OTEL_RESOURCE_ATTRIBUTES`; "
+                    + "`OTEL_SERVICE_NAME` sets `service.name`.");
+
+    public static final ConfigKey<List<MethodPattern>> INSTRUMENTATION_METHODS = key("instrumentation.methods",
+            new ListType<>(new MethodPatternType(), ","), List.of(),
+            "Methods that get a span of their own (`com.example.Service#handle`, `*` as wildcard), so kernel "
+                    + "activity can be attributed to them even without OpenTelemetry instrumentation.");
+
+    /** Environment variables with the agent's prefix that are not configuration keys (used by scripts). */
+    public static final List<String> RESERVED_ENV = List.of("EBPF_AGENT_JDK", "EBPF_AGENT_OPTS", "EBPF_AGENT_JAR");
+
+    private ConfigSchema() {
+    }
+
+    private static <T> ConfigKey<T> key(String path, ConfigType<T> type, T defaultValue, String description) {
+        ConfigKey<T> key = new ConfigKey<>(path, type, defaultValue, description);
+        KEYS.add(key);
+        return key;
+    }
+
+    private static String probeDescription(String probe) {
+        return switch (probe) {
+            case "sched" -> "Scheduler probe: on-/off-CPU time, run-queue latency and context switches per thread.";
+            case "syscalls" -> "System-call probe: counts and latency of system calls per thread.";
+            case "io" -> "Block and file I/O probe: bytes, operations and latency per thread; file opens.";
+            case "net" -> "Network probe: TCP connect latency, retransmits, bytes per thread.";
+            case "faults" -> "Page-fault probe: minor and major faults per thread.";
+            case "jvm" -> "HotSpot USDT probe: thread start/stop, GC and safepoint pauses, monitor contention.";
+            case "profile" -> "CPU sampling profiler (perf events) attributing samples to threads and spans.";
+            default -> throw new IllegalArgumentException(probe);
+        };
+    }
+
+    /** All keys, in documentation order. */
+    public static List<ConfigKey<?>> keys() {
+        return Collections.unmodifiableList(KEYS);
+    }
+
+    public static Optional<ConfigKey<?>> find(String path) {
+        for (ConfigKey<?> key : KEYS) {
+            if (key.path().equals(path)) {
+                return Optional.of(key);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The {@code probes.<name>.enabled} key. */
+    public static ConfigKey<Boolean> probeEnabled(String probe) {
+        ConfigKey<Boolean> key = PROBE_ENABLED.get(probe);
+        if (key == null) {
+            throw new IllegalArgumentException("unknown probe '" + probe + "', known: " + PROBES);
+        }
+        return key;
+    }
+}
