@@ -122,7 +122,8 @@ class ResilienceIT {
                 int port = Integer.parseInt(app.await(AgentJvm.DEMO_LISTENING, START).group(1));
                 serves(port);
                 String where = config + ":" + line;
-                String found = app.await(Pattern.quote(AGENT_PREFIX) + ".*" + Pattern.quote(key), START).group();
+                // The configuration is read in premain, before main: the complaint precedes the ready line.
+                String found = app.await(Pattern.quote(AGENT_PREFIX) + ".*" + Pattern.quote(key), Duration.ofSeconds(10)).group();
                 assertThat(found).as("the agent's complaint names the key and file:line").contains(where);
                 assertThat(app.lines()).as("one complaint, not one per component")
                         .filteredOn(l -> l.contains(AGENT_PREFIX) && l.contains(key)).hasSize(1);
