@@ -33,9 +33,9 @@ final class AgentClassLoader extends ClassLoader {
     private final String jarUrl;
     private final ProtectionDomain domain;
 
-    AgentClassLoader(File jarFile, ClassLoader parent) throws IOException {
+    AgentClassLoader(File jarFile, JarFile opened, ClassLoader parent) throws IOException {
         super(parent);
-        this.jar = new JarFile(jarFile, false);
+        this.jar = opened;
         URL location = jarFile.toURI().toURL();
         this.jarUrl = "jar:" + location.toExternalForm() + "!/";
         this.domain = new ProtectionDomain(new CodeSource(location, (Certificate[]) null), null, this, null);
@@ -59,6 +59,10 @@ final class AgentClassLoader extends ClassLoader {
     @Override
     protected URL findResource(String name) {
         String path = DIRECTORY + stripSlash(name);
+        if (path.endsWith(".class")) {
+            // Byte Buddy reads class files as resources (advice templates).
+            path = path.substring(0, path.length() - ".class".length()) + CLASS_SUFFIX;
+        }
         if (jar.getJarEntry(path) == null) {
             return null;
         }
@@ -73,6 +77,27 @@ final class AgentClassLoader extends ClassLoader {
     protected Enumeration<URL> findResources(String name) {
         URL url = findResource(name);
         return url == null ? Collections.<URL>emptyEnumeration() : Collections.enumeration(Collections.singletonList(url));
+    }
+
+    /** Straight from the jar: a jar: URL connection would open the (large) jar a second time. */
+    @Override
+    public InputStream getResourceAsStream(String name) {
+        if (name.startsWith("java/") || name.startsWith("javax/") || name.startsWith("jdk/") || name.startsWith("sun/")) {
+            return super.getResourceAsStream(name);
+        }
+        String path = DIRECTORY + stripSlash(name);
+        if (path.endsWith(".class")) {
+            path = path.substring(0, path.length() - ".class".length()) + CLASS_SUFFIX;
+        }
+        JarEntry entry = jar.getJarEntry(path);
+        if (entry == null) {
+            return super.getResourceAsStream(name);
+        }
+        try {
+            return jar.getInputStream(entry);
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private static String stripSlash(String name) {

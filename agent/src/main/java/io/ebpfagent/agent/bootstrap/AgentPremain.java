@@ -42,14 +42,18 @@ public final class AgentPremain {
             }
             started = true;
             File jar = agentJar();
-            int required = minimumJava(jar);
+            // One JarFile for the manifest and the class loader: opening the jar reads its whole
+            // central directory, which is measurable in premain.
+            JarFile jarFile = new JarFile(jar, false);
+            int required = minimumJava(jarFile);
             int feature = javaFeatureVersion();
             if (feature < required) {
                 System.err.println(PREFIX + "ERROR ebpf-agent requires Java " + required + "+, disabled"
                         + " (running on Java " + System.getProperty("java.specification.version") + ")");
+                jarFile.close();
                 return;
             }
-            ClassLoader loader = new AgentClassLoader(jar, platformClassLoader());
+            ClassLoader loader = new AgentClassLoader(jar, jarFile, platformClassLoader());
             Class<?> agent = Class.forName(AGENT_CLASS, true, loader);
             Method start = agent.getMethod("start", String.class, Instrumentation.class, long.class);
             start.invoke(null, args, inst, startNanos);
@@ -73,23 +77,13 @@ public final class AgentPremain {
     }
 
     /** The Java release the implementation classes were compiled for, from the jar manifest. */
-    private static int minimumJava(File jar) {
-        JarFile file = null;
+    private static int minimumJava(JarFile file) {
         try {
-            file = new JarFile(jar, false);
             String value = file.getManifest() == null ? null
                     : file.getManifest().getMainAttributes().getValue(new Attributes.Name(MIN_JAVA_ATTRIBUTE));
             return value == null ? DEFAULT_MIN_JAVA : Integer.parseInt(value.trim());
         } catch (Exception e) {
             return DEFAULT_MIN_JAVA;
-        } finally {
-            if (file != null) {
-                try {
-                    file.close();
-                } catch (Exception ignored) {
-                    // nothing to do
-                }
-            }
         }
     }
 

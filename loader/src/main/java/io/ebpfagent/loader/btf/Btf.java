@@ -149,7 +149,7 @@ public final class Btf {
     /** The string at the given offset of the string table (split BTF continues the base's offsets). */
     public String string(int offset) {
         int own = base == null ? 0 : base.stringsEnd();
-        if (offset < own) return base.string(offset);
+        if (offset < own && base != null) return base.string(offset);
         int rel = offset - own;
         if (rel < 0 || rel >= strings.length) throw new BtfException("string offset " + offset + " out of range");
         return BtfParser.decode(strings, rel);

@@ -66,14 +66,14 @@ public enum AttachType {
     LSM_MAC(27),
     /** {@code BPF_TRACE_ITER} = 28. */
     TRACE_ITER(28),
-    /** {@code BPF_CGROUP_INET4_GETPEERAttachType} = 29. */
-    CGROUP_INET4_GETPEERAttachType(29),
-    /** {@code BPF_CGROUP_INET6_GETPEERAttachType} = 30. */
-    CGROUP_INET6_GETPEERAttachType(30),
-    /** {@code BPF_CGROUP_INET4_GETSOCKAttachType} = 31. */
-    CGROUP_INET4_GETSOCKAttachType(31),
-    /** {@code BPF_CGROUP_INET6_GETSOCKAttachType} = 32. */
-    CGROUP_INET6_GETSOCKAttachType(32),
+    /** {@code BPF_CGROUP_INET4_GETPEERNAME} = 29. */
+    CGROUP_INET4_GETPEERNAME(29),
+    /** {@code BPF_CGROUP_INET6_GETPEERNAME} = 30. */
+    CGROUP_INET6_GETPEERNAME(30),
+    /** {@code BPF_CGROUP_INET4_GETSOCKNAME} = 31. */
+    CGROUP_INET4_GETSOCKNAME(31),
+    /** {@code BPF_CGROUP_INET6_GETSOCKNAME} = 32. */
+    CGROUP_INET6_GETSOCKNAME(32),
     /** {@code BPF_XDP_DEVMAP} = 33. */
     XDP_DEVMAP(33),
     /** {@code BPF_CGROUP_INET_SOCK_RELEASE} = 34. */
@@ -112,10 +112,10 @@ public enum AttachType {
     CGROUP_UNIX_SENDMSG(50),
     /** {@code BPF_CGROUP_UNIX_RECVMSG} = 51. */
     CGROUP_UNIX_RECVMSG(51),
-    /** {@code BPF_CGROUP_UNIX_GETPEERAttachType} = 52. */
-    CGROUP_UNIX_GETPEERAttachType(52),
-    /** {@code BPF_CGROUP_UNIX_GETSOCKAttachType} = 53. */
-    CGROUP_UNIX_GETSOCKAttachType(53),
+    /** {@code BPF_CGROUP_UNIX_GETPEERNAME} = 52. */
+    CGROUP_UNIX_GETPEERNAME(52),
+    /** {@code BPF_CGROUP_UNIX_GETSOCKNAME} = 53. */
+    CGROUP_UNIX_GETSOCKNAME(53),
     /** {@code BPF_NETKIT_PRIMARY} = 54. */
     NETKIT_PRIMARY(54),
     /** {@code BPF_NETKIT_PEER} = 55. */

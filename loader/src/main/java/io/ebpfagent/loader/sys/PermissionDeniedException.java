@@ -15,4 +15,9 @@ public class PermissionDeniedException extends SyscallException {
                 + " CAP_SYS_ADMIN on kernels before 5.8); also check kernel.unprivileged_bpf_disabled"
                 + " and lockdown");
     }
+
+    /** With a message of the caller's (when the errno has a more specific explanation). */
+    public PermissionDeniedException(String operation, int errno, String message) {
+        super(operation, errno, message);
+    }
 }

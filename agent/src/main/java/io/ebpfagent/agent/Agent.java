@@ -1,0 +1,307 @@
+package io.ebpfagent.agent;
+
+import io.ebpfagent.agent.config.AgentConfig;
+import io.ebpfagent.agent.config.ConfigException;
+import io.ebpfagent.agent.config.ConfigLoader;
+import io.ebpfagent.agent.config.ConfigSchema;
+import io.ebpfagent.agent.context.ContextStorageHook;
+import io.ebpfagent.agent.context.SpanContextPublication;
+import io.ebpfagent.agent.context.SpanContextPublisher;
+import io.ebpfagent.agent.context.VirtualThreadSupport;
+import io.ebpfagent.agent.log.AgentLog;
+import io.ebpfagent.agent.log.LogLevel;
+import io.ebpfagent.agent.threads.JavaThreadInfo;
+import io.ebpfagent.agent.threads.ThreadGroups;
+import io.ebpfagent.agent.threads.ThreadRegistry;
+import java.lang.instrument.Instrumentation;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's lifecycle. {@link #start} runs inside premain and returns fast: it reads the
+ * configuration, registers the span-context hook (it must precede the application's first use of
+ * OpenTelemetry) and hands everything slow to the daemon thread {@code ebpf-agent-init}: thread
+ * registry scan, virtual-thread advice, then the {@link AgentComponent}s. Nothing here throws
+ * into the application.
+ */
+public final class Agent implements AutoCloseable {
+    /** Lazy, so that premain does not initialize logging. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+    }
+    private static volatile Agent current;
+
+    private final AgentContext context;
+    private final List<AgentComponent> extraComponents;
+    private final List<AgentComponent> started = new ArrayList<>();
+    private final CountDownLatch initialized = new CountDownLatch(1);
+    private volatile boolean closed;
+
+    private Agent(AgentContext context, List<AgentComponent> extraComponents) {
+        this.context = context;
+        this.extraComponents = List.copyOf(extraComponents);
+    }
+
+    /** premain entry, called reflectively by the bootstrap class. */
+    public static void start(String args, Instrumentation inst) {
+        start(args, inst, System.nanoTime());
+    }
+
+    /**
+     * premain entry; {@code premainStartNanos} is when the bootstrap premain began. Only the
+     * span-context hook is registered here (it must precede the application's first use of
+     * OpenTelemetry); the configuration and everything else load on {@code ebpf-agent-init}.
+     */
+    public static void start(String args, Instrumentation inst, long premainStartNanos) {
+        try {
+            SpanContextPublication spanContexts = new SpanContextPublication();
+            ContextStorageHook hook = null;
+            if (inst != null) {
+                hook = new ContextStorageHook(inst, spanContexts::sinkHandle);
+                hook.register();
+            }
+            ContextStorageHook registeredHook = hook;
+            long premainNanos = System.nanoTime() - premainStartNanos;
+            // An anonymous class, not a lambda: no LambdaMetafactory bootstrap inside premain.
+            Thread init = new Thread(new Runnable() {
+                @Override
+                public void run() {
+                    boot(args, inst, spanContexts, registeredHook, premainNanos);
+                }
+            }, "ebpf-agent-init");
+            init.setDaemon(true);
+            init.start();
+        } catch (Throwable t) {
+            AgentLog.log(LogLevel.ERROR, "agent disabled: " + t, t);
+        }
+    }
+
+    private static void boot(String args, Instrumentation inst, SpanContextPublication spanContexts,
+            ContextStorageHook hook, long premainNanos) {
+        try {
+            AgentConfig config;
+            try {
+                config = ConfigLoader.load(args);
+            } catch (ConfigException e) {
+                AgentLog.log(LogLevel.ERROR, "configuration error: " + e.getMessage() + "; agent disabled", null);
+                unhook(hook);
+                return;
+            }
+            AgentLog.setLevel(LogLevel.parse(config.get(ConfigSchema.AGENT_LOG_LEVEL)));
+            Log.LOG.info("premain took {} ms", String.format("%.1f", premainNanos / 1e6));
+            if (!config.enabled()) {
+                Log.LOG.info("disabled by agent.enabled=false");
+                unhook(hook);
+                return;
+            }
+            Log.LOG.debug("configuration: {}", config.describeNonDefaults());
+            boolean spanContext = hook != null && !config.get(ConfigSchema.SPANS_MODE).equals("off");
+            if (!spanContext) {
+                unhook(hook);
+            } else {
+                hook.reportMissedLoaders();
+            }
+            Agent agent = create(config, inst, spanContexts, List.of());
+            agent.initialize(spanContext);
+        } catch (Throwable t) {
+            AgentLog.log(LogLevel.ERROR, "agent disabled: " + t, t);
+        }
+    }
+
+    private static void unhook(ContextStorageHook hook) {
+        if (hook != null) {
+            hook.unregister();
+        }
+    }
+
+    /**
+     * Starts the agent with a ready configuration, initializing on a new {@code ebpf-agent-init}
+     * thread. {@code inst} may be null (no span-context hooks). {@code extraComponents} start
+     * after the ones found by ServiceLoader.
+     */
+    public static Agent launch(AgentConfig config, Instrumentation inst, List<AgentComponent> extraComponents) {
+        SpanContextPublication spanContexts = new SpanContextPublication();
+        boolean spanContext = inst != null && !config.get(ConfigSchema.SPANS_MODE).equals("off");
+        if (spanContext) {
+            new ContextStorageHook(inst, spanContexts::sinkHandle).register();
+        }
+        Agent agent = create(config, inst, spanContexts, extraComponents);
+        Thread init = new Thread(() -> agent.initialize(spanContext), "ebpf-agent-init");
+        init.setDaemon(true);
+        init.start();
+        return agent;
+    }
+
+    private static Agent create(AgentConfig config, Instrumentation inst, SpanContextPublication spanContexts,
+            List<AgentComponent> extraComponents) {
+        ThreadRegistry registry = new ThreadRegistry(new ThreadGroups(config.get(ConfigSchema.THREADS_GROUP_PATTERNS),
+                config.get(ConfigSchema.THREADS_MAX_DISTINCT)));
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "ebpf-agent-scheduler");
+            thread.setDaemon(true);
+            return thread;
+        });
+        Agent agent = new Agent(new AgentContext(config, inst, registry, spanContexts, scheduler), extraComponents);
+        current = agent;
+        try {
+            Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "ebpf-agent-shutdown"));
+        } catch (IllegalStateException shuttingDown) {
+            agent.close();
+        }
+        return agent;
+    }
+
+    /** The running agent, or null. */
+    public static Agent current() {
+        return current;
+    }
+
+    public AgentContext context() {
+        return context;
+    }
+
+    /** Waits until the init thread has finished (successfully or not). */
+    public boolean awaitInitialized(long timeout, TimeUnit unit) throws InterruptedException {
+        return initialized.await(timeout, unit);
+    }
+
+    private void initialize(boolean spanContext) {
+        long begin = System.nanoTime();
+        try {
+            if (spanContext) {
+                VirtualThreadSupport.install(context.instrumentation(), context.spanContexts());
+            }
+            try {
+                context.threads().rescan();
+            } catch (RuntimeException e) {
+                Log.LOG.warn("thread registry: initial scan failed: {}", e.toString());
+            }
+            context.threads().addListener(new ThreadRegistry.Listener() {
+                @Override
+                public void onRemoved(JavaThreadInfo thread) {
+                    SpanContextPublisher publisher = context.spanContexts().publisher();
+                    if (publisher != null) {
+                        publisher.sweep();
+                    }
+                }
+            });
+            schedulePeriodicWork();
+            startComponents();
+            Log.LOG.info("initialized in {} ms: {} threads known, {} components running",
+                    String.format("%.1f", (System.nanoTime() - begin) / 1e6), context.threads().size(),
+                    started.size());
+        } catch (Throwable t) {
+            Log.LOG.error("initialization failed: {}", t.toString(), t);
+        } finally {
+            initialized.countDown();
+        }
+    }
+
+    private void schedulePeriodicWork() {
+        long interval = context.config().get(ConfigSchema.THREADS_RESCAN_INTERVAL).toMillis();
+        int[] ticks = {0};
+        context.scheduler().scheduleWithFixedDelay(() -> {
+            try {
+                // Names every tick (cheap); the full dump, which costs a safepoint, every 6th.
+                if (++ticks[0] % 6 == 0) {
+                    context.threads().rescan();
+                } else {
+                    context.threads().refreshNames();
+                }
+                SpanContextPublisher publisher = context.spanContexts().publisher();
+                if (publisher != null) {
+                    publisher.sweep();
+                }
+            } catch (RuntimeException e) {
+                Log.LOG.debug("thread registry refresh failed: {}", e.toString());
+            }
+        }, interval, interval, TimeUnit.MILLISECONDS);
+    }
+
+    private void startComponents() {
+        List<AgentComponent> components = new ArrayList<>();
+        try {
+            for (AgentComponent component : ServiceLoader.load(AgentComponent.class, Agent.class.getClassLoader())) {
+                components.add(component);
+            }
+        } catch (ServiceConfigurationError e) {
+            Log.LOG.warn("component discovery failed: {}", e.toString());
+        }
+        components.addAll(extraComponents);
+        components.sort(Comparator.comparingInt(AgentComponent::order));
+        for (AgentComponent component : components) {
+            if (closed) {
+                return;
+            }
+            String name = safeName(component);
+            try {
+                if (!component.enabled(context.config())) {
+                    Log.LOG.debug("{} not enabled", name);
+                    continue;
+                }
+                long begin = System.nanoTime();
+                component.start(context);
+                synchronized (started) {
+                    started.add(component);
+                }
+                Log.LOG.info("{} started in {} ms", name, String.format("%.1f", (System.nanoTime() - begin) / 1e6));
+            } catch (Throwable t) {
+                Log.LOG.warn("{} disabled: {}", name, reason(t));
+                Log.LOG.debug("{} failure", name, t);
+                closeQuietly(component, name);
+            }
+        }
+    }
+
+    /** Closes the components in reverse start order and stops the scheduler. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        List<AgentComponent> toClose;
+        synchronized (started) {
+            toClose = new ArrayList<>(started);
+            started.clear();
+        }
+        for (int i = toClose.size() - 1; i >= 0; i--) {
+            closeQuietly(toClose.get(i), safeName(toClose.get(i)));
+        }
+        context.spanContexts().disconnect();
+        context.scheduler().shutdownNow();
+        if (current == this) {
+            current = null;
+        }
+    }
+
+    private static void closeQuietly(AgentComponent component, String name) {
+        try {
+            component.close();
+        } catch (Throwable t) {
+            Log.LOG.debug("{} close failed: {}", name, t.toString());
+        }
+    }
+
+    private static String safeName(AgentComponent component) {
+        try {
+            return component.name();
+        } catch (RuntimeException e) {
+            return component.getClass().getName();
+        }
+    }
+
+    private static String reason(Throwable t) {
+        String message = t.getMessage();
+        return message == null || message.isBlank() ? t.toString() : message;
+    }
+}

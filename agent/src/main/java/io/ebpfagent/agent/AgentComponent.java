@@ -1,0 +1,33 @@
+package io.ebpfagent.agent;
+
+import io.ebpfagent.agent.config.AgentConfig;
+
+/**
+ * A part of the agent started on the {@code ebpf-agent-init} thread after the core (config,
+ * thread registry, span-context hooks): a probe, the exporter. Found with
+ * {@link java.util.ServiceLoader} ({@code META-INF/services/io.ebpfagent.agent.AgentComponent},
+ * public no-argument constructor) or passed to {@link Agent#launch}. A component that throws
+ * from {@link #start} is logged once as {@code <name> disabled: <reason>} and skipped; the
+ * others start regardless. Components close in reverse start order at JVM shutdown.
+ */
+public interface AgentComponent extends AutoCloseable {
+
+    /** Used in log lines, e.g. {@code probe sched}, {@code exporter}. */
+    String name();
+
+    /** Whether to start at all under this configuration (e.g. {@code probes.sched.enabled}). */
+    default boolean enabled(AgentConfig config) {
+        return true;
+    }
+
+    /** Lower starts first (e.g. probes before the exporter that reads them). */
+    default int order() {
+        return 0;
+    }
+
+    void start(AgentContext context) throws Exception;
+
+    @Override
+    default void close() throws Exception {
+    }
+}

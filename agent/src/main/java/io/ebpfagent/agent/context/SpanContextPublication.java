@@ -1,0 +1,81 @@
+package io.ebpfagent.agent.context;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The stable target of the hooks installed at premain (context-storage bridge, virtual-thread
+ * advice), which exist before the BPF array they publish into: until {@link #connect} hands over
+ * the segment, publications are dropped; afterwards they go to a {@link SpanContextPublisher}.
+ */
+public final class SpanContextPublication {
+    private volatile SpanContextPublisher publisher;
+    private volatile VarHandle carrierField;
+
+    /** Starts publishing into {@code slots}; returns the publisher (for sweeping and stats). */
+    public SpanContextPublisher connect(MemorySegment slots, SlotListener listener) {
+        SpanContextPublisher created = new SpanContextPublisher(slots, listener);
+        VarHandle field = carrierField;
+        if (field != null) {
+            created.setCarrierField(field);
+        }
+        publisher = created;
+        return created;
+    }
+
+    /** Stops publishing (the segment is about to be unmapped). */
+    public void disconnect() {
+        publisher = null;
+    }
+
+    public SpanContextPublisher publisher() {
+        return publisher;
+    }
+
+    void setCarrierField(VarHandle field) {
+        carrierField = field;
+        SpanContextPublisher current = publisher;
+        if (current != null) {
+            current.setCarrierField(field);
+        }
+    }
+
+    /** {@code (String traceIdHex, String spanIdHex, int flags) void}, for the context-storage bridge. */
+    public MethodHandle sinkHandle() {
+        try {
+            return MethodHandles.lookup().findVirtual(SpanContextPublication.class, "publish",
+                    MethodType.methodType(void.class, String.class, String.class, int.class)).bindTo(this);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public void publish(String traceIdHex, String spanIdHex, int flags) {
+        SpanContextPublisher current = publisher;
+        if (current != null) {
+            current.publish(traceIdHex, spanIdHex, flags);
+        }
+    }
+
+    int beforeMount() {
+        SpanContextPublisher current = publisher;
+        return current == null ? -1 : current.beforeMount();
+    }
+
+    void afterMount(int carrierSlot) {
+        SpanContextPublisher current = publisher;
+        if (current != null) {
+            current.afterMount(carrierSlot);
+        }
+    }
+
+    void beforeUnmount() {
+        SpanContextPublisher current = publisher;
+        if (current != null) {
+            current.beforeUnmount();
+        }
+    }
+}

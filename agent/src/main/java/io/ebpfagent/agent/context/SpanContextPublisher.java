@@ -1,0 +1,286 @@
+package io.ebpfagent.agent.context;
+
+import io.ebpfagent.agent.threads.NativeThreadId;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes the current span context of each OS thread into its slot of a shared memory segment
+ * (in production the mmapped BPF array the kernel programs read; see {@link SpanSlotLayout}).
+ *
+ * <p>Writes follow a seqlock-like protocol for a reader that interrupts the writer on the same
+ * CPU (a perf sample, a page fault): {@code valid=0}, ids and flags, {@code valid=1}, with store
+ * fences so the JIT cannot reorder them. No syscall and no allocation per publication; the first
+ * publication of a thread costs one {@code gettid} and one {@link SlotListener} call.
+ *
+ * <p>Virtual threads: the kernel sees the carrier. The virtual thread keeps its last published
+ * context in a small per-virtual-thread record; mounting copies it into the carrier's slot,
+ * unmounting clears that slot ({@link #beforeMount()}, {@link #afterMount(int)},
+ * {@link #beforeUnmount()}).
+ */
+public final class SpanContextPublisher {
+    private static final Logger LOG = LoggerFactory.getLogger(SpanContextPublisher.class);
+    private static final ValueLayout.OfLong ID = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final int NO_SLOT = -1;
+
+    /** The slot of one platform (or carrier) thread. */
+    static final class ThreadSlot {
+        final Thread thread;
+        final int tid;
+        final int slot;
+
+        ThreadSlot(Thread thread, int tid, int slot) {
+            this.thread = thread;
+            this.tid = tid;
+            this.slot = slot;
+        }
+    }
+
+    /** What a virtual thread last published, and the carrier slot it is mounted on. */
+    static final class VirtualState {
+        long traceHigh;
+        long traceLow;
+        long spanId;
+        int flags;
+        boolean valid;
+        int carrierSlot = NO_SLOT;
+    }
+
+    private final MemorySegment slots;
+    private final SlotListener listener;
+    private final SlotAllocator allocator;
+    private final ThreadLocal<ThreadSlot> platform = ThreadLocal.withInitial(this::assign);
+    private final ThreadLocal<VirtualState> virtualStates = new ThreadLocal<>();
+    private final Map<Thread, ThreadSlot> assigned = new ConcurrentHashMap<>();
+    /** Until a virtual thread publishes, mounts need not look at per-virtual-thread state. */
+    private volatile boolean virtualPublished;
+    private volatile VarHandle carrierField;
+    private volatile boolean fullLogged;
+
+    /**
+     * @param slots    at least one 32-byte slot; {@code slots.byteSize() / 32} threads get one
+     * @param listener told "tid T uses slot S"
+     */
+    public SpanContextPublisher(MemorySegment slots, SlotListener listener) {
+        if (slots.byteSize() < SpanSlotLayout.SIZE) {
+            throw new IllegalArgumentException("segment smaller than one slot: " + slots.byteSize());
+        }
+        this.slots = slots;
+        this.listener = listener;
+        this.allocator = new SlotAllocator((int) Math.min(Integer.MAX_VALUE, slots.byteSize() / SpanSlotLayout.SIZE));
+    }
+
+    public int capacity() {
+        return allocator.capacity();
+    }
+
+    public int slotsInUse() {
+        return allocator.used();
+    }
+
+    /**
+     * Lets publications from a virtual thread that has not yet been seen mounting find its
+     * carrier: a VarHandle on {@code VirtualThread.carrierThread} (needs java.lang opened).
+     */
+    void setCarrierField(VarHandle carrierThread) {
+        this.carrierField = carrierThread;
+    }
+
+    /**
+     * The sink the context-storage bridge calls, type {@code (String traceIdHex, String spanIdHex,
+     * int flags) void}; a null trace id means "no valid span".
+     */
+    public MethodHandle sinkHandle() {
+        try {
+            return MethodHandles.lookup().findVirtual(SpanContextPublisher.class, "publish",
+                    MethodType.methodType(void.class, String.class, String.class, int.class)).bindTo(this);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Publishes the calling thread's current span; {@code traceIdHex == null} clears it. */
+    public void publish(String traceIdHex, String spanIdHex, int flags) {
+        boolean valid = traceIdHex != null && spanIdHex != null && traceIdHex.length() == 32
+                && spanIdHex.length() == 16 && isHex(traceIdHex) && isHex(spanIdHex);
+        long high = 0;
+        long low = 0;
+        long span = 0;
+        if (valid) {
+            high = parseHex(traceIdHex, 0);
+            low = parseHex(traceIdHex, 16);
+            span = parseHex(spanIdHex, 0);
+            valid = (high | low) != 0 && span != 0;
+        }
+        Thread thread = Thread.currentThread();
+        if (thread.isVirtual()) {
+            publishVirtual(high, low, span, flags, valid);
+        } else {
+            int slot = platform.get().slot;
+            if (slot >= 0) {
+                write(slot, high, low, span, flags, valid);
+            }
+        }
+    }
+
+    /** Publishes "no span" for the calling thread. */
+    public void clearCurrent() {
+        publish(null, null, 0);
+    }
+
+    private void publishVirtual(long high, long low, long span, int flags, boolean valid) {
+        VirtualState state = virtualStates.get();
+        if (state == null) {
+            state = new VirtualState();
+            state.carrierSlot = currentCarrierSlot();
+            virtualStates.set(state);
+            virtualPublished = true;
+        }
+        state.traceHigh = high;
+        state.traceLow = low;
+        state.spanId = span;
+        state.flags = flags;
+        state.valid = valid;
+        if (state.carrierSlot >= 0) {
+            write(state.carrierSlot, high, low, span, flags, valid);
+        }
+    }
+
+    private int currentCarrierSlot() {
+        VarHandle field = carrierField;
+        if (field == null) {
+            return NO_SLOT;
+        }
+        Thread carrier = (Thread) field.getVolatile(Thread.currentThread());
+        ThreadSlot slot = carrier == null ? null : assigned.get(carrier);
+        return slot == null ? NO_SLOT : slot.slot;
+    }
+
+    /** Mount hook, on the carrier before the virtual thread is mounted: the carrier's slot. */
+    public int beforeMount() {
+        return platform.get().slot;
+    }
+
+    /** Mount hook, on the virtual thread once mounted: its context goes into the carrier slot. */
+    public void afterMount(int carrierSlot) {
+        if (carrierSlot < 0) {
+            return;
+        }
+        if (!virtualPublished) {
+            write(carrierSlot, 0, 0, 0, 0, false);
+            return;
+        }
+        VirtualState state = virtualStates.get();
+        if (state == null) {
+            write(carrierSlot, 0, 0, 0, 0, false);
+            return;
+        }
+        state.carrierSlot = carrierSlot;
+        write(carrierSlot, state.traceHigh, state.traceLow, state.spanId, state.flags, state.valid);
+    }
+
+    /** Unmount hook, on the virtual thread before it leaves its carrier. */
+    public void beforeUnmount() {
+        if (!virtualPublished) {
+            return;
+        }
+        VirtualState state = virtualStates.get();
+        if (state != null && state.carrierSlot >= 0) {
+            write(state.carrierSlot, 0, 0, 0, 0, false);
+            state.carrierSlot = NO_SLOT;
+        }
+    }
+
+    /** The calling platform thread's slot (assigning one), or -1 when none is available. */
+    public int slotOfCurrentThread() {
+        Thread thread = Thread.currentThread();
+        if (thread.isVirtual()) {
+            VirtualState state = virtualStates.get();
+            return state == null ? NO_SLOT : state.carrierSlot;
+        }
+        return platform.get().slot;
+    }
+
+    /** Releases the slots of threads that have ended; returns how many. */
+    public int sweep() {
+        int released = 0;
+        for (ThreadSlot slot : assigned.values()) {
+            if (!slot.thread.isAlive() && assigned.remove(slot.thread, slot)) {
+                write(slot.slot, 0, 0, 0, 0, false);
+                allocator.release(slot.slot);
+                released++;
+                try {
+                    listener.onSlotReleased(slot.tid, slot.slot);
+                } catch (RuntimeException e) {
+                    LOG.warn("span-context slot listener failed", e);
+                }
+            }
+        }
+        return released;
+    }
+
+    private ThreadSlot assign() {
+        Thread thread = Thread.currentThread();
+        int tid = NativeThreadId.current();
+        int slot = tid > 0 ? allocator.allocate() : NO_SLOT;
+        ThreadSlot result = new ThreadSlot(thread, tid, slot);
+        if (slot < 0) {
+            if (tid > 0 && !fullLogged) {
+                fullLogged = true;
+                LOG.warn("span context: all {} slots in use; threads beyond that are not correlated",
+                        allocator.capacity());
+            }
+            return result;
+        }
+        write(slot, 0, 0, 0, 0, false);
+        assigned.put(thread, result);
+        try {
+            listener.onSlotAssigned(tid, slot);
+        } catch (RuntimeException e) {
+            LOG.warn("span-context slot listener failed", e);
+        }
+        return result;
+    }
+
+    private void write(int slot, long high, long low, long span, int flags, boolean valid) {
+        long base = slot * SpanSlotLayout.SIZE;
+        slots.set(ValueLayout.JAVA_BYTE, base + SpanSlotLayout.VALID, (byte) 0);
+        if (!valid) {
+            return;
+        }
+        VarHandle.storeStoreFence();
+        slots.set(ID, base + SpanSlotLayout.TRACE_ID, high);
+        slots.set(ID, base + SpanSlotLayout.TRACE_ID + 8, low);
+        slots.set(ID, base + SpanSlotLayout.SPAN_ID, span);
+        slots.set(ValueLayout.JAVA_BYTE, base + SpanSlotLayout.FLAGS, (byte) flags);
+        VarHandle.storeStoreFence();
+        slots.set(ValueLayout.JAVA_BYTE, base + SpanSlotLayout.VALID, (byte) 1);
+    }
+
+    /** 16 hex digits from {@code from} as a long (digits already checked). */
+    private static long parseHex(String hex, int from) {
+        long value = 0;
+        for (int i = from; i < from + 16; i++) {
+            value = (value << 4) | Character.digit(hex.charAt(i), 16);
+        }
+        return value;
+    }
+
+    private static boolean isHex(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (Character.digit(text.charAt(i), 16) < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,199 @@
+package io.ebpfagent.agent.context;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.ClassTransform;
+import java.lang.classfile.CodeBuilder;
+import java.lang.classfile.CodeElement;
+import java.lang.classfile.CodeTransform;
+import java.lang.classfile.MethodModel;
+import java.lang.classfile.MethodTransform;
+import java.lang.classfile.TypeKind;
+import java.lang.classfile.instruction.FieldInstruction;
+import java.lang.classfile.instruction.InvokeInstruction;
+import java.lang.classfile.instruction.ReturnInstruction;
+import java.lang.constant.ClassDesc;
+import java.lang.constant.ConstantDescs;
+import java.lang.constant.MethodTypeDesc;
+import java.lang.instrument.ClassFileTransformer;
+import java.lang.instrument.Instrumentation;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.security.ProtectionDomain;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntConsumer;
+import java.util.function.IntSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes span context follow virtual threads across carriers. {@code java.lang.VirtualThread}
+ * is retransformed (with the JDK class-file API: light, no Unsafe) so that
+ * <ul>
+ * <li>{@code mount()} calls {@code beforeMount()} on entry (still on the carrier: returns the
+ * carrier's slot) and {@code afterMount(slot)} before each return (now on the virtual thread);</li>
+ * <li>{@code unmount()} calls {@code beforeUnmount()} on entry.</li>
+ * </ul>
+ * The calls go to {@code java.lang.EbpfAgentVirtualThreadBridge}, a copy of
+ * {@link VirtualThreadBridge} defined into the boot loader's {@code java.lang} package (no boot
+ * class-path append, so no CDS warning), which forwards to {@link SpanContextPublication}.
+ */
+public final class VirtualThreadSupport {
+    private static final Logger LOG = LoggerFactory.getLogger(VirtualThreadSupport.class);
+    static final String BOOT_NAME = "java.lang.EbpfAgentVirtualThreadBridge";
+    private static final ClassDesc BRIDGE = ClassDesc.of(BOOT_NAME);
+    private static final MethodTypeDesc BEFORE_MOUNT = MethodTypeDesc.of(ConstantDescs.CD_int);
+    private static final MethodTypeDesc AFTER_MOUNT = MethodTypeDesc.of(ConstantDescs.CD_void, ConstantDescs.CD_int);
+    private static final MethodTypeDesc BEFORE_UNMOUNT = MethodTypeDesc.of(ConstantDescs.CD_void);
+
+    private VirtualThreadSupport() {
+    }
+
+    /** Installs the hooks; returns false (and logs why) when this JVM does not allow it. */
+    public static boolean install(Instrumentation inst, SpanContextPublication publication) {
+        try {
+            Module self = VirtualThreadSupport.class.getModule();
+            inst.redefineModule(Object.class.getModule(), Set.of(), Map.of(),
+                    Map.of("java.lang", Set.of(self)), Set.of(), Map.of());
+            Class<?> virtualThread = Class.forName("java.lang.VirtualThread");
+            MethodHandles.Lookup javaLang = MethodHandles.privateLookupIn(virtualThread, MethodHandles.lookup());
+            VarHandle carrier = javaLang.findVarHandle(virtualThread, "carrierThread", Thread.class);
+            publication.setCarrierField(carrier);
+
+            Class<?> bridge = defineBootBridge(javaLang);
+            bridge.getField("beforeMount").set(null, (IntSupplier) publication::beforeMount);
+            bridge.getField("afterMount").set(null, (IntConsumer) publication::afterMount);
+            bridge.getField("beforeUnmount").set(null, (Runnable) publication::beforeUnmount);
+
+            retransform(inst, virtualThread);
+            return true;
+        } catch (Throwable t) {
+            LOG.warn("span context: virtual threads not followed across carriers: {}", t.toString());
+            return false;
+        }
+    }
+
+    private static void retransform(Instrumentation inst, Class<?> virtualThread) throws Exception {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        boolean[] seen = {false};
+        ClassFileTransformer transformer = new ClassFileTransformer() {
+            @Override
+            public byte[] transform(Module module, ClassLoader loader, String name, Class<?> redefining,
+                    ProtectionDomain domain, byte[] classfile) {
+                if (redefining != virtualThread) {
+                    return null;
+                }
+                try {
+                    seen[0] = true;
+                    return instrument(classfile);
+                } catch (Throwable t) {
+                    failure.set(t);
+                    return null;
+                }
+            }
+        };
+        inst.addTransformer(transformer, true);
+        try {
+            inst.retransformClasses(virtualThread);
+        } finally {
+            // The change stays; only later retransformations (by others) would not redo it.
+            inst.removeTransformer(transformer);
+        }
+        if (failure.get() != null) {
+            throw new IllegalStateException("instrumenting VirtualThread failed", failure.get());
+        }
+        if (!seen[0]) {
+            throw new IllegalStateException("VirtualThread was not offered for retransformation");
+        }
+    }
+
+    /** Adds the bridge calls to {@code mount()} and {@code unmount()}. */
+    static byte[] instrument(byte[] classfile) {
+        ClassFile files = ClassFile.of();
+        // One transform choosing per method: chaining two transformingMethodBodies with
+        // andThen loses the first one's atStart insertions (JDK 25).
+        ClassTransform transform = (builder, element) -> {
+            if (element instanceof MethodModel method && isNoArg(method, "mount")) {
+                builder.transformMethod(method, MethodTransform.transformingCode(new MountHooks()));
+            } else if (element instanceof MethodModel method && isNoArg(method, "unmount")) {
+                builder.transformMethod(method, MethodTransform.transformingCode(new UnmountHook()));
+            } else {
+                builder.with(element);
+            }
+        };
+        return files.transformClass(files.parse(classfile), transform);
+    }
+
+    private static boolean isNoArg(MethodModel method, String name) {
+        return method.methodName().equalsString(name) && method.methodType().equalsString("()V");
+    }
+
+    private static final class MountHooks implements CodeTransform {
+        private int slotLocal = -1;
+
+        @Override
+        public void atStart(CodeBuilder builder) {
+            slotLocal = builder.allocateLocal(TypeKind.INT);
+            builder.invokestatic(BRIDGE, "beforeMount", BEFORE_MOUNT);
+            builder.istore(slotLocal);
+        }
+
+        @Override
+        public void accept(CodeBuilder builder, CodeElement element) {
+            if (element instanceof ReturnInstruction) {
+                builder.iload(slotLocal);
+                builder.invokestatic(BRIDGE, "afterMount", AFTER_MOUNT);
+            }
+            builder.with(element);
+        }
+    }
+
+    private static final class UnmountHook implements CodeTransform {
+        @Override
+        public void atStart(CodeBuilder builder) {
+            builder.invokestatic(BRIDGE, "beforeUnmount", BEFORE_UNMOUNT);
+        }
+
+        @Override
+        public void accept(CodeBuilder builder, CodeElement element) {
+            builder.with(element);
+        }
+    }
+
+    /** The template renamed, including the template's references to its own static fields. */
+    static byte[] renameTemplate(byte[] template) {
+        ClassDesc original = ClassDesc.of(VirtualThreadBridge.class.getName());
+        CodeTransform selfReferences = (builder, element) -> {
+            if (element instanceof FieldInstruction field && field.owner().asSymbol().equals(original)) {
+                builder.fieldAccess(field.opcode(), BRIDGE, field.name().stringValue(), field.typeSymbol());
+            } else if (element instanceof InvokeInstruction invoke && invoke.owner().asSymbol().equals(original)) {
+                builder.invoke(invoke.opcode(), BRIDGE, invoke.name().stringValue(), invoke.typeSymbol(),
+                        invoke.isInterface());
+            } else {
+                builder.with(element);
+            }
+        };
+        ClassFile files = ClassFile.of();
+        return files.transformClass(files.parse(template), BRIDGE,
+                ClassTransform.transformingMethodBodies(selfReferences));
+    }
+
+    private static Class<?> defineBootBridge(MethodHandles.Lookup javaLang) throws Exception {
+        try {
+            return Class.forName(BOOT_NAME, false, null);
+        } catch (ClassNotFoundException absent) {
+            byte[] template;
+            String resource = "/" + VirtualThreadBridge.class.getName().replace('.', '/') + ".class";
+            try (InputStream in = VirtualThreadSupport.class.getResourceAsStream(resource)) {
+                if (in == null) {
+                    throw new IOException("missing " + resource);
+                }
+                template = in.readAllBytes();
+            }
+            return javaLang.defineClass(renameTemplate(template));
+        }
+    }
+}

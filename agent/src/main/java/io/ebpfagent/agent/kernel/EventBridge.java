@@ -1,0 +1,172 @@
+package io.ebpfagent.agent.kernel;
+
+import io.ebpfagent.agent.threads.ThreadRegistry;
+import io.ebpfagent.otel.ConnectOutcome;
+import io.ebpfagent.otel.IntervalKind;
+import io.ebpfagent.otel.KernelInterval;
+import io.ebpfagent.otel.KernelSignals;
+import io.ebpfagent.otel.OffCpuReason;
+import io.ebpfagent.otel.SpanParent;
+import io.ebpfagent.probes.events.CompileEvent;
+import io.ebpfagent.probes.events.ConnectEvent;
+import io.ebpfagent.probes.events.EventListener;
+import io.ebpfagent.probes.events.EventView;
+import io.ebpfagent.probes.events.FsyncEvent;
+import io.ebpfagent.probes.events.GcEvent;
+import io.ebpfagent.probes.events.OffCpuEvent;
+import io.ebpfagent.probes.events.SlowIoEvent;
+import io.ebpfagent.probes.events.SlowSyscallEvent;
+import io.ebpfagent.probes.events.TcpEvent;
+import io.ebpfagent.probes.events.ThreadEvent;
+import io.ebpfagent.probes.events.VmopEvent;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Turns ring-buffer events of the probes into thread-registry updates, exporter metrics and
+ * kernel intervals (spans). Runs on the single {@code ebpf-agent-events} thread, so its state
+ * needs no locking; the collector reads the per-thread connect/retransmit accumulators from the
+ * scheduler thread through {@link #drainTcp}, which is synchronized.
+ *
+ * <p>Only events above the probes' thresholds arrive here (off-CPU waits of 10 ms and more,
+ * slow syscalls, GC pauses...), so building a {@link KernelInterval} per event is cheap; the
+ * exporter is asked first whether it wants the interval at all.
+ */
+final class EventBridge implements EventListener {
+    private static final int SLOTS = 64;
+    private static final int OFFCPU_VOLUNTARY = 1;
+    private static final int ECONNREFUSED = 111;
+    private static final int ETIMEDOUT = 110;
+
+    private final KernelSignals signals;
+    private final ThreadRegistry registry;
+    private final Map<Long, long[]> connectHist = new HashMap<>();
+    private final Map<Integer, long[]> retransmits = new HashMap<>();
+    private final byte[] name = new byte[256];
+
+    EventBridge(KernelSignals signals, ThreadRegistry registry) {
+        this.signals = signals;
+        this.registry = registry;
+    }
+
+    private static SpanParent parentOf(EventView e) {
+        if (!e.hasSpan()) {
+            return null;
+        }
+        return new SpanParent(e.traceIdHigh(), e.traceIdLow(), e.spanId(), (byte) e.traceFlags());
+    }
+
+    @Override
+    public void offCpu(OffCpuEvent e) {
+        if (signals.wantsInterval(IntervalKind.OFF_CPU, e.durationNs())) {
+            OffCpuReason reason = e.reason() == OFFCPU_VOLUNTARY ? OffCpuReason.VOLUNTARY : OffCpuReason.INVOLUNTARY;
+            signals.onInterval(KernelInterval.offCpu(e.tid(), e.startNs(), e.durationNs(), reason, parentOf(e)));
+        }
+    }
+
+    @Override
+    public void slowSyscall(SlowSyscallEvent e) {
+        if (signals.wantsInterval(IntervalKind.SLOW_SYSCALL, e.durationNs())) {
+            signals.onInterval(KernelInterval.syscall(e.tid(), e.startNs(), e.durationNs(), e.nr(), null, parentOf(e)));
+        }
+    }
+
+    @Override
+    public void slowIo(SlowIoEvent e) {
+        if (signals.wantsInterval(IntervalKind.SLOW_FILE_IO, e.durationNs())) {
+            signals.onInterval(new KernelInterval(IntervalKind.SLOW_FILE_IO, e.tid(), e.startNs(), e.durationNs(),
+                    parentOf(e), OffCpuReason.NONE, e.nr(), "fd " + e.fd()));
+        }
+    }
+
+    @Override
+    public void fsync(FsyncEvent e) {
+        if (signals.wantsInterval(IntervalKind.SLOW_FILE_IO, e.durationNs())) {
+            signals.onInterval(new KernelInterval(IntervalKind.SLOW_FILE_IO, e.tid(), e.startNs(), e.durationNs(),
+                    parentOf(e), OffCpuReason.NONE, e.nr(), "fd " + e.fd()));
+        }
+    }
+
+    @Override
+    public void connect(ConnectEvent e) {
+        ConnectOutcome outcome = switch (e.error()) {
+            case 0 -> ConnectOutcome.SUCCESS;
+            case ECONNREFUSED -> ConnectOutcome.REFUSED;
+            case ETIMEDOUT -> ConnectOutcome.TIMEOUT;
+            default -> ConnectOutcome.ERROR;
+        };
+        synchronized (this) {
+            long[] h = connectHist.computeIfAbsent(((long) e.tid() << 8) | outcome.ordinal(), k -> new long[SLOTS + 1]);
+            h[Math.min(63 - Long.numberOfLeadingZeros(Math.max(1, e.durationNs())), SLOTS - 1)]++;
+            h[SLOTS] += e.durationNs();
+        }
+        if (signals.wantsInterval(IntervalKind.SLOW_CONNECT, e.durationNs())) {
+            signals.onInterval(KernelInterval.of(IntervalKind.SLOW_CONNECT, e.tid(), e.startNs(), e.durationNs(),
+                    outcome.value(), parentOf(e)));
+        }
+    }
+
+    @Override
+    public void retransmit(TcpEvent e) {
+        synchronized (this) {
+            retransmits.computeIfAbsent(e.tid(), k -> new long[1])[0]++;
+        }
+    }
+
+    /** Hands the cumulative per-thread connect histograms and retransmit counts to the exporter. */
+    synchronized void drainTcp() {
+        long[] buckets = new long[SLOTS];
+        for (var entry : connectHist.entrySet()) {
+            int tid = (int) (entry.getKey() >>> 8);
+            ConnectOutcome outcome = ConnectOutcome.values()[(int) (entry.getKey() & 0xff)];
+            System.arraycopy(entry.getValue(), 0, buckets, 0, SLOTS);
+            signals.onTcpConnect(tid, outcome, buckets, entry.getValue()[SLOTS]);
+        }
+        for (var entry : retransmits.entrySet()) {
+            signals.onRetransmit(entry.getKey(), entry.getValue()[0]);
+        }
+    }
+
+    /** Forgets the accumulators of an exited thread (the exporter was told already). */
+    synchronized void forget(int tid) {
+        connectHist.keySet().removeIf(k -> (int) (k >>> 8) == tid);
+        retransmits.remove(tid);
+    }
+
+    @Override
+    public void threadStart(ThreadEvent e) {
+        int len = e.copyName(name);
+        String threadName = new String(name, 0, Math.max(0, len), java.nio.charset.StandardCharsets.UTF_8);
+        registry.onThreadStart((int) e.nativeTid(), e.javaId(), threadName, e.daemon());
+        signals.onThreadRenamed((int) e.nativeTid());
+    }
+
+    @Override
+    public void threadStop(ThreadEvent e) {
+        registry.onThreadStop((int) e.nativeTid());
+    }
+
+    @Override
+    public void gc(GcEvent e) {
+        String action = e.full() ? "end of major GC" : "end of minor GC";
+        signals.onGcPause("hotspot", action, e.startNs(), e.durationNs());
+        if (signals.wantsInterval(IntervalKind.GC_PAUSE, e.durationNs())) {
+            signals.onInterval(KernelInterval.of(IntervalKind.GC_PAUSE, e.tid(), e.startNs(), e.durationNs(),
+                    action, null));
+        }
+    }
+
+    @Override
+    public void vmop(VmopEvent e) {
+        signals.onVmOperation(e.name(), e.startNs(), e.durationNs());
+        if (signals.wantsInterval(IntervalKind.VM_OPERATION, e.durationNs())) {
+            signals.onInterval(KernelInterval.of(IntervalKind.VM_OPERATION, e.tid(), e.startNs(), e.durationNs(),
+                    e.name(), null));
+        }
+    }
+
+    @Override
+    public void compile(CompileEvent e) {
+        signals.onJitCompilation(e.compiler(), e.success(), e.durationNs());
+    }
+}

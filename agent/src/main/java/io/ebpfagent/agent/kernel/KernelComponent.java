@@ -1,0 +1,163 @@
+package io.ebpfagent.agent.kernel;
+
+import io.ebpfagent.agent.AgentComponent;
+import io.ebpfagent.agent.AgentContext;
+import io.ebpfagent.agent.config.AgentConfig;
+import io.ebpfagent.agent.config.ConfigSchema;
+import io.ebpfagent.agent.context.SlotListener;
+import io.ebpfagent.otel.KernelTelemetry;
+import io.ebpfagent.otel.export.ExporterSetup;
+import io.ebpfagent.probes.FaultsProbe;
+import io.ebpfagent.probes.IoProbe;
+import io.ebpfagent.probes.JvmProbe;
+import io.ebpfagent.probes.NetProbe;
+import io.ebpfagent.probes.Probe;
+import io.ebpfagent.probes.ProfileProbe;
+import io.ebpfagent.probes.SchedProbe;
+import io.ebpfagent.probes.SharedMaps;
+import io.ebpfagent.probes.SyscallsProbe;
+import io.ebpfagent.probes.events.ProbeEvents;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The kernel side of the agent: the exporter, the maps shared by all probe objects (span
+ * context slots), every enabled probe, the event thread and the periodic map collection.
+ * Each probe that fails to load or attach is logged once as {@code probe X disabled: reason}
+ * and the others run on; without any probe the component fails as a whole (and the agent logs
+ * it), leaving the application untouched.
+ */
+public final class KernelComponent implements AgentComponent {
+    private static final Logger LOG = LoggerFactory.getLogger(KernelComponent.class);
+    /** How often aggregation maps are read; the exporter's interval decides what is sent. */
+    private static final long COLLECT_MILLIS = 1000;
+
+    private final List<Probe> probes = new ArrayList<>();
+    private KernelTelemetry telemetry;
+    private SharedMaps shared;
+    private ProbeEvents events;
+    private ScheduledFuture<?> collection;
+    private AgentContext context;
+    private KernelCollector collector;
+
+    @Override
+    public String name() {
+        return "kernel probes";
+    }
+
+    @Override
+    public int order() {
+        return 100;
+    }
+
+    @Override
+    public void start(AgentContext context) throws Exception {
+        this.context = context;
+        AgentConfig config = context.config();
+        KernelFileSystems.mountIfNeeded();
+        shared = SharedMaps.create();
+        telemetry = ExporterSetup.create(ExporterConfigs.from(config), new RegistryThreadNames(context.threads()));
+        EventBridge bridge = new EventBridge(telemetry, context.threads());
+        events = new ProbeEvents(bridge);
+
+        SchedProbe sched = start("sched", config, () -> SchedProbe.start(ProbeConfigs.sched(config), shared));
+        JvmProbe jvm = start("jvm", config, () -> JvmProbe.start(ProbeConfigs.jvm(config), shared));
+        SyscallsProbe syscalls = start("syscalls", config,
+                () -> SyscallsProbe.start(ProbeConfigs.syscalls(config), shared));
+        IoProbe io = start("io", config, () -> IoProbe.start(ProbeConfigs.io(config), shared));
+        NetProbe net = start("net", config, () -> NetProbe.start(ProbeConfigs.net(config), shared));
+        FaultsProbe faults = start("faults", config, () -> FaultsProbe.start(ProbeConfigs.faults(config), shared));
+        ProfileProbe profile = start("profile", config,
+                () -> ProfileProbe.start(ProbeConfigs.profile(config), shared));
+        if (probes.isEmpty()) {
+            throw new IllegalStateException("no probe could start (see the lines above)");
+        }
+        for (Probe p : probes) {
+            events.add(p);
+        }
+        if (!config.get(ConfigSchema.SPANS_MODE).equals("off")) {
+            context.spanContexts().connect(shared.spanSlots(), new SlotListener() {
+                @Override
+                public void onSlotAssigned(int tid, int slot) {
+                    shared.bindThread(tid, slot);
+                }
+
+                @Override
+                public void onSlotReleased(int tid, int slot) {
+                    shared.unbindThread(tid);
+                }
+            });
+        }
+        collector = new KernelCollector(telemetry, bridge, sched, syscalls, io, faults);
+        collection = context.scheduler().scheduleWithFixedDelay(this::collect, COLLECT_MILLIS, COLLECT_MILLIS,
+                TimeUnit.MILLISECONDS);
+        LOG.info("kernel probes running: {}", probes.stream().map(Probe::name).toList());
+        if (profile != null) {
+            LOG.info("probe profile: samples are kept in the kernel map; no metric maps them yet");
+        }
+        if (jvm != null && net != null) {
+            LOG.debug("jvm and net probes attached");
+        }
+    }
+
+    private void collect() {
+        try {
+            collector.run();
+        } catch (RuntimeException e) {
+            LOG.warn("kernel data collection failed: {}", e.toString());
+        }
+    }
+
+    private <P extends Probe> P start(String name, AgentConfig config, Supplier<P> starter) {
+        if (!config.probeEnabled(name)) {
+            return null;
+        }
+        try {
+            P probe = starter.get();
+            probes.add(probe);
+            return probe;
+        } catch (Throwable t) {
+            LOG.warn("probe {} disabled: {}", name, Reasons.of(t));
+            LOG.debug("probe {} failure", name, t);
+            return null;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (collection != null) {
+            collection.cancel(false);
+        }
+        if (context != null) {
+            context.spanContexts().disconnect();
+        }
+        if (collector != null) {
+            try {
+                collector.run(); // the last values before the exporter flushes
+            } catch (RuntimeException e) {
+                LOG.debug("final collection failed: {}", e.toString());
+            }
+        }
+        if (events != null) {
+            events.close();
+        }
+        for (Probe p : probes) {
+            try {
+                p.close();
+            } catch (RuntimeException e) {
+                LOG.debug("closing probe {} failed: {}", p.name(), e.toString());
+            }
+        }
+        if (telemetry != null) {
+            telemetry.close();
+        }
+        if (shared != null) {
+            shared.close();
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package io.ebpfagent.agent.kernel;
+
+import io.ebpfagent.agent.config.AgentConfig;
+import io.ebpfagent.agent.config.ConfigSchema;
+import io.ebpfagent.probes.FaultsProbe;
+import io.ebpfagent.probes.IoProbe;
+import io.ebpfagent.probes.JvmProbe;
+import io.ebpfagent.probes.NetProbe;
+import io.ebpfagent.probes.ProfileProbe;
+import io.ebpfagent.probes.SchedProbe;
+import io.ebpfagent.probes.SyscallsProbe;
+
+/** Each probe's settings: its defaults (this JVM as target) overridden by the configuration. */
+final class ProbeConfigs {
+    private ProbeConfigs() {
+    }
+
+    static SchedProbe.Config sched(AgentConfig c) {
+        SchedProbe.Config d = SchedProbe.Config.defaults();
+        return new SchedProbe.Config(d.targetTgid(), c.get(ConfigSchema.SCHED_OFFCPU_THRESHOLD).toNanos(),
+                d.involuntaryEvents(), c.get(ConfigSchema.SCHED_CAPTURE_STACKS), d.runqHistograms());
+    }
+
+    static SyscallsProbe.Config syscalls(AgentConfig c) {
+        SyscallsProbe.Config d = SyscallsProbe.Config.defaults();
+        return new SyscallsProbe.Config(d.targetTgid(), c.get(ConfigSchema.SYSCALLS_SLOW_THRESHOLD).toNanos(),
+                d.histograms(), d.slowExclude());
+    }
+
+    static IoProbe.Config io(AgentConfig c) {
+        IoProbe.Config d = IoProbe.Config.defaults();
+        return new IoProbe.Config(d.targetTgid(), d.slowIoNs(), d.slowIoTypes(), d.fsyncThresholdNs(),
+                c.get(ConfigSchema.IO_OPEN_EVENTS_PER_SECOND), d.histograms());
+    }
+
+    static NetProbe.Config net(AgentConfig c) {
+        NetProbe.Config d = NetProbe.Config.defaults();
+        return new NetProbe.Config(d.targetTgid(), d.acceptThresholdNs(),
+                c.get(ConfigSchema.NET_CONNECT_THRESHOLD).toNanos(), d.retransmitEvents(), d.resetEvents());
+    }
+
+    static FaultsProbe.Config faults(AgentConfig c) {
+        return FaultsProbe.Config.defaults();
+    }
+
+    static JvmProbe.Config jvm(AgentConfig c) {
+        return JvmProbe.Config.defaults();
+    }
+
+    static ProfileProbe.Config profile(AgentConfig c) {
+        ProfileProbe.Config d = ProfileProbe.Config.defaults();
+        return new ProfileProbe.Config(d.targetTgid(), c.get(ConfigSchema.PROFILE_FREQUENCY_HZ), d.userStacks(),
+                d.kernelStacks());
+    }
+}

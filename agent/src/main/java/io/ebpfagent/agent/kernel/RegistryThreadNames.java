@@ -1,0 +1,39 @@
+package io.ebpfagent.agent.kernel;
+
+import io.ebpfagent.agent.threads.JavaThreadInfo;
+import io.ebpfagent.agent.threads.ThreadRegistry;
+import io.ebpfagent.otel.ThreadKey;
+import io.ebpfagent.otel.ThreadNames;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Names kernel tids for the exporter: Java threads from the registry, JVM-internal threads the
+ * registry has not seen (yet) from {@code /proc/self/task/<tid>/comm}, so nothing the kernel
+ * reports ends up nameless. Called once per tid by the exporter, so it may allocate.
+ */
+final class RegistryThreadNames implements ThreadNames {
+    private final ThreadRegistry registry;
+
+    RegistryThreadNames(ThreadRegistry registry) {
+        this.registry = registry;
+    }
+
+    @Override
+    public ThreadKey resolve(int tid) {
+        JavaThreadInfo info = registry.lookup(tid);
+        if (info != null) {
+            return new ThreadKey(tid, info.name(), info.group(), info.javaId());
+        }
+        try {
+            String comm = Files.readString(Path.of("/proc/self/task/" + tid + "/comm")).strip();
+            if (!comm.isEmpty()) {
+                return new ThreadKey(tid, comm, registry.groups().groupOf(comm), -1);
+            }
+        } catch (IOException | RuntimeException gone) {
+            // the thread already exited
+        }
+        return ThreadKey.unknown(tid);
+    }
+}

@@ -1,0 +1,295 @@
+package io.ebpfagent.agent.threads;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Kernel tid <-> Java thread of this JVM. Filled from {@code Thread.print} at startup
+ * ({@link #rescan()}), kept current by {@link #onThreadStart}/{@link #onThreadStop} (wired to
+ * HotSpot thread events) and by periodic {@link #refreshNames()} (cheap: ThreadMXBean with no
+ * stacks) and {@link #rescan()} (catches threads no event reported).
+ *
+ * <p>{@link #lookup(int)} is the hot path: lock-free, allocation-free, a binary search over an
+ * immutable snapshot that writers replace under a lock.
+ */
+public final class ThreadRegistry {
+    private static final Logger LOG = LoggerFactory.getLogger(ThreadRegistry.class);
+
+    /** Told about changes; called on the thread that made the change, must not block. */
+    public interface Listener {
+        default void onAdded(JavaThreadInfo thread) {
+        }
+
+        default void onRemoved(JavaThreadInfo thread) {
+        }
+
+        default void onRenamed(JavaThreadInfo before, JavaThreadInfo after) {
+        }
+    }
+
+    /** Immutable tid-sorted table. */
+    private record Table(int[] tids, JavaThreadInfo[] infos) {
+        static final Table EMPTY = new Table(new int[0], new JavaThreadInfo[0]);
+
+        JavaThreadInfo get(int tid) {
+            int i = Arrays.binarySearch(tids, tid);
+            return i >= 0 ? infos[i] : null;
+        }
+
+        Table with(JavaThreadInfo info) {
+            int i = Arrays.binarySearch(tids, info.tid());
+            if (i >= 0) {
+                JavaThreadInfo[] copy = infos.clone();
+                copy[i] = info;
+                return new Table(tids, copy);
+            }
+            int at = -i - 1;
+            int[] t = new int[tids.length + 1];
+            JavaThreadInfo[] v = new JavaThreadInfo[tids.length + 1];
+            System.arraycopy(tids, 0, t, 0, at);
+            System.arraycopy(infos, 0, v, 0, at);
+            t[at] = info.tid();
+            v[at] = info;
+            System.arraycopy(tids, at, t, at + 1, tids.length - at);
+            System.arraycopy(infos, at, v, at + 1, tids.length - at);
+            return new Table(t, v);
+        }
+
+        Table without(int tid) {
+            int i = Arrays.binarySearch(tids, tid);
+            if (i < 0) {
+                return this;
+            }
+            int[] t = new int[tids.length - 1];
+            JavaThreadInfo[] v = new JavaThreadInfo[tids.length - 1];
+            System.arraycopy(tids, 0, t, 0, i);
+            System.arraycopy(infos, 0, v, 0, i);
+            System.arraycopy(tids, i + 1, t, i, tids.length - i - 1);
+            System.arraycopy(infos, i + 1, v, i, tids.length - i - 1);
+            return new Table(t, v);
+        }
+    }
+
+    private final ThreadGroups groups;
+    private final Supplier<String> threadDump;
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private final Object lock = new Object();
+    private volatile Table table = Table.EMPTY;
+    /** Bumped by every event-driven change, so a rescan does not undo a change it raced with. */
+    private long eventGeneration;
+
+    public ThreadRegistry(ThreadGroups groups) {
+        this(groups, ThreadDumps::threadPrint);
+    }
+
+    public ThreadRegistry(ThreadGroups groups, Supplier<String> threadDump) {
+        this.groups = groups;
+        this.threadDump = threadDump;
+    }
+
+    public void addListener(Listener listener) {
+        listeners.add(listener);
+    }
+
+    /** The thread with this kernel tid, or null when it is not (yet) known. */
+    public JavaThreadInfo lookup(int tid) {
+        return table.get(tid);
+    }
+
+    public int size() {
+        return table.tids().length;
+    }
+
+    public List<JavaThreadInfo> snapshot() {
+        return List.of(table.infos());
+    }
+
+    public ThreadGroups groups() {
+        return groups;
+    }
+
+    /** A thread started (HotSpot {@code thread__start}). */
+    public void onThreadStart(int tid, long javaId, String name, boolean daemon) {
+        ThreadKind kind = ThreadDumpParser.isCarrierName(name) ? ThreadKind.CARRIER
+                : javaId < 0 ? ThreadKind.JVM_INTERNAL : ThreadKind.PLATFORM;
+        JavaThreadInfo info = new JavaThreadInfo(tid, javaId, name, daemon, kind, groups.groupOf(name));
+        JavaThreadInfo before;
+        synchronized (lock) {
+            eventGeneration++;
+            before = table.get(tid);
+            table = table.with(info);
+        }
+        if (before != null) {
+            fireRemoved(before);
+        }
+        fireAdded(info);
+    }
+
+    /** A thread ended (HotSpot {@code thread__stop}); its tid may be reused afterwards. */
+    public void onThreadStop(int tid) {
+        JavaThreadInfo before;
+        synchronized (lock) {
+            eventGeneration++;
+            before = table.get(tid);
+            table = table.without(tid);
+        }
+        if (before != null) {
+            fireRemoved(before);
+        }
+    }
+
+    /** Marks a thread as a virtual-thread carrier (seen mounting a virtual thread). */
+    public void markCarrier(int tid) {
+        synchronized (lock) {
+            JavaThreadInfo info = table.get(tid);
+            if (info != null && info.kind() != ThreadKind.CARRIER) {
+                table = table.with(info.withKind(ThreadKind.CARRIER));
+            }
+        }
+    }
+
+    /**
+     * Re-reads all threads from {@code Thread.print}: adds new ones, updates renamed ones, drops
+     * ones that ended. Costs one safepoint (~100 ms on a busy JVM); run it rarely.
+     */
+    public void rescan() {
+        long generation;
+        synchronized (lock) {
+            generation = eventGeneration;
+        }
+        List<ThreadDumpParser.Entry> entries = ThreadDumpParser.parse(threadDump.get());
+        List<JavaThreadInfo> added = new ArrayList<>();
+        List<JavaThreadInfo> removed = new ArrayList<>();
+        List<JavaThreadInfo[]> renamed = new ArrayList<>();
+        synchronized (lock) {
+            if (generation != eventGeneration) {
+                // Events arrived meanwhile; only add, never remove, to stay consistent with them.
+                mergeAdditions(entries, added, renamed);
+            } else {
+                Set<Integer> alive = new HashSet<>();
+                for (ThreadDumpParser.Entry entry : entries) {
+                    alive.add(entry.tid());
+                }
+                Table next = table;
+                for (JavaThreadInfo info : table.infos()) {
+                    if (!alive.contains(info.tid())) {
+                        next = next.without(info.tid());
+                        removed.add(info);
+                    }
+                }
+                table = next;
+                mergeAdditions(entries, added, renamed);
+            }
+        }
+        removed.forEach(this::fireRemoved);
+        added.forEach(this::fireAdded);
+        renamed.forEach(pair -> fireRenamed(pair[0], pair[1]));
+        LOG.debug("thread registry: {} threads after rescan (+{} -{} ~{})", size(), added.size(), removed.size(),
+                renamed.size());
+    }
+
+    private void mergeAdditions(List<ThreadDumpParser.Entry> entries, List<JavaThreadInfo> added,
+            List<JavaThreadInfo[]> renamed) {
+        Table next = table;
+        for (ThreadDumpParser.Entry entry : entries) {
+            JavaThreadInfo known = next.get(entry.tid());
+            if (known == null || known.javaId() != entry.javaId()) {
+                JavaThreadInfo info = new JavaThreadInfo(entry.tid(), entry.javaId(), entry.name(), entry.daemon(),
+                        entry.kind(), groups.groupOf(entry.name()));
+                next = next.with(info);
+                added.add(info);
+            } else if (!known.name().equals(entry.name())) {
+                JavaThreadInfo info = known.withName(entry.name(), groups.groupOf(entry.name()));
+                next = next.with(info);
+                renamed.add(new JavaThreadInfo[] {known, info});
+            }
+        }
+        table = next;
+    }
+
+    /**
+     * Picks up {@link Thread#setName} renames of known threads; no safepoint, no stacks.
+     * Threads the JVM no longer knows are dropped.
+     */
+    public void refreshNames() {
+        Table current = table;
+        Map<Long, JavaThreadInfo> byJavaId = new HashMap<>();
+        for (JavaThreadInfo info : current.infos()) {
+            if (info.javaId() >= 0) {
+                byJavaId.put(info.javaId(), info);
+            }
+        }
+        if (byJavaId.isEmpty()) {
+            return;
+        }
+        long[] ids = byJavaId.keySet().stream().mapToLong(Long::longValue).toArray();
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        ThreadInfo[] infos = mx.getThreadInfo(ids, 0);
+        List<JavaThreadInfo[]> renamed = new ArrayList<>();
+        List<JavaThreadInfo> removed = new ArrayList<>();
+        synchronized (lock) {
+            Table next = table;
+            for (int i = 0; i < ids.length; i++) {
+                JavaThreadInfo known = byJavaId.get(ids[i]);
+                JavaThreadInfo now = next.get(known.tid());
+                if (now == null || now.javaId() != known.javaId()) {
+                    continue; // changed by an event meanwhile
+                }
+                if (infos[i] == null) {
+                    next = next.without(known.tid());
+                    removed.add(known);
+                } else if (!infos[i].getThreadName().equals(known.name())) {
+                    JavaThreadInfo info = known.withName(infos[i].getThreadName(),
+                            groups.groupOf(infos[i].getThreadName()));
+                    next = next.with(info);
+                    renamed.add(new JavaThreadInfo[] {known, info});
+                }
+            }
+            table = next;
+        }
+        removed.forEach(this::fireRemoved);
+        renamed.forEach(pair -> fireRenamed(pair[0], pair[1]));
+    }
+
+    private void fireAdded(JavaThreadInfo info) {
+        for (Listener listener : listeners) {
+            try {
+                listener.onAdded(info);
+            } catch (RuntimeException e) {
+                LOG.warn("thread listener failed", e);
+            }
+        }
+    }
+
+    private void fireRemoved(JavaThreadInfo info) {
+        for (Listener listener : listeners) {
+            try {
+                listener.onRemoved(info);
+            } catch (RuntimeException e) {
+                LOG.warn("thread listener failed", e);
+            }
+        }
+    }
+
+    private void fireRenamed(JavaThreadInfo before, JavaThreadInfo after) {
+        for (Listener listener : listeners) {
+            try {
+                listener.onRenamed(before, after);
+            } catch (RuntimeException e) {
+                LOG.warn("thread listener failed", e);
+            }
+        }
+    }
+}

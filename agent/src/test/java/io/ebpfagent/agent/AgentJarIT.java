@@ -1,0 +1,112 @@
+package io.ebpfagent.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs applications in child JVMs with the built target/ebpf-agent.jar. */
+class AgentJarIT {
+    private static final Path AGENT_JAR = Path.of(System.getProperty("ebpf.agent.jar", "target/ebpf-agent.jar"));
+    private static final Path APP_LIBS = Path.of(System.getProperty("ebpf.agent.it.libs", "target/it-app-libs"));
+    private static final Path TEST_CLASSES = Path.of(System.getProperty("ebpf.agent.test.classes", "target/test-classes"));
+    private static final String JAVA = ProcessHandle.current().info().command().orElse("java");
+
+    @TempDir
+    Path dir;
+
+    record Run(int exit, String out, String err) {
+    }
+
+    @Test
+    void applicationWithItsOwnSlf4jAndByteBuddyRunsUnaffected() throws Exception {
+        String classpath = TEST_CLASSES + File.pathSeparator + jarsIn(APP_LIBS);
+        Run run = run(List.of(JAVA, "--enable-native-access=ALL-UNNAMED", "-Dnet.bytebuddy.experimental=true",
+                "-javaagent:" + AGENT_JAR, "-cp", classpath, "io.ebpfagent.agent.it.ClashApp", "4000"));
+        assertThat(run.exit()).as(run.toString()).isZero();
+        assertThat(run.out()).contains("APP slf4j=slf4j-api-1.7.36.jar", "APP bytebuddy=byte-buddy-1.14.12.jar",
+                "APP generated=io.ebpfagent.agent.it.Generated", "APP agent classes visible=false,false", "APP OK");
+        assertThat(run.err()).contains("application logging through its own SLF4J binding")
+                .contains("[ebpf-agent] INFO premain took")
+                .contains("[ebpf-agent] INFO initialized in")
+                .doesNotContain("SLF4J: ").doesNotContain("sun.misc.Unsafe").doesNotContain("Sharing is only supported")
+                .doesNotContain("Exception");
+    }
+
+    @Test
+    void openTelemetryApplicationGetsTheContextStorageBridge() throws Exception {
+        String otel = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .filter(entry -> entry.contains("opentelemetry")).collect(Collectors.joining(File.pathSeparator));
+        Run run = run(List.of(JAVA, "--enable-native-access=ALL-UNNAMED",
+                "-javaagent:" + AGENT_JAR + "=agent.log_level=debug", "-cp",
+                TEST_CLASSES + File.pathSeparator + otel, "io.ebpfagent.agent.it.OtelApp"));
+        assertThat(run.exit()).as(run.toString()).isZero();
+        assertThat(run.out()).contains("APP storage=io.opentelemetry.context.EbpfAgentContextStorage",
+                "APP vthread hooks=true", "APP OK");
+        assertThat(run.err()).contains("span context: bridge installed")
+                .doesNotContain("not followed").doesNotContain("cannot hook").doesNotContain("WARN");
+    }
+
+    @Test
+    void configurationErrorsDisableTheAgentButNotTheApplication() throws Exception {
+        Path config = dir.resolve("agent.yaml");
+        Files.writeString(config, "probes:\n  sched:\n    enabled: yes\n");
+        Run run = run(List.of(JAVA, "-javaagent:" + AGENT_JAR + "=config=" + config, "-cp", TEST_CLASSES
+                + File.pathSeparator + jarsIn(APP_LIBS), "-Dnet.bytebuddy.experimental=true",
+                "io.ebpfagent.agent.it.ClashApp", "500"));
+        assertThat(run.exit()).as(run.toString()).isZero();
+        assertThat(run.out()).contains("APP OK");
+        assertThat(run.err()).contains("[ebpf-agent] ERROR configuration error: 'probes.sched.enabled' ("
+                + config + ":3): expected true or false, found 'yes'; agent disabled");
+
+        Run unknown = run(List.of(JAVA, "-Debpf.agent.probes.shed.enabled=false", "-javaagent:" + AGENT_JAR, "-cp",
+                TEST_CLASSES + File.pathSeparator + jarsIn(APP_LIBS), "-Dnet.bytebuddy.experimental=true",
+                "io.ebpfagent.agent.it.ClashApp", "500"));
+        assertThat(unknown.exit()).isZero();
+        assertThat(unknown.err()).contains("unknown configuration key")
+                .contains("did you mean ebpf.agent.probes.sched.enabled", "system property -Debpf.agent.probes.shed.enabled")
+                .isNotEmpty();
+    }
+
+    @Test
+    void oldJvmLogsAndRunsTheApplication() throws Exception {
+        Path java17 = Path.of("/usr/lib/jvm/java-17-openjdk-amd64/bin/java");
+        Assumptions.assumeTrue(Files.isExecutable(java17), "no JDK 17 installed at " + java17);
+        Path source = dir.resolve("Hello.java");
+        Files.writeString(source, "public class Hello { public static void main(String[] a) { System.out.println(\"HELLO\"); } }");
+        Run run = run(List.of(java17.toString(), "-javaagent:" + AGENT_JAR, source.toString()));
+        assertThat(run.exit()).as(run.toString()).isZero();
+        assertThat(run.out()).contains("HELLO");
+        assertThat(run.err()).contains("[ebpf-agent] ERROR ebpf-agent requires Java 25+, disabled (running on Java 17)");
+    }
+
+    private static String jarsIn(Path directory) throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.map(Path::toString).filter(p -> p.endsWith(".jar")).sorted()
+                    .collect(Collectors.joining(File.pathSeparator));
+        }
+    }
+
+    private Run run(List<String> command) throws Exception {
+        assertThat(AGENT_JAR).exists();
+        Path out = dir.resolve("out.txt");
+        Path err = dir.resolve("err.txt");
+        Process process = new ProcessBuilder(new ArrayList<>(command)).redirectOutput(out.toFile())
+                .redirectError(err.toFile()).start();
+        assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("child JVM finished").isTrue();
+        return new Run(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
+    }
+}

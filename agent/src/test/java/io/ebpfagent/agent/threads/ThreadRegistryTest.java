@@ -1,0 +1,125 @@
+package io.ebpfagent.agent.threads;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/** Checks the registry against the kernel: tids from gettid(2) in each thread. */
+class ThreadRegistryTest {
+
+    @Test
+    void startupScanMapsRealTidsToJavaThreads() throws Exception {
+        Assumptions.assumeTrue(NativeThreadId.available(), "FFM native access unavailable");
+        int count = 4;
+        CountDownLatch ready = new CountDownLatch(count);
+        CountDownLatch release = new CountDownLatch(1);
+        ConcurrentHashMap<String, Integer> tids = new ConcurrentHashMap<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            Thread thread = new Thread(() -> {
+                tids.put(Thread.currentThread().getName(), NativeThreadId.current());
+                ready.countDown();
+                await(release);
+            }, "registry-test-" + i);
+            thread.setDaemon(i % 2 == 0);
+            thread.start();
+            threads.add(thread);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(1);
+        int poolTid = pool.submit(NativeThreadId::current).get();
+        ready.await();
+        tids.put("main-test", NativeThreadId.current());
+        try {
+            ThreadRegistry registry = new ThreadRegistry(new ThreadGroups(List.of(), 100));
+            registry.rescan();
+            for (int i = 0; i < count; i++) {
+                Thread thread = threads.get(i);
+                JavaThreadInfo info = registry.lookup(tids.get(thread.getName()));
+                assertThat(info).as(thread.getName()).isNotNull();
+                assertThat(info.name()).isEqualTo(thread.getName());
+                assertThat(info.javaId()).isEqualTo(thread.threadId());
+                assertThat(info.daemon()).isEqualTo(thread.isDaemon());
+                assertThat(info.kind()).isEqualTo(ThreadKind.PLATFORM);
+                assertThat(info.group()).isEqualTo("registry-test-*");
+            }
+            assertThat(registry.lookup(tids.get("main-test")).javaId()).isEqualTo(Thread.currentThread().threadId());
+            assertThat(registry.lookup(poolTid).group()).matches("pool-\\d+-thread-\\*");
+            assertThat(registry.snapshot()).anyMatch(t -> t.kind() == ThreadKind.JVM_INTERNAL);
+
+            // Renames are picked up without a full dump.
+            threads.get(0).setName("renamed-worker");
+            registry.refreshNames();
+            assertThat(registry.lookup(tids.get("registry-test-0")).name()).isEqualTo("renamed-worker");
+
+            // Ended threads disappear on the next scan.
+            release.countDown();
+            for (Thread thread : threads) {
+                thread.join();
+            }
+            registry.rescan();
+            assertThat(registry.lookup(tids.get("registry-test-1"))).isNull();
+        } finally {
+            release.countDown();
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void eventsKeepTheRegistryCurrent() {
+        List<String> events = new ArrayList<>();
+        ThreadRegistry registry = new ThreadRegistry(new ThreadGroups(List.of(), 100), () -> "");
+        registry.addListener(new ThreadRegistry.Listener() {
+            @Override
+            public void onAdded(JavaThreadInfo thread) {
+                events.add("+" + thread.tid());
+            }
+
+            @Override
+            public void onRemoved(JavaThreadInfo thread) {
+                events.add("-" + thread.tid());
+            }
+        });
+        for (int tid = 1000; tid > 900; tid -= 3) {
+            registry.onThreadStart(tid, tid + 1, "worker-" + tid, false);
+        }
+        registry.onThreadStart(500, 77, "ForkJoinPool-1-worker-2", true);
+        assertThat(registry.lookup(997).name()).isEqualTo("worker-997");
+        assertThat(registry.lookup(998)).isNull();
+        assertThat(registry.lookup(500).kind()).isEqualTo(ThreadKind.CARRIER);
+        registry.onThreadStop(997);
+        assertThat(registry.lookup(997)).isNull();
+        assertThat(registry.lookup(1000)).isNotNull();
+        assertThat(events).contains("+997", "-997");
+    }
+
+    @Test
+    void gettidMatchesProcfs() throws Exception {
+        Assumptions.assumeTrue(NativeThreadId.available(), "FFM native access unavailable");
+        int[] tid = new int[1];
+        Thread thread = new Thread(() -> tid[0] = NativeThreadId.current(), "procfs-check");
+        thread.start();
+        thread.join();
+        int self = NativeThreadId.current();
+        assertThat(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/thread-self/comm")).strip())
+                .isNotEmpty();
+        assertThat(java.nio.file.Path.of("/proc/self/task/" + self)).exists();
+        assertThat(tid[0]).isPositive().isNotEqualTo(self);
+        assertThat(ProcessHandle.current().pid()).isNotEqualTo(tid[0]);
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

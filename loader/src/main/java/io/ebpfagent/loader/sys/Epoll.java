@@ -1,0 +1,183 @@
+package io.ebpfagent.loader.sys;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * An epoll instance with a reusable native event buffer and an eventfd for wake-ups, so that
+ * one thread can block in {@link #waitReady} while another ends the wait with {@link #wakeup()}.
+ *
+ * <p>{@link #waitReady} allocates nothing: the ready tokens are copied into a {@code long[]}
+ * owned by the instance. Only one thread may wait at a time; {@link #wakeup()} is thread-safe.
+ */
+public final class Epoll implements AutoCloseable {
+    public static final int EPOLLIN = 0x001;
+    private static final int EPOLL_CLOEXEC = 0x80000;
+    private static final int EPOLL_CTL_ADD = 1;
+    private static final int EPOLL_CTL_DEL = 2;
+    private static final int EFD_CLOEXEC = 0x80000;
+    private static final int EFD_NONBLOCK = 0x800;
+    private static final long WAKEUP_TOKEN = -1L;
+
+    // struct epoll_event is packed on x86_64 (12 bytes), naturally aligned elsewhere (16 bytes)
+    private static final boolean PACKED = System.getProperty("os.arch").matches("amd64|x86_64");
+    private static final long EVENT_SIZE = PACKED ? 12 : 16;
+    private static final long DATA_OFFSET = PACKED ? 4 : 8;
+
+    private static final MethodHandle CREATE = Native.downcall("epoll_create1",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT), true);
+    private static final MethodHandle CTL = Native.downcall("epoll_ctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), true);
+    private static final MethodHandle WAIT = Native.downcall("epoll_wait",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), true);
+    private static final MethodHandle EVENTFD = Native.downcall("eventfd",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), true);
+
+    private final Arena arena = Arena.ofShared();
+    private final FileDescriptor epfd;
+    private final FileDescriptor eventFd;
+    private final MemorySegment events;
+    private final MemorySegment ctlEvent;
+    private final MemorySegment counter;
+    private final MemorySegment wakeValue;
+    private final long[] ready;
+    private final int capacity;
+
+    /** An epoll instance reporting up to {@code capacity} ready descriptors per wait. */
+    public Epoll(int capacity) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("capacity " + capacity);
+        }
+        this.capacity = capacity;
+        this.epfd = new FileDescriptor(check("epoll_create1", invokeInt(CREATE, EPOLL_CLOEXEC)));
+        FileDescriptor efd = null;
+        try {
+            efd = new FileDescriptor(check("eventfd", invokeEventFd()));
+            this.events = arena.allocate(EVENT_SIZE * (capacity + 1), 8);
+            this.ctlEvent = arena.allocate(16, 8);
+            this.counter = arena.allocate(JAVA_LONG);
+            this.wakeValue = arena.allocate(JAVA_LONG);
+            this.wakeValue.set(JAVA_LONG, 0, 1L);
+            this.ready = new long[capacity + 1];
+            this.eventFd = efd;
+            add(efd.get(), WAKEUP_TOKEN);
+        } catch (RuntimeException e) {
+            if (efd != null) {
+                efd.close();
+            }
+            epfd.close();
+            arena.close();
+            throw e;
+        }
+    }
+
+    /** Watches {@code fd} for readability; {@code token} identifies it in {@link #readyToken}. */
+    public synchronized void add(int fd, long token) {
+        ctlEvent.set(JAVA_INT_UNALIGNED, 0, EPOLLIN);
+        ctlEvent.set(JAVA_LONG_UNALIGNED, DATA_OFFSET, token);
+        check("epoll_ctl(ADD)", ctl(EPOLL_CTL_ADD, fd, ctlEvent));
+    }
+
+    /** Stops watching {@code fd}. */
+    public synchronized void remove(int fd) {
+        check("epoll_ctl(DEL)", ctl(EPOLL_CTL_DEL, fd, ctlEvent));
+    }
+
+    /**
+     * Waits up to {@code timeoutMillis} (-1: forever, 0: just poll) for ready descriptors.
+     * Returns how many are ready (0 on timeout, interruption by a signal, or {@link #wakeup()});
+     * their tokens are {@code readyToken(0..n-1)}.
+     */
+    public int waitReady(int timeoutMillis) {
+        int n;
+        try {
+            n = (int) WAIT.invokeExact(Native.errnoSegment(), epfd.get(), events, capacity + 1, timeoutMillis);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+        if (n < 0) {
+            int errno = Native.lastErrno();
+            if (errno == Errno.EINTR.value()) {
+                return 0;
+            }
+            throw SyscallException.of("epoll_wait", errno);
+        }
+        int count = 0;
+        for (int i = 0; i < n; i++) {
+            long token = events.get(JAVA_LONG_UNALIGNED, i * EVENT_SIZE + DATA_OFFSET);
+            if (token == WAKEUP_TOKEN) {
+                FileIo.read(eventFd.get(), counter);
+            } else {
+                ready[count++] = token;
+            }
+        }
+        return count;
+    }
+
+    /** The token of the {@code i}-th ready descriptor of the last {@link #waitReady}. */
+    public long readyToken(int i) {
+        return ready[i];
+    }
+
+    /** Ends a concurrent or the next {@link #waitReady} early. Thread-safe. */
+    public void wakeup() {
+        if (!eventFd.isClosed()) {
+            FileIo.write(eventFd.get(), wakeValue);
+        }
+    }
+
+    /** The epoll descriptor. */
+    public FileDescriptor fd() {
+        return epfd;
+    }
+
+    @Override
+    public void close() {
+        eventFd.close();
+        epfd.close();
+        arena.close();
+    }
+
+    private int ctl(int op, int fd, MemorySegment ev) {
+        int r;
+        try {
+            r = (int) CTL.invokeExact(Native.errnoSegment(), epfd.get(), op, fd, ev);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+        return r < 0 ? -Native.lastErrno() : r;
+    }
+
+    private static int invokeInt(MethodHandle h, int arg) {
+        try {
+            int r = (int) h.invokeExact(Native.errnoSegment(), arg);
+            return r < 0 ? -Native.lastErrno() : r;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    private static int invokeEventFd() {
+        try {
+            int r = (int) EVENTFD.invokeExact(Native.errnoSegment(), 0, EFD_CLOEXEC | EFD_NONBLOCK);
+            return r < 0 ? -Native.lastErrno() : r;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    private static int check(String op, int r) {
+        if (r < 0) {
+            throw SyscallException.of(op, -r);
+        }
+        return r;
+    }
+}

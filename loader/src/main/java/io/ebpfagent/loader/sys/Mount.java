@@ -1,0 +1,91 @@
+package io.ebpfagent.loader.sys;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * {@code mount(2)} and {@code /proc/self/mounts} lookups, for the pseudo file systems the
+ * loader needs (bpffs for pinning, tracefs for tracepoint ids).
+ */
+public final class Mount {
+    private static final MethodHandle MOUNT = Native.downcall("mount",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), true);
+
+    private Mount() {
+    }
+
+    /** {@code mount(source, target, fsType, 0, NULL)}. */
+    public static void mount(String source, Path target, String fsType) {
+        try (Arena arena = Arena.ofConfined()) {
+            int r = (int) MOUNT.invokeExact(Native.errnoSegment(), arena.allocateFrom(source),
+                    arena.allocateFrom(target.toString()), arena.allocateFrom(fsType), 0L, MemorySegment.NULL);
+            if (r < 0) {
+                throw SyscallException.of("mount -t " + fsType + " " + source + " " + target, Native.lastErrno());
+            }
+        } catch (SyscallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /** The file system type mounted exactly at {@code target}, per {@code /proc/self/mounts}. */
+    public static Optional<String> typeAt(Path target) {
+        String want = target.toAbsolutePath().normalize().toString();
+        String found = null;
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/mounts"))) {
+                String[] f = line.split(" ");
+                // the last mount on a path hides the earlier ones
+                if (f.length > 2 && unescape(f[1]).equals(want)) {
+                    found = f[2];
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return Optional.ofNullable(found);
+    }
+
+    /** Mounts {@code fsType} at {@code target} unless it is there already; creates the directory. */
+    public static void ensure(String fsType, Path target) {
+        if (typeAt(target).filter(fsType::equals).isPresent()) {
+            return;
+        }
+        try {
+            Files.createDirectories(target);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create mount point " + target, e);
+        }
+        mount(fsType, target, fsType);
+    }
+
+    // /proc/mounts escapes space, tab, newline and backslash as octal
+    private static String unescape(String s) {
+        if (s.indexOf('\\') < 0) {
+            return s;
+        }
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && i + 3 < s.length()) {
+                b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
+                i += 3;
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+}

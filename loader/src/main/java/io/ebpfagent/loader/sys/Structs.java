@@ -1,0 +1,45 @@
+package io.ebpfagent.loader.sys;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.StructLayout;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builds C struct layouts from (name, layout) pairs, inserting the padding a C compiler would:
+ * every field at its natural alignment and the struct rounded up to 8 bytes (the kernel's
+ * {@code bpf_attr} and info structs are {@code aligned(8)}). Writing padding by hand is where
+ * layouts go wrong; this keeps the declarations a plain transcription of the header.
+ */
+public final class Structs {
+    private Structs() {
+    }
+
+    /** A struct of the given fields; {@code fields} alternates names and {@link MemoryLayout}s. */
+    public static StructLayout struct(Object... fields) {
+        List<MemoryLayout> members = new ArrayList<>();
+        long offset = 0;
+        int pad = 0;
+        for (int i = 0; i < fields.length; i += 2) {
+            String name = (String) fields[i];
+            MemoryLayout layout = (MemoryLayout) fields[i + 1];
+            long align = layout.byteAlignment();
+            long aligned = (offset + align - 1) / align * align;
+            if (aligned > offset) {
+                members.add(MemoryLayout.paddingLayout(aligned - offset).withName("pad" + pad++));
+            }
+            members.add(layout.withName(name));
+            offset = aligned + layout.byteSize();
+        }
+        long end = (offset + 7) / 8 * 8;
+        if (end > offset) {
+            members.add(MemoryLayout.paddingLayout(end - offset).withName("pad" + pad));
+        }
+        return MemoryLayout.structLayout(members.toArray(MemoryLayout[]::new));
+    }
+
+    /** The byte offset of a top-level field. */
+    public static long offset(StructLayout layout, String field) {
+        return layout.byteOffset(MemoryLayout.PathElement.groupElement(field));
+    }
+}

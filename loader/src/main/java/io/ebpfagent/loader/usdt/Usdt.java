@@ -1,0 +1,196 @@
+package io.ebpfagent.loader.usdt;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import io.ebpfagent.loader.LoaderException;
+import io.ebpfagent.loader.elf.ElfFile;
+import io.ebpfagent.loader.link.Link;
+import io.ebpfagent.loader.link.Links;
+import io.ebpfagent.loader.link.MultiLink;
+import io.ebpfagent.loader.link.UprobeOptions;
+import io.ebpfagent.loader.sys.Bpf;
+import io.ebpfagent.loader.sys.BpfInfo;
+import io.ebpfagent.loader.sys.FileDescriptor;
+import io.ebpfagent.loader.sys.SyscallException;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Attaches programs written with libbpf's {@code BPF_USDT()} macro to USDT probes, the way
+ * libbpf does: each distinct argument layout becomes a spec in the program's
+ * {@code __bpf_usdt_specs} array, and every probe location gets a uprobe whose BPF cookie is
+ * the spec id. Without BPF cookies the BPF side finds the spec by instruction pointer in
+ * {@code __bpf_usdt_ip_to_spec_id}, which is filled when a process id is given.
+ */
+public final class Usdt {
+    /** Spec ids in use per specs map (by kernel map id), shared by all attachments. */
+    private static final Map<Integer, BitSet> USED_IDS = new HashMap<>();
+
+    private Usdt() {
+    }
+
+    /**
+     * Attaches {@code program} to every location of {@code provider:name} in {@code binary}.
+     *
+     * @param specs    the program's {@code __bpf_usdt_specs} map
+     * @param ipToSpec the program's {@code __bpf_usdt_ip_to_spec_id} map, or null
+     * @param pid      only this process, or -1 for every process using the binary
+     * @return one link over all locations; closing it frees the spec ids
+     */
+    public static MultiLink attach(FileDescriptor program, FileDescriptor specs, FileDescriptor ipToSpec, Path binary,
+                                   String provider, String name, int pid) {
+        return attach(program, specs, ipToSpec, binary, provider, name, pid, 0);
+    }
+
+    /**
+     * {@link #attach(FileDescriptor, FileDescriptor, FileDescriptor, Path, String, String, int)} with
+     * loaded objects; {@code ipToSpec} may be null.
+     */
+    public static MultiLink attach(io.ebpfagent.loader.programs.Program program, io.ebpfagent.loader.maps.BpfMap specs,
+                                   io.ebpfagent.loader.maps.BpfMap ipToSpec, Path binary, String provider, String name,
+                                   int pid) {
+        return attach(program.fd(), specs.fd(), ipToSpec == null ? null : ipToSpec.fd(), binary, provider, name, pid, 0);
+    }
+
+    /** Like {@link #attach(FileDescriptor, FileDescriptor, FileDescriptor, Path, String, String, int)} with a {@code bpf_usdt_cookie()} value. */
+    public static MultiLink attach(FileDescriptor program, FileDescriptor specs, FileDescriptor ipToSpec, Path binary,
+                                   String provider, String name, int pid, long usdtCookie) {
+        List<UsdtProbe> probes = UsdtNotes.find(ElfFile.open(binary), provider, name);
+        if (probes.isEmpty()) {
+            throw new LoaderException("no USDT probe " + provider + ":" + name + " in " + binary);
+        }
+        int specsMapId = mapId(specs);
+        int capacity = maxEntries(specs);
+        // one spec per distinct argument string
+        Map<String, Integer> specIds = new LinkedHashMap<>();
+        List<Integer> allocated = new ArrayList<>();
+        List<Link> links = new ArrayList<>();
+        Runnable release = () -> free(specsMapId, allocated);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment key = arena.allocate(JAVA_LONG);
+            MemorySegment value = arena.allocate(UsdtSpec.LAYOUT);
+            for (UsdtProbe p : probes) {
+                Integer id = specIds.get(p.argumentString());
+                if (id == null) {
+                    id = allocate(specsMapId, capacity);
+                    allocated.add(id);
+                    specIds.put(p.argumentString(), id);
+                    UsdtSpec.encode(p.arguments(), usdtCookie, value);
+                    key.set(JAVA_INT, 0, id);
+                    check("update __bpf_usdt_specs", Bpf.mapUpdateElem(specs.get(), key, value, Bpf.ANY));
+                }
+                if (ipToSpec != null && pid > 0) {
+                    key.set(JAVA_LONG, 0, runtimeAddress(pid, binary, p.fileOffset()));
+                    value.set(JAVA_INT, 0, id);
+                    check("update __bpf_usdt_ip_to_spec_id", Bpf.mapUpdateElem(ipToSpec.get(), key, value, Bpf.ANY));
+                }
+                UprobeOptions opts = new UprobeOptions(pid, false, p.semaphoreOffset(), id);
+                links.add(Links.uprobe(binary, p.fileOffset(), program, opts));
+            }
+        } catch (RuntimeException e) {
+            new MultiLink(links, release).close();
+            throw e;
+        }
+        return new MultiLink(links, release);
+    }
+
+    /** The libjvm.so of the running JVM. */
+    public static Path currentLibjvm() {
+        Path p = Path.of(System.getProperty("java.home"), "lib", "server", "libjvm.so");
+        if (!Files.exists(p)) {
+            throw new LoaderException("no libjvm.so at " + p);
+        }
+        return p;
+    }
+
+    /** The libjvm.so mapped by process {@code pid}, from {@code /proc/<pid>/maps}. */
+    public static Path libjvmOf(int pid) {
+        for (String[] m : maps(pid)) {
+            if (m.length >= 6 && m[5].endsWith("/libjvm.so")) {
+                return Path.of(m[5]);
+            }
+        }
+        throw new LoaderException("process " + pid + " maps no libjvm.so");
+    }
+
+    /** Where a file offset of {@code binary} is mapped in process {@code pid}. */
+    static long runtimeAddress(int pid, Path binary, long fileOffset) {
+        String want = binary.toAbsolutePath().toString();
+        for (String[] m : maps(pid)) {
+            if (m.length < 6 || !m[5].equals(want)) {
+                continue;
+            }
+            String[] range = m[0].split("-");
+            long start = Long.parseUnsignedLong(range[0], 16);
+            long end = Long.parseUnsignedLong(range[1], 16);
+            long offset = Long.parseUnsignedLong(m[2], 16);
+            if (fileOffset >= offset && fileOffset < offset + (end - start)) {
+                return start + (fileOffset - offset);
+            }
+        }
+        throw new LoaderException(binary + " offset 0x" + Long.toHexString(fileOffset) + " is not mapped in process " + pid);
+    }
+
+    private static List<String[]> maps(int pid) {
+        try {
+            return Files.readAllLines(Path.of("/proc", Integer.toString(pid), "maps")).stream()
+                    .map(l -> l.trim().split("\\s+", 6)).toList();
+        } catch (IOException e) {
+            throw new LoaderException("cannot read /proc/" + pid + "/maps", e);
+        }
+    }
+
+    private static synchronized int allocate(int mapId, int capacity) {
+        BitSet used = USED_IDS.computeIfAbsent(mapId, k -> new BitSet());
+        int id = used.nextClearBit(0);
+        if (id >= capacity) {
+            throw new LoaderException("all " + capacity + " USDT spec slots of map " + mapId + " are in use");
+        }
+        used.set(id);
+        return id;
+    }
+
+    private static synchronized void free(int mapId, List<Integer> ids) {
+        BitSet used = USED_IDS.get(mapId);
+        if (used != null) {
+            ids.forEach(used::clear);
+        }
+    }
+
+    private static int mapId(FileDescriptor map) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = arena.allocate(BpfInfo.Map.LAYOUT);
+            Bpf.objGetInfoByFd(map.get(), info);
+            return info.get(JAVA_INT, BpfInfo.Map.ID);
+        }
+    }
+
+    private static int maxEntries(FileDescriptor map) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = arena.allocate(BpfInfo.Map.LAYOUT);
+            Bpf.objGetInfoByFd(map.get(), info);
+            if (info.get(JAVA_INT, BpfInfo.Map.VALUE_SIZE) != UsdtSpec.LAYOUT.byteSize()) {
+                throw new LoaderException("map " + info.get(JAVA_INT, BpfInfo.Map.ID) + " has values of "
+                        + info.get(JAVA_INT, BpfInfo.Map.VALUE_SIZE) + " bytes, not a __bpf_usdt_specs map ("
+                        + UsdtSpec.LAYOUT.byteSize() + ")");
+            }
+            return info.get(JAVA_INT, BpfInfo.Map.MAX_ENTRIES);
+        }
+    }
+
+    private static void check(String op, int r) {
+        if (r < 0) {
+            throw SyscallException.of(op, -r);
+        }
+    }
+}

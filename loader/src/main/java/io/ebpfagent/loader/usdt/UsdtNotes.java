@@ -1,0 +1,87 @@
+package io.ebpfagent.loader.usdt;
+
+import io.ebpfagent.loader.elf.ElfFile;
+import io.ebpfagent.loader.elf.ElfNote;
+import io.ebpfagent.loader.elf.ElfSection;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Reads the USDT probes of a binary: every {@code stapsdt} note of {@code .note.stapsdt}.
+ *
+ * <p>Each note records the probe address, the link-time address of {@code .stapsdt.base}, and the
+ * semaphore address. If the binary was prelinked after the notes were written, the section moved
+ * and its real address differs from the recorded one: the probe and semaphore addresses move by
+ * the same amount.
+ */
+public final class UsdtNotes {
+    private static final String OWNER = "stapsdt";
+    private static final int NT_STAPSDT = 3;
+
+    private UsdtNotes() {
+    }
+
+    /** All probes of the binary, in note order. */
+    public static List<UsdtProbe> read(ElfFile elf) {
+        Optional<ElfSection> notes = elf.section(".note.stapsdt");
+        if (notes.isEmpty()) {
+            return List.of();
+        }
+        Optional<Long> baseAddress = elf.section(".stapsdt.base").map(ElfSection::address);
+        List<UsdtProbe> probes = new ArrayList<>();
+        for (ElfNote note : elf.notes(notes.get())) {
+            if (note.type() == NT_STAPSDT && OWNER.equals(note.name())) {
+                probes.add(decode(elf, note.descriptor(), baseAddress));
+            }
+        }
+        return probes;
+    }
+
+    /** The probes of one provider and name (a probe usually has several sites). */
+    public static List<UsdtProbe> find(ElfFile elf, String provider, String name) {
+        return read(elf).stream().filter(p -> p.provider().equals(provider) && p.name().equals(name)).toList();
+    }
+
+    static UsdtProbe decode(ElfFile elf, byte[] desc, Optional<Long> baseAddress) {
+        ByteBuffer b = ByteBuffer.wrap(desc).order(ByteOrder.LITTLE_ENDIAN);
+        if (desc.length < 27) {
+            throw new IllegalArgumentException("stapsdt note descriptor too short: " + desc.length + " bytes");
+        }
+        long pc = b.getLong(0);
+        long base = b.getLong(8);
+        long semaphore = b.getLong(16);
+        int pos = 24;
+        String[] strings = new String[3];
+        for (int i = 0; i < 3; i++) {
+            int end = pos;
+            while (end < desc.length && desc[end] != 0) {
+                end++;
+            }
+            if (end >= desc.length) {
+                throw new IllegalArgumentException("stapsdt note string " + i + " is not NUL-terminated");
+            }
+            strings[i] = new String(desc, pos, end - pos, StandardCharsets.UTF_8);
+            pos = end + 1;
+        }
+        if (baseAddress.isPresent() && base != 0) {
+            long delta = baseAddress.get() - base;
+            pc += delta;
+            if (semaphore != 0) {
+                semaphore += delta;
+            }
+        }
+        long fileOffset = elf.fileOffsetOf(pc);
+        long semOffset = semaphore == 0 ? 0 : semaphoreFileOffset(elf, semaphore);
+        return new UsdtProbe(strings[0], strings[1], pc, fileOffset, semaphore, semOffset, strings[2],
+                UsdtArgumentParser.parse(strings[2]));
+    }
+
+    // the semaphore lives in .probes (writable data), which is file-backed like code
+    private static long semaphoreFileOffset(ElfFile elf, long address) {
+        return elf.fileOffsetOf(address);
+    }
+}

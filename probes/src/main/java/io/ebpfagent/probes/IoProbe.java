@@ -1,0 +1,136 @@
+package io.ebpfagent.probes;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import io.ebpfagent.loader.maps.BpfMap;
+import io.ebpfagent.probes.layout.IoLayouts.IoKey;
+import io.ebpfagent.probes.layout.IoLayouts.IoStats;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * {@code io.bpf.o}: calls, bytes, errors and latency of descriptor I/O per (thread, operation,
+ * file type); slow reads/writes, slow fsyncs and opens as events.
+ */
+public final class IoProbe extends ProbeBase implements Probe {
+    public static final int OP_READ = 0, OP_WRITE = 1, OP_FSYNC = 2, OP_OPEN = 3;
+    public static final int FT_OTHER = 0, FT_REG = 1, FT_SOCK = 2, FT_PIPE = 3, FT_CHR = 4;
+
+    /**
+     * @param slowIoNs          reads/writes at least this long become events (0: none)
+     * @param slowIoTypes       file types (bit 1 << FT_*) slow I/O events are reported for
+     * @param fsyncThresholdNs  fsync/fdatasync at least this long become events
+     * @param openEventsPerSec  rate limit of open events (0: none)
+     * @param histograms        keep latency histograms
+     */
+    public record Config(int targetTgid, long slowIoNs, int slowIoTypes, long fsyncThresholdNs, int openEventsPerSec,
+                         boolean histograms) {
+        public Config {
+            Rodata.requireNonNegative("slowIoNs", slowIoNs);
+            Rodata.requireNonNegative("fsyncThresholdNs", fsyncThresholdNs);
+            Rodata.requireNonNegative("openEventsPerSec", openEventsPerSec);
+        }
+
+        public static Config defaults() {
+            return new Config(Probe.currentPid(), 10_000_000L, 1 << FT_REG, 1_000_000L, 200, true);
+        }
+    }
+
+    /** Receives the statistics of one (thread, operation, file type). */
+    @FunctionalInterface
+    public interface Visitor {
+        void accept(int tid, int op, int fileType, long calls, long bytes, long errors, long totalNs, long maxNs);
+    }
+
+    private final Arena arena = Arena.ofShared();
+    private final BpfMap stats;
+    private final MapCursor cursor;
+    private final MemorySegment key;
+    private final MemorySegment value;
+
+    private IoProbe(Config c, SharedMaps shared) {
+        super(BundledObject.IO, c.targetTgid(), spec -> {
+            Rodata.set(spec, "slow_io_ns", c.slowIoNs());
+            Rodata.set(spec, "slow_io_types", c.slowIoTypes());
+            Rodata.set(spec, "fsync_threshold_ns", c.fsyncThresholdNs());
+            Rodata.set(spec, "open_events_per_sec", c.openEventsPerSec());
+            Rodata.set(spec, "io_histograms", c.histograms());
+        }, Attacher.NONE, shared);
+        this.stats = loaded.map("io_stats");
+        this.cursor = new MapCursor(stats, arena);
+        this.key = arena.allocate(IoKey.LAYOUT);
+        this.value = arena.allocate(stats.valueBufferSize(), 8);
+    }
+
+    public static IoProbe start(Config config, SharedMaps shared) {
+        return new IoProbe(config, shared);
+    }
+
+    public synchronized int forEach(Visitor visitor) {
+        int n = 0;
+        cursor.reset();
+        while (cursor.next()) {
+            MemorySegment k = cursor.key();
+            MemorySegment v = cursor.value();
+            visitor.accept(k.get(JAVA_INT, IoKey.TID), k.get(JAVA_BYTE, IoKey.OP) & 0xff,
+                    k.get(JAVA_BYTE, IoKey.FTYPE) & 0xff, v.get(JAVA_LONG, IoStats.CALLS),
+                    v.get(JAVA_LONG, IoStats.BYTES), v.get(JAVA_LONG, IoStats.ERRORS),
+                    v.get(JAVA_LONG, IoStats.TOTAL_NS), v.get(JAVA_LONG, IoStats.MAX_NS));
+            n++;
+        }
+        return n;
+    }
+
+    /** Bytes moved by thread {@code tid} with operation {@code op} on files of {@code fileType}. */
+    public synchronized long bytes(int tid, int op, int fileType) {
+        return lookup(tid, op, fileType) ? value.get(JAVA_LONG, IoStats.BYTES) : 0;
+    }
+
+    public synchronized long calls(int tid, int op, int fileType) {
+        return lookup(tid, op, fileType) ? value.get(JAVA_LONG, IoStats.CALLS) : 0;
+    }
+
+    public synchronized boolean histogram(int tid, int op, int fileType, long[] into) {
+        if (!lookup(tid, op, fileType)) {
+            return false;
+        }
+        Hist.copy(value, IoStats.LAT, into);
+        return true;
+    }
+
+    /** Removes every entry of thread {@code tid}. */
+    public synchronized int removeThread(int tid) {
+        int removed = 0;
+        cursor.reset();
+        while (cursor.next()) {
+            if (cursor.key().get(JAVA_INT, IoKey.TID) == tid && stats.delete(cursor.key())) {
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    /** Opens whose event was suppressed by the rate limit. */
+    public long openEventsSuppressed() {
+        return loaded.collection().variable("open_events_suppressed").getLong();
+    }
+
+    private boolean lookup(int tid, int op, int fileType) {
+        key.fill((byte) 0);
+        key.set(JAVA_INT, IoKey.TID, tid);
+        key.set(JAVA_BYTE, IoKey.OP, (byte) op);
+        key.set(JAVA_BYTE, IoKey.FTYPE, (byte) fileType);
+        return stats.lookup(key, value);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (isClosed()) {
+            return;
+        }
+        super.close();
+        arena.close();
+    }
+}

@@ -1,0 +1,121 @@
+package io.ebpfagent.probes;
+
+import io.ebpfagent.loader.collection.Collection;
+import io.ebpfagent.loader.collection.CollectionOptions;
+import io.ebpfagent.loader.collection.CollectionSpec;
+import io.ebpfagent.loader.link.Link;
+import io.ebpfagent.loader.link.Links;
+import io.ebpfagent.loader.maps.BpfMap;
+import io.ebpfagent.loader.programs.ProgramSpec;
+import io.ebpfagent.loader.sys.FileDescriptor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One probe object loaded into the kernel with its links: the part every probe shares. Owns the
+ * collection and every link; closing detaches first, then frees the maps and programs.
+ */
+final class LoadedObject implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LoadedObject.class);
+
+    private final BundledObject object;
+    private final CollectionSpec spec;
+    private final Collection collection;
+    private final List<AutoCloseable> links = new ArrayList<>();
+
+    private LoadedObject(BundledObject object, CollectionSpec spec, Collection collection) {
+        this.object = object;
+        this.spec = spec;
+        this.collection = collection;
+    }
+
+    /**
+     * Loads {@code spec} (its .rodata already configured) with the shared maps as replacements.
+     */
+    static LoadedObject load(BundledObject object, CollectionSpec spec, SharedMaps shared) {
+        return load(object, spec, shared, Map.of());
+    }
+
+    /** {@link #load(BundledObject, CollectionSpec, SharedMaps)} with values for {@code __kconfig} externs. */
+    static LoadedObject load(BundledObject object, CollectionSpec spec, SharedMaps shared, Map<String, String> kconfig) {
+        Map<String, BpfMap> replacements = shared == null ? Map.of() : shared.replacementsFor(spec);
+        Collection c = Collection.load(spec, CollectionOptions.DEFAULT.withMapReplacements(replacements)
+                .withKconfig(kconfig));
+        return new LoadedObject(object, spec, c);
+    }
+
+    BundledObject object() {
+        return object;
+    }
+
+    CollectionSpec spec() {
+        return spec;
+    }
+
+    Collection collection() {
+        return collection;
+    }
+
+    BpfMap map(String name) {
+        return collection.map(name);
+    }
+
+    /** The descriptor of a loaded program. */
+    FileDescriptor program(String name) {
+        return collection.program(name).fd();
+    }
+
+    /** Keeps {@code link} until close. */
+    <T extends AutoCloseable> T own(T link) {
+        links.add(link);
+        return link;
+    }
+
+    /**
+     * Attaches every tp_btf, raw tracepoint and classic tracepoint program of the object; other
+     * program types are the probe's business. Returns the names of those left to the caller.
+     */
+    List<String> attachTracepoints() {
+        List<String> rest = new ArrayList<>();
+        for (ProgramSpec p : spec.programs().values()) {
+            switch (p.type()) {
+                case TRACING -> own(Links.tracing(program(p.name()), p.attachType(), 0));
+                case RAW_TRACEPOINT -> own(Links.rawTracepoint(p.attachTo(), program(p.name())));
+                case TRACEPOINT -> {
+                    String target = p.attachTo();
+                    int slash = target.indexOf('/');
+                    if (slash <= 0) {
+                        throw new IllegalStateException(object + ": program " + p.name()
+                                + " has no tracepoint group/name in section " + p.sectionName());
+                    }
+                    Link l = Links.tracepoint(target.substring(0, slash), target.substring(slash + 1),
+                            program(p.name()));
+                    own(l);
+                }
+                default -> rest.add(p.name());
+            }
+        }
+        return rest;
+    }
+
+    /** Records dropped because the object's {@code events} ring buffer was full. */
+    long droppedEvents() {
+        return collection.variables().containsKey("rb_dropped") ? collection.variable("rb_dropped").getLong() : 0;
+    }
+
+    @Override
+    public void close() {
+        for (int i = links.size() - 1; i >= 0; i--) {
+            try {
+                links.get(i).close();
+            } catch (Exception e) {
+                LOG.warn("{}: detaching failed: {}", object.objectName(), e.toString());
+            }
+        }
+        links.clear();
+        collection.close();
+    }
+}

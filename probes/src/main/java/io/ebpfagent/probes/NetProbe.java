@@ -1,0 +1,110 @@
+package io.ebpfagent.probes;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import io.ebpfagent.loader.maps.BpfMap;
+import io.ebpfagent.probes.layout.NetLayouts.ConnKey;
+import io.ebpfagent.probes.layout.NetLayouts.ConnStats;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * {@code net.bpf.o}: TCP connections of the process keyed by 4-tuple (bytes, calls, connect and
+ * accept-queue latency, retransmits, resets); slow connects/accepts, retransmits and resets as
+ * events.
+ */
+public final class NetProbe extends ProbeBase implements Probe {
+    public static final int ROLE_UNKNOWN = 0, ROLE_CLIENT = 1, ROLE_SERVER = 2;
+
+    public record Config(int targetTgid, long acceptThresholdNs, long connectThresholdNs, boolean retransmitEvents,
+                         boolean resetEvents) {
+        public Config {
+            Rodata.requireNonNegative("acceptThresholdNs", acceptThresholdNs);
+            Rodata.requireNonNegative("connectThresholdNs", connectThresholdNs);
+        }
+
+        public static Config defaults() {
+            return new Config(Probe.currentPid(), 1_000_000L, 0, true, true);
+        }
+    }
+
+    /**
+     * Receives one connection; {@code key} is the 40-byte {@code struct conn_key} (read it with
+     * {@link ConnKey} offsets; valid during the call only).
+     */
+    @FunctionalInterface
+    public interface Visitor {
+        void accept(MemorySegment key, int localPort, int remotePort, int role, int ownerTid, long openedNs,
+                    long closedNs, long connectNs, long acceptQueueNs, long bytesSent, long bytesReceived,
+                    int retransmits, int resetsSent, int resetsReceived);
+    }
+
+    private final Arena arena = Arena.ofShared();
+    private final BpfMap conns;
+    private final MapCursor cursor;
+    private final MemorySegment[] closed = new MemorySegment[256];
+
+    private NetProbe(Config c, SharedMaps shared) {
+        super(BundledObject.NET, c.targetTgid(), spec -> {
+            Rodata.set(spec, "accept_threshold_ns", c.acceptThresholdNs());
+            Rodata.set(spec, "connect_threshold_ns", c.connectThresholdNs());
+            Rodata.set(spec, "retransmit_events", c.retransmitEvents());
+            Rodata.set(spec, "reset_events", c.resetEvents());
+        }, Attacher.NONE, shared);
+        this.conns = loaded.map("conn_stats");
+        this.cursor = new MapCursor(conns, arena);
+        for (int i = 0; i < closed.length; i++) {
+            closed[i] = arena.allocate(ConnKey.LAYOUT);
+        }
+    }
+
+    public static NetProbe start(Config config, SharedMaps shared) {
+        return new NetProbe(config, shared);
+    }
+
+    /**
+     * Every known connection; closed ones are removed after being read (up to 256 per call, the
+     * rest on the next). Returns the number visited. Allocation free.
+     */
+    public synchronized int forEachConnection(Visitor visitor) {
+        int n = 0;
+        int nClosed = 0;
+        cursor.reset();
+        while (cursor.next()) {
+            MemorySegment k = cursor.key();
+            MemorySegment v = cursor.value();
+            long closedNs = v.get(JAVA_LONG, ConnStats.CLOSED_NS);
+            visitor.accept(k, k.get(JAVA_SHORT, ConnKey.SPORT) & 0xffff, k.get(JAVA_SHORT, ConnKey.DPORT) & 0xffff,
+                    v.get(JAVA_BYTE, ConnStats.ROLE) & 0xff, v.get(JAVA_INT, ConnStats.OWNER_TID),
+                    v.get(JAVA_LONG, ConnStats.OPENED_NS), closedNs, v.get(JAVA_LONG, ConnStats.CONNECT_NS),
+                    v.get(JAVA_LONG, ConnStats.ACCEPT_QUEUE_NS), v.get(JAVA_LONG, ConnStats.BYTES_SENT),
+                    v.get(JAVA_LONG, ConnStats.BYTES_RECEIVED), v.get(JAVA_INT, ConnStats.RETRANSMITS),
+                    v.get(JAVA_INT, ConnStats.RESETS_SENT), v.get(JAVA_INT, ConnStats.RESETS_RECEIVED));
+            n++;
+            if (closedNs != 0 && nClosed < closed.length) {
+                closed[nClosed++].copyFrom(k);
+            }
+        }
+        for (int i = 0; i < nClosed; i++) {
+            conns.delete(closed[i]);
+        }
+        return n;
+    }
+
+    /** The {@code listen_ports} map: ports listened on before the probe started may be added. */
+    public BpfMap listenPorts() {
+        return loaded.map("listen_ports");
+    }
+
+    @Override
+    public synchronized void close() {
+        if (isClosed()) {
+            return;
+        }
+        super.close();
+        arena.close();
+    }
+}

@@ -1,0 +1,31 @@
+package io.ebpfagent.probes;
+
+import io.ebpfagent.loader.maps.BpfMap;
+import java.util.Optional;
+
+/**
+ * One started probe object: loaded, configured and attached. Each implementation is started by
+ * its static {@code start(config, shared)} factory and exposes its maps through typed,
+ * allocation-free reads; {@link #close()} detaches every link and frees the object's maps and
+ * programs (the {@link SharedMaps} stay open: they belong to the caller).
+ */
+public sealed interface Probe extends AutoCloseable
+        permits SchedProbe, SyscallsProbe, IoProbe, NetProbe, FaultsProbe, JvmProbe, ProfileProbe {
+
+    /** The object's name, e.g. {@code sched}. */
+    String name();
+
+    /** The object's {@code events} ring buffer, empty for objects that only aggregate. */
+    Optional<BpfMap> events();
+
+    /** Records the object dropped because its ring buffer was full (its {@code rb_dropped}). */
+    long droppedEvents();
+
+    @Override
+    void close();
+
+    /** The process id of this JVM: the default target of every probe. */
+    static int currentPid() {
+        return (int) ProcessHandle.current().pid();
+    }
+}

@@ -1,0 +1,130 @@
+package io.ebpfagent.probes;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import io.ebpfagent.loader.maps.BpfMap;
+import io.ebpfagent.probes.layout.SchedLayouts.SchedStats;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * {@code sched.bpf.o}: on-CPU and off-CPU time (voluntary/involuntary), run-queue latency,
+ * switches, wakeups and migrations per thread of the target process, off-CPU intervals above a
+ * threshold as ring buffer events.
+ */
+public final class SchedProbe extends ProbeBase implements Probe {
+    /**
+     * @param targetTgid         process to observe (0: every process, tests only)
+     * @param offcpuThresholdNs  off-CPU intervals at least this long become events (0: none)
+     * @param involuntaryEvents  also report preempted intervals above the threshold
+     * @param captureStacks      record the user stack at voluntary switch-outs
+     * @param runqHistograms     keep per-thread run-queue latency histograms
+     */
+    public record Config(int targetTgid, long offcpuThresholdNs, boolean involuntaryEvents, boolean captureStacks,
+                         boolean runqHistograms) {
+        public Config {
+            Rodata.requireNonNegative("offcpuThresholdNs", offcpuThresholdNs);
+        }
+
+        /** This JVM, 10 ms threshold, involuntary events, no stacks, histograms on. */
+        public static Config defaults() {
+            return new Config(Probe.currentPid(), 10_000_000L, true, false, true);
+        }
+
+        public Config withOffcpuThresholdNs(long value) {
+            return new Config(targetTgid, value, involuntaryEvents, captureStacks, runqHistograms);
+        }
+
+        public Config withTargetTgid(int value) {
+            return new Config(value, offcpuThresholdNs, involuntaryEvents, captureStacks, runqHistograms);
+        }
+    }
+
+    private final Arena arena = Arena.ofShared();
+    private final BpfMap stats;
+    private final BpfMap runqHist;
+    private final MapCursor cursor;
+    private final MemorySegment histValue;
+    private final MemorySegment tidKey;
+    private int[] exited = new int[64];
+
+    private SchedProbe(Config c, SharedMaps shared) {
+        super(BundledObject.SCHED, c.targetTgid(), spec -> {
+            Rodata.set(spec, "offcpu_threshold_ns", c.offcpuThresholdNs());
+            Rodata.set(spec, "offcpu_events_involuntary", c.involuntaryEvents());
+            Rodata.set(spec, "capture_stacks", c.captureStacks());
+            Rodata.set(spec, "runq_histograms", c.runqHistograms());
+        }, Attacher.NONE, shared);
+        this.stats = loaded.map("sched_stats");
+        this.runqHist = loaded.map("runq_hist");
+        this.cursor = new MapCursor(stats, arena);
+        this.histValue = arena.allocate(runqHist.valueBufferSize(), 8);
+        this.tidKey = arena.allocate(JAVA_INT);
+    }
+
+    /** Loads and attaches the sched object. */
+    public static SchedProbe start(Config config, SharedMaps shared) {
+        return new SchedProbe(config, shared);
+    }
+
+    /**
+     * Calls {@code visitor} for every thread with statistics, then removes the entries (stats and
+     * run-queue histogram) of the threads that exited: they were just read for the last time.
+     * Returns the number of threads visited. Allocation free.
+     */
+    public synchronized int forEachThread(SchedStatsVisitor visitor) {
+        int n = 0;
+        int nExited = 0;
+        cursor.reset();
+        while (cursor.next()) {
+            MemorySegment v = cursor.value();
+            int tid = cursor.key().get(JAVA_INT, 0);
+            boolean gone = v.get(JAVA_LONG, SchedStats.EXITED_NS) != 0;
+            visitor.accept(tid, v.get(JAVA_LONG, SchedStats.ONCPU_NS), v.get(JAVA_LONG, SchedStats.OFFCPU_VOLUNTARY_NS),
+                    v.get(JAVA_LONG, SchedStats.OFFCPU_INVOLUNTARY_NS), v.get(JAVA_LONG, SchedStats.RUNQ_NS),
+                    v.get(JAVA_LONG, SchedStats.VOLUNTARY_SWITCHES), v.get(JAVA_LONG, SchedStats.INVOLUNTARY_SWITCHES),
+                    v.get(JAVA_LONG, SchedStats.WAKEUPS), v.get(JAVA_LONG, SchedStats.MIGRATIONS), gone);
+            n++;
+            if (gone) {
+                if (nExited == exited.length) {
+                    exited = java.util.Arrays.copyOf(exited, nExited * 2);
+                }
+                exited[nExited++] = tid;
+            }
+        }
+        for (int i = 0; i < nExited; i++) {
+            tidKey.set(JAVA_INT, 0, exited[i]);
+            stats.delete(tidKey);
+            runqHist.delete(tidKey);
+        }
+        return n;
+    }
+
+    /**
+     * Copies thread {@code tid}'s run-queue latency histogram into {@code into} (64 slots);
+     * false when the thread has none.
+     */
+    public synchronized boolean runqHistogram(int tid, long[] into) {
+        tidKey.set(JAVA_INT, 0, tid);
+        if (!runqHist.lookup(tidKey, histValue)) {
+            return false;
+        }
+        Hist.copy(histValue, 0, into);
+        return true;
+    }
+
+    /** The {@code stacks} map (user stacks of voluntary switch-outs when enabled). */
+    public BpfMap stacks() {
+        return loaded.map("stacks");
+    }
+
+    @Override
+    public synchronized void close() {
+        if (isClosed()) {
+            return;
+        }
+        super.close();
+        arena.close();
+    }
+}

@@ -1,0 +1,126 @@
+package io.ebpfagent.probes;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import io.ebpfagent.loader.maps.BpfMap;
+import io.ebpfagent.probes.layout.SyscallsLayouts.SyscallKey;
+import io.ebpfagent.probes.layout.SyscallsLayouts.SyscallStats;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * {@code syscalls.bpf.o}: count, errors, total/max time and a latency histogram per (thread,
+ * syscall number); slow calls as events.
+ */
+public final class SyscallsProbe extends ProbeBase implements Probe {
+    /**
+     * @param slowSyscallNs  calls at least this long become events (0: none)
+     * @param histograms     keep the latency histograms
+     * @param slowExclude    512-bit mask of syscall numbers never reported as slow (8 words), or
+     *                       null for the object's default (calls a JVM blocks in by design)
+     */
+    public record Config(int targetTgid, long slowSyscallNs, boolean histograms, long[] slowExclude) {
+        public Config {
+            Rodata.requireNonNegative("slowSyscallNs", slowSyscallNs);
+            if (slowExclude != null && slowExclude.length != 8) {
+                throw new IllegalArgumentException("slowExclude needs 8 words, has " + slowExclude.length);
+            }
+            slowExclude = slowExclude == null ? null : slowExclude.clone();
+        }
+
+        public static Config defaults() {
+            return new Config(Probe.currentPid(), 10_000_000L, true, null);
+        }
+    }
+
+    /** Receives the statistics of one (thread, syscall). */
+    @FunctionalInterface
+    public interface Visitor {
+        void accept(int tid, int nr, long count, long errors, long totalNs, long maxNs);
+    }
+
+    private final Arena arena = Arena.ofShared();
+    private final BpfMap stats;
+    private final MapCursor cursor;
+    private final MemorySegment key;
+    private final MemorySegment value;
+
+    private SyscallsProbe(Config c, SharedMaps shared) {
+        super(BundledObject.SYSCALLS, c.targetTgid(), spec -> {
+            Rodata.set(spec, "slow_syscall_ns", c.slowSyscallNs());
+            Rodata.set(spec, "syscall_histograms", c.histograms());
+            if (c.slowExclude() != null) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(64).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                for (long w : c.slowExclude()) {
+                    b.putLong(w);
+                }
+                spec.variable("slow_exclude").set(b.array());
+            }
+        }, Attacher.NONE, shared);
+        this.stats = loaded.map("syscall_stats");
+        this.cursor = new MapCursor(stats, arena);
+        this.key = arena.allocate(SyscallKey.LAYOUT);
+        this.value = arena.allocate(stats.valueBufferSize(), 8);
+    }
+
+    public static SyscallsProbe start(Config config, SharedMaps shared) {
+        return new SyscallsProbe(config, shared);
+    }
+
+    /** Every (thread, syscall) with statistics; returns how many. Allocation free. */
+    public synchronized int forEach(Visitor visitor) {
+        int n = 0;
+        cursor.reset();
+        while (cursor.next()) {
+            MemorySegment k = cursor.key();
+            MemorySegment v = cursor.value();
+            visitor.accept(k.get(JAVA_INT, SyscallKey.TID), k.get(JAVA_INT, SyscallKey.NR),
+                    v.get(JAVA_LONG, SyscallStats.COUNT), v.get(JAVA_LONG, SyscallStats.ERRORS),
+                    v.get(JAVA_LONG, SyscallStats.TOTAL_NS), v.get(JAVA_LONG, SyscallStats.MAX_NS));
+            n++;
+        }
+        return n;
+    }
+
+    /** Number of calls of syscall {@code nr} by thread {@code tid}, 0 when none were seen. */
+    public synchronized long count(int tid, int nr) {
+        return lookup(tid, nr) ? value.get(JAVA_LONG, SyscallStats.COUNT) : 0;
+    }
+
+    /** Copies the latency histogram of (tid, nr) into {@code into}; false when absent. */
+    public synchronized boolean histogram(int tid, int nr, long[] into) {
+        if (!lookup(tid, nr)) {
+            return false;
+        }
+        Hist.copy(value, SyscallStats.LAT, into);
+        return true;
+    }
+
+    /** Removes every entry of thread {@code tid} (after its last read, once it exited). */
+    public synchronized int removeThread(int tid) {
+        int removed = 0;
+        cursor.reset();
+        while (cursor.next()) {
+            if (cursor.key().get(JAVA_INT, SyscallKey.TID) == tid && stats.delete(cursor.key())) {
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    private boolean lookup(int tid, int nr) {
+        key.set(JAVA_INT, SyscallKey.TID, tid);
+        key.set(JAVA_INT, SyscallKey.NR, nr);
+        return stats.lookup(key, value);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (isClosed()) {
+            return;
+        }
+        super.close();
+        arena.close();
+    }
+}

@@ -1,0 +1,98 @@
+package io.ebpfagent.probes.events;
+
+import io.ebpfagent.loader.maps.BpfMap;
+import io.ebpfagent.loader.ringbuf.RingBufferGroup;
+import io.ebpfagent.loader.ringbuf.RingBufferReader;
+import io.ebpfagent.probes.Probe;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Drains the {@code events} ring buffer of every probe added, on one daemon thread named
+ * {@value #THREAD_NAME}, decoding each record into a flyweight view for the listener. The BPF
+ * side wakes the reader per batch or interval, so the thread also polls with a timeout.
+ */
+public final class ProbeEvents implements AutoCloseable {
+    public static final String THREAD_NAME = "ebpf-agent-events";
+    private static final Logger LOG = LoggerFactory.getLogger(ProbeEvents.class);
+    private static final int POLL_TIMEOUT_MS = 100;
+
+    private final RingBufferGroup group = new RingBufferGroup(16);
+    private final EventDecoder decoder;
+    private final List<Probe> probes = new CopyOnWriteArrayList<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    public ProbeEvents(EventListener listener) {
+        this.decoder = new EventDecoder(listener);
+        this.thread = Thread.ofPlatform().name(THREAD_NAME).daemon(true).unstarted(this::run);
+    }
+
+    /** Adds the probe's ring buffer (no-op for probes without events); starts the thread on first use. */
+    public synchronized ProbeEvents add(Probe probe) {
+        var events = probe.events();
+        if (events.isEmpty()) {
+            return this;
+        }
+        BpfMap map = events.get();
+        group.add(RingBufferReader.open(map.fd(), map.maxEntries()), decoder);
+        probes.add(probe);
+        if (thread.getState() == Thread.State.NEW) {
+            thread.start();
+        }
+        return this;
+    }
+
+    private void run() {
+        while (running) {
+            try {
+                if (group.poll(POLL_TIMEOUT_MS) < 0) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                if (!running) {
+                    return;
+                }
+                LOG.warn("event ring buffers: {}", e.toString());
+            }
+        }
+    }
+
+    /** Records dropped by the kernel side because a ring buffer was full, over all probes. */
+    public long droppedRecords() {
+        long n = 0;
+        for (Probe p : probes) {
+            n += p.droppedEvents();
+        }
+        return n;
+    }
+
+    /** Records decoded so far (approximate from other threads). */
+    public long records() {
+        return decoder.records();
+    }
+
+    public long malformedRecords() {
+        return decoder.malformed();
+    }
+
+    public long listenerErrors() {
+        return decoder.listenerErrors();
+    }
+
+    /** Stops the thread and unmaps the ring buffers; the probes stay open. */
+    @Override
+    public void close() {
+        running = false;
+        group.close();
+        if (thread.getState() != Thread.State.NEW) {
+            try {
+                thread.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

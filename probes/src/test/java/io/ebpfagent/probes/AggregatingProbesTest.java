@@ -1,0 +1,129 @@
+package io.ebpfagent.probes;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ebpfagent.loader.sys.SyscallNumbers;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Syscalls, I/O, faults and profile probes against what this JVM just did. */
+class AggregatingProbesTest {
+    @BeforeAll
+    static void root() {
+        KernelTests.assumeRoot();
+    }
+
+    @Test
+    void syscallsCountsGetpidCallsOfTheThread() {
+        try (SharedMaps shared = SharedMaps.create();
+             SyscallsProbe probe = SyscallsProbe.start(SyscallsProbe.Config.defaults(), shared)) {
+            int tid = KernelTests.gettid();
+            int nr = (int) SyscallNumbers.GETPID;
+            long before = probe.count(tid, nr);
+            for (int i = 0; i < 1000; i++) {
+                KernelTests.getpid();
+            }
+            assertEquals(before + 1000, probe.count(tid, nr), "getpid calls of this thread");
+            long[] h = new long[64];
+            assertTrue(probe.histogram(tid, nr, h));
+            long total = 0;
+            for (long v : h) {
+                total += v;
+            }
+            assertEquals(before + 1000, total, "histogram holds every call");
+            AtomicLong visited = new AtomicLong();
+            probe.forEach((t, n, count, errors, totalNs, maxNs) -> {
+                if (t == tid && n == nr) {
+                    visited.set(count);
+                }
+            });
+            assertEquals(before + 1000, visited.get());
+        }
+    }
+
+    @Test
+    void ioCountsRegularFileBytes() throws Exception {
+        Path file = Files.createTempFile("probes-io", ".bin");
+        int n = 3 * 65536 + 123;
+        try (SharedMaps shared = SharedMaps.create()) {
+            // once before the probe: the classes of the I/O path are loaded (read from jars) now
+            writeAndRead(file, n);
+            try (IoProbe probe = IoProbe.start(IoProbe.Config.defaults(), shared)) {
+                // a fresh thread: its counters hold only this I/O
+                int tid = KernelTests.runNamed("io-test", () -> {
+                    try {
+                        writeAndRead(file, n);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                assertEquals(n, probe.bytes(tid, IoProbe.OP_WRITE, IoProbe.FT_REG), "bytes written");
+                assertEquals(n, probe.bytes(tid, IoProbe.OP_READ, IoProbe.FT_REG), "bytes read");
+                assertTrue(probe.calls(tid, IoProbe.OP_READ, IoProbe.FT_REG) >= 1);
+            }
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    private static void writeAndRead(Path file, int n) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocateDirect(n);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+        }
+        buf.clear();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            while (buf.hasRemaining() && ch.read(buf) > 0) {
+                // until every byte is back
+            }
+        }
+    }
+
+    @Test
+    void faultsCountsMinorFaultsOfFreshPages() {
+        try (SharedMaps shared = SharedMaps.create();
+             FaultsProbe probe = FaultsProbe.start(FaultsProbe.Config.defaults(), shared);
+             Arena arena = Arena.ofConfined()) {
+            int tid = KernelTests.gettid();
+            long before = probe.minorFaults(tid);
+            int pages = 2048;
+            MemorySegment big = arena.allocate(pages * 4096L + 4096, 4096);
+            for (long off = 0; off < pages * 4096L; off += 4096) {
+                big.set(ValueLayout.JAVA_BYTE, off, (byte) 1);
+            }
+            long grew = probe.minorFaults(tid) - before;
+            // Arena.allocate zeroes the memory, so some pages may have faulted in before the loop
+            assertTrue(grew >= pages / 2, "minor faults grew by " + grew + " for " + pages + " fresh pages");
+        }
+    }
+
+    @Test
+    void profileSamplesTheBurningThread() throws Exception {
+        try (SharedMaps shared = SharedMaps.create();
+             ProfileProbe probe = ProfileProbe.start(new ProfileProbe.Config(Probe.currentPid(), 199, true, true),
+                     shared)) {
+            int burner = KernelTests.runNamed("profile-burner", () -> KernelTests.burn(500));
+            AtomicLong samples = new AtomicLong();
+            probe.forEachSample((tid, user, kernel, count) -> {
+                if (tid == burner) {
+                    samples.addAndGet(count);
+                }
+            }, false);
+            // 500 ms of CPU at 199 Hz is ~100 samples
+            assertTrue(samples.get() >= 40, "samples of the burning thread: " + samples.get());
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package io.ebpfagent.probes;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ebpfagent.probes.events.EventListener;
+import io.ebpfagent.probes.events.GcEvent;
+import io.ebpfagent.probes.events.ProbeEvents;
+import io.ebpfagent.probes.events.ThreadEvent;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class JvmProbeTest {
+    @BeforeAll
+    static void root() {
+        KernelTests.assumeRoot();
+    }
+
+    record Started(String name, long javaId, long nativeTid, boolean daemon, int tid) {
+    }
+
+    @Test
+    void threadStartAndGcEvents() throws Exception {
+        try (SharedMaps shared = SharedMaps.create();
+             JvmProbe probe = JvmProbe.start(JvmProbe.Config.defaults(), shared)) {
+            assertTrue(probe.attachedProbes().contains("thread__start"), "attached: " + probe.attachedProbes());
+            var started = new CopyOnWriteArrayList<Started>();
+            var gcs = new CopyOnWriteArrayList<Long>();
+            try (ProbeEvents pe = new ProbeEvents(new EventListener() {
+                @Override
+                public void threadStart(ThreadEvent e) {
+                    started.add(new Started(e.name(), e.javaId(), e.nativeTid(), e.daemon(), e.tid()));
+                }
+
+                @Override
+                public void gc(GcEvent e) {
+                    gcs.add(e.durationNs());
+                }
+            }).add(probe)) {
+                AtomicInteger tid = new AtomicInteger();
+                Thread t = Thread.ofPlatform().name("jvm-probe-test-thread").start(() -> tid.set(KernelTests.gettid()));
+                t.join();
+                System.gc();
+
+                long deadline = System.nanoTime() + 5_000_000_000L;
+                Started found = null;
+                while ((found == null || gcs.isEmpty()) && System.nanoTime() < deadline) {
+                    for (Started s : started) {
+                        if (s.name().equals("jvm-probe-test-thread")) {
+                            found = s;
+                        }
+                    }
+                    Thread.sleep(20);
+                }
+                assertTrue(found != null, "thread__start of the new thread: " + started);
+                assertEquals(t.threadId(), found.javaId());
+                assertEquals(tid.get(), found.nativeTid());
+                assertEquals(tid.get(), found.tid(), "the probe fires on the new thread");
+                assertFalse(found.daemon());
+                assertFalse(gcs.isEmpty(), "gc events after System.gc()");
+                assertTrue(gcs.stream().allMatch(d -> d > 0), "gc durations " + gcs);
+            }
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package io.ebpfagent.probes;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ebpfagent.probes.events.ConnectEvent;
+import io.ebpfagent.probes.events.EventListener;
+import io.ebpfagent.probes.events.ProbeEvents;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class NetProbeTest {
+    @BeforeAll
+    static void root() {
+        KernelTests.assumeRoot();
+    }
+
+    record Connect(int tid, int localPort, int remotePort, long durationNs, int error, int newState, String remote) {
+    }
+
+    @Test
+    void connectToALocalServerIsAnEventAndAConnection() throws Exception {
+        try (SharedMaps shared = SharedMaps.create();
+             NetProbe probe = NetProbe.start(NetProbe.Config.defaults(), shared)) {
+            var connects = new CopyOnWriteArrayList<Connect>();
+            try (ProbeEvents pe = new ProbeEvents(new EventListener() {
+                @Override
+                public void connect(ConnectEvent e) {
+                    connects.add(new Connect(e.tid(), e.localPort(), e.remotePort(), e.durationNs(), e.error(),
+                            e.newState(), e.remoteAddress().getHostAddress()));
+                }
+            }).add(probe);
+                 ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+                int tid = KernelTests.gettid();
+                int localPort;
+                try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+                     Socket accepted = server.accept()) {
+                    localPort = s.getLocalPort();
+                    s.getOutputStream().write(new byte[1000]);
+                    accepted.getInputStream().readNBytes(1000);
+                }
+                long deadline = System.nanoTime() + 3_000_000_000L;
+                Connect found = null;
+                while (found == null && System.nanoTime() < deadline) {
+                    for (Connect c : connects) {
+                        if (c.localPort() == localPort) {
+                            found = c;
+                        }
+                    }
+                    Thread.sleep(20);
+                }
+                assertTrue(found != null, "connect event for local port " + localPort + ": " + connects);
+                assertEquals(tid, found.tid());
+                assertEquals(server.getLocalPort(), found.remotePort());
+                assertEquals(ConnectEvent.TCP_ESTABLISHED, found.newState());
+                assertEquals(0, found.error());
+                assertEquals("127.0.0.1", found.remote());
+                assertTrue(found.durationNs() > 0 && found.durationNs() < 1_000_000_000L,
+                        "connect latency " + found.durationNs());
+
+                AtomicLong sent = new AtomicLong(-1);
+                AtomicLong connectNs = new AtomicLong();
+                probe.forEachConnection((key, lport, rport, role, owner, opened, closed, cns, queue, bytesSent,
+                                         bytesReceived, retrans, rstSent, rstRecv) -> {
+                    if (lport == localPort && rport == server.getLocalPort()) {
+                        sent.set(bytesSent);
+                        connectNs.set(cns);
+                        assertEquals(NetProbe.ROLE_CLIENT, role);
+                        assertEquals(tid, owner);
+                    }
+                });
+                assertEquals(1000, sent.get(), "bytes sent on the client connection");
+                assertEquals(found.durationNs(), connectNs.get(), "connect latency in conn_stats");
+            }
+        }
+    }
+}

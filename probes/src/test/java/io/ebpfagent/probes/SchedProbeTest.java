@@ -1,0 +1,117 @@
+package io.ebpfagent.probes;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ebpfagent.probes.events.EventListener;
+import io.ebpfagent.probes.events.OffCpuEvent;
+import io.ebpfagent.probes.events.ProbeEvents;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class SchedProbeTest {
+    @BeforeAll
+    static void root() {
+        KernelTests.assumeRoot();
+    }
+
+    record OffCpu(int tid, long durationNs, boolean hasSpan, long traceHi, long traceLo, long spanId, int flags,
+                  int reason) {
+    }
+
+    @Test
+    void onCpuAndOffCpuPerThreadAndOffCpuEventsCarryTheSpanContext() throws Exception {
+        try (SharedMaps shared = SharedMaps.create();
+             SchedProbe probe = SchedProbe.start(SchedProbe.Config.defaults().withOffcpuThresholdNs(20_000_000L), shared)) {
+            var events = new CopyOnWriteArrayList<OffCpu>();
+            try (ProbeEvents pe = new ProbeEvents(new EventListener() {
+                @Override
+                public void offCpu(OffCpuEvent e) {
+                    events.add(new OffCpu(e.tid(), e.durationNs(), e.hasSpan(), e.traceIdHigh(), e.traceIdLow(),
+                            e.spanId(), e.traceFlags(), e.reason()));
+                }
+            }).add(probe)) {
+                int burner = KernelTests.runNamed("sched-burner", () -> KernelTests.burn(300));
+                int slot = 7;
+                AtomicInteger sleeperTid = new AtomicInteger();
+                int sleeper = KernelTests.runNamed("sched-sleeper", () -> {
+                    int tid = KernelTests.gettid();
+                    sleeperTid.set(tid);
+                    shared.bindThread(tid, slot);
+                    shared.publish(slot, 0x0102030405060708L, 0x1112131415161718L, 0x2122232425262728L, 1);
+                    try {
+                        Thread.sleep(150);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    shared.clear(slot);
+                });
+                shared.unbindThread(sleeper);
+
+                Map<Integer, long[]> seen = new ConcurrentHashMap<>();
+                probe.forEachThread((tid, on, offVol, offInvol, runq, vs, is, wakeups, migr, exited) -> {
+                    if (tid == burner || tid == sleeper) {
+                        seen.put(tid, new long[] {on, offVol, offInvol, exited ? 1 : 0, vs});
+                    }
+                });
+                long[] b = seen.get(burner);
+                long[] s = seen.get(sleeper);
+                assertTrue(b != null && s != null, "both threads in sched_stats: " + seen.keySet());
+                assertTrue(b[0] >= 270_000_000L, "burner on CPU >= 270 ms of 300: " + b[0]);
+                assertTrue(s[1] >= 140_000_000L, "sleeper voluntarily off CPU >= its sleep: " + s[1]);
+                assertTrue(s[0] < 100_000_000L, "sleeper barely on CPU: " + s[0]);
+                assertTrue(b[0] > s[0], "burner on CPU longer than the sleeper");
+                assertEquals(1, s[3], "the sleeper exited");
+
+                // exited threads were removed after that read
+                AtomicInteger again = new AtomicInteger();
+                probe.forEachThread((tid, on, offVol, offInvol, runq, vs, is, w, m, exited) -> {
+                    if (tid == burner || tid == sleeper) {
+                        again.incrementAndGet();
+                    }
+                });
+                assertEquals(0, again.get(), "exited threads removed");
+
+                long deadline = System.nanoTime() + 3_000_000_000L;
+                OffCpu found = null;
+                while (found == null && System.nanoTime() < deadline) {
+                    for (OffCpu e : events) {
+                        if (e.tid() == sleeper && e.durationNs() >= 140_000_000L) {
+                            found = e;
+                        }
+                    }
+                    Thread.sleep(20);
+                }
+                assertTrue(found != null, "off-CPU event of the sleeper: " + events);
+                assertEquals(OffCpuEvent.VOLUNTARY, found.reason());
+                assertTrue(found.hasSpan(), "span context attached");
+                assertArrayEquals(new long[] {0x0102030405060708L, 0x1112131415161718L, 0x2122232425262728L, 1},
+                        new long[] {found.traceHi(), found.traceLo(), found.spanId(), found.flags()});
+                assertEquals(0, pe.malformedRecords());
+            }
+        }
+    }
+
+    @Test
+    void runQueueHistogramOfARunningThread() throws Exception {
+        try (SharedMaps shared = SharedMaps.create();
+             SchedProbe probe = SchedProbe.start(SchedProbe.Config.defaults(), shared)) {
+            int me = KernelTests.gettid();
+            for (int i = 0; i < 20; i++) {
+                Thread.sleep(2);
+            }
+            long[] h = new long[64];
+            assertTrue(probe.runqHistogram(me, h), "histogram for the test thread");
+            long total = 0;
+            for (long v : h) {
+                total += v;
+            }
+            assertTrue(total >= 10, "wakeups after sleeps counted: " + total);
+        }
+    }
+}
