@@ -123,7 +123,7 @@ class ResilienceIT {
                 serves(port);
                 String where = config + ":" + line;
                 // The configuration is read in premain, before main: the complaint precedes the ready line.
-                String found = app.await(Pattern.quote(AGENT_PREFIX) + ".*" + Pattern.quote(key), Duration.ofSeconds(10)).group();
+                String found = app.await(Pattern.quote(AGENT_PREFIX) + ".*" + Pattern.quote(key) + ".*", Duration.ofSeconds(10)).group();
                 assertThat(found).as("the agent's complaint names the key and file:line").contains(where);
                 assertThat(app.lines()).as("one complaint, not one per component")
                         .filteredOn(l -> l.contains(AGENT_PREFIX) && l.contains(key)).hasSize(1);
