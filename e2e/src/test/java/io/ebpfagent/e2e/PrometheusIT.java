@@ -7,6 +7,7 @@ import io.ebpfagent.e2e.support.AgentJvm;
 import io.ebpfagent.e2e.support.ChildOutput;
 import io.ebpfagent.e2e.support.Http;
 import io.ebpfagent.e2e.support.JavaProcess;
+import io.ebpfagent.e2e.support.JavaThreads;
 import io.ebpfagent.e2e.support.ProcThreads;
 import io.ebpfagent.e2e.support.PrometheusServer;
 import java.io.IOException;
@@ -32,6 +33,8 @@ class PrometheusIT {
     private static final int FILE_KB = 512;
     private static final int FILE_REQUESTS = 2;
     private static final int SLEEP_REQUESTS = 3;
+    /** TASK_COMM_LEN - 1: what the kernel keeps of a thread name. */
+    private static final int KERNEL_COMM_CHARS = 15;
 
     @Test
     void kernelMetricsReachPrometheusWithJavaThreadNames() throws Exception {
@@ -126,9 +129,16 @@ class PrometheusIT {
                                     .isNotEmpty().doesNotContain("");
                         });
 
-                // Series are labelled with Java thread names (grouped), not kernel task names.
+                // Series are labelled with Java thread names (grouped), not kernel task names: the
+                // kernel keeps only 15 characters of a name, so a 15-character label that is the
+                // start of a longer name the JVM reports is a thread the agent failed to name.
                 Set<String> threads = labelValues(prometheus, "jvm_thread_cpu_time_seconds_total", "thread_name");
-                assertThat(threads).contains("http-worker-*", "main");
+                assertThat(threads).contains("http-worker-*");
+                Set<String> javaNames = JavaThreads.names(app.pid());
+                assertThat(javaNames).as("precondition: jcmd lists the workers").anyMatch(n -> n.startsWith("http-worker-"));
+                assertThat(threads).as("thread_name labels vs. the JVM's own thread names %s", javaNames)
+                        .noneMatch(label -> label.length() == KERNEL_COMM_CHARS && javaNames.stream()
+                                .anyMatch(n -> n.length() > label.length() && n.startsWith(label)));
             });
         }
     }
