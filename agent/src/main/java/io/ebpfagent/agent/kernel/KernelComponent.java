@@ -90,6 +90,17 @@ public final class KernelComponent implements AgentComponent {
         for (Probe p : probes) {
             events.add(p);
         }
+        // threads started while the probes loaded were neither in the first scan nor seen by
+        // the jvm probe's thread__start: one more scan closes that window
+        context.threads().rescan();
+        KernelTelemetry signals = telemetry;
+        context.threads().addListener(new io.ebpfagent.agent.threads.ThreadRegistry.Listener() {
+            @Override
+            public void onRenamed(io.ebpfagent.agent.threads.JavaThreadInfo before,
+                                  io.ebpfagent.agent.threads.JavaThreadInfo after) {
+                signals.onThreadRenamed(after.tid());
+            }
+        });
         if (!config.get(ConfigSchema.SPANS_MODE).equals("off")) {
             context.spanContexts().connect(shared.spanSlots(), new SlotListener() {
                 @Override
