@@ -60,6 +60,7 @@ public final class ProfileProbe extends ProbeBase implements Probe {
     private final Arena arena = Arena.ofShared();
     private final BpfMap samples;
     private final MapCursor cursor;
+    private final int targetTgid;
 
     private ProfileProbe(Config c, SharedMaps shared) {
         super(BundledObject.PROFILE, c.targetTgid(), spec -> {
@@ -67,6 +68,7 @@ public final class ProfileProbe extends ProbeBase implements Probe {
             Rodata.set(spec, "capture_kernel_stacks", c.kernelStacks());
         }, (lo, programs) -> lo.own(Links.perfEvent(lo.program("on_cpu_sample"),
                 PerfEventSpec.allProcesses(c.frequencyHz()))), shared);
+        this.targetTgid = c.targetTgid();
         this.samples = loaded.map("samples");
         this.cursor = new MapCursor(samples, arena);
     }
@@ -106,7 +108,8 @@ public final class ProfileProbe extends ProbeBase implements Probe {
         Set<Integer> used = new HashSet<>();
         int n = forEachSample((tid, userId, kernelId, count) -> {
             frames.clear();
-            int pid = symbolizer.processOf(tid);
+            // a thread that exited has no /proc entry left to tell its process: use the target when known
+            int pid = targetTgid != 0 ? targetTgid : symbolizer.processOf(tid);
             if (appendStack(stacks, stackKey, ips, userId, frames, ip -> symbolizer.userFrame(pid, ip))) {
                 used.add(userId);
             }
