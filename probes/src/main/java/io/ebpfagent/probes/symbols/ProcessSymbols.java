@@ -67,7 +67,7 @@ final class ProcessSymbols {
         }
         ElfSymbols elf = elves.get(fileOf(m));
         String name = elf == null ? null : elf.lookupFileOffset(ip - m.start() + m.offset());
-        return name != null ? new Frame(name, Frame.Kind.NATIVE, m.module()) : Frame.unknown(m.module());
+        return name != null ? new Frame(CppNames.simplify(name), Frame.Kind.NATIVE, m.module()) : Frame.unknown(m.module());
     }
 
     private Path fileOf(Mapping m) {
