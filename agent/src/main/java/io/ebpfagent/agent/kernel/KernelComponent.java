@@ -54,6 +54,16 @@ public final class KernelComponent implements AgentComponent {
     }
 
     @Override
+    public boolean enabled(AgentConfig config) {
+        for (String probe : ConfigSchema.PROBES) {
+            if (config.probeEnabled(probe)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
     public int order() {
         return 100;
     }
