@@ -90,7 +90,7 @@ public final class Usdt {
                     check("update __bpf_usdt_specs", Bpf.mapUpdateElem(specs.get(), key, value, Bpf.ANY));
                 }
                 if (ipToSpec != null && pid > 0) {
-                    if (mappings == null) mappings = maps(pid);
+                    if (mappings == null) mappings = maps(pid, binary.toAbsolutePath().toString());
                     key.set(JAVA_LONG, 0, runtimeAddress(mappings, pid, binary, p.fileOffset()));
                     value.set(JAVA_INT, 0, id);
                     check("update __bpf_usdt_ip_to_spec_id", Bpf.mapUpdateElem(ipToSpec.get(), key, value, Bpf.ANY));
@@ -116,7 +116,7 @@ public final class Usdt {
 
     /** The libjvm.so mapped by process {@code pid}, from {@code /proc/<pid>/maps}. */
     public static Path libjvmOf(int pid) {
-        for (String[] m : maps(pid)) {
+        for (String[] m : maps(pid, "/libjvm.so")) {
             if (m.length >= 6 && m[5].endsWith("/libjvm.so")) {
                 return Path.of(m[5]);
             }
@@ -126,7 +126,7 @@ public final class Usdt {
 
     /** Where a file offset of {@code binary} is mapped in process {@code pid}. */
     static long runtimeAddress(int pid, Path binary, long fileOffset) {
-        return runtimeAddress(maps(pid), pid, binary, fileOffset);
+        return runtimeAddress(maps(pid, binary.toAbsolutePath().toString()), pid, binary, fileOffset);
     }
 
     private static long runtimeAddress(List<String[]> mappings, int pid, Path binary, long fileOffset) {
@@ -146,7 +146,11 @@ public final class Usdt {
         throw new LoaderException(binary + " offset 0x" + Long.toHexString(fileOffset) + " is not mapped in process " + pid);
     }
 
-    private static List<String[]> maps(int pid) {
+    /**
+     * The lines of {@code /proc/<pid>/maps} that end with {@code suffix} (the mapped file's path),
+     * split into fields: a JVM maps hundreds of regions, the callers want one file's.
+     */
+    private static List<String[]> maps(int pid, String suffix) {
         List<String> lines;
         try {
             lines = Files.readAllLines(Path.of("/proc", Integer.toString(pid), "maps"));
@@ -154,7 +158,10 @@ public final class Usdt {
             throw new LoaderException("cannot read /proc/" + pid + "/maps", e);
         }
         List<String[]> out = new ArrayList<>(lines.size());
-        for (String l : lines) out.add(fields(l.trim(), 6));
+        for (String l : lines) {
+            String t = l.trim();
+            if (t.endsWith(suffix)) out.add(fields(t, 6));
+        }
         return out;
     }
 
