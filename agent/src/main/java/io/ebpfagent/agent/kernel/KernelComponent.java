@@ -5,6 +5,7 @@ import io.ebpfagent.agent.AgentContext;
 import io.ebpfagent.agent.config.AgentConfig;
 import io.ebpfagent.agent.config.ConfigSchema;
 import io.ebpfagent.agent.context.SlotListener;
+import io.ebpfagent.agent.methods.MethodSpans;
 import io.ebpfagent.otel.KernelTelemetry;
 import io.ebpfagent.otel.export.ExporterSetup;
 import io.ebpfagent.probes.FaultsProbe;
@@ -36,6 +37,8 @@ public final class KernelComponent implements AgentComponent {
     private static final Logger LOG = LoggerFactory.getLogger(KernelComponent.class);
     /** How often aggregation maps are read; the exporter's interval decides what is sent. */
     private static final long COLLECT_MILLIS = 1000;
+    /** Instrumentation scope of the method spans. */
+    private static final String METHOD_SCOPE = "io.ebpfagent.methods";
 
     private final List<Probe> probes = new ArrayList<>();
     private KernelTelemetry telemetry;
@@ -44,6 +47,7 @@ public final class KernelComponent implements AgentComponent {
     private ScheduledFuture<?> collection;
     private AgentContext context;
     private KernelCollector collector;
+    private MethodSpans methodSpans;
 
     @Override
     public String name() {
@@ -74,9 +78,6 @@ public final class KernelComponent implements AgentComponent {
         FaultsProbe faults = start("faults", config, () -> FaultsProbe.start(ProbeConfigs.faults(config), shared));
         ProfileProbe profile = start("profile", config,
                 () -> ProfileProbe.start(ProbeConfigs.profile(config), shared));
-        if (probes.isEmpty()) {
-            throw new IllegalStateException("no probe could start (see the lines above)");
-        }
         for (Probe p : probes) {
             events.add(p);
         }
@@ -92,6 +93,18 @@ public final class KernelComponent implements AgentComponent {
                     shared.unbindThread(tid);
                 }
             });
+        }
+        if (!config.get(ConfigSchema.INSTRUMENTATION_METHODS).isEmpty()) {
+            // Same SDK as the kernel spans: one pipeline, one resource.
+            methodSpans = MethodSpans.tryInstall(context.instrumentation(),
+                    config.get(ConfigSchema.INSTRUMENTATION_METHODS), telemetry.sdk().getTracer(METHOD_SCOPE),
+                    context.spanContexts());
+        }
+        if (probes.isEmpty()) {
+            if (methodSpans == null) {
+                throw new IllegalStateException("no probe could start (see the lines above)");
+            }
+            LOG.warn("no probe could start (see the lines above); only method spans are exported");
         }
         collector = new KernelCollector(telemetry, bridge, sched, syscalls, io, faults);
         collection = context.scheduler().scheduleWithFixedDelay(this::collect, COLLECT_MILLIS, COLLECT_MILLIS,
@@ -130,6 +143,9 @@ public final class KernelComponent implements AgentComponent {
 
     @Override
     public void close() {
+        if (methodSpans != null) {
+            methodSpans.close();
+        }
         if (collection != null) {
             collection.cancel(false);
         }
