@@ -395,7 +395,7 @@ public sealed interface ConfigType<T> {
 
         @Override
         public String allowed() {
-            return "a pattern class#method, e.g. com.example.*Service#handle* ('*' matches any characters)";
+            return "a pattern class#method ('*' matches any characters)";
         }
 
         @Override

@@ -82,6 +82,7 @@ public final class MethodSpans implements AutoCloseable {
     /** Installs the method spans; throws when this JVM does not allow it. */
     public static MethodSpans install(Instrumentation inst, MethodMatcher matcher, Tracer tracer,
             SpanContextPublication publication) throws Exception {
+        long begin = System.nanoTime();
         if (matcher.isEmpty()) {
             throw new IllegalArgumentException("no method patterns");
         }
@@ -94,9 +95,6 @@ public final class MethodSpans implements AutoCloseable {
             System.setProperty(BYTE_BUDDY_SAFE, "true");
         }
         Class<?> bridge = defineBootBridge(inst);
-        MethodSpanTracker tracker = new MethodSpanTracker(tracer, publication);
-        bridge.getField("onExit").set(null, (BiConsumer<Object, Throwable>) tracker);
-        bridge.getField("onEnter").set(null, (Function<String, Object>) tracker);
 
         ClassDesc template = ClassDesc.of(MethodSpanBridge.class.getName());
         byte[] advice = ClassRemapping.redirect(ClassRemapping.bytesOf(MethodSpanAdvice.class), template,
@@ -123,7 +121,12 @@ public final class MethodSpans implements AutoCloseable {
                         JavaModule module, java.security.ProtectionDomain domain) ->
                         builder.visit(methodAdvice.on(methodsOf(type, matcher))))
                 .installOn(inst);
-        LOG.info("method spans for {}: {} classes loaded so far instrumented", matcher, instrumented.get());
+        // Connected last: a method entered before this point must not start a span it cannot end.
+        MethodSpanTracker tracker = new MethodSpanTracker(tracer, publication);
+        bridge.getField("onExit").set(null, (BiConsumer<Object, Throwable>) tracker);
+        bridge.getField("onEnter").set(null, (Function<String, Object>) tracker);
+        LOG.info("method spans for {}: {} loaded classes instrumented in {} ms", matcher, instrumented.get(),
+                String.format("%.1f", (System.nanoTime() - begin) / 1e6));
         return new MethodSpans(inst, transformer, bridge, instrumented);
     }
 
