@@ -300,8 +300,19 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    private static String reason(Throwable t) {
-        String message = t.getMessage();
-        return message == null || message.isBlank() ? t.toString() : message;
+    /** One line: the root cause's message (initializer errors unwrapped), with a hint where one is known. */
+    static String reason(Throwable t) {
+        Throwable root = t;
+        while ((root instanceof ExceptionInInitializerError || root.getMessage() == null
+                || root.getMessage().isBlank()) && root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage();
+        message = message == null || message.isBlank() ? root.toString() : message;
+        if (root instanceof IllegalCallerException || message.contains("native access")) {
+            message = message + " (native access is denied: run the JVM with --enable-native-access=ALL-UNNAMED)";
+        }
+        int newline = message.indexOf('\n');
+        return newline > 0 ? message.substring(0, newline) + " ..." : message;
     }
 }

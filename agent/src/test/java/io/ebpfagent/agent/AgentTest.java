@@ -3,6 +3,7 @@ package io.ebpfagent.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ebpfagent.agent.config.AgentConfig;
+import io.ebpfagent.agent.config.ConfigLoader;
 import io.ebpfagent.agent.log.AgentLog;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -54,7 +55,21 @@ class AgentTest {
     void componentsStartInOrderFailuresAreIsolatedAndCloseInReverse() throws Exception {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         AgentLog.setOutput(new PrintStream(log, true, StandardCharsets.UTF_8));
-        Agent agent = Agent.launch(AgentConfig.defaults(), null, List.of(
+        // every probe off: the kernel component found by ServiceLoader stays out of this test
+        AgentConfig noProbes = ConfigLoader.fromYaml("""
+                probes:
+                  sched:
+                    enabled: false
+                  jvm:
+                    enabled: false
+                  io:
+                    enabled: false
+                  net:
+                    enabled: false
+                  faults:
+                    enabled: false
+                """, "test");
+        Agent agent = Agent.launch(noProbes, null, List.of(
                 component("exporter", 10, false, true),
                 component("probe sched", 0, false, true),
                 component("probe io", 1, true, true),

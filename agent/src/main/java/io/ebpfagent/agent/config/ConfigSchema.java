@@ -64,6 +64,14 @@ public final class ConfigSchema {
             Duration.ofMillis(50), "TCP connects at least this long are reported individually.");
     public static final ConfigKey<Integer> PROFILE_FREQUENCY_HZ = key("probes.profile.frequency_hz",
             new IntType(1, 1000), 49, "CPU sampling frequency per CPU, in Hz (odd values avoid lockstep with timers).");
+    public static final ConfigKey<String> PROFILE_OUTPUT = key("probes.profile.output",
+            new StringType("a file path, or empty", null), "",
+            "Folded-stacks file (`group;frame;...;frame count`, for flamegraph.pl or speedscope) rewritten every "
+                    + "`probes.profile.interval` with the samples of that interval. Empty: no file. Java frames are "
+                    + "named only when the JVM runs with `-XX:+PreserveFramePointer`.");
+    public static final ConfigKey<Duration> PROFILE_INTERVAL = key("probes.profile.interval",
+            new DurationType(Duration.ofSeconds(1)), Duration.ofSeconds(30),
+            "How often the folded-stacks file is rewritten (and the JVM asked for its JIT perf map).");
 
     public static final ConfigKey<List<GroupPattern>> THREADS_GROUP_PATTERNS = key("threads.group_patterns",
             new ListType<>(new GroupPatternType(), ";"), List.of(),

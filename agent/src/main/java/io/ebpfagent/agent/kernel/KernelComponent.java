@@ -18,6 +18,7 @@ import io.ebpfagent.probes.SchedProbe;
 import io.ebpfagent.probes.SharedMaps;
 import io.ebpfagent.probes.SyscallsProbe;
 import io.ebpfagent.probes.events.ProbeEvents;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
@@ -47,11 +48,26 @@ public final class KernelComponent implements AgentComponent {
     private ScheduledFuture<?> collection;
     private AgentContext context;
     private KernelCollector collector;
+    private ProfileWriter profileWriter;
+    private ScheduledFuture<?> profileWriting;
     private MethodSpans methodSpans;
 
     @Override
     public String name() {
         return "kernel probes";
+    }
+
+    @Override
+    public boolean enabled(AgentConfig config) {
+        if (!config.get(ConfigSchema.INSTRUMENTATION_METHODS).isEmpty()) {
+            return true; // method spans are exported through this component's telemetry
+        }
+        for (String probe : ConfigSchema.PROBES) {
+            if (config.probeEnabled(probe)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -81,6 +97,17 @@ public final class KernelComponent implements AgentComponent {
         for (Probe p : probes) {
             events.add(p);
         }
+        // threads started while the probes loaded were neither in the first scan nor seen by
+        // the jvm probe's thread__start: one more scan closes that window
+        context.threads().rescan();
+        KernelTelemetry signals = telemetry;
+        context.threads().addListener(new io.ebpfagent.agent.threads.ThreadRegistry.Listener() {
+            @Override
+            public void onRenamed(io.ebpfagent.agent.threads.JavaThreadInfo before,
+                                  io.ebpfagent.agent.threads.JavaThreadInfo after) {
+                signals.onThreadRenamed(after.tid());
+            }
+        });
         if (!config.get(ConfigSchema.SPANS_MODE).equals("off")) {
             context.spanContexts().connect(shared.spanSlots(), new SlotListener() {
                 @Override
@@ -111,11 +138,24 @@ public final class KernelComponent implements AgentComponent {
                 TimeUnit.MILLISECONDS);
         LOG.info("kernel probes running: {}", probes.stream().map(Probe::name).toList());
         if (profile != null) {
-            LOG.info("probe profile: samples are kept in the kernel map; no metric maps them yet");
+            startProfileWriter(profile, config);
         }
         if (jvm != null && net != null) {
             LOG.debug("jvm and net probes attached");
         }
+    }
+
+    private void startProfileWriter(ProfileProbe profile, AgentConfig config) {
+        String output = config.get(ConfigSchema.PROFILE_OUTPUT);
+        if (output.isEmpty()) {
+            LOG.info("probe profile: samples stay in the kernel map (set probes.profile.output for a folded-stacks file)");
+            return;
+        }
+        RegistryThreadNames names = new RegistryThreadNames(context.threads());
+        profileWriter = ProfileWriter.create(profile, Path.of(output), tid -> names.resolve(tid).group());
+        long millis = config.get(ConfigSchema.PROFILE_INTERVAL).toMillis();
+        profileWriting = context.scheduler().scheduleWithFixedDelay(profileWriter, millis, millis, TimeUnit.MILLISECONDS);
+        LOG.info("probe profile: folded stacks to {} every {} ms", output, millis);
     }
 
     private void collect() {
@@ -158,6 +198,11 @@ public final class KernelComponent implements AgentComponent {
             } catch (RuntimeException e) {
                 LOG.debug("final collection failed: {}", e.toString());
             }
+        }
+        if (profileWriting != null) {
+            profileWriting.cancel(false);
+            profileWriter.run(); // the samples of the last, partial interval
+            profileWriter.cleanUp();
         }
         if (events != null) {
             events.close();

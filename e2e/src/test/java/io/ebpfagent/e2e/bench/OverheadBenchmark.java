@@ -53,13 +53,20 @@ public final class OverheadBenchmark {
                   kind: [logging]
                   interval: 10s
                 probes:
-                  sched: {enabled: true}
-                  syscalls: {enabled: true}
-                  io: {enabled: true}
-                  net: {enabled: true}
-                  faults: {enabled: true}
-                  jvm: {enabled: true}
-                  profile: {enabled: true}
+                  sched:
+                    enabled: true
+                  syscalls:
+                    enabled: true
+                  io:
+                    enabled: true
+                  net:
+                    enabled: true
+                  faults:
+                    enabled: true
+                  jvm:
+                    enabled: true
+                  profile:
+                    enabled: true
                 """);
         String agent = "-javaagent:" + agentJar;
         List<Variant> variants = List.of(

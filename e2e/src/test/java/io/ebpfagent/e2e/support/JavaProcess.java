@@ -67,6 +67,17 @@ public final class JavaProcess implements AutoCloseable {
         return new JavaProcess(pb.start(), name);
     }
 
+    /**
+     * Starts an arbitrary command whose program ends up being a JVM (e.g. {@code setpriv ... java
+     * ...}, which execs, so {@link #pid()} is the JVM's pid).
+     */
+    public static JavaProcess startCommand(String name, List<String> command, java.util.Map<String, String> env)
+            throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        return new JavaProcess(pb.start(), name);
+    }
+
     /** Waits for a line matching {@code regex}; returns its match. */
     public Matcher await(String regex, Duration timeout) throws InterruptedException {
         Pattern p = Pattern.compile(regex);

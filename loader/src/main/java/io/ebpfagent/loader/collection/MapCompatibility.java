@@ -17,15 +17,7 @@ final class MapCompatibility {
 
     /** The differences between {@code spec} and {@code map}, empty when compatible. */
     static List<String> differences(MapSpec spec, BpfMap map) {
-        List<String> d = new ArrayList<>();
-        if (spec.type() != map.type()) d.add("type " + map.type() + " instead of " + spec.type());
-        if (spec.keySize() != map.keySize()) d.add("key size " + map.keySize() + " instead of " + spec.keySize());
-        if (spec.valueSize() != map.valueSize()) d.add("value size " + map.valueSize() + " instead of " + spec.valueSize());
-        if (spec.maxEntries() != map.maxEntries()) d.add("max entries " + map.maxEntries() + " instead of " + spec.maxEntries());
-        if (spec.flags() != map.flags()) {
-            d.add("flags 0x" + Integer.toHexString(map.flags()) + " instead of 0x" + Integer.toHexString(spec.flags()));
-        }
-        return d;
+        return spec.incompatibilities(map);
     }
 
     /** Throws a {@link LoaderException} naming every difference if {@code map} cannot replace {@code spec}. */

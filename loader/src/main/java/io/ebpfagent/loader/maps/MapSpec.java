@@ -49,6 +49,27 @@ public record MapSpec(String name, MapType type, int keySize, int valueSize, int
         return new MapSpec(name, type, keySize, valueSize, maxEntries, flags, value, pinning, contents, freeze, mapExtra, btfKeyTypeId, btfValueTypeId);
     }
 
+    /**
+     * Why {@code map} cannot stand in for a map made from this spec (a pinned map to reuse, a
+     * replacement shared between collections); empty when it can.
+     */
+    public java.util.List<String> incompatibilities(BpfMap map) {
+        java.util.List<String> d = new java.util.ArrayList<>();
+        if (type != map.type()) d.add("type " + map.type() + " instead of " + type);
+        if (keySize != map.keySize()) d.add("key size " + map.keySize() + " instead of " + keySize);
+        if (valueSize != map.valueSize()) d.add("value size " + map.valueSize() + " instead of " + valueSize);
+        if (maxEntries != map.maxEntries()) d.add("max entries " + map.maxEntries() + " instead of " + maxEntries);
+        if (flags != map.flags()) {
+            d.add("flags 0x" + Integer.toHexString(map.flags()) + " instead of 0x" + Integer.toHexString(flags));
+        }
+        return d;
+    }
+
+    /** Whether {@code map} can stand in for a map made from this spec ({@link #incompatibilities}). */
+    public boolean compatible(BpfMap map) {
+        return incompatibilities(map).isEmpty();
+    }
+
     public MapSpec withPinning(Pinning value) {
         return new MapSpec(name, type, keySize, valueSize, maxEntries, flags, innerMap, value, contents, freeze, mapExtra, btfKeyTypeId, btfValueTypeId);
     }

@@ -1,0 +1,75 @@
+package io.ebpfagent.probes.symbols;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ebpfagent.probes.ProfileProbe;
+import io.ebpfagent.probes.SharedMaps;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * End to end: a child JVM with {@code -XX:+PreserveFramePointer} burns CPU in {@code
+ * burnDistinctiveCpu}; the profile probe of this JVM samples it, the child writes its perf map,
+ * and the folded stacks name the method as a Java frame of the burning thread.
+ */
+class ChildJvmProfileTest {
+    @Test
+    void foldedStacksOfAChildJvmNameItsJitCompiledMethod() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "kernel tests need root");
+        String java = ProcessHandle.current().info().command().orElse("java");
+        String classes = Path.of(BurnerMain.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                .toString();
+        Process child = new ProcessBuilder(java, "-XX:+PreserveFramePointer",
+                "-XX:CompileCommand=quiet", "-XX:CompileCommand=dontinline,*BurnerMain.burnDistinctiveCpu",
+                "-cp", classes, BurnerMain.class.getName())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        long pid = child.pid();
+        Path perfMap = Path.of("/tmp/perf-" + pid + ".map");
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream()));
+             PrintWriter in = new PrintWriter(child.getOutputStream(), true)) {
+            String first = out.readLine();
+            assertTrue(first != null && first.startsWith("TID "), "child said " + first);
+            int burner = Integer.parseInt(first.substring(4));
+            Thread.sleep(1500); // the JIT compiles the burning method meanwhile
+            try (SharedMaps shared = SharedMaps.create();
+                 ProfileProbe probe = ProfileProbe.start(new ProfileProbe.Config((int) pid, 199, true, true),
+                         shared)) {
+                Thread.sleep(2000);
+                in.println("perfmap");
+                assertEquals("OK", out.readLine());
+                StackSymbolizer symbolizer = StackSymbolizer.create();
+                Map<String, Long> folded = probe.foldedStacks(symbolizer,
+                        tid -> tid == burner ? "distinct-burner" : "other", true);
+                List<Map.Entry<String, Long>> top = folded.entrySet().stream()
+                        .sorted(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder())).limit(5).toList();
+                top.forEach(e -> System.out.println("folded: " + e.getValue() + " " + e.getKey()));
+                long burnerSamples = folded.entrySet().stream().filter(e -> e.getKey().startsWith("distinct-burner;"))
+                        .mapToLong(Map.Entry::getValue).sum();
+                long named = folded.entrySet().stream()
+                        .filter(e -> e.getKey().startsWith("distinct-burner;")
+                                && e.getKey().contains("BurnerMain.burnDistinctiveCpu_[j]"))
+                        .mapToLong(Map.Entry::getValue).sum();
+                assertTrue(burnerSamples >= 20, "samples of the burning thread: " + burnerSamples + " in " + top);
+                // most samples are inside the method; some land in the caller or the kernel (timer interrupts)
+                assertTrue(named * 2 >= burnerSamples,
+                        named + " of " + burnerSamples + " burner samples name burnDistinctiveCpu: " + top);
+            }
+            in.println("exit");
+        } finally {
+            if (!child.waitFor(10, TimeUnit.SECONDS)) {
+                child.destroyForcibly();
+            }
+            Files.deleteIfExists(perfMap);
+        }
+    }
+}
