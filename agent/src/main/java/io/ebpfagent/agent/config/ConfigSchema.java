@@ -90,6 +90,10 @@ public final class ConfigSchema {
     public static final ConfigKey<Duration> SPANS_MIN_DURATION = key("spans.min_duration", DURATION, Duration.ofMillis(1),
             "Kernel-derived spans or events shorter than this are dropped.");
 
+    public static final ConfigKey<Boolean> SPANS_STANDALONE = key("spans.standalone", BOOL, false,
+            "Also export kernel intervals that happened outside any application span, as root spans with thread "
+                    + "attributes. Off by default: idle waits of pool threads would flood the trace backend.");
+
     public static final ConfigKey<List<String>> EXPORTER_KIND = key("exporter.kind",
             new ListType<>(new EnumType(List.of("otlp", "prometheus", "logging")), ","), List.of("otlp"),
             "Where telemetry goes; several exporters may be active at once.");

@@ -43,10 +43,12 @@ final class EventBridge implements EventListener {
     private final Map<Long, long[]> connectHist = new HashMap<>();
     private final Map<Integer, long[]> retransmits = new HashMap<>();
     private final byte[] name = new byte[256];
+    private final boolean standalone;
 
-    EventBridge(KernelSignals signals, ThreadRegistry registry) {
+    EventBridge(KernelSignals signals, ThreadRegistry registry, boolean standalone) {
         this.signals = signals;
         this.registry = registry;
+        this.standalone = standalone;
     }
 
     private static SpanParent parentOf(EventView e) {
@@ -56,9 +58,14 @@ final class EventBridge implements EventListener {
         return new SpanParent(e.traceIdHigh(), e.traceIdLow(), e.spanId(), (byte) e.traceFlags());
     }
 
+    /** Whether an interval of this event becomes a span: inside an application span, or standalone ones wanted. */
+    private boolean wants(EventView e, IntervalKind kind) {
+        return (standalone || e.hasSpan()) && signals.wantsInterval(kind, e.durationNs());
+    }
+
     @Override
     public void offCpu(OffCpuEvent e) {
-        if (signals.wantsInterval(IntervalKind.OFF_CPU, e.durationNs())) {
+        if (wants(e, IntervalKind.OFF_CPU)) {
             OffCpuReason reason = e.reason() == OFFCPU_VOLUNTARY ? OffCpuReason.VOLUNTARY : OffCpuReason.INVOLUNTARY;
             signals.onInterval(KernelInterval.offCpu(e.tid(), e.startNs(), e.durationNs(), reason, parentOf(e)));
         }
@@ -66,14 +73,14 @@ final class EventBridge implements EventListener {
 
     @Override
     public void slowSyscall(SlowSyscallEvent e) {
-        if (signals.wantsInterval(IntervalKind.SLOW_SYSCALL, e.durationNs())) {
+        if (wants(e, IntervalKind.SLOW_SYSCALL)) {
             signals.onInterval(KernelInterval.syscall(e.tid(), e.startNs(), e.durationNs(), e.nr(), null, parentOf(e)));
         }
     }
 
     @Override
     public void slowIo(SlowIoEvent e) {
-        if (signals.wantsInterval(IntervalKind.SLOW_FILE_IO, e.durationNs())) {
+        if (wants(e, IntervalKind.SLOW_FILE_IO)) {
             signals.onInterval(new KernelInterval(IntervalKind.SLOW_FILE_IO, e.tid(), e.startNs(), e.durationNs(),
                     parentOf(e), OffCpuReason.NONE, e.nr(), "fd " + e.fd()));
         }
@@ -81,7 +88,7 @@ final class EventBridge implements EventListener {
 
     @Override
     public void fsync(FsyncEvent e) {
-        if (signals.wantsInterval(IntervalKind.SLOW_FILE_IO, e.durationNs())) {
+        if (wants(e, IntervalKind.SLOW_FILE_IO)) {
             signals.onInterval(new KernelInterval(IntervalKind.SLOW_FILE_IO, e.tid(), e.startNs(), e.durationNs(),
                     parentOf(e), OffCpuReason.NONE, e.nr(), "fd " + e.fd()));
         }
@@ -100,7 +107,7 @@ final class EventBridge implements EventListener {
             h[Math.min(63 - Long.numberOfLeadingZeros(Math.max(1, e.durationNs())), SLOTS - 1)]++;
             h[SLOTS] += e.durationNs();
         }
-        if (signals.wantsInterval(IntervalKind.SLOW_CONNECT, e.durationNs())) {
+        if (wants(e, IntervalKind.SLOW_CONNECT)) {
             signals.onInterval(KernelInterval.of(IntervalKind.SLOW_CONNECT, e.tid(), e.startNs(), e.durationNs(),
                     outcome.value(), parentOf(e)));
         }
@@ -150,7 +157,7 @@ final class EventBridge implements EventListener {
     public void gc(GcEvent e) {
         String action = e.full() ? "end of major GC" : "end of minor GC";
         signals.onGcPause("hotspot", action, e.startNs(), e.durationNs());
-        if (signals.wantsInterval(IntervalKind.GC_PAUSE, e.durationNs())) {
+        if (wants(e, IntervalKind.GC_PAUSE)) {
             signals.onInterval(KernelInterval.of(IntervalKind.GC_PAUSE, e.tid(), e.startNs(), e.durationNs(),
                     action, null));
         }
@@ -159,7 +166,7 @@ final class EventBridge implements EventListener {
     @Override
     public void vmop(VmopEvent e) {
         signals.onVmOperation(e.name(), e.startNs(), e.durationNs());
-        if (signals.wantsInterval(IntervalKind.VM_OPERATION, e.durationNs())) {
+        if (wants(e, IntervalKind.VM_OPERATION)) {
             signals.onInterval(KernelInterval.of(IntervalKind.VM_OPERATION, e.tid(), e.startNs(), e.durationNs(),
                     e.name(), null));
         }

@@ -82,7 +82,7 @@ public final class KernelComponent implements AgentComponent {
         KernelFileSystems.mountIfNeeded();
         shared = SharedMaps.create();
         telemetry = ExporterSetup.create(ExporterConfigs.from(config), new RegistryThreadNames(context.threads()));
-        EventBridge bridge = new EventBridge(telemetry, context.threads());
+        EventBridge bridge = new EventBridge(telemetry, context.threads(), config.get(ConfigSchema.SPANS_STANDALONE));
         events = new ProbeEvents(bridge);
 
         SchedProbe sched = start("sched", config, () -> SchedProbe.start(ProbeConfigs.sched(config), shared));
