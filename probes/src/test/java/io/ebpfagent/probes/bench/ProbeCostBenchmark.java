@@ -42,7 +42,7 @@ import java.util.function.Supplier;
  * {@code BPF_ENABLE_STATS} on throughout, it also reads every attached program's run time and
  * run count. Writes the "Probe costs" block of docs/benchmarks.md.
  *
- * <p>Run with {@code ./run bench-probes} (root; options {@code --rounds=N --switches=N
+ * <p>Run with {@code ./run bench-probes} (root; options {@code --rounds=N --reps=N --switches=N
  * --syscalls=N --io=N --no-tools --no-write}).
  */
 public final class ProbeCostBenchmark {
@@ -532,9 +532,38 @@ public final class ProbeCostBenchmark {
                     }
                     continue;
                 }
-                sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %.0f | %.0f |%n", p.name(), e.getKey(),
-                        c.runCount / rounds, (double) c.runTimeNs / c.runCount, c.runTimeNs / 1e3 / rounds));
+                double perRound = (double) c.runCount / rounds;
+                sb.append(String.format(Locale.ROOT, "| %s | %s | " + (perRound < 10 ? "%.1f" : "%.0f")
+                                + " | %.0f | %.0f |%n", p.name(), e.getKey(), perRound,
+                        (double) c.runTimeNs / c.runCount, c.runTimeNs / 1e3 / rounds));
             }
+        }
+        sb.append("\nBPF time per workload operation, from the table above (an upper bound: the programs also ran "
+                + "for other threads of the machine meanwhile): the run time of the scheduler hooks (`sched_*`) per "
+                + "context switch of the workload, and of the syscall hooks (`sys_*`, `*_pread64`, "
+                + "`*_pwrite64`) per workload syscall (getpid + I/O calls).\n\n");
+        sb.append("| phase | BPF µs per round, all programs | scheduler hooks, ns per switch | syscall hooks, ns per syscall |\n");
+        sb.append("|---|---|---|---|\n");
+        for (Phase p : phases) {
+            if (progCosts.get(p.name()).isEmpty()) {
+                continue;
+            }
+            long all = 0, sched = 0, sys = 0;
+            for (var e : progCosts.get(p.name()).entrySet()) {
+                String prog = e.getKey().substring(e.getKey().indexOf('/') + 1);
+                all += e.getValue().runTimeNs;
+                if (prog.contains("sched_")) {
+                    sched += e.getValue().runTimeNs;
+                } else if (prog.contains("sys_") || prog.endsWith("_pread64") || prog.endsWith("_pwrite64")) {
+                    sys += e.getValue().runTimeNs;
+                }
+            }
+            List<Run> rs = runs.get(p.name());
+            double switches = (double) reps * rs.stream().mapToLong(r -> r.switches().ops()).sum();
+            double calls = (double) reps * rs.stream().mapToLong(r -> r.syscalls().ops() + r.io().ops()).sum();
+            sb.append(String.format(Locale.ROOT, "| %s | %.0f | %s | %s |%n", p.name(), all / 1e3 / rounds,
+                    sched == 0 ? "–" : String.format(Locale.ROOT, "%.0f", sched / switches),
+                    sys == 0 ? "–" : String.format(Locale.ROOT, "%.0f", sys / calls)));
         }
         if (!idle.isEmpty()) {
             sb.append("\nAttached in `defaults` but not run by this workload: ").append(String.join(", ", idle))
