@@ -540,30 +540,34 @@ public final class ProbeCostBenchmark {
         }
         sb.append("\nBPF time per workload operation, from the table above (an upper bound: the programs also ran "
                 + "for other threads of the machine meanwhile): the run time of the scheduler hooks (`sched_*`) per "
-                + "context switch of the workload, and of the syscall hooks (`sys_*`, `*_pread64`, "
-                + "`*_pwrite64`) per workload syscall (getpid + I/O calls).\n\n");
-        sb.append("| phase | BPF µs per round, all programs | scheduler hooks, ns per switch | syscall hooks, ns per syscall |\n");
-        sb.append("|---|---|---|---|\n");
+                + "context switch of the workload, of the raw syscall hooks (`sys_enter`/`sys_exit`) per "
+                + "workload syscall (getpid + I/O calls), of the I/O hooks (`*_pread64`, `*_pwrite64`) per "
+                + "I/O call.\n\n");
+        sb.append("| phase | BPF µs per round, all programs | scheduler hooks, ns per switch "
+                + "| syscall hooks, ns per syscall | I/O hooks, ns per I/O call |\n");
+        sb.append("|---|---|---|---|---|\n");
         for (Phase p : phases) {
             if (progCosts.get(p.name()).isEmpty()) {
                 continue;
             }
-            long all = 0, sched = 0, sys = 0;
+            long all = 0, sched = 0, sys = 0, io = 0;
             for (var e : progCosts.get(p.name()).entrySet()) {
                 String prog = e.getKey().substring(e.getKey().indexOf('/') + 1);
                 all += e.getValue().runTimeNs;
                 if (prog.contains("sched_")) {
                     sched += e.getValue().runTimeNs;
-                } else if (prog.contains("sys_") || prog.endsWith("_pread64") || prog.endsWith("_pwrite64")) {
+                } else if (prog.contains("sys_")) {
                     sys += e.getValue().runTimeNs;
+                } else if (prog.endsWith("_pread64") || prog.endsWith("_pwrite64")) {
+                    io += e.getValue().runTimeNs;
                 }
             }
             List<Run> rs = runs.get(p.name());
             double switches = (double) reps * rs.stream().mapToLong(r -> r.switches().ops()).sum();
             double calls = (double) reps * rs.stream().mapToLong(r -> r.syscalls().ops() + r.io().ops()).sum();
-            sb.append(String.format(Locale.ROOT, "| %s | %.0f | %s | %s |%n", p.name(), all / 1e3 / rounds,
-                    sched == 0 ? "–" : String.format(Locale.ROOT, "%.0f", sched / switches),
-                    sys == 0 ? "–" : String.format(Locale.ROOT, "%.0f", sys / calls)));
+            double ioCalls = (double) reps * rs.stream().mapToLong(r -> r.io().ops()).sum();
+            sb.append(String.format(Locale.ROOT, "| %s | %.0f | %s | %s | %s |%n", p.name(), all / 1e3 / rounds,
+                    perOp(sched, switches), perOp(sys, calls), perOp(io, ioCalls)));
         }
         if (!idle.isEmpty()) {
             sb.append("\nAttached in `defaults` but not run by this workload: ").append(String.join(", ", idle))
@@ -574,6 +578,10 @@ public final class ProbeCostBenchmark {
         }
         sb.append(MARKER).append('\n');
         return sb.toString();
+    }
+
+    private static String perOp(long ns, double ops) {
+        return ns == 0 ? "–" : String.format(Locale.ROOT, "%.0f", ns / ops);
     }
 
     static double median(double[] v) {
