@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
@@ -57,6 +59,51 @@ class AgentJarIT {
                 "APP vthread hooks=true", "APP OK");
         assertThat(run.err()).contains("span context: bridge installed")
                 .doesNotContain("not followed").doesNotContain("cannot hook").doesNotContain("WARN");
+    }
+
+    @Test
+    void configuredMethodGetsASpanThatParentsTheKernelOffCpuInterval() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "kernel probes need root");
+        Path config = dir.resolve("methods.yaml");
+        Files.writeString(config, """
+                instrumentation:
+                  methods: [io.ebpfagent.agent.it.SleepApp#handle]
+                exporter:
+                  kind: [logging]
+                probes:
+                  sched:
+                    enabled: true
+                """);
+        Run run = run(List.of(JAVA, "--enable-native-access=ALL-UNNAMED", "-javaagent:" + AGENT_JAR + "=config=" + config,
+                "-cp", TEST_CLASSES.toString(), "io.ebpfagent.agent.it.SleepApp"));
+        assertThat(run.exit()).as(run.toString()).isZero();
+        assertThat(run.out()).contains("APP bridge connected=true", "APP OK");
+        assertThat(run.err()).doesNotContain("method spans disabled").doesNotContain("cannot instrument")
+                .doesNotContain("probe sched disabled").doesNotContain("sun.misc.Unsafe");
+
+        Pattern spanLine = Pattern.compile("span (\\S+) ([0-9.]+)s trace=(\\p{XDigit}{32}) span=(\\p{XDigit}{16})"
+                + "(?: parent=(\\p{XDigit}{16}))?(\\{.*)?");
+        record Line(String name, double seconds, String trace, String span, String parent, String attributes) {
+        }
+        List<Line> spans = run.err().lines().map(spanLine::matcher).filter(Matcher::find)
+                .map(m -> new Line(m.group(1), Double.parseDouble(m.group(2)), m.group(3), m.group(4), m.group(5),
+                        m.group(6)))
+                .toList();
+        List<Line> methods = spans.stream().filter(l -> l.name().equals("SleepApp.handle")).toList();
+        assertThat(methods).as(run.err()).hasSize(3).allSatisfy(m -> {
+            assertThat(m.seconds()).isGreaterThanOrEqualTo(0.15);
+            assertThat(m.parent()).as("no application span: a root").isNull();
+            assertThat(m.attributes()).contains("code.namespace=io.ebpfagent.agent.it.SleepApp", "code.function=handle",
+                    "thread.name=main", "thread.id=");
+        });
+        for (Line method : methods) {
+            assertThat(spans).as("an off-cpu child of " + method + " in\n" + run.err()).anySatisfy(child -> {
+                assertThat(child.name()).isEqualTo("off-cpu");
+                assertThat(child.trace()).isEqualTo(method.trace());
+                assertThat(child.parent()).isEqualTo(method.span());
+                assertThat(child.seconds()).isGreaterThanOrEqualTo(0.1);
+            });
+        }
     }
 
     @Test

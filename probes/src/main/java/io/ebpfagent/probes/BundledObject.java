@@ -4,6 +4,7 @@ import io.ebpfagent.loader.collection.CollectionSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The compiled probe objects shipped in this jar, {@code io/ebpfagent/probes/bpf/<name>.bpf.o}.
@@ -20,6 +21,8 @@ public enum BundledObject {
     PROFILE("profile");
 
     private final String objectName;
+    /** A spec parsed for reading only ({@link #sharedSpec}), handed out by the next {@link #spec()}. */
+    private final AtomicReference<CollectionSpec> parked = new AtomicReference<>();
 
     BundledObject(String objectName) {
         this.objectName = objectName;
@@ -50,6 +53,18 @@ public enum BundledObject {
 
     /** A new spec of the object. */
     public CollectionSpec spec() {
-        return CollectionSpec.load(bytes(), objectName + ".bpf.o");
+        CollectionSpec unused = parked.getAndSet(null);
+        return unused != null ? unused : CollectionSpec.load(bytes(), objectName + ".bpf.o");
+    }
+
+    /**
+     * A spec to read map definitions from, which the caller must not change: it is kept and
+     * returned, still unchanged, by the next {@link #spec()}, so reading the shared map
+     * definitions from the sched object and then starting the sched probe parses it once.
+     */
+    CollectionSpec sharedSpec() {
+        CollectionSpec s = spec();
+        parked.compareAndSet(null, s);
+        return s;
     }
 }

@@ -1,13 +1,17 @@
 package io.ebpfagent.probes;
 
 import io.ebpfagent.loader.collection.CollectionSpec;
+import io.ebpfagent.loader.collection.LoadTimings;
 import io.ebpfagent.loader.maps.BpfMap;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** What every probe implementation shares: loading, attaching and closing its object. */
 abstract class ProbeBase {
+    private static final Logger LOG = LoggerFactory.getLogger(ProbeBase.class);
     final LoadedObject loaded;
     private volatile boolean closed;
 
@@ -22,18 +26,29 @@ abstract class ProbeBase {
 
     ProbeBase(BundledObject object, int targetTgid, Consumer<CollectionSpec> configure, Attacher others,
               SharedMaps shared, java.util.Map<String, String> kconfig) {
+        long t0 = System.nanoTime();
         CollectionSpec spec = object.spec();
         Rodata.set(spec, "target_tgid", targetTgid);
         configure.accept(spec);
+        long t1 = System.nanoTime();
         LoadedObject lo = LoadedObject.load(object, spec, shared, kconfig);
+        long t2 = System.nanoTime();
+        long t3;
         try {
             List<String> rest = lo.attachTracepoints();
+            t3 = System.nanoTime();
             others.attach(lo, rest);
         } catch (RuntimeException | Error e) {
             lo.close();
             throw e;
         }
+        long t4 = System.nanoTime();
         this.loaded = lo;
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("probe {} started in {} ms: spec {}, {}, attach tracepoints {}, attach other {}",
+                    object.objectName(), LoadTimings.ms(t4 - t0), LoadTimings.ms(t1 - t0),
+                    lo.collection().timings().describe(), LoadTimings.ms(t3 - t2), LoadTimings.ms(t4 - t3));
+        }
     }
 
     /** Attaches the programs that are neither tracepoints nor tp_btf. */

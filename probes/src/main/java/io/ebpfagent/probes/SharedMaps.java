@@ -43,7 +43,7 @@ public final class SharedMaps implements AutoCloseable {
 
     /** Creates the maps with the definitions of the bundled objects. */
     public static SharedMaps create() {
-        CollectionSpec spec = BundledObject.SCHED.spec();
+        CollectionSpec spec = BundledObject.SCHED.sharedSpec();
         BpfMap slots = BpfMap.create(spec.map(SPAN_SLOTS_MAP));
         try {
             return new SharedMaps(slots, BpfMap.create(spec.map(TID_SLOT_MAP)));

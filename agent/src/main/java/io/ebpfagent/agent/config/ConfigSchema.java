@@ -117,8 +117,11 @@ public final class ConfigSchema {
 
     public static final ConfigKey<List<MethodPattern>> INSTRUMENTATION_METHODS = key("instrumentation.methods",
             new ListType<>(new MethodPatternType(), ","), List.of(),
-            "Methods that get a span of their own (`com.example.Service#handle`, `*` as wildcard), so kernel "
-                    + "activity can be attributed to them even without OpenTelemetry instrumentation.");
+            "Methods that get a span of their own: `<class>#<method>` with the binary class name, `*` matching any "
+                    + "characters (`com.example.*Service#handle*`); constructors, abstract and synthetic methods are "
+                    + "skipped. Each span, `Class.method`, is a child of the current application span and the parent "
+                    + "of the kernel intervals on its thread, so kernel activity is attributed to methods even without "
+                    + "OpenTelemetry instrumentation. Exported with the kernel spans.");
 
     /** Environment variables with the agent's prefix that are not configuration keys (used by scripts). */
     public static final List<String> RESERVED_ENV = List.of("EBPF_AGENT_JDK", "EBPF_AGENT_OPTS", "EBPF_AGENT_JAR");

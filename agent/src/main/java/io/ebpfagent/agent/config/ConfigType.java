@@ -372,7 +372,11 @@ public sealed interface ConfigType<T> {
         }
     }
 
-    /** {@code com.example.Service#handle}: a class and a method name; {@code *} matches any characters. */
+    /**
+     * {@code com.example.*Service#handle*}: a binary class name and a method name, {@code *} matching
+     * any run of characters (dots included). The class part needs a literal character besides dots;
+     * constructors cannot be named.
+     */
     record MethodPattern(String classPattern, String methodPattern) {
         @Override
         public String toString() {
@@ -382,7 +386,7 @@ public sealed interface ConfigType<T> {
 
     record MethodPatternType() implements ConfigType<MethodPattern> {
         private static final Pattern FORMAT =
-                Pattern.compile("([\\p{javaJavaIdentifierPart}.$*]+)#([\\p{javaJavaIdentifierPart}$*<>]+)");
+                Pattern.compile("([\\p{javaJavaIdentifierPart}.$*]+)#([\\p{javaJavaIdentifierPart}$*]+)");
 
         @Override
         public String name() {
@@ -391,13 +395,13 @@ public sealed interface ConfigType<T> {
 
         @Override
         public String allowed() {
-            return "a pattern <fully.qualified.Class>#<method> ('*' matches any characters)";
+            return "a pattern class#method ('*' matches any characters)";
         }
 
         @Override
         public MethodPattern parse(String text) {
             var matcher = FORMAT.matcher(text.strip());
-            if (!matcher.matches()) {
+            if (!matcher.matches() || matcher.group(1).chars().allMatch(c -> c == '*' || c == '.')) {
                 throw new IllegalArgumentException("expected " + allowed() + ", found '" + text + "'");
             }
             return new MethodPattern(matcher.group(1), matcher.group(2));

@@ -60,6 +60,27 @@ public final class SpanContextPublication {
         }
     }
 
+    /** As {@link SpanContextPublisher#publish(long, long, long, int)}; dropped while disconnected. */
+    public void publish(long traceHigh, long traceLow, long spanId, int flags) {
+        SpanContextPublisher current = publisher;
+        if (current != null) {
+            current.publish(traceHigh, traceLow, spanId, flags);
+        }
+    }
+
+    /**
+     * What is published for the calling thread (see {@link SpanContextPublisher#readCurrent});
+     * "none" while disconnected.
+     */
+    public boolean readCurrent(SpanIds into) {
+        SpanContextPublisher current = publisher;
+        if (current == null) {
+            into.clear();
+            return false;
+        }
+        return current.readCurrent(into);
+    }
+
     int beforeMount() {
         SpanContextPublisher current = publisher;
         return current == null ? -1 : current.beforeMount();

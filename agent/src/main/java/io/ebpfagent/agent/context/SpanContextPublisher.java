@@ -112,24 +112,69 @@ public final class SpanContextPublisher {
     public void publish(String traceIdHex, String spanIdHex, int flags) {
         boolean valid = traceIdHex != null && spanIdHex != null && traceIdHex.length() == 32
                 && spanIdHex.length() == 16 && isHex(traceIdHex) && isHex(spanIdHex);
-        long high = 0;
-        long low = 0;
-        long span = 0;
         if (valid) {
-            high = parseHex(traceIdHex, 0);
-            low = parseHex(traceIdHex, 16);
-            span = parseHex(spanIdHex, 0);
-            valid = (high | low) != 0 && span != 0;
+            publish(parseHex(traceIdHex, 0), parseHex(traceIdHex, 16), parseHex(spanIdHex, 0), flags);
+        } else {
+            publish(0, 0, 0, 0);
         }
+    }
+
+    /** Publishes the calling thread's current span from ids in wire order; zero ids clear it. */
+    public void publish(long traceHigh, long traceLow, long spanId, int flags) {
+        boolean valid = (traceHigh | traceLow) != 0 && spanId != 0;
         Thread thread = Thread.currentThread();
         if (thread.isVirtual()) {
-            publishVirtual(high, low, span, flags, valid);
+            publishVirtual(traceHigh, traceLow, spanId, flags, valid);
         } else {
             int slot = platform.get().slot;
             if (slot >= 0) {
-                write(slot, high, low, span, flags, valid);
+                write(slot, traceHigh, traceLow, spanId, flags, valid);
             }
         }
+    }
+
+    /**
+     * Reads what is currently published for the calling thread into {@code into} (no allocation);
+     * returns whether a valid span is published. A platform thread without a slot reads "none".
+     */
+    public boolean readCurrent(SpanIds into) {
+        Thread thread = Thread.currentThread();
+        if (thread.isVirtual()) {
+            VirtualState state = virtualStates.get();
+            if (state == null || !state.valid) {
+                into.clear();
+            } else {
+                into.set(state.traceHigh, state.traceLow, state.spanId, state.flags);
+            }
+            return into.valid();
+        }
+        int slot = platform.get().slot;
+        long base = slot * SpanSlotLayout.SIZE;
+        // Only this thread writes its slot, so there is no torn read to guard against here.
+        if (slot < 0 || slots.get(ValueLayout.JAVA_BYTE, base + SpanSlotLayout.VALID) == 0) {
+            into.clear();
+        } else {
+            into.set(slots.get(ID, base + SpanSlotLayout.TRACE_ID), slots.get(ID, base + SpanSlotLayout.TRACE_ID + 8),
+                    slots.get(ID, base + SpanSlotLayout.SPAN_ID),
+                    slots.get(ValueLayout.JAVA_BYTE, base + SpanSlotLayout.FLAGS) & 0xff);
+        }
+        return into.valid();
+    }
+
+    /** Parses 16 hex digits of {@code hex} from {@code from}; {@code 0} when not hex (no allocation). */
+    public static long parseHexOrZero(String hex, int from) {
+        if (hex == null || hex.length() < from + 16) {
+            return 0;
+        }
+        long value = 0;
+        for (int i = from; i < from + 16; i++) {
+            int digit = Character.digit(hex.charAt(i), 16);
+            if (digit < 0) {
+                return 0;
+            }
+            value = (value << 4) | digit;
+        }
+        return value;
     }
 
     /** Publishes "no span" for the calling thread. */

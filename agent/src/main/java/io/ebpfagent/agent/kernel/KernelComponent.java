@@ -5,6 +5,7 @@ import io.ebpfagent.agent.AgentContext;
 import io.ebpfagent.agent.config.AgentConfig;
 import io.ebpfagent.agent.config.ConfigSchema;
 import io.ebpfagent.agent.context.SlotListener;
+import io.ebpfagent.agent.methods.MethodSpans;
 import io.ebpfagent.otel.KernelTelemetry;
 import io.ebpfagent.otel.export.ExporterSetup;
 import io.ebpfagent.probes.FaultsProbe;
@@ -37,6 +38,8 @@ public final class KernelComponent implements AgentComponent {
     private static final Logger LOG = LoggerFactory.getLogger(KernelComponent.class);
     /** How often aggregation maps are read; the exporter's interval decides what is sent. */
     private static final long COLLECT_MILLIS = 1000;
+    /** Instrumentation scope of the method spans. */
+    private static final String METHOD_SCOPE = "io.ebpfagent.methods";
 
     private final List<Probe> probes = new ArrayList<>();
     private KernelTelemetry telemetry;
@@ -47,6 +50,7 @@ public final class KernelComponent implements AgentComponent {
     private KernelCollector collector;
     private ProfileWriter profileWriter;
     private ScheduledFuture<?> profileWriting;
+    private MethodSpans methodSpans;
 
     @Override
     public String name() {
@@ -55,6 +59,9 @@ public final class KernelComponent implements AgentComponent {
 
     @Override
     public boolean enabled(AgentConfig config) {
+        if (!config.get(ConfigSchema.INSTRUMENTATION_METHODS).isEmpty()) {
+            return true; // method spans are exported through this component's telemetry
+        }
         for (String probe : ConfigSchema.PROBES) {
             if (config.probeEnabled(probe)) {
                 return true;
@@ -87,9 +94,6 @@ public final class KernelComponent implements AgentComponent {
         FaultsProbe faults = start("faults", config, () -> FaultsProbe.start(ProbeConfigs.faults(config), shared));
         ProfileProbe profile = start("profile", config,
                 () -> ProfileProbe.start(ProbeConfigs.profile(config), shared));
-        if (probes.isEmpty()) {
-            throw new IllegalStateException("no probe could start (see the lines above)");
-        }
         for (Probe p : probes) {
             events.add(p);
         }
@@ -116,6 +120,18 @@ public final class KernelComponent implements AgentComponent {
                     shared.unbindThread(tid);
                 }
             });
+        }
+        if (!config.get(ConfigSchema.INSTRUMENTATION_METHODS).isEmpty()) {
+            // Same SDK as the kernel spans: one pipeline, one resource.
+            methodSpans = MethodSpans.tryInstall(context.instrumentation(),
+                    config.get(ConfigSchema.INSTRUMENTATION_METHODS), telemetry.sdk().getTracer(METHOD_SCOPE),
+                    context.spanContexts());
+        }
+        if (probes.isEmpty()) {
+            if (methodSpans == null) {
+                throw new IllegalStateException("no probe could start (see the lines above)");
+            }
+            LOG.warn("no probe could start (see the lines above); only method spans are exported");
         }
         collector = new KernelCollector(telemetry, bridge, sched, syscalls, io, faults);
         collection = context.scheduler().scheduleWithFixedDelay(this::collect, COLLECT_MILLIS, COLLECT_MILLIS,
@@ -167,6 +183,9 @@ public final class KernelComponent implements AgentComponent {
 
     @Override
     public void close() {
+        if (methodSpans != null) {
+            methodSpans.close();
+        }
         if (collection != null) {
             collection.cancel(false);
         }

@@ -64,7 +64,12 @@ class ThreadRegistryTest {
             for (Thread thread : threads) {
                 thread.join();
             }
-            registry.rescan();
+            // join() returns before HotSpot drops the thread from its list: poll the dump
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            do {
+                registry.rescan();
+            } while (registry.lookup(tids.get("registry-test-1")) != null && System.nanoTime() < deadline
+                    && sleepBriefly());
             assertThat(registry.lookup(tids.get("registry-test-1"))).isNull();
         } finally {
             release.countDown();
@@ -121,5 +126,14 @@ class ThreadRegistryTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private static boolean sleepBriefly() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return true;
     }
 }

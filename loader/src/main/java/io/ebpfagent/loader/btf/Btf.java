@@ -38,7 +38,8 @@ public final class Btf {
     Btf(Btf base, List<Type> types, byte[] strings, ByteOrder order) {
         this.base = base;
         this.firstId = base == null ? 0 : base.typeCount();
-        this.types = List.copyOf(types);
+        // the kernel's types stay encoded until asked for (see LazyTypes)
+        this.types = types instanceof LazyTypes ? types : List.copyOf(types);
         this.strings = strings;
         this.order = order;
         if (base == null && (this.types.isEmpty() || !(this.types.getFirst() instanceof Type.Void))) {
@@ -92,6 +93,15 @@ public final class Btf {
         }
     }
 
+    /**
+     * Like {@link #parse(byte[])}, with the same checks, but types are decoded on first access
+     * and names are indexed without decoding them: for large BTF of which few types are used.
+     */
+    static Btf parseLazily(byte[] bytes) {
+        LazyTypes lazy = BtfParser.parseLazily(ByteBuffer.wrap(bytes));
+        return new Btf(null, lazy, lazy.strings(), lazy.order());
+    }
+
     private static Btf load(Path p) {
         byte[] bytes;
         try {
@@ -100,7 +110,7 @@ public final class Btf {
             throw new BtfException("kernel BTF unavailable (" + p + ": " + e + "); the kernel needs CONFIG_DEBUG_INFO_BTF", e);
         }
         try {
-            return parse(bytes);
+            return parseLazily(bytes);
         } catch (BtfException e) {
             throw new BtfException("kernel BTF " + p + ": " + e.getMessage(), e);
         }
@@ -167,7 +177,7 @@ public final class Btf {
 
     /** Ids of every type called {@code name} (base first for split BTF), empty if none. */
     public int[] idsByName(String name) {
-        int[] own = index().getOrDefault(name, EMPTY);
+        int[] own = types instanceof LazyTypes lazy ? lazy.idsByName(name) : index().getOrDefault(name, EMPTY);
         if (base == null) return own.clone();
         int[] b = base.idsByName(name);
         if (b.length == 0) return own.clone();
@@ -194,6 +204,14 @@ public final class Btf {
 
     /** Ids of every named type whose {@link #essentialName} is {@code essential} (base first). */
     int[] idsByEssentialName(String essential) {
+        if (types instanceof LazyTypes lazy) {
+            int[] own = lazy.idsByEssentialName(essential);
+            if (base == null) return own;
+            int[] b = base.idsByEssentialName(essential);
+            int[] all = Arrays.copyOf(b, b.length + own.length);
+            System.arraycopy(own, 0, all, b.length, own.length);
+            return all;
+        }
         Map<String, int[]> m = byEssentialName;
         if (m == null) {
             synchronized (this) {

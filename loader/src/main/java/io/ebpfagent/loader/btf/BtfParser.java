@@ -32,6 +32,29 @@ final class BtfParser {
     }
 
     static Parsed parse(ByteBuffer raw, Btf base) {
+        Sections sec = sections(raw, base);
+        BtfParser p = new BtfParser(sec.types(), sec.strings(), sec.stringBase(), base);
+        List<Type> list = p.types(sec.typesStart());
+        return new Parsed(sec.order(), list, sec.strings());
+    }
+
+    /**
+     * Parses a base BTF blob without decoding its types: one pass over the raw type section
+     * checks everything {@link #parse} checks (and throws the same errors) and records where each
+     * type starts; {@link LazyTypes} decodes a type on first access. Meant for the kernel's
+     * BTF, of which a loader needs a few hundred out of a hundred thousand types.
+     */
+    static LazyTypes parseLazily(ByteBuffer raw) {
+        Sections sec = sections(raw, null);
+        BtfParser p = new BtfParser(sec.types(), sec.strings(), 0, null);
+        int[] offsets = p.scan(sec.typesStart());
+        return new LazyTypes(p, offsets, sec.typesStart(), sec.order());
+    }
+
+    /** The validated header: type section (a buffer of the blob's byte order) and string section. */
+    private record Sections(ByteOrder order, ByteBuffer types, int typesStart, byte[] strings, int stringBase) {}
+
+    private static Sections sections(ByteBuffer raw, Btf base) {
         ByteBuffer buf = raw.slice();
         if (buf.remaining() < HEADER_SIZE) {
             throw new BtfException("BTF too short for its header: " + buf.remaining() + " bytes");
@@ -71,9 +94,7 @@ final class BtfParser {
         }
         ByteBuffer types = buf.slice((int) (hdrLen + typeOff), (int) typeLen).order(order);
         int stringBase = base == null ? 0 : base.stringsEnd();
-        BtfParser p = new BtfParser(types, strings, stringBase, base);
-        List<Type> list = p.types((int) (hdrLen + typeOff));
-        return new Parsed(order, list, strings);
+        return new Sections(order, types, (int) (hdrLen + typeOff), strings, stringBase);
     }
 
     private List<Type> types(int sectionStart) {
@@ -206,6 +227,167 @@ final class BtfParser {
             case Type.KIND_TYPE_TAG -> new TypeTag(name, sizeOrType, kindFlag);
             default -> throw new BtfException("unknown BTF kind " + kind + " at offset " + at);
         };
+    }
+
+    // ------------------------------------------------------------------ lazy decoding
+
+    /**
+     * The start (in the type section) of every type, index 0 standing for void; validates as
+     * {@link #types(int)} does, without allocating per type.
+     */
+    private int[] scan(int sectionStart) {
+        int limit = in.limit();
+        int[] offsets = new int[Math.max(16, limit / 24)];
+        int n = 1; // void
+        int pos = 0;
+        while (pos < limit) {
+            if (n == offsets.length) offsets = java.util.Arrays.copyOf(offsets, n + (n >> 1) + 16);
+            offsets[n] = pos;
+            int at = sectionStart + pos;
+            pos = skip(pos, limit, at, n);
+            n++;
+        }
+        offsets = java.util.Arrays.copyOf(offsets, n);
+        for (int id = 1; id < n; id++) checkRefsRaw(offsets[id], id, n);
+        return offsets;
+    }
+
+    /** Validates the type at {@code pos} like {@link #type(int)} and returns where the next one starts. */
+    private int skip(int pos, int limit, int at, int id) {
+        // same order of checks as the decoder: the name is resolved before the rest is read
+        if (pos + 4 > limit) throw truncated(id, at);
+        checkString(in.getInt(pos), at);
+        if (pos + 12 > limit) throw truncated(id, at);
+        int info = in.getInt(pos + 4);
+        int vlen = info & 0xffff;
+        int kind = (info >>> 24) & 0x1f;
+        boolean kindFlag = (info >>> 31) != 0;
+        boolean usesVlen = switch (kind) {
+            case Type.KIND_STRUCT, Type.KIND_UNION, Type.KIND_ENUM, Type.KIND_ENUM64, Type.KIND_FUNC,
+                 Type.KIND_FUNC_PROTO, Type.KIND_DATASEC -> true;
+            default -> false;
+        };
+        boolean usesKindFlag = switch (kind) {
+            case Type.KIND_STRUCT, Type.KIND_UNION, Type.KIND_ENUM, Type.KIND_ENUM64, Type.KIND_FWD,
+                 Type.KIND_DECL_TAG, Type.KIND_TYPE_TAG -> true;
+            default -> false;
+        };
+        if ((!usesVlen && vlen != 0) || (!usesKindFlag && kindFlag) || (info & 0x60ff0000) != 0) {
+            throw new BtfException(String.format("BTF type info 0x%08x invalid for kind %d at offset %d", info, kind, at));
+        }
+        int body = pos + 12;
+        int entry; // bytes per vlen entry whose first word is a name, 0 for none
+        int extra;
+        switch (kind) {
+            case Type.KIND_INT, Type.KIND_DECL_TAG -> {
+                extra = 4;
+                entry = 0;
+            }
+            case Type.KIND_VAR -> {
+                if (body + 4 > limit) throw truncated(id, at);
+                Linkage.of(in.getInt(body), at);
+                extra = 4;
+                entry = 0;
+            }
+            case Type.KIND_ARRAY -> {
+                extra = 12;
+                entry = 0;
+            }
+            case Type.KIND_STRUCT, Type.KIND_UNION -> {
+                entry = 12;
+                extra = 12 * vlen;
+            }
+            case Type.KIND_ENUM, Type.KIND_FUNC_PROTO -> {
+                entry = 8;
+                extra = 8 * vlen;
+            }
+            case Type.KIND_ENUM64 -> {
+                entry = 12;
+                extra = 12 * vlen;
+            }
+            case Type.KIND_DATASEC -> {
+                extra = 12 * vlen;
+                entry = 0;
+            }
+            case Type.KIND_FUNC -> {
+                Linkage.of(vlen, at);
+                extra = 0;
+                entry = 0;
+            }
+            case Type.KIND_PTR, Type.KIND_FWD, Type.KIND_TYPEDEF, Type.KIND_VOLATILE, Type.KIND_CONST,
+                 Type.KIND_RESTRICT, Type.KIND_FLOAT, Type.KIND_TYPE_TAG -> {
+                extra = 0;
+                entry = 0;
+            }
+            default -> throw new BtfException("unknown BTF kind " + kind + " at offset " + at);
+        }
+        if (entry != 0) {
+            // the eager decoder reads entry by entry: a truncated entry list fails at the first missing one
+            for (int i = 0, p = body; i < vlen; i++, p += entry) {
+                if (p + 4 > limit) throw truncated(id, at);
+                checkString(in.getInt(p), at);
+                if (p + entry > limit) throw truncated(id, at);
+            }
+        }
+        if (body + extra > limit) throw truncated(id, at);
+        return body + extra;
+    }
+
+    private BtfException truncated(int id, int at) {
+        return new BtfException("BTF type " + id + " truncated at offset " + at);
+    }
+
+    private void checkString(int off, int at) {
+        if (off < 0) throw new BtfException("negative string offset " + off + " in type at offset " + at);
+        if (off >= strings.length) {
+            throw new BtfException("string offset " + off + " beyond the string section (" + strings.length
+                    + " bytes) in type at offset " + at);
+        }
+    }
+
+    /** {@link #checkRefs} on the encoded type at {@code pos}. */
+    private void checkRefsRaw(int pos, int id, int count) {
+        int info = in.getInt(pos + 4);
+        int vlen = info & 0xffff;
+        int kind = (info >>> 24) & 0x1f;
+        int sizeOrType = in.getInt(pos + 8);
+        int body = pos + 12;
+        switch (kind) {
+            case Type.KIND_PTR, Type.KIND_TYPEDEF, Type.KIND_VOLATILE, Type.KIND_CONST, Type.KIND_RESTRICT,
+                 Type.KIND_TYPE_TAG, Type.KIND_FUNC, Type.KIND_VAR, Type.KIND_DECL_TAG -> ref(sizeOrType, id, count);
+            case Type.KIND_ARRAY -> {
+                ref(in.getInt(body), id, count);
+                ref(in.getInt(body + 4), id, count);
+            }
+            case Type.KIND_STRUCT, Type.KIND_UNION -> {
+                for (int i = 0; i < vlen; i++) ref(in.getInt(body + 12 * i + 4), id, count);
+            }
+            case Type.KIND_FUNC_PROTO -> {
+                ref(sizeOrType, id, count);
+                for (int i = 0; i < vlen; i++) ref(in.getInt(body + 8 * i + 4), id, count);
+            }
+            case Type.KIND_DATASEC -> {
+                for (int i = 0; i < vlen; i++) ref(in.getInt(body + 12 * i), id, count);
+            }
+            default -> {
+            }
+        }
+    }
+
+    /** Decodes the type starting at {@code pos} of the type section; not thread safe. */
+    Type decodeAt(int pos, int sectionStart) {
+        in.position(pos);
+        return type(sectionStart + pos);
+    }
+
+    /** The type section. */
+    ByteBuffer typeSection() {
+        return in;
+    }
+
+    /** The string section. */
+    byte[] stringSection() {
+        return strings;
     }
 
     private String string(int off, int at) {

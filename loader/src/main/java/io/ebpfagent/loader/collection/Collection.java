@@ -43,10 +43,12 @@ public final class Collection implements AutoCloseable {
     private final Map<String, Variable> variables;
     private final List<AutoCloseable> owned;
     private final Arena arena;
+    private final LoadTimings timings;
     private boolean closed;
 
     Collection(Map<String, BpfMap> maps, Map<String, Program> programs,
-               Map<String, Variable> variables, List<AutoCloseable> owned, Arena arena) {
+               Map<String, Variable> variables, List<AutoCloseable> owned, Arena arena, LoadTimings timings) {
+        this.timings = timings;
         this.maps = Collections.unmodifiableMap(new LinkedHashMap<>(maps));
         this.programs = Collections.unmodifiableMap(new LinkedHashMap<>(programs));
         this.variables = Collections.unmodifiableMap(new LinkedHashMap<>(variables));
@@ -108,6 +110,11 @@ public final class Collection implements AutoCloseable {
     /** All programs by name, in object order. */
     public Map<String, Program> programs() {
         return programs;
+    }
+
+    /** Where loading this collection spent its time. */
+    public LoadTimings timings() {
+        return timings;
     }
 
     /** All global variables by name. */

@@ -55,23 +55,32 @@ final class CollectionLoader {
     private final Arena arena = Arena.ofShared();
     private final List<BpfMap> newPins = new ArrayList<>();
     private ObjectBtfLoader.Loaded btf;
+    private long kernelBtfNanos;
+    private long coreNanos;
+    private long programLoadNanos;
 
     CollectionLoader(CollectionSpec spec, CollectionOptions options) {
         this.spec = spec.copy(); // kconfig resolution and fixups must not change the caller's spec
         this.options = options;
-        this.target = memoize(options.targetBtfSupplier());
+        this.target = memoize(options.targetBtfSupplier(), this);
     }
 
     Collection load() {
         try {
+            long t0 = System.nanoTime();
             btf = ObjectBtfLoader.load(spec);
             owned.add(btf);
+            long t1 = System.nanoTime();
             resolveKconfig();
             createMaps();
+            long t2 = System.nanoTime();
             loadPrograms();
             fillReferences();
             Map<String, Variable> variables = mapVariables();
-            return new Collection(maps, programs, variables, owned, arena);
+            long t3 = System.nanoTime();
+            LoadTimings timings = new LoadTimings(t1 - t0, t2 - t1, kernelBtfNanos, coreNanos, programLoadNanos,
+                    t3 - t0);
+            return new Collection(maps, programs, variables, owned, arena, timings);
         } catch (RuntimeException | Error e) {
             closeAll(e);
             throw e;
@@ -196,6 +205,8 @@ final class CollectionLoader {
         for (ProgramSpec p : spec.programs().values()) {
             List<Instruction> insns = p.instructions();
             CoreRelocator.Result core = null;
+            long coreStart = System.nanoTime();
+            long kernelBtfBefore = kernelBtfNanos;
             if (!p.coreRelocations().isEmpty()) {
                 if (spec.types() == null) throw new LoaderException("program " + p.name() + " has CO-RE relocations but the object has no BTF");
                 if (relocator == null) relocator = new CoreRelocator(spec.types(), target.get());
@@ -205,12 +216,16 @@ final class CollectionLoader {
             if (core != null) insns = core.instructions();
             insns = resolver.resolve(p.name(), insns);
             int attachBtfId = AttachTargets.needsBtfId(p) ? AttachTargets.btfId(p, target.get()) : 0;
+            // reading the kernel's BTF happens inside the first lookup; it is counted on its own
+            coreNanos += System.nanoTime() - coreStart - (kernelBtfNanos - kernelBtfBefore);
             ProgramOptions po = ProgramOptions.DEFAULT.withLogLevel(options.logLevel())
                     .withLogSize(options.logSize(), Math.max(options.logSize(), ProgramOptions.DEFAULT.logSizeMax()))
                     .withBtf(btf.fd()).withAttachBtfId(attachBtfId);
             Program loaded;
+            long loadStart = System.nanoTime();
             try {
                 loaded = Program.load(p.withInstructions(insns), po);
+                programLoadNanos += System.nanoTime() - loadStart;
             } catch (VerifierException e) {
                 String blame = explain(core, ExplainedVerifierException.failingInstruction(e.log()));
                 ExplainedVerifierException explained = new ExplainedVerifierException(e, blame);
@@ -301,13 +316,17 @@ final class CollectionLoader {
         arena.close();
     }
 
-    private static <T> Supplier<T> memoize(Supplier<T> s) {
+    private static <T> Supplier<T> memoize(Supplier<T> s, CollectionLoader timed) {
         return new Supplier<>() {
             private T value;
 
             @Override
             public synchronized T get() {
-                if (value == null) value = s.get();
+                if (value == null) {
+                    long start = System.nanoTime();
+                    value = s.get();
+                    timed.kernelBtfNanos += System.nanoTime() - start;
+                }
                 return value;
             }
         };

@@ -4,7 +4,6 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import io.ebpfagent.loader.LoaderException;
-import io.ebpfagent.loader.elf.ElfFile;
 import io.ebpfagent.loader.link.Link;
 import io.ebpfagent.loader.link.Links;
 import io.ebpfagent.loader.link.MultiLink;
@@ -65,7 +64,7 @@ public final class Usdt {
     /** Like {@link #attach(FileDescriptor, FileDescriptor, FileDescriptor, Path, String, String, int)} with a {@code bpf_usdt_cookie()} value. */
     public static MultiLink attach(FileDescriptor program, FileDescriptor specs, FileDescriptor ipToSpec, Path binary,
                                    String provider, String name, int pid, long usdtCookie) {
-        List<UsdtProbe> probes = UsdtNotes.find(ElfFile.open(binary), provider, name);
+        List<UsdtProbe> probes = UsdtNotes.find(binary, provider, name);
         if (probes.isEmpty()) {
             throw new LoaderException("no USDT probe " + provider + ":" + name + " in " + binary);
         }
@@ -76,6 +75,7 @@ public final class Usdt {
         List<Integer> allocated = new ArrayList<>();
         List<Link> links = new ArrayList<>();
         Runnable release = () -> free(specsMapId, allocated);
+        List<String[]> mappings = null; // read once for all sites
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment key = arena.allocate(JAVA_LONG);
             MemorySegment value = arena.allocate(UsdtSpec.LAYOUT);
@@ -90,7 +90,8 @@ public final class Usdt {
                     check("update __bpf_usdt_specs", Bpf.mapUpdateElem(specs.get(), key, value, Bpf.ANY));
                 }
                 if (ipToSpec != null && pid > 0) {
-                    key.set(JAVA_LONG, 0, runtimeAddress(pid, binary, p.fileOffset()));
+                    if (mappings == null) mappings = maps(pid, binary.toAbsolutePath().toString());
+                    key.set(JAVA_LONG, 0, runtimeAddress(mappings, pid, binary, p.fileOffset()));
                     value.set(JAVA_INT, 0, id);
                     check("update __bpf_usdt_ip_to_spec_id", Bpf.mapUpdateElem(ipToSpec.get(), key, value, Bpf.ANY));
                 }
@@ -115,7 +116,7 @@ public final class Usdt {
 
     /** The libjvm.so mapped by process {@code pid}, from {@code /proc/<pid>/maps}. */
     public static Path libjvmOf(int pid) {
-        for (String[] m : maps(pid)) {
+        for (String[] m : maps(pid, "/libjvm.so")) {
             if (m.length >= 6 && m[5].endsWith("/libjvm.so")) {
                 return Path.of(m[5]);
             }
@@ -125,8 +126,12 @@ public final class Usdt {
 
     /** Where a file offset of {@code binary} is mapped in process {@code pid}. */
     static long runtimeAddress(int pid, Path binary, long fileOffset) {
+        return runtimeAddress(maps(pid, binary.toAbsolutePath().toString()), pid, binary, fileOffset);
+    }
+
+    private static long runtimeAddress(List<String[]> mappings, int pid, Path binary, long fileOffset) {
         String want = binary.toAbsolutePath().toString();
-        for (String[] m : maps(pid)) {
+        for (String[] m : mappings) {
             if (m.length < 6 || !m[5].equals(want)) {
                 continue;
             }
@@ -141,13 +146,46 @@ public final class Usdt {
         throw new LoaderException(binary + " offset 0x" + Long.toHexString(fileOffset) + " is not mapped in process " + pid);
     }
 
-    private static List<String[]> maps(int pid) {
+    /**
+     * The lines of {@code /proc/<pid>/maps} that end with {@code suffix} (the mapped file's path),
+     * split into fields: a JVM maps hundreds of regions, the callers want one file's.
+     */
+    private static List<String[]> maps(int pid, String suffix) {
+        List<String> lines;
         try {
-            return Files.readAllLines(Path.of("/proc", Integer.toString(pid), "maps")).stream()
-                    .map(l -> l.trim().split("\\s+", 6)).toList();
+            lines = Files.readAllLines(Path.of("/proc", Integer.toString(pid), "maps"));
         } catch (IOException e) {
             throw new LoaderException("cannot read /proc/" + pid + "/maps", e);
         }
+        List<String[]> out = new ArrayList<>(lines.size());
+        for (String l : lines) {
+            String t = l.trim();
+            if (t.endsWith(suffix)) out.add(fields(t, 6));
+        }
+        return out;
+    }
+
+    /** {@code line.split("\\s+", limit)} without a regular expression (a JVM maps a thousand lines). */
+    static String[] fields(String line, int limit) {
+        List<String> out = new ArrayList<>(limit);
+        int i = 0, n = line.length();
+        while (i < n) {
+            if (out.size() == limit - 1) {
+                out.add(line.substring(i));
+                break;
+            }
+            int start = i;
+            while (i < n && !space(line.charAt(i))) i++;
+            out.add(line.substring(start, i));
+            while (i < n && space(line.charAt(i))) i++;
+        }
+        if (out.isEmpty()) out.add("");
+        return out.toArray(new String[0]);
+    }
+
+    /** The characters of the regular expression class {@code \\s}. */
+    private static boolean space(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == 0x0B || c == '\f' || c == '\r';
     }
 
     private static synchronized int allocate(int mapId, int capacity) {

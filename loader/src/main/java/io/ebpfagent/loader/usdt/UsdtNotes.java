@@ -3,11 +3,18 @@ package io.ebpfagent.loader.usdt;
 import io.ebpfagent.loader.elf.ElfFile;
 import io.ebpfagent.loader.elf.ElfNote;
 import io.ebpfagent.loader.elf.ElfSection;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.Optional;
 
 /**
@@ -43,7 +50,49 @@ public final class UsdtNotes {
 
     /** The probes of one provider and name (a probe usually has several sites). */
     public static List<UsdtProbe> find(ElfFile elf, String provider, String name) {
-        return read(elf).stream().filter(p -> p.provider().equals(provider) && p.name().equals(name)).toList();
+        return select(read(elf), provider, name);
+    }
+
+    /**
+     * The probes of one provider and name in the binary at {@code path}. The notes of a binary
+     * are decoded once and kept while its size, modification time and inode stay the same:
+     * libjvm.so holds hundreds of notes and a JVM probe attaches to a dozen of them.
+     */
+    public static List<UsdtProbe> find(Path path, String provider, String name) {
+        return select(readCached(path), provider, name);
+    }
+
+    private static List<UsdtProbe> select(List<UsdtProbe> all, String provider, String name) {
+        List<UsdtProbe> out = new ArrayList<>();
+        for (UsdtProbe p : all) {
+            if (p.provider().equals(provider) && p.name().equals(name)) out.add(p);
+        }
+        return List.copyOf(out);
+    }
+
+    /** Identifies one version of a file. */
+    private record FileVersion(Path path, long size, long modifiedNanos, Object fileKey) {}
+
+    private static final Map<Path, Map.Entry<FileVersion, List<UsdtProbe>>> CACHE = new HashMap<>();
+
+    private static List<UsdtProbe> readCached(Path path) {
+        FileVersion version;
+        try {
+            BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class);
+            version = new FileVersion(path, a.size(), a.lastModifiedTime().to(TimeUnit.NANOSECONDS), a.fileKey());
+        } catch (IOException e) {
+            return read(ElfFile.open(path)); // let the ELF reader report the problem
+        }
+        synchronized (CACHE) {
+            Map.Entry<FileVersion, List<UsdtProbe>> hit = CACHE.get(path);
+            if (hit != null && hit.getKey().equals(version)) return hit.getValue();
+        }
+        List<UsdtProbe> probes = List.copyOf(read(ElfFile.open(path)));
+        synchronized (CACHE) {
+            if (CACHE.size() >= 8) CACHE.clear(); // a handful of binaries at most; never grow unbounded
+            CACHE.put(path, Map.entry(version, probes));
+        }
+        return probes;
     }
 
     static UsdtProbe decode(ElfFile elf, byte[] desc, Optional<Long> baseAddress) {

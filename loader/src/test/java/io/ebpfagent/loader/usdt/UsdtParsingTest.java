@@ -100,4 +100,27 @@ class UsdtParsingTest {
             throw new java.io.UncheckedIOException(e);
         }
     }
+
+    @Test
+    void notesReadByPathMatchTheElfAndAreDecodedOnce() {
+        Path libjvm = Path.of(System.getProperty("java.home"), "lib", "server", "libjvm.so");
+        ElfFile elf = ElfFile.open(libjvm);
+        for (String name : List.of("thread__start", "gc__begin", "method__compile__begin", "no__such__probe")) {
+            assertThat(UsdtNotes.find(libjvm, "hotspot", name)).isEqualTo(UsdtNotes.find(elf, "hotspot", name));
+        }
+        List<UsdtProbe> a = UsdtNotes.find(libjvm, "hotspot", "thread__start");
+        List<UsdtProbe> b = UsdtNotes.find(libjvm, "hotspot", "thread__start");
+        assertThat(b.getFirst()).isSameAs(a.getFirst()); // from the cache, not decoded again
+    }
+
+    @Test
+    void mapsLinesSplitLikeTheRegularExpression() throws Exception {
+        List<String> lines = new java.util.ArrayList<>(java.nio.file.Files.readAllLines(Path.of("/proc/self/maps")));
+        lines.addAll(List.of("", "a", "a b", "a\tb  c", "1-2 r-xp 0 00:00 0", "1-2 r-xp 0 00:00 0 /a b  c",
+                "1-2 r-xp 0 00:00 0 /x (deleted)", "a b c d e f g h"));
+        for (String l : lines) {
+            String t = l.trim();
+            assertThat(Usdt.fields(t, 6)).as(t).containsExactly(t.split("\\s+", 6));
+        }
+    }
 }

@@ -38,17 +38,23 @@ public final class ExporterSetup {
                 .cardinalityLimit(config.cardinalityLimit()).spanMode(config.spanMode())
                 .minSpanDuration(config.minSpanDuration());
         for (ExporterKind kind : config.exporters()) {
-            switch (kind) {
-                case OTLP -> {
-                    b.addMetricReader(periodic(otlpMetrics(config), config.exportInterval()));
-                    b.addSpanProcessor(batch(otlpSpans(config), config));
+            // one exporter that cannot start (a port in use, a bad endpoint) costs only itself
+            try {
+                switch (kind) {
+                    case OTLP -> {
+                        b.addMetricReader(periodic(otlpMetrics(config), config.exportInterval()));
+                        b.addSpanProcessor(batch(otlpSpans(config), config));
+                    }
+                    case PROMETHEUS -> b.addMetricReader(PrometheusHttpServer.builder()
+                            .setHost(config.prometheusHost()).setPort(config.prometheusPort()).build());
+                    case LOGGING -> {
+                        b.addMetricReader(periodic(new CompactLogMetricExporter(), config.exportInterval()));
+                        b.addSpanProcessor(batch(new CompactLogSpanExporter(), config));
+                    }
                 }
-                case PROMETHEUS -> b.addMetricReader(PrometheusHttpServer.builder()
-                        .setHost(config.prometheusHost()).setPort(config.prometheusPort()).build());
-                case LOGGING -> {
-                    b.addMetricReader(periodic(new CompactLogMetricExporter(), config.exportInterval()));
-                    b.addSpanProcessor(batch(new CompactLogSpanExporter(), config));
-                }
+            } catch (RuntimeException e) {
+                Throwable root = e.getCause() != null ? e.getCause() : e;
+                LOG.warn("exporter {} disabled: {}", kind.name().toLowerCase(java.util.Locale.ROOT), root.toString());
             }
         }
         LOG.info("telemetry exporters {} (otlp {} {}, prometheus {}:{}), service.name={}", config.exporters(),

@@ -1,0 +1,26 @@
+package io.ebpfagent.otel.export;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ebpfagent.otel.KernelTelemetry;
+import io.ebpfagent.otel.ThreadKey;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import org.junit.jupiter.api.Test;
+
+class PrometheusPortInUseTest {
+
+    @Test
+    void anExporterThatCannotStartDisablesOnlyItself() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            ExporterConfig config = ExporterConfig.builder()
+                    .exporters(ExporterKind.PROMETHEUS, ExporterKind.LOGGING)
+                    .prometheus("127.0.0.1", taken.getLocalPort())
+                    .build();
+            try (KernelTelemetry telemetry = ExporterSetup.create(config, ThreadKey::unknown)) {
+                telemetry.onPageFaults(1, 3, 0);
+                assertThat(telemetry).isNotNull();
+            }
+        }
+    }
+}
