@@ -1,6 +1,8 @@
 package io.ebpfagent.probes;
 
 import io.ebpfagent.loader.maps.BpfMap;
+import io.ebpfagent.loader.programs.Program;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -17,6 +19,13 @@ public sealed interface Probe extends AutoCloseable
 
     /** The object's {@code events} ring buffer, empty for objects that only aggregate. */
     Optional<BpfMap> events();
+
+    /**
+     * The object's loaded programs by name. Their {@link Program#info()} carries the run time and
+     * run count the kernel counts while statistics are enabled
+     * ({@link io.ebpfagent.loader.programs.Stats}): the probe's own cost.
+     */
+    Map<String, Program> programs();
 
     /** Records the object dropped because its ring buffer was full (its {@code rb_dropped}). */
     long droppedEvents();

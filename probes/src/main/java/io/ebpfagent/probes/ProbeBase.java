@@ -72,6 +72,10 @@ abstract class ProbeBase {
                 : Optional.empty();
     }
 
+    public java.util.Map<String, io.ebpfagent.loader.programs.Program> programs() {
+        return loaded.collection().programs();
+    }
+
     public long droppedEvents() {
         return loaded.droppedEvents();
     }

@@ -77,6 +77,40 @@ class AggregatingProbesTest {
         }
     }
 
+    @Test
+    void ioCountsExactlyOneMebibyteWrittenByTheThread() throws Exception {
+        Path file = Files.createTempFile("probes-io-1m", ".bin");
+        int mib = 1 << 20;
+        try (SharedMaps shared = SharedMaps.create()) {
+            writeAndRead(file, 4096); // loads the classes of the I/O path before the probe
+            try (IoProbe probe = IoProbe.start(IoProbe.Config.defaults(), shared)) {
+                long[] written = new long[1];
+                int tid = KernelTests.runNamed("io-1mib", () -> {
+                    ByteBuffer buf = ByteBuffer.allocateDirect(mib);
+                    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE,
+                            StandardOpenOption.TRUNCATE_EXISTING)) {
+                        while (buf.hasRemaining()) {
+                            written[0] += ch.write(buf);
+                        }
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                assertEquals(mib, written[0]);
+                assertEquals(mib, Files.size(file));
+                assertEquals(mib, probe.bytes(tid, IoProbe.OP_WRITE, IoProbe.FT_REG), "bytes written by the thread");
+                long calls = probe.calls(tid, IoProbe.OP_WRITE, IoProbe.FT_REG);
+                assertTrue(calls >= 1 && calls <= 256, "write calls " + calls);
+                assertEquals(0, probe.bytes(tid, IoProbe.OP_READ, IoProbe.FT_REG), "nothing read");
+                long[] h = new long[64];
+                assertTrue(probe.histogram(tid, IoProbe.OP_WRITE, IoProbe.FT_REG, h));
+                assertEquals(calls, java.util.Arrays.stream(h).sum(), "every write in the latency histogram");
+            }
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
     private static void writeAndRead(Path file, int n) throws IOException {
         ByteBuffer buf = ByteBuffer.allocateDirect(n);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {

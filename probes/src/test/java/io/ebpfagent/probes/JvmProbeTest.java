@@ -29,6 +29,7 @@ class JvmProbeTest {
             assertTrue(probe.attachedProbes().contains("thread__start"), "attached: " + probe.attachedProbes());
             var started = new CopyOnWriteArrayList<Started>();
             var gcs = new CopyOnWriteArrayList<Long>();
+            var gcIntervals = new CopyOnWriteArrayList<long[]>();
             try (ProbeEvents pe = new ProbeEvents(new EventListener() {
                 @Override
                 public void threadStart(ThreadEvent e) {
@@ -38,12 +39,15 @@ class JvmProbeTest {
                 @Override
                 public void gc(GcEvent e) {
                     gcs.add(e.durationNs());
+                    gcIntervals.add(new long[] {e.startNs(), e.durationNs(), e.full() ? 1 : 0});
                 }
             }).add(probe)) {
                 AtomicInteger tid = new AtomicInteger();
                 Thread t = Thread.ofPlatform().name("jvm-probe-test-thread").start(() -> tid.set(KernelTests.gettid()));
                 t.join();
+                long gcCalled = System.nanoTime();
                 System.gc();
+                long gcReturned = System.nanoTime();
 
                 long deadline = System.nanoTime() + 5_000_000_000L;
                 Started found = null;
@@ -62,6 +66,11 @@ class JvmProbeTest {
                 assertFalse(found.daemon());
                 assertFalse(gcs.isEmpty(), "gc events after System.gc()");
                 assertTrue(gcs.stream().allMatch(d -> d > 0), "gc durations " + gcs);
+                // the pause of System.gc(): a full collection inside the call, on the same clock
+                assertTrue(gcIntervals.stream().anyMatch(g -> g[2] == 1 && g[0] >= gcCalled
+                                && g[0] + g[1] <= gcReturned),
+                        "a full GC interval within [" + gcCalled + ", " + gcReturned + "]: "
+                                + gcIntervals.stream().map(java.util.Arrays::toString).toList());
             }
         }
     }

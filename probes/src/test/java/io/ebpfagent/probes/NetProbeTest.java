@@ -1,15 +1,19 @@
 package io.ebpfagent.probes;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ebpfagent.probes.events.ConnectEvent;
 import io.ebpfagent.probes.events.EventListener;
 import io.ebpfagent.probes.events.ProbeEvents;
+import io.ebpfagent.probes.events.TcpEvent;
+import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -76,6 +80,79 @@ class NetProbeTest {
                 });
                 assertEquals(1000, sent.get(), "bytes sent on the client connection");
                 assertEquals(found.durationNs(), connectNs.get(), "connect latency in conn_stats");
+            }
+        }
+    }
+
+    record Reset(int tid, int remotePort, int state, int direction) {
+    }
+
+    @Test
+    void connectToAClosedLoopbackPortIsAFailedConnect() throws Exception {
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = s.getLocalPort();
+        }
+        try (SharedMaps shared = SharedMaps.create();
+             NetProbe probe = NetProbe.start(NetProbe.Config.defaults(), shared)) {
+            var connects = new CopyOnWriteArrayList<Connect>();
+            var resets = new CopyOnWriteArrayList<Reset>();
+            try (ProbeEvents pe = new ProbeEvents(new EventListener() {
+                @Override
+                public void connect(ConnectEvent e) {
+                    connects.add(new Connect(e.tid(), e.localPort(), e.remotePort(), e.durationNs(), e.error(),
+                            e.newState(), e.remoteAddress().getHostAddress()));
+                }
+
+                @Override
+                public void reset(TcpEvent e) {
+                    resets.add(new Reset(e.tid(), e.remotePort(), e.state(), e.direction()));
+                }
+            }).add(probe)) {
+                int tid = KernelTests.gettid();
+                long t0 = System.nanoTime();
+                assertThrows(ConnectException.class,
+                        () -> new Socket(InetAddress.getLoopbackAddress(), closedPort).close());
+                long elapsed = System.nanoTime() - t0;
+
+                long deadline = System.nanoTime() + 3_000_000_000L;
+                Connect found = null;
+                Reset rst = null;
+                while ((found == null || rst == null) && System.nanoTime() < deadline) {
+                    for (Connect c : connects) {
+                        if (c.remotePort() == closedPort) {
+                            found = c;
+                        }
+                    }
+                    for (Reset r : resets) {
+                        if (r.remotePort() == closedPort) {
+                            rst = r;
+                        }
+                    }
+                    Thread.sleep(20);
+                }
+                assertTrue(found != null, "connect event for port " + closedPort + ": " + connects);
+                assertEquals(tid, found.tid());
+                assertEquals(111, found.error(), "ECONNREFUSED");
+                assertEquals(ConnectEvent.TCP_CLOSE, found.newState());
+                assertEquals("127.0.0.1", found.remote());
+                assertTrue(found.durationNs() > 0 && found.durationNs() <= elapsed,
+                        "SYN_SENT -> CLOSE " + found.durationNs() + " within the call " + elapsed);
+                assertTrue(rst != null, "reset received for port " + closedPort + ": " + resets);
+                assertEquals(tid, rst.tid());
+                assertEquals(2, rst.state(), "the reset hit the socket in SYN_SENT");
+                assertEquals(0, rst.direction(), "received");
+
+                // a refused connect never became a connection: no entry in conn_stats
+                AtomicInteger entries = new AtomicInteger();
+                probe.forEachConnection((key, lport, rport, role, owner, opened, closed, cns, queue, bytesSent,
+                                         bytesReceived, retrans, rstSent, rstRecv) -> {
+                    if (rport == closedPort) {
+                        entries.incrementAndGet();
+                    }
+                });
+                assertEquals(0, entries.get(), "conn_stats entries for the refused port");
+                assertEquals(0, pe.malformedRecords());
             }
         }
     }

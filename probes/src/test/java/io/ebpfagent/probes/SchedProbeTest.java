@@ -97,6 +97,67 @@ class SchedProbeTest {
         }
     }
 
+    /** One thread's cumulative sched_stats: {on-CPU, voluntary off-CPU, involuntary off-CPU}. */
+    private static long[] statsOf(SchedProbe probe, int tid) {
+        long[][] found = new long[1][];
+        probe.forEachThread((t, on, offVol, offInvol, runq, vs, is, wakeups, migr, exited) -> {
+            if (t == tid) {
+                found[0] = new long[] {on, offVol, offInvol};
+            }
+        });
+        assertTrue(found[0] != null, "thread " + tid + " in sched_stats");
+        return found[0];
+    }
+
+    @Test
+    void aThreadSleeping200MsIsVoluntarilyOffCpuForAtLeast190Ms() throws Exception {
+        try (SharedMaps shared = SharedMaps.create();
+             SchedProbe probe = SchedProbe.start(SchedProbe.Config.defaults(), shared)) {
+            long[] sleptNs = new long[1];
+            long born = System.nanoTime();
+            int tid = KernelTests.runNamed("sched-sleep200", () -> {
+                long t0 = System.nanoTime();
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                sleptNs[0] = System.nanoTime() - t0;
+            });
+            long[] s = statsOf(probe, tid);
+            // the kernel thread outlives join(): bound by the time of the read instead
+            long lifeNs = System.nanoTime() - born;
+            assertTrue(sleptNs[0] >= 200_000_000L, "slept " + sleptNs[0]);
+            assertTrue(s[1] >= 190_000_000L, "voluntary off-CPU >= 190 ms of a 200 ms sleep: " + s[1]);
+            // a hard bound: not longer than the thread lived
+            assertTrue(s[1] <= lifeNs, "voluntary off-CPU " + s[1] + " within the thread's life " + lifeNs);
+        }
+    }
+
+    @Test
+    void aThreadSpinning300MsOfCpuIsOnCpuForWhatTheJvmMeasured() throws Exception {
+        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        try (SharedMaps shared = SharedMaps.create();
+             SchedProbe probe = SchedProbe.start(SchedProbe.Config.defaults(), shared)) {
+            long[] cpuNs = new long[1];
+            long[] sink = new long[1];
+            long born = System.nanoTime();
+            int tid = KernelTests.runNamed("sched-spin300", () -> {
+                // the thread's own CPU time (the machine is shared: wall time would overstate it)
+                sink[0] = KernelTests.burn(300);
+                cpuNs[0] = mx.getCurrentThreadCpuTime();
+            });
+            long[] s = statsOf(probe, tid);
+            // the kernel thread outlives join(): bound by the time of the read instead
+            long lifeNs = System.nanoTime() - born;
+            assertTrue(cpuNs[0] >= 300_000_000L, "thread CPU time " + cpuNs[0] + " (sink " + sink[0] + ")");
+            assertTrue(s[0] >= 250_000_000L, "on-CPU >= 250 ms: " + s[0]);
+            assertTrue(s[0] >= (long) (0.85 * cpuNs[0]), "on-CPU " + s[0] + " >= 0.85 x thread CPU " + cpuNs[0]);
+            // a hard bound (on-CPU also holds steal time of this VM, so not the CPU time itself)
+            assertTrue(s[0] + s[1] + s[2] <= lifeNs, "on + off CPU " + (s[0] + s[1] + s[2]) + " within life " + lifeNs);
+        }
+    }
+
     @Test
     void runQueueHistogramOfARunningThread() throws Exception {
         try (SharedMaps shared = SharedMaps.create();
