@@ -158,7 +158,11 @@ class ObjectsLoadTest {
              FileDescriptor link = TestAttach.btfTracing(c.program("core_test").fd().get())) {
             MemorySegment out = c.variable("out").memory();
             long deadline = System.nanoTime() + 5_000_000_000L;
-            while (out.get(JAVA_LONG, 3 * 8) == 0 && System.nanoTime() < deadline) Thread.sleep(10); // wait for a context switch
+            // wait for a context switch; the idle task (pid 0) may be the last one seen, so also
+            // wait until a real task's pid was the last written
+            while ((out.get(JAVA_LONG, 3 * 8) == 0 || out.get(JAVA_LONG, 0) <= 0) && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
             int task = kernel.findId("task_struct", Type.Struct.class).orElseThrow();
             Type.Struct ts = (Type.Struct) kernel.type(task);
             assertThat(out.get(JAVA_LONG, 0)).isPositive();                 // some task's pid
