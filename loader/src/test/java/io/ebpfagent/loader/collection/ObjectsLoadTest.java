@@ -160,12 +160,14 @@ class ObjectsLoadTest {
             long deadline = System.nanoTime() + 5_000_000_000L;
             // wait for a context switch; the idle task (pid 0) may be the last one seen, so also
             // wait until a real task's pid was the last written
-            while ((out.get(JAVA_LONG, 3 * 8) == 0 || out.get(JAVA_LONG, 0) <= 0) && System.nanoTime() < deadline) {
+            long somePid = out.get(JAVA_LONG, 0);
+            while ((out.get(JAVA_LONG, 3 * 8) == 0 || somePid <= 0) && System.nanoTime() < deadline) {
                 Thread.sleep(1);
+                somePid = out.get(JAVA_LONG, 0);
             }
             int task = kernel.findId("task_struct", Type.Struct.class).orElseThrow();
             Type.Struct ts = (Type.Struct) kernel.type(task);
-            assertThat(out.get(JAVA_LONG, 0)).isPositive();                 // some task's pid
+            assertThat(somePid).isPositive();                               // some task's pid
             assertThat(out.get(JAVA_LONG, 3 * 8)).isEqualTo(1);             // pid exists
             assertThat(out.get(JAVA_LONG, 4 * 8)).isZero();                 // no_such_field does not
             assertThat(out.get(JAVA_LONG, 5 * 8)).isEqualTo(ts.size());
