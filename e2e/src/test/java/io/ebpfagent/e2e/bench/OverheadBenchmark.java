@@ -46,12 +46,16 @@ public final class OverheadBenchmark {
         int rounds = Integer.getInteger("bench.rounds", 2);
         String mix = System.getProperty("bench.mix", "/cpu?ms=2:3,/sleep?ms=5:3,/file?kb=16:2,/downstream?n=2:2,/alloc?mb=1:1");
         Path defaults = Files.createTempFile("bench-default", ".yaml");
-        Files.writeString(defaults, "exporter:\n  kind: [logging]\n  interval: 10s\n");
+        // a Prometheus endpoint on an ephemeral port: the exporter costs what a scrape-based
+        // deployment costs, not the price of printing every metric line
+        Files.writeString(defaults, "exporter:\n  kind: [prometheus]\n  interval: 10s\n  prometheus:\n    port: 0\n");
         Path all = Files.createTempFile("bench-all", ".yaml");
         Files.writeString(all, """
                 exporter:
-                  kind: [logging]
+                  kind: [prometheus]
                   interval: 10s
+                  prometheus:
+                    port: 0
                 probes:
                   sched:
                     enabled: true
