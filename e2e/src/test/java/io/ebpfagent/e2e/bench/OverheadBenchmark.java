@@ -173,7 +173,9 @@ public final class OverheadBenchmark {
         b.append("## Agent overhead on the demo service (").append(LocalDate.now()).append(")\n\n");
         b.append("Reproduce: `./run bench` (").append(rounds).append(" interleaved rounds of ").append(warmup)
                 .append(" s warm-up + ").append(seconds).append(" s closed-loop load, 8 connections, mix `")
-                .append(mix).append("`; medians of the rounds). Same machine, same run; ratios against the baseline.\n\n");
+                .append(mix).append("`; medians of the rounds; the agent exports to its Prometheus endpoint). Same machine, same run;")
+                .append(" ratios against the baseline. `service CPU` is the service process's CPU time during the")
+                .append(" measured load, agent threads included.\n\n");
         b.append("| variant | throughput (req/s) | vs baseline | p99 (ms) | vs baseline | service CPU (s) | RSS (MiB) | extra RSS (MiB) | time-to-main (ms) | added (ms) |\n");
         b.append("|---|---|---|---|---|---|---|---|---|---|\n");
         for (var e : results.entrySet()) {
