@@ -22,6 +22,9 @@ const volatile __u8 capture_stacks = 0;
 /* Keep per-thread run-queue latency histograms. */
 const volatile __u8 runq_histograms = 1;
 
+/* task state of a thread switching out for the last time (include/linux/sched.h) */
+#define TASK_DEAD_STATE 0x80
+
 #define OFFCPU_VOLUNTARY 1
 #define OFFCPU_INVOLUNTARY 2
 
@@ -114,6 +117,16 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, unsi
 
 	if (!tgid_wanted(tgid) || tid == 0)
 		return;
+	if (prev_state & TASK_DEAD_STATE) {
+		/* the thread's last switch-out: count its final slice, then drop its bookkeeping
+		 * (never re-create it here, or dead tids would fill the map) */
+		st = bpf_map_lookup_elem(&sched_state, &tid);
+		stats = bpf_map_lookup_elem(&sched_stats, &tid);
+		if (st && stats && st->oncpu_since && now > st->oncpu_since)
+			__sync_fetch_and_add(&stats->oncpu_ns, now - st->oncpu_since);
+		bpf_map_delete_elem(&sched_state, &tid);
+		return;
+	}
 	st = lookup_or_init(&sched_state, &tid, &zero_thread);
 	stats = stats_of(tid, tgid);
 	if (!st || !stats)
@@ -264,6 +277,6 @@ int BPF_PROG(on_sched_process_exit, struct task_struct *p)
 	stats = bpf_map_lookup_elem(&sched_stats, &tid);
 	if (stats)
 		stats->exited_ns = bpf_ktime_get_ns();
-	bpf_map_delete_elem(&sched_state, &tid);
+	/* sched_state goes at the final switch-out (TASK_DEAD), which still has a slice to count */
 	return 0;
 }
