@@ -274,9 +274,18 @@ int BPF_PROG(on_sched_process_exit, struct task_struct *p)
 
 	if (!tgid_wanted(tgid) || tid == 0)
 		return 0;
+	struct thread_sched *st;
+	__u64 now = bpf_ktime_get_ns();
+
 	stats = bpf_map_lookup_elem(&sched_stats, &tid);
+	st = bpf_map_lookup_elem(&sched_state, &tid);
+	/* count the running slice now, so a reader that sees exited_ns has (nearly) all of it;
+	 * the final switch-out (TASK_DEAD) adds the rest and drops sched_state */
+	if (st && stats && st->oncpu_since && now > st->oncpu_since) {
+		__sync_fetch_and_add(&stats->oncpu_ns, now - st->oncpu_since);
+		st->oncpu_since = now;
+	}
 	if (stats)
-		stats->exited_ns = bpf_ktime_get_ns();
-	/* sched_state goes at the final switch-out (TASK_DEAD), which still has a slice to count */
+		stats->exited_ns = now;
 	return 0;
 }

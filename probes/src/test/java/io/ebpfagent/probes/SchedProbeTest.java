@@ -53,12 +53,20 @@ class SchedProbeTest {
                 });
                 shared.unbindThread(sleeper);
 
+                // join() returns before the kernel threads exit: read until both are marked exited
                 Map<Integer, long[]> seen = new ConcurrentHashMap<>();
-                probe.forEachThread((tid, on, offVol, offInvol, runq, vs, is, wakeups, migr, exited) -> {
-                    if (tid == burner || tid == sleeper) {
-                        seen.put(tid, new long[] {on, offVol, offInvol, exited ? 1 : 0, vs});
+                long exitDeadline = System.nanoTime() + 5_000_000_000L;
+                do {
+                    probe.forEachThread((tid, on, offVol, offInvol, runq, vs, is, wakeups, migr, exited) -> {
+                        if ((tid == burner || tid == sleeper) && (exited || !seen.containsKey(tid) || seen.get(tid)[3] == 0)) {
+                            seen.put(tid, new long[] {on, offVol, offInvol, exited ? 1 : 0, vs});
+                        }
+                    });
+                    if (exitedBoth(seen, burner, sleeper)) {
+                        break;
                     }
-                });
+                    Thread.sleep(5);
+                } while (System.nanoTime() < exitDeadline);
                 long[] b = seen.get(burner);
                 long[] s = seen.get(sleeper);
                 assertTrue(b != null && s != null, "both threads in sched_stats: " + seen.keySet());
@@ -98,13 +106,29 @@ class SchedProbeTest {
     }
 
     /** One thread's cumulative sched_stats: {on-CPU, voluntary off-CPU, involuntary off-CPU}. */
-    private static long[] statsOf(SchedProbe probe, int tid) {
+    private static boolean exitedBoth(Map<Integer, long[]> seen, int a, int b) {
+        return seen.containsKey(a) && seen.get(a)[3] == 1 && seen.containsKey(b) && seen.get(b)[3] == 1;
+    }
+
+    /**
+     * The thread's final statistics: join() returns before the kernel thread exits, so wait
+     * until the probe marked it exited (that read also removes the entry).
+     */
+    private static long[] statsOf(SchedProbe probe, int tid) throws InterruptedException {
         long[][] found = new long[1][];
-        probe.forEachThread((t, on, offVol, offInvol, runq, vs, is, wakeups, migr, exited) -> {
-            if (t == tid) {
-                found[0] = new long[] {on, offVol, offInvol};
+        boolean[] done = new boolean[1];
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!done[0] && System.nanoTime() < deadline) {
+            probe.forEachThread((t, on, offVol, offInvol, runq, vs, is, wakeups, migr, exited) -> {
+                if (t == tid) {
+                    found[0] = new long[] {on, offVol, offInvol};
+                    done[0] = exited;
+                }
+            });
+            if (!done[0]) {
+                Thread.sleep(5);
             }
-        });
+        }
         assertTrue(found[0] != null, "thread " + tid + " in sched_stats");
         return found[0];
     }
