@@ -32,7 +32,7 @@ public final class ConfigSchema {
 
     /** The probes the agent knows, in documentation order. */
     public static final List<String> PROBES = List.of("sched", "syscalls", "io", "net", "faults", "jvm", "profile");
-    private static final List<String> PROBES_ON_BY_DEFAULT = List.of("sched", "jvm", "io", "net", "faults");
+    private static final List<String> PROBES_ON_BY_DEFAULT = List.of("sched", "jvm", "net", "faults");
 
     public static final ConfigKey<Boolean> AGENT_ENABLED = key("agent.enabled", BOOL, true,
             "Master switch. When false the agent logs one line and does nothing else.");
@@ -143,7 +143,9 @@ public final class ConfigSchema {
         return switch (probe) {
             case "sched" -> "Scheduler probe: on-/off-CPU time, run-queue latency and context switches per thread.";
             case "syscalls" -> "System-call probe: counts and latency of system calls per thread.";
-            case "io" -> "Block and file I/O probe: bytes, operations and latency per thread; file opens.";
+            case "io" -> "File and socket I/O probe: bytes, operations and latency per thread by file type; fsync; "
+                    + "file opens. Off by default: it hooks the read/write family of system calls, which costs about "
+                    + "1-2 us per call and puts every task of the machine on the syscall-tracing path (docs/benchmarks.md).";
             case "net" -> "Network probe: TCP connect latency, retransmits, bytes per thread.";
             case "faults" -> "Page-fault probe: minor and major faults per thread.";
             case "jvm" -> "HotSpot USDT probe: thread start/stop, GC and safepoint pauses, monitor contention.";
