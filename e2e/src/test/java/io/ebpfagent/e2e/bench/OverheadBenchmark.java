@@ -185,6 +185,14 @@ public final class OverheadBenchmark {
                     m.rssKb() / 1024.0, (m.rssKb() - base.rssKb()) / 1024.0, m.timeToMainMs(),
                     m.timeToMainMs() - base.timeToMainMs()));
         }
+        b.append("\nEvery round (the machine is shared; read the spread, not only the medians):\n\n");
+        for (var e : results.entrySet()) {
+            b.append("- ").append(e.getKey()).append(":");
+            for (Measurement m : e.getValue()) {
+                b.append(String.format(" %.1f req/s (p99 %.1f ms);", m.rps(), m.p99()));
+            }
+            b.append("\n");
+        }
         b.append("\nGoals: < 3% throughput loss with default probes, < 150 ms added time-to-main, < 50 MiB extra RSS.\n");
         return b.toString();
     }
