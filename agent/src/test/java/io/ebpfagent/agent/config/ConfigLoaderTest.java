@@ -21,7 +21,8 @@ class ConfigLoaderTest {
         AgentConfig config = AgentConfig.defaults();
         assertThat(config.enabled()).isTrue();
         assertThat(ConfigSchema.PROBES).allSatisfy(p -> assertThat(config.probeEnabled(p))
-                .as(p).isEqualTo(!p.equals("syscalls") && !p.equals("profile")));
+                // syscalls, profile and io (its read/write hooks cost 1-2 us per call) are opt-in
+                .as(p).isEqualTo(!p.equals("syscalls") && !p.equals("profile") && !p.equals("io")));
         assertThat(config.get(ConfigSchema.PROFILE_FREQUENCY_HZ)).isEqualTo(49);
         assertThat(config.get(ConfigSchema.SCHED_OFFCPU_THRESHOLD)).isEqualTo(Duration.ofMillis(10));
         assertThat(config.otlpEndpoint()).isEqualTo("http://localhost:4317");
