@@ -16,11 +16,8 @@ import io.ebpfagent.loader.sys.FdInfo;
 import io.ebpfagent.loader.sys.FileDescriptor;
 import io.ebpfagent.loader.sys.Mmap;
 import io.ebpfagent.loader.sys.SyscallException;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -970,11 +967,7 @@ public final class BpfMap implements AutoCloseable {
         if (p == null) {
             return;
         }
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot unpin map '" + name + "' at " + p, e);
-        }
+        Bpf.removePin(p, "map '" + name + "'");
         pinnedPath = null;
     }
 

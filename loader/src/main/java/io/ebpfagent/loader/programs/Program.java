@@ -19,11 +19,8 @@ import io.ebpfagent.loader.sys.FileDescriptor;
 import io.ebpfagent.loader.sys.LogText;
 import io.ebpfagent.loader.sys.PermissionDeniedException;
 import io.ebpfagent.loader.sys.SyscallException;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -392,11 +389,7 @@ public final class Program implements AutoCloseable {
         if (p == null) {
             return;
         }
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot unpin program '" + name + "' at " + p, e);
-        }
+        Bpf.removePin(p, "program '" + name + "'");
         pinnedPath = null;
     }
 

@@ -22,6 +22,18 @@ import java.nio.charset.StandardCharsets;
  */
 public final class Bpf {
     /** {@code BPF_ANY}: create or update. */
+    /**
+     * Removes a bpffs pin (the object lives on while descriptors or links hold it).
+     * {@code owner} names the object in the error, e.g. {@code map 'counts'}.
+     */
+    public static void removePin(java.nio.file.Path path, String owner) {
+        try {
+            java.nio.file.Files.deleteIfExists(path);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot unpin " + owner + " at " + path, e);
+        }
+    }
+
     public static final long ANY = 0;
     /** {@code BPF_NOEXIST}: create only. */
     public static final long NOEXIST = 1;
