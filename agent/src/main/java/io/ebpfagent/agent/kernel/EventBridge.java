@@ -5,6 +5,7 @@ import io.ebpfagent.otel.ConnectOutcome;
 import io.ebpfagent.otel.IntervalKind;
 import io.ebpfagent.otel.KernelInterval;
 import io.ebpfagent.otel.KernelSignals;
+import io.ebpfagent.otel.Log2Histogram;
 import io.ebpfagent.otel.OffCpuReason;
 import io.ebpfagent.otel.SpanParent;
 import io.ebpfagent.probes.events.CompileEvent;
@@ -33,7 +34,7 @@ import java.util.Map;
  * exporter is asked first whether it wants the interval at all.
  */
 final class EventBridge implements EventListener {
-    private static final int SLOTS = 64;
+    private static final int SLOTS = Log2Histogram.SLOTS;
     private static final int OFFCPU_VOLUNTARY = 1;
     private static final int ECONNREFUSED = 111;
     private static final int ETIMEDOUT = 110;
@@ -104,7 +105,7 @@ final class EventBridge implements EventListener {
         };
         synchronized (this) {
             long[] h = connectHist.computeIfAbsent(((long) e.tid() << 8) | outcome.ordinal(), k -> new long[SLOTS + 1]);
-            h[Math.min(63 - Long.numberOfLeadingZeros(Math.max(1, e.durationNs())), SLOTS - 1)]++;
+            h[Log2Histogram.slotOf(e.durationNs())]++;
             h[SLOTS] += e.durationNs();
         }
         if (wants(e, IntervalKind.SLOW_CONNECT)) {
