@@ -2,9 +2,6 @@ package io.ebpfagent.demo;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,8 +12,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A closed-loop HTTP load generator for {@link DemoService}: N workers each send a request,
  * wait for the answer, record the latency and send the next, choosing targets by weight from a
- * {@link TrafficMix}. Requests are built once and bodies discarded; each worker records into its
- * own histograms, so the hot loop shares nothing and allocates only what the HTTP client does.
+ * {@link TrafficMix}. Each worker has its own keep-alive connection ({@link HttpConnection}),
+ * requests are encoded once and bodies discarded, and each worker records into its own
+ * histograms, so the hot loop shares nothing and the generator costs little CPU next to the
+ * service it loads.
  *
  * <p>{@code java -cp demo-apps.jar io.ebpfagent.demo.LoadGenerator --url=http://localhost:8080
  * --concurrency=8 --duration=30s} (see {@link LoadOptions}); prints a table and {@code RESULT}
@@ -27,7 +26,8 @@ public final class LoadGenerator {
     private static final int MAX_ERRORS_PRINTED = 5;
 
     private final LoadOptions options;
-    private final HttpRequest[] requests;
+    private final byte[][] requests;
+    private final URI[] uris;
     /** Index into the endpoint list for each request. */
     private final int[] endpointOf;
     /** Cumulative weights: target i is chosen for a draw in [cumulative[i-1], cumulative[i]). */
@@ -39,16 +39,15 @@ public final class LoadGenerator {
         this.options = options;
         List<TrafficMix.Target> targets = options.mix().targets();
         this.endpoints = options.mix().endpoints();
-        this.requests = new HttpRequest[targets.size()];
+        this.requests = new byte[targets.size()][];
+        this.uris = new URI[targets.size()];
         this.endpointOf = new int[targets.size()];
         this.cumulative = new int[targets.size()];
         int sum = 0;
         for (int i = 0; i < targets.size(); i++) {
             TrafficMix.Target t = targets.get(i);
-            requests[i] = HttpRequest.newBuilder(URI.create(options.baseUrl() + t.pathAndQuery()))
-                    .timeout(options.timeout())
-                    .GET()
-                    .build();
+            uris[i] = URI.create(options.baseUrl() + t.pathAndQuery());
+            requests[i] = HttpConnection.request(uris[i]);
             endpointOf[i] = endpoints.indexOf(t.endpoint());
             sum += t.weight();
             cumulative[i] = sum;
@@ -61,33 +60,27 @@ public final class LoadGenerator {
     }
 
     private LoadReport execute() throws InterruptedException {
-        try (HttpClient client = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(options.timeout().compareTo(Duration.ofSeconds(10)) < 0
-                        ? options.timeout() : Duration.ofSeconds(10))
-                .build()) {
-            long start = System.nanoTime();
-            long measureFrom = start + options.warmup().toNanos();
-            long deadline = options.byRequestCount() ? Long.MAX_VALUE : measureFrom + options.duration().toNanos();
-            AtomicLong remaining = new AtomicLong(options.requests());
-            List<Worker> workers = new ArrayList<>();
-            List<Thread> threads = new ArrayList<>();
-            for (int w = 0; w < options.concurrency(); w++) {
-                Worker worker = new Worker(client, measureFrom, deadline, remaining);
-                workers.add(worker);
-                threads.add(Thread.ofPlatform().name("load-worker-" + (w + 1)).start(worker));
-            }
-            try {
-                for (Thread t : threads) {
-                    t.join();
-                }
-            } catch (InterruptedException e) {
-                threads.forEach(Thread::interrupt);
-                throw e;
-            }
-            long end = System.nanoTime();
-            return report(workers, Duration.ofNanos(Math.max(1, end - Math.min(measureFrom, end))));
+        long start = System.nanoTime();
+        long measureFrom = start + options.warmup().toNanos();
+        long deadline = options.byRequestCount() ? Long.MAX_VALUE : measureFrom + options.duration().toNanos();
+        AtomicLong remaining = new AtomicLong(options.requests());
+        List<Worker> workers = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int w = 0; w < options.concurrency(); w++) {
+            Worker worker = new Worker(measureFrom, deadline, remaining);
+            workers.add(worker);
+            threads.add(Thread.ofPlatform().name("load-worker-" + (w + 1)).start(worker));
         }
+        try {
+            for (Thread t : threads) {
+                t.join();
+            }
+        } catch (InterruptedException e) {
+            threads.forEach(Thread::interrupt);
+            throw e;
+        }
+        long end = System.nanoTime();
+        return report(workers, Duration.ofNanos(Math.max(1, end - Math.min(measureFrom, end))));
     }
 
     private LoadReport report(List<Worker> workers, Duration elapsed) {
@@ -124,15 +117,13 @@ public final class LoadGenerator {
     }
 
     private final class Worker implements Runnable {
-        private final HttpClient client;
         private final long measureFrom;
         private final long deadline;
         private final AtomicLong remaining;
         final LatencyHistogram[] latencies;
         final long[] errors;
 
-        Worker(HttpClient client, long measureFrom, long deadline, AtomicLong remaining) {
-            this.client = client;
+        Worker(long measureFrom, long deadline, AtomicLong remaining) {
             this.measureFrom = measureFrom;
             this.deadline = deadline;
             this.remaining = remaining;
@@ -145,8 +136,13 @@ public final class LoadGenerator {
 
         @Override
         public void run() {
+            try (HttpConnection connection = new HttpConnection(options.baseUrl(), options.timeout())) {
+                loop(connection);
+            }
+        }
+
+        private void loop(HttpConnection connection) {
             int totalWeight = cumulative[cumulative.length - 1];
-            HttpResponse.BodyHandler<Void> discard = HttpResponse.BodyHandlers.discarding();
             while (!Thread.currentThread().isInterrupted()) {
                 long begin = System.nanoTime();
                 boolean recording = begin >= measureFrom;
@@ -161,16 +157,14 @@ public final class LoadGenerator {
                 int target = pick(ThreadLocalRandom.current().nextInt(totalWeight));
                 boolean ok;
                 try {
-                    HttpResponse<Void> response = client.send(requests[target], discard);
-                    ok = response.statusCode() == 200;
+                    int status = connection.get(requests[target]);
+                    ok = status == 200;
                     if (!ok) {
-                        reportError(target, "HTTP " + response.statusCode());
+                        reportError(target, "HTTP " + status);
                     }
                 } catch (IOException e) {
                     ok = false;
                     reportError(target, e.toString());
-                } catch (InterruptedException e) {
-                    return;
                 }
                 if (recording) {
                     int endpoint = endpointOf[target];
@@ -185,7 +179,7 @@ public final class LoadGenerator {
 
     private void reportError(int target, String what) {
         if (errorsPrinted.getAndIncrement() < MAX_ERRORS_PRINTED) {
-            System.err.println("load: " + requests[target].uri() + " failed: " + what);
+            System.err.println("load: " + uris[target] + " failed: " + what);
         }
     }
 

@@ -62,6 +62,20 @@ class DemoServiceTest {
 
     @ParameterizedTest
     @EnumSource(value = ExecutorMode.class, names = {"PLATFORM", "VIRTUAL"})
+    void cpuWithRoundsDoesExactlyThatMuchWork(ExecutorMode mode) throws Exception {
+        int port = start(mode);
+        Http.Response first = Http.get(port, "/cpu?rounds=300");
+        Http.Response second = Http.get(port, "/cpu?rounds=300&ms=1");
+        assertServedBy(first, mode);
+        assertThat(first.integer("sha256_rounds")).isEqualTo(300);
+        assertThat(second.integer("sha256_rounds")).isEqualTo(300);
+        // the chain is deterministic, so the same amount of work ends in the same digest
+        assertThat(second.string("digest")).isEqualTo(first.string("digest"));
+        assertThat(Http.get(port, "/cpu?rounds=301").string("digest")).isNotEqualTo(first.string("digest"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = ExecutorMode.class, names = {"PLATFORM", "VIRTUAL"})
     void sleepTakesAtLeastTheRequestedTime(ExecutorMode mode) throws Exception {
         int port = start(mode);
         Http.Response r = Http.get(port, "/sleep?ms=100");
