@@ -6,6 +6,7 @@ import io.ebpfagent.agent.config.AgentConfig;
 import io.ebpfagent.agent.config.ConfigSchema;
 import io.ebpfagent.agent.context.SlotListener;
 import io.ebpfagent.agent.methods.MethodSpans;
+import io.ebpfagent.loader.btf.Btf;
 import io.ebpfagent.otel.KernelTelemetry;
 import io.ebpfagent.otel.export.ExporterSetup;
 import io.ebpfagent.probes.FaultsProbe;
@@ -97,6 +98,9 @@ public final class KernelComponent implements AgentComponent {
         for (Probe p : probes) {
             events.add(p);
         }
+        // every object is loaded: the kernel's types would otherwise stay on the application's
+        // heap for the life of the JVM
+        Btf.flushKernelCache();
         // threads started while the probes loaded were neither in the first scan nor seen by
         // the jvm probe's thread__start: one more scan closes that window
         context.threads().rescan();

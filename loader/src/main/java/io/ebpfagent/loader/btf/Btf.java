@@ -83,6 +83,18 @@ public final class Btf {
         return k;
     }
 
+    /**
+     * Forgets the types cached by {@link #kernel()} so that the garbage collector can reclaim
+     * them (about 20 MB of heap for a 6.x kernel); the next {@link #kernel()} reads them again.
+     * For hosts that load their programs at startup and then run for a long time, like
+     * cilium/ebpf's {@code btf.FlushKernelSpec}. Instances already handed out stay valid.
+     */
+    public static void flushKernelCache() {
+        synchronized (Btf.class) {
+            kernel = null;
+        }
+    }
+
     /** The BTF of a loaded kernel module, {@code /sys/kernel/btf/<module>}, split on top of {@link #kernel()}. */
     public static Btf kernelModule(String module) {
         Path p = VMLINUX.resolveSibling(module);

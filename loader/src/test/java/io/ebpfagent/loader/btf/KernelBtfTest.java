@@ -53,6 +53,18 @@ class KernelBtfTest {
     }
 
     @Test
+    void flushingTheCacheRereadsTheKernelTypesAndKeepsOldInstancesUsable() {
+        Btf before = Btf.kernel();
+        int taskStruct = before.idsByName("task_struct")[0];
+        Btf.flushKernelCache();
+        Btf after = Btf.kernel();
+        assertNotSame(before, after);
+        assertSame(after, Btf.kernel());
+        assertEquals(before.typeCount(), after.typeCount());
+        assertEquals(before.type(taskStruct), after.type(taskStruct));
+    }
+
+    @Test
     void taskStructMatchesBpftool() throws Exception {
         Btf k = Btf.kernel();
         int id = k.findId("task_struct", Struct.class).orElseThrow();
