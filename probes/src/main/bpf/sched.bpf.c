@@ -19,6 +19,10 @@ const volatile __u8 offcpu_events_involuntary = 1;
 /* Record the user stack of voluntary switch-outs into `stacks` (costs a stack walk per
  * voluntary switch: enable for diagnosis, or with a high threshold). */
 const volatile __u8 capture_stacks = 0;
+/* Only report off-CPU intervals of threads that have a current application span: set when
+ * intervals outside spans would be dropped in user space anyway (the agent's spans.standalone
+ * off), so they are not copied through the ring buffer first. */
+const volatile __u8 offcpu_events_need_span = 0;
 /* Keep per-thread run-queue latency histograms. */
 const volatile __u8 runq_histograms = 1;
 
@@ -187,7 +191,8 @@ static __always_inline void switch_in(struct task_struct *next, __u64 now)
 		__sync_fetch_and_add(&stats->offcpu_involuntary_ns, off);
 
 	if (offcpu_threshold_ns && off >= offcpu_threshold_ns &&
-	    (st->reason == OFFCPU_VOLUNTARY || offcpu_events_involuntary)) {
+	    (st->reason == OFFCPU_VOLUNTARY || offcpu_events_involuntary) &&
+	    (!offcpu_events_need_span || span_current(tid))) {
 		struct offcpu_event *e = event_reserve(sizeof(*e), EV_OFFCPU, tid, st->offcpu_since, off);
 
 		if (e) {

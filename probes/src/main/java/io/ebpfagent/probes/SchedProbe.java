@@ -20,24 +20,31 @@ public final class SchedProbe extends ProbeBase implements Probe {
      * @param involuntaryEvents  also report preempted intervals above the threshold
      * @param captureStacks      record the user stack at voluntary switch-outs
      * @param runqHistograms     keep per-thread run-queue latency histograms
+     * @param eventsNeedSpan     report off-CPU intervals only for threads with a current
+     *                           application span (the others never leave the kernel)
      */
     public record Config(int targetTgid, long offcpuThresholdNs, boolean involuntaryEvents, boolean captureStacks,
-                         boolean runqHistograms) {
+                         boolean runqHistograms, boolean eventsNeedSpan) {
         public Config {
             Rodata.requireNonNegative("offcpuThresholdNs", offcpuThresholdNs);
         }
 
-        /** This JVM, 10 ms threshold, involuntary events, no stacks, histograms on. */
+        /** This JVM, 10 ms threshold, involuntary events, no stacks, histograms on, every interval reported. */
         public static Config defaults() {
-            return new Config(Probe.currentPid(), 10_000_000L, true, false, true);
+            return new Config(Probe.currentPid(), 10_000_000L, true, false, true, false);
         }
 
         public Config withOffcpuThresholdNs(long value) {
-            return new Config(targetTgid, value, involuntaryEvents, captureStacks, runqHistograms);
+            return new Config(targetTgid, value, involuntaryEvents, captureStacks, runqHistograms, eventsNeedSpan);
         }
 
         public Config withTargetTgid(int value) {
-            return new Config(value, offcpuThresholdNs, involuntaryEvents, captureStacks, runqHistograms);
+            return new Config(value, offcpuThresholdNs, involuntaryEvents, captureStacks, runqHistograms,
+                    eventsNeedSpan);
+        }
+
+        public Config withEventsNeedSpan(boolean value) {
+            return new Config(targetTgid, offcpuThresholdNs, involuntaryEvents, captureStacks, runqHistograms, value);
         }
     }
 
@@ -55,6 +62,7 @@ public final class SchedProbe extends ProbeBase implements Probe {
             Rodata.set(spec, "offcpu_events_involuntary", c.involuntaryEvents());
             Rodata.set(spec, "capture_stacks", c.captureStacks());
             Rodata.set(spec, "runq_histograms", c.runqHistograms());
+            Rodata.set(spec, "offcpu_events_need_span", c.eventsNeedSpan());
         }, Attacher.NONE, shared);
         this.stats = loaded.map("sched_stats");
         this.runqHist = loaded.map("runq_hist");

@@ -105,6 +105,55 @@ class SchedProbeTest {
         }
     }
 
+    @Test
+    void withEventsNeedSpanOnlyThreadsInsideASpanReportOffCpuIntervals() throws Exception {
+        SchedProbe.Config config = SchedProbe.Config.defaults().withOffcpuThresholdNs(20_000_000L).withEventsNeedSpan(true);
+        try (SharedMaps shared = SharedMaps.create(); SchedProbe probe = SchedProbe.start(config, shared)) {
+            var events = new CopyOnWriteArrayList<OffCpu>();
+            try (ProbeEvents pe = new ProbeEvents(new EventListener() {
+                @Override
+                public void offCpu(OffCpuEvent e) {
+                    events.add(new OffCpu(e.tid(), e.durationNs(), e.hasSpan(), e.traceIdHigh(), e.traceIdLow(),
+                            e.spanId(), e.traceFlags(), e.reason()));
+                }
+            }).add(probe)) {
+                int slot = 9;
+                int plain = KernelTests.runNamed("sched-nospan", () -> sleep(100));
+                int traced = KernelTests.runNamed("sched-inspan", () -> {
+                    shared.bindThread(KernelTests.gettid(), slot);
+                    shared.publish(slot, 0x0A0B0C0D0E0F1011L, 0x1213141516171819L, 0x2A2B2C2D2E2F3031L, 1);
+                    sleep(100);
+                    shared.clear(slot);
+                    // a sleep after the span ended is outside any span again
+                    sleep(100);
+                });
+                shared.unbindThread(traced);
+
+                long deadline = System.nanoTime() + 3_000_000_000L;
+                while (events.stream().noneMatch(e -> e.tid() == traced) && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                Thread.sleep(200); // the batch of anything else that was submitted
+                assertTrue(events.stream().anyMatch(e -> e.tid() == traced && e.hasSpan()
+                        && e.spanId() == 0x2A2B2C2D2E2F3031L && e.durationNs() >= 90_000_000L),
+                        "the sleep inside the span is reported: " + events);
+                assertEquals(0, events.stream().filter(e -> e.tid() == plain).count(),
+                        "no event for the thread without a span: " + events);
+                assertTrue(events.stream().filter(e -> e.tid() == traced).allMatch(OffCpu::hasSpan),
+                        "the sleep after the span ended is not reported: " + events);
+                assertTrue(events.stream().allMatch(OffCpu::hasSpan), "every reported interval has a span: " + events);
+            }
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** One thread's cumulative sched_stats: {on-CPU, voluntary off-CPU, involuntary off-CPU}. */
     private static boolean exitedBoth(Map<Integer, long[]> seen, int a, int b) {
         return seen.containsKey(a) && seen.get(a)[3] == 1 && seen.containsKey(b) && seen.get(b)[3] == 1;

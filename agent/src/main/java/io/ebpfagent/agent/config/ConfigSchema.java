@@ -49,6 +49,12 @@ public final class ConfigSchema {
         }
     }
 
+    public static final ConfigKey<Duration> PROBES_COLLECT_INTERVAL = key("probes.collect_interval",
+            new DurationType(Duration.ofMillis(100)), Duration.ofSeconds(5),
+            "How often the probes' per-thread kernel maps are read into the metrics. Shorter: fresher values "
+                    + "between exports, at a few system calls per thread and read. Exited threads keep their map "
+                    + "entries (8192 per probe) until the next read, so a JVM that starts thousands of threads per "
+                    + "second needs a short interval.");
     public static final ConfigKey<Duration> SCHED_OFFCPU_THRESHOLD = key("probes.sched.offcpu_threshold", DURATION,
             Duration.ofMillis(10),
             "Off-CPU intervals (blocked, sleeping, preempted) at least this long become span events or spans; "

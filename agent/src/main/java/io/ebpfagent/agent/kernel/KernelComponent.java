@@ -37,8 +37,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class KernelComponent implements AgentComponent {
     private static final Logger LOG = LoggerFactory.getLogger(KernelComponent.class);
-    /** How often aggregation maps are read; the exporter's interval decides what is sent. */
-    private static final long COLLECT_MILLIS = 1000;
     /** Instrumentation scope of the method spans. */
     private static final String METHOD_SCOPE = "io.ebpfagent.methods";
 
@@ -138,7 +136,9 @@ public final class KernelComponent implements AgentComponent {
             LOG.warn("no probe could start (see the lines above); only method spans are exported");
         }
         collector = new KernelCollector(telemetry, bridge, sched, syscalls, io, faults);
-        collection = context.scheduler().scheduleWithFixedDelay(this::collect, COLLECT_MILLIS, COLLECT_MILLIS,
+        // the maps hold cumulative values, so reading them less often loses nothing but freshness
+        long collectMillis = config.get(ConfigSchema.PROBES_COLLECT_INTERVAL).toMillis();
+        collection = context.scheduler().scheduleWithFixedDelay(this::collect, collectMillis, collectMillis,
                 TimeUnit.MILLISECONDS);
         LOG.info("kernel probes running: {}", probes.stream().map(Probe::name).toList());
         if (profile != null) {

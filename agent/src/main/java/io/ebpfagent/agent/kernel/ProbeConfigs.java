@@ -17,8 +17,11 @@ final class ProbeConfigs {
 
     static SchedProbe.Config sched(AgentConfig c) {
         SchedProbe.Config d = SchedProbe.Config.defaults();
+        // without standalone spans an interval outside an application span would be dropped by
+        // the EventBridge: let the kernel drop it instead of copying it through the ring buffer
+        boolean needSpan = !c.get(ConfigSchema.SPANS_STANDALONE) || c.get(ConfigSchema.SPANS_MODE).equals("off");
         return new SchedProbe.Config(d.targetTgid(), c.get(ConfigSchema.SCHED_OFFCPU_THRESHOLD).toNanos(),
-                d.involuntaryEvents(), c.get(ConfigSchema.SCHED_CAPTURE_STACKS), d.runqHistograms());
+                d.involuntaryEvents(), c.get(ConfigSchema.SCHED_CAPTURE_STACKS), d.runqHistograms(), needSpan);
     }
 
     static SyscallsProbe.Config syscalls(AgentConfig c) {
