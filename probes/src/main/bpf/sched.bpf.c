@@ -32,7 +32,7 @@ const volatile __u8 runq_histograms = 1;
 #define OFFCPU_VOLUNTARY 1
 #define OFFCPU_INVOLUNTARY 2
 
-/* Private bookkeeping per thread (not read by user space). */
+/* Private bookkeeping per thread (user space skips it). */
 struct thread_sched {
 	__u64 oncpu_since;   /* switch-in time, 0 when unknown */
 	__u64 offcpu_since;  /* switch-out time, 0 when on CPU or unknown */
@@ -60,6 +60,15 @@ struct sched_stats {
 };
 _Static_assert(sizeof(struct sched_stats) == 80, "layout mirrored in PROBES.md");
 
+/* Everything the probe keeps per thread, in one hash value so that each side of a switch and
+ * each wakeup costs one map lookup (three maps cost up to five per switch): 632 bytes. */
+struct sched_thread {
+	struct sched_stats stats;   /* read by user space */
+	struct thread_sched state;  /* private */
+	struct hist runq;           /* run-queue latency, wakeup/preemption -> switch-in */
+};
+_Static_assert(sizeof(struct sched_thread) == 632, "layout mirrored in PROBES.md");
+
 /* EV_OFFCPU record: 56 + 32 = 88 bytes. start_ns = switch-out, duration = off-CPU time. */
 struct offcpu_event {
 	struct event_hdr hdr;
@@ -77,22 +86,8 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MAX_THREADS);
 	__type(key, __u32);
-	__type(value, struct thread_sched);
-} sched_state SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_THREADS);
-	__type(key, __u32);
-	__type(value, struct sched_stats);
+	__type(value, struct sched_thread);
 } sched_stats SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_THREADS);
-	__type(key, __u32);
-	__type(value, struct hist);
-} runq_hist SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
@@ -101,42 +96,49 @@ struct {
 	__uint(value_size, sizeof(stack_ips_t));
 } stacks SEC(".maps");
 
-static const struct thread_sched zero_thread;
-static const struct hist zero_hist;
+/* too large for the BPF stack: new entries are copied from here */
+static const struct sched_thread zero_thread;
 
-static __always_inline struct sched_stats *stats_of(__u32 tid, __u32 tgid)
+static __always_inline struct sched_thread *thread_of(__u32 tid, __u32 tgid)
 {
-	struct sched_stats init = { .tgid = tgid };
+	struct sched_thread *t = lookup_or_init(&sched_stats, &tid, &zero_thread);
 
-	return lookup_or_init(&sched_stats, &tid, &init);
+	if (t && !t->stats.tgid)
+		t->stats.tgid = tgid;
+	return t;
 }
 
+/* The counters are plain adds: a thread's entry is only written while the scheduler holds the
+ * thread's run-queue or wakeup lock (switches, wakeups, migration) or by the thread itself (exit),
+ * so two CPUs never update the same field at once. */
 static __always_inline void switch_out(void *ctx, struct task_struct *prev, unsigned int prev_state,
 				       __u64 now)
 {
 	__u32 tgid = prev->tgid;
 	__u32 tid = prev->pid;
+	struct sched_thread *t;
 	struct thread_sched *st;
-	struct sched_stats *stats;
 
 	if (!tgid_wanted(tgid) || tid == 0)
 		return;
 	if (prev_state & TASK_DEAD_STATE) {
-		/* the thread's last switch-out: count its final slice, then drop its bookkeeping
-		 * (never re-create it here, or dead tids would fill the map) */
-		st = bpf_map_lookup_elem(&sched_state, &tid);
-		stats = bpf_map_lookup_elem(&sched_stats, &tid);
-		if (st && stats && st->oncpu_since && now > st->oncpu_since)
-			__sync_fetch_and_add(&stats->oncpu_ns, now - st->oncpu_since);
-		bpf_map_delete_elem(&sched_state, &tid);
+		/* the thread's last switch-out: count its final slice and forget its bookkeeping;
+		 * never create the entry here, or dead tids would fill the map (user space removes
+		 * it after reading exited_ns) */
+		t = bpf_map_lookup_elem(&sched_stats, &tid);
+		if (t) {
+			if (t->state.oncpu_since && now > t->state.oncpu_since)
+				t->stats.oncpu_ns += now - t->state.oncpu_since;
+			__builtin_memset(&t->state, 0, sizeof(t->state));
+		}
 		return;
 	}
-	st = lookup_or_init(&sched_state, &tid, &zero_thread);
-	stats = stats_of(tid, tgid);
-	if (!st || !stats)
+	t = thread_of(tid, tgid);
+	if (!t)
 		return;
+	st = &t->state;
 	if (st->oncpu_since && now > st->oncpu_since)
-		__sync_fetch_and_add(&stats->oncpu_ns, now - st->oncpu_since);
+		t->stats.oncpu_ns += now - st->oncpu_since;
 	st->oncpu_since = 0;
 	st->offcpu_since = now;
 	st->prev_state = prev_state;
@@ -145,11 +147,11 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, unsi
 	if (prev_state == 0 /* TASK_RUNNING: preempted or yielded, still queued */) {
 		st->reason = OFFCPU_INVOLUNTARY;
 		st->runq_since = now;
-		__sync_fetch_and_add(&stats->involuntary_switches, 1);
+		t->stats.involuntary_switches++;
 	} else {
 		st->reason = OFFCPU_VOLUNTARY;
 		st->runq_since = 0;
-		__sync_fetch_and_add(&stats->voluntary_switches, 1);
+		t->stats.voluntary_switches++;
 		/* prev is current here, so the user stack walked is prev's */
 		if (capture_stacks)
 			st->stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
@@ -160,25 +162,26 @@ static __always_inline void switch_in(struct task_struct *next, __u64 now)
 {
 	__u32 tgid = next->tgid;
 	__u32 tid = next->pid;
+	struct sched_thread *t;
 	struct thread_sched *st;
-	struct sched_stats *stats;
 	__u64 off = 0, runq = 0;
 
 	if (!tgid_wanted(tgid) || tid == 0)
 		return;
-	st = lookup_or_init(&sched_state, &tid, &zero_thread);
-	stats = stats_of(tid, tgid);
-	if (!st || !stats)
+	t = thread_of(tid, tgid);
+	if (!t)
 		return;
+	st = &t->state;
 	st->oncpu_since = now;
 	if (st->runq_since && now > st->runq_since) {
 		runq = now - st->runq_since;
-		__sync_fetch_and_add(&stats->runq_ns, runq);
+		t->stats.runq_ns += runq;
 		if (runq_histograms) {
-			struct hist *h = lookup_or_init(&runq_hist, &tid, &zero_hist);
+			__u32 slot = log2_u64(runq);
 
-			if (h)
-				hist_add(h, runq);
+			if (slot >= HIST_SLOTS)
+				slot = HIST_SLOTS - 1;
+			t->runq.slots[slot]++;
 		}
 	}
 	st->runq_since = 0;
@@ -186,9 +189,9 @@ static __always_inline void switch_in(struct task_struct *next, __u64 now)
 		return;
 	off = now - st->offcpu_since;
 	if (st->reason == OFFCPU_VOLUNTARY)
-		__sync_fetch_and_add(&stats->offcpu_voluntary_ns, off);
+		t->stats.offcpu_voluntary_ns += off;
 	else
-		__sync_fetch_and_add(&stats->offcpu_involuntary_ns, off);
+		t->stats.offcpu_involuntary_ns += off;
 
 	if (offcpu_threshold_ns && off >= offcpu_threshold_ns &&
 	    (st->reason == OFFCPU_VOLUNTARY || offcpu_events_involuntary) &&
@@ -225,20 +228,18 @@ static __always_inline void on_wakeup(struct task_struct *p)
 {
 	__u32 tgid = p->tgid;
 	__u32 tid = p->pid;
-	struct thread_sched *st;
-	struct sched_stats *stats;
+	struct sched_thread *t;
 
 	if (!tgid_wanted(tgid) || tid == 0)
 		return;
-	st = lookup_or_init(&sched_state, &tid, &zero_thread);
-	stats = stats_of(tid, tgid);
-	if (!st || !stats)
+	t = thread_of(tid, tgid);
+	if (!t)
 		return;
-	st->runq_since = bpf_ktime_get_ns();
+	t->state.runq_since = bpf_ktime_get_ns();
 	/* best effort: a wakeup from interrupt context (timer expiry, I/O completion) names the
 	 * interrupted task */
-	st->waker_tid = (__u32)bpf_get_current_pid_tgid();
-	__sync_fetch_and_add(&stats->wakeups, 1);
+	t->state.waker_tid = (__u32)bpf_get_current_pid_tgid();
+	t->stats.wakeups++;
 }
 
 SEC("tp_btf/sched_wakeup")
@@ -260,13 +261,13 @@ int BPF_PROG(on_sched_migrate_task, struct task_struct *p, int dest_cpu)
 {
 	__u32 tgid = p->tgid;
 	__u32 tid = p->pid;
-	struct sched_stats *stats;
+	struct sched_thread *t;
 
 	if (!tgid_wanted(tgid) || tid == 0)
 		return 0;
-	stats = stats_of(tid, tgid);
-	if (stats)
-		__sync_fetch_and_add(&stats->migrations, 1);
+	t = thread_of(tid, tgid);
+	if (t)
+		t->stats.migrations++;
 	return 0;
 }
 
@@ -275,22 +276,21 @@ int BPF_PROG(on_sched_process_exit, struct task_struct *p)
 {
 	__u32 tgid = p->tgid;
 	__u32 tid = p->pid;
-	struct sched_stats *stats;
+	struct sched_thread *t;
+	__u64 now;
 
 	if (!tgid_wanted(tgid) || tid == 0)
 		return 0;
-	struct thread_sched *st;
-	__u64 now = bpf_ktime_get_ns();
-
-	stats = bpf_map_lookup_elem(&sched_stats, &tid);
-	st = bpf_map_lookup_elem(&sched_state, &tid);
+	t = bpf_map_lookup_elem(&sched_stats, &tid);
+	if (!t)
+		return 0;
+	now = bpf_ktime_get_ns();
 	/* count the running slice now, so a reader that sees exited_ns has (nearly) all of it;
-	 * the final switch-out (TASK_DEAD) adds the rest and drops sched_state */
-	if (st && stats && st->oncpu_since && now > st->oncpu_since) {
-		__sync_fetch_and_add(&stats->oncpu_ns, now - st->oncpu_since);
-		st->oncpu_since = now;
+	 * the final switch-out (TASK_DEAD) adds the rest */
+	if (t->state.oncpu_since && now > t->state.oncpu_since) {
+		t->stats.oncpu_ns += now - t->state.oncpu_since;
+		t->state.oncpu_since = now;
 	}
-	if (stats)
-		stats->exited_ns = now;
+	t->stats.exited_ns = now;
 	return 0;
 }

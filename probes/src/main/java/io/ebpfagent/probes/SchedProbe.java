@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import io.ebpfagent.loader.maps.BpfMap;
 import io.ebpfagent.probes.layout.SchedLayouts.SchedStats;
+import io.ebpfagent.probes.layout.SchedLayouts.SchedThread;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -50,10 +51,12 @@ public final class SchedProbe extends ProbeBase implements Probe {
 
     private final Arena arena = Arena.ofShared();
     private final BpfMap stats;
-    private final BpfMap runqHist;
     private final MapCursor cursor;
-    private final MemorySegment histValue;
+    private final MemorySegment threadValue;
     private final MemorySegment tidKey;
+    /** The entry the running {@link #forEachThread} visit is at: its histogram needs no lookup. */
+    private MemorySegment visiting;
+    private int visitingTid;
     private int[] exited = new int[64];
 
     private SchedProbe(Config c, SharedMaps shared) {
@@ -65,9 +68,8 @@ public final class SchedProbe extends ProbeBase implements Probe {
             Rodata.set(spec, "offcpu_events_need_span", c.eventsNeedSpan());
         }, Attacher.NONE, shared);
         this.stats = loaded.map("sched_stats");
-        this.runqHist = loaded.map("runq_hist");
         this.cursor = new MapCursor(stats, arena);
-        this.histValue = arena.allocate(runqHist.valueBufferSize(), 8);
+        this.threadValue = arena.allocate(stats.valueBufferSize(), 8);
         this.tidKey = arena.allocate(JAVA_INT);
     }
 
@@ -77,9 +79,10 @@ public final class SchedProbe extends ProbeBase implements Probe {
     }
 
     /**
-     * Calls {@code visitor} for every thread with statistics, then removes the entries (stats and
-     * run-queue histogram) of the threads that exited: they were just read for the last time.
-     * Returns the number of threads visited. Allocation free.
+     * Calls {@code visitor} for every thread with statistics, then removes the entries of the
+     * threads that exited: they were just read for the last time. Returns the number of threads
+     * visited. Allocation free; {@link #runqHistogram} called from the visitor reads the entry
+     * being visited, without a system call.
      */
     public synchronized int forEachThread(SchedStatsVisitor visitor) {
         int n = 0;
@@ -88,6 +91,8 @@ public final class SchedProbe extends ProbeBase implements Probe {
         while (cursor.next()) {
             MemorySegment v = cursor.value();
             int tid = cursor.key().get(JAVA_INT, 0);
+            visiting = v;
+            visitingTid = tid;
             boolean gone = v.get(JAVA_LONG, SchedStats.EXITED_NS) != 0;
             visitor.accept(tid, v.get(JAVA_LONG, SchedStats.ONCPU_NS), v.get(JAVA_LONG, SchedStats.OFFCPU_VOLUNTARY_NS),
                     v.get(JAVA_LONG, SchedStats.OFFCPU_INVOLUNTARY_NS), v.get(JAVA_LONG, SchedStats.RUNQ_NS),
@@ -101,10 +106,10 @@ public final class SchedProbe extends ProbeBase implements Probe {
                 exited[nExited++] = tid;
             }
         }
+        visiting = null;
         for (int i = 0; i < nExited; i++) {
             tidKey.set(JAVA_INT, 0, exited[i]);
             stats.delete(tidKey);
-            runqHist.delete(tidKey);
         }
         return n;
     }
@@ -114,11 +119,15 @@ public final class SchedProbe extends ProbeBase implements Probe {
      * false when the thread has none.
      */
     public synchronized boolean runqHistogram(int tid, long[] into) {
+        if (visiting != null && visitingTid == tid) {
+            Hist.copy(visiting, SchedThread.RUNQ, into);
+            return true;
+        }
         tidKey.set(JAVA_INT, 0, tid);
-        if (!runqHist.lookup(tidKey, histValue)) {
+        if (!stats.lookup(tidKey, threadValue)) {
             return false;
         }
-        Hist.copy(histValue, 0, into);
+        Hist.copy(threadValue, SchedThread.RUNQ, into);
         return true;
     }
 

@@ -246,6 +246,29 @@ class SchedProbeTest {
                 total += v;
             }
             assertTrue(total >= 10, "wakeups after sleeps counted: " + total);
+
+            // from inside the visitor the histogram comes from the entry being visited: the
+            // same counts as the lookup (a sleeping thread's histogram does not move)
+            long[] inVisit = new long[64];
+            long[] looked = new long[64];
+            AtomicInteger sleeperTidBox = new AtomicInteger();
+            Thread sleeper = Thread.ofPlatform().start(() -> {
+                sleeperTidBox.set(KernelTests.gettid());
+                sleep(1000);
+            });
+            Thread.sleep(100);
+            int sleeperTid = sleeperTidBox.get();
+            boolean[] seen = new boolean[1];
+            probe.forEachThread((tid, on, offVol, offInvol, runq, vs, is, w, m, exited) -> {
+                if (tid == sleeperTid) {
+                    seen[0] = probe.runqHistogram(tid, inVisit);
+                }
+            });
+            assertTrue(seen[0], "the sleeping thread was visited with a histogram");
+            assertTrue(probe.runqHistogram(sleeperTid, looked));
+            assertArrayEquals(looked, inVisit);
+            sleeper.interrupt();
+            sleeper.join();
         }
     }
 }

@@ -54,6 +54,23 @@ public final class SchedLayouts {
         }
     }
 
+    /**
+     * {@code struct sched_thread}: the value of {@code sched_stats} keyed by tid (632 bytes): the
+     * totals, the probe's private bookkeeping, the run-queue latency histogram.
+     */
+    public static final class SchedThread {
+        public static final StructLayout LAYOUT = struct("sched_thread",
+                SchedStats.LAYOUT.withName("stats"),
+                bytes("state", 40),
+                CommonLayouts.Hist.LAYOUT.withName("runq"));
+        public static final long SIZE = LAYOUT.byteSize();
+        public static final long STATS = offset(LAYOUT, "stats");
+        public static final long RUNQ = offset(LAYOUT, "runq");
+
+        private SchedThread() {
+        }
+    }
+
     /** {@code struct offcpu_event}: EV_OFFCPU record (88 bytes). */
     public static final class OffcpuEvent {
         public static final StructLayout LAYOUT = struct("offcpu_event",
@@ -88,6 +105,7 @@ public final class SchedLayouts {
     public static Map<String, StructLayout> all() {
         return Map.ofEntries(
                 Map.entry("sched_stats", SchedStats.LAYOUT),
+                Map.entry("sched_thread", SchedThread.LAYOUT),
                 Map.entry("offcpu_event", OffcpuEvent.LAYOUT));
     }
 }
