@@ -68,13 +68,17 @@ static __always_inline __u32 log2_u64(__u64 v)
 	return r;
 }
 
-static __always_inline void hist_add(struct hist *h, __u64 ns)
+/* The slot of ns in a struct hist. */
+static __always_inline __u32 hist_slot(__u64 ns)
 {
 	__u32 slot = log2_u64(ns);
 
-	if (slot >= HIST_SLOTS)
-		slot = HIST_SLOTS - 1;
-	__sync_fetch_and_add(&h->slots[slot], 1);
+	return slot >= HIST_SLOTS ? HIST_SLOTS - 1 : slot;
+}
+
+static __always_inline void hist_add(struct hist *h, __u64 ns)
+{
+	__sync_fetch_and_add(&h->slots[hist_slot(ns)], 1);
 }
 
 /* Returns the value of key in a hash map, inserting *init first when absent. */

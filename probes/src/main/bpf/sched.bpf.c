@@ -176,13 +176,8 @@ static __always_inline void switch_in(struct task_struct *next, __u64 now)
 	if (st->runq_since && now > st->runq_since) {
 		runq = now - st->runq_since;
 		t->stats.runq_ns += runq;
-		if (runq_histograms) {
-			__u32 slot = log2_u64(runq);
-
-			if (slot >= HIST_SLOTS)
-				slot = HIST_SLOTS - 1;
-			t->runq.slots[slot]++;
-		}
+		if (runq_histograms)
+			t->runq.slots[hist_slot(runq)]++; /* plain add: see above */
 	}
 	st->runq_since = 0;
 	if (!st->offcpu_since || now <= st->offcpu_since)

@@ -29,13 +29,7 @@ class SchedProbeTest {
         try (SharedMaps shared = SharedMaps.create();
              SchedProbe probe = SchedProbe.start(SchedProbe.Config.defaults().withOffcpuThresholdNs(20_000_000L), shared)) {
             var events = new CopyOnWriteArrayList<OffCpu>();
-            try (ProbeEvents pe = new ProbeEvents(new EventListener() {
-                @Override
-                public void offCpu(OffCpuEvent e) {
-                    events.add(new OffCpu(e.tid(), e.durationNs(), e.hasSpan(), e.traceIdHigh(), e.traceIdLow(),
-                            e.spanId(), e.traceFlags(), e.reason()));
-                }
-            }).add(probe)) {
+            try (ProbeEvents pe = offCpuEventsInto(events).add(probe)) {
                 int burner = KernelTests.runNamed("sched-burner", () -> KernelTests.burn(300));
                 int slot = 7;
                 AtomicInteger sleeperTid = new AtomicInteger();
@@ -110,13 +104,7 @@ class SchedProbeTest {
         SchedProbe.Config config = SchedProbe.Config.defaults().withOffcpuThresholdNs(20_000_000L).withEventsNeedSpan(true);
         try (SharedMaps shared = SharedMaps.create(); SchedProbe probe = SchedProbe.start(config, shared)) {
             var events = new CopyOnWriteArrayList<OffCpu>();
-            try (ProbeEvents pe = new ProbeEvents(new EventListener() {
-                @Override
-                public void offCpu(OffCpuEvent e) {
-                    events.add(new OffCpu(e.tid(), e.durationNs(), e.hasSpan(), e.traceIdHigh(), e.traceIdLow(),
-                            e.spanId(), e.traceFlags(), e.reason()));
-                }
-            }).add(probe)) {
+            try (ProbeEvents pe = offCpuEventsInto(events).add(probe)) {
                 int slot = 9;
                 int plain = KernelTests.runNamed("sched-nospan", () -> sleep(100));
                 int traced = KernelTests.runNamed("sched-inspan", () -> {
@@ -144,6 +132,17 @@ class SchedProbeTest {
                 assertTrue(events.stream().allMatch(OffCpu::hasSpan), "every reported interval has a span: " + events);
             }
         }
+    }
+
+    /** Events of the probes added to it, with every off-CPU interval copied into {@code events}. */
+    private static ProbeEvents offCpuEventsInto(java.util.List<OffCpu> events) {
+        return new ProbeEvents(new EventListener() {
+            @Override
+            public void offCpu(OffCpuEvent e) {
+                events.add(new OffCpu(e.tid(), e.durationNs(), e.hasSpan(), e.traceIdHigh(), e.traceIdLow(),
+                        e.spanId(), e.traceFlags(), e.reason()));
+            }
+        });
     }
 
     private static void sleep(long ms) {
