@@ -142,10 +142,7 @@ final class HttpConnection implements Closeable {
         int start = nextLine();
         int end = position - 2;
         // "HTTP/1.1 200 OK"
-        int space = start;
-        while (space < end && buffer[space] != ' ') {
-            space++;
-        }
+        int space = indexOf(' ', start, end);
         if (end - space < 4 || buffer[start] != 'H') {
             throw new IOException("not an HTTP response: "
                     + new String(buffer, start, end - start, StandardCharsets.US_ASCII));
@@ -156,11 +153,16 @@ final class HttpConnection implements Closeable {
     private long chunkSize() throws IOException {
         int start = nextLine();
         int end = position - 2;
-        int semicolon = start;
-        while (semicolon < end && buffer[semicolon] != ';') {
-            semicolon++;
+        return parseLong(start, indexOf(';', start, end), 16); // size[;extension]
+    }
+
+    /** The first position of b in [from, to) of the buffer, or to. */
+    private int indexOf(char b, int from, int to) {
+        int i = from;
+        while (i < to && buffer[i] != b) {
+            i++;
         }
-        return parseLong(start, semicolon, 16);
+        return i;
     }
 
     private void expectCrlf() throws IOException {
