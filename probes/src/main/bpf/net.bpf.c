@@ -416,13 +416,18 @@ int on_exit_accept4(struct trace_event_raw_sys_exit *ctx)
 
 /* ---------------------------------------------------------------- bytes */
 
-/* Sockets of the process not seen at connect/accept (opened before the probe) are adopted at
- * their first send or receive, with the current thread as owner. */
+/* Sockets of the process not seen at connect/accept are adopted at their first send or
+ * receive, with the current thread as owner: sockets opened before the probe, and accepted ones
+ * when the accept() hooks are not attached (user space may leave them out: syscall tracepoints
+ * put every task of the machine on the slow syscall path). An accepted socket is known by its
+ * entry in accept_pending; its accept-queue latency then runs until this first send or receive. */
 static __always_inline struct sock_info *owned(struct sock *sk, __u32 tid)
 {
-	__u64 skp = (__u64)sk;
+	__u64 skp = (__u64)sk, *done;
 	struct sock_info *si = bpf_map_lookup_elem(&sock_owner, &skp);
 	struct sock_info info = { .role = ROLE_UNKNOWN, .has_key = 1, .tid = tid };
+	struct conn_stats *cs;
+	__u64 queue = 0;
 
 	if (si)
 		return si;
@@ -436,10 +441,20 @@ static __always_inline struct sock_info *owned(struct sock *sk, __u32 tid)
 		return NULL;
 	info.tgid = bpf_get_current_pid_tgid() >> 32;
 	info.start_ns = bpf_ktime_get_ns();
+	done = bpf_map_lookup_elem(&accept_pending, &skp);
+	if (done) {
+		info.role = ROLE_SERVER;
+		if (info.start_ns > *done)
+			queue = info.start_ns - *done;
+		bpf_map_delete_elem(&accept_pending, &skp);
+	}
 	bpf_map_update_elem(&sock_owner, &skp, &info, BPF_NOEXIST);
 	si = bpf_map_lookup_elem(&sock_owner, &skp);
-	if (si && !bpf_map_lookup_elem(&conn_stats, &si->key))
-		conn_open(si, info.start_ns);
+	if (si && !bpf_map_lookup_elem(&conn_stats, &si->key)) {
+		cs = conn_open(si, info.start_ns);
+		if (cs && queue)
+			cs->accept_queue_ns = queue;
+	}
 	return si;
 }
 

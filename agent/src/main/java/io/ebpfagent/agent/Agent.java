@@ -12,6 +12,7 @@ import io.ebpfagent.agent.log.AgentLog;
 import io.ebpfagent.agent.log.LogLevel;
 import io.ebpfagent.agent.threads.JavaThreadInfo;
 import io.ebpfagent.agent.threads.ThreadGroups;
+import io.ebpfagent.agent.threads.ThreadDumps;
 import io.ebpfagent.agent.threads.ThreadRegistry;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
@@ -144,7 +145,7 @@ public final class Agent implements AutoCloseable {
     private static Agent create(AgentConfig config, Instrumentation inst, SpanContextPublication spanContexts,
             List<AgentComponent> extraComponents) {
         ThreadRegistry registry = new ThreadRegistry(new ThreadGroups(config.get(ConfigSchema.THREADS_GROUP_PATTERNS),
-                config.get(ConfigSchema.THREADS_MAX_DISTINCT)));
+                config.get(ConfigSchema.THREADS_MAX_DISTINCT)), ThreadDumps.source(inst));
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "ebpf-agent-scheduler");
             thread.setDaemon(true);

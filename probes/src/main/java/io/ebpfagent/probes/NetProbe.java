@@ -10,24 +10,43 @@ import io.ebpfagent.probes.layout.NetLayouts.ConnKey;
 import io.ebpfagent.probes.layout.NetLayouts.ConnStats;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 
 /**
  * {@code net.bpf.o}: TCP connections of the process keyed by 4-tuple (bytes, calls, connect and
  * accept-queue latency, retransmits, resets); slow connects/accepts, retransmits and resets as
- * events.
+ * events. Everything but the accept() hooks runs on tp_btf tracepoints of the TCP stack.
  */
 public final class NetProbe extends ProbeBase implements Probe {
     public static final int ROLE_UNKNOWN = 0, ROLE_CLIENT = 1, ROLE_SERVER = 2;
 
+    /** The programs on the {@code accept()}/{@code accept4()} system-call tracepoints. */
+    static final List<String> ACCEPT_PROGRAMS =
+            List.of("on_enter_accept", "on_exit_accept", "on_enter_accept4", "on_exit_accept4");
+
+    /**
+     * @param acceptSyscalls attach the {@code accept()}/{@code accept4()} system-call tracepoints:
+     *     accept-queue latency exactly to accept()'s return, the time inside accept() and
+     *     {@code EV_ACCEPT} events. Costs more than the accepts: while any system-call
+     *     tracepoint is attached, every system call of every task of the machine takes the
+     *     kernel's slow tracing path. Without them an accepted connection is recognised at its
+     *     first send or receive (owner: that thread; accept-queue latency: until then) and no
+     *     {@code EV_ACCEPT} is emitted.
+     */
     public record Config(int targetTgid, long acceptThresholdNs, long connectThresholdNs, boolean retransmitEvents,
-                         boolean resetEvents) {
+                         boolean resetEvents, boolean acceptSyscalls) {
         public Config {
             Rodata.requireNonNegative("acceptThresholdNs", acceptThresholdNs);
             Rodata.requireNonNegative("connectThresholdNs", connectThresholdNs);
         }
 
+        /** Every feature on, accept() hooks included. */
         public static Config defaults() {
-            return new Config(Probe.currentPid(), 1_000_000L, 0, true, true);
+            return new Config(Probe.currentPid(), 1_000_000L, 0, true, true, true);
+        }
+
+        public Config withAcceptSyscalls(boolean on) {
+            return new Config(targetTgid, acceptThresholdNs, connectThresholdNs, retransmitEvents, resetEvents, on);
         }
     }
 
@@ -53,6 +72,9 @@ public final class NetProbe extends ProbeBase implements Probe {
             Rodata.set(spec, "connect_threshold_ns", c.connectThresholdNs());
             Rodata.set(spec, "retransmit_events", c.retransmitEvents());
             Rodata.set(spec, "reset_events", c.resetEvents());
+            if (!c.acceptSyscalls()) {
+                ACCEPT_PROGRAMS.forEach(spec.programs()::remove);
+            }
         }, Attacher.NONE, shared);
         this.conns = loaded.map("conn_stats");
         this.cursor = new MapCursor(conns, arena);

@@ -156,4 +156,65 @@ class NetProbeTest {
             }
         }
     }
+
+    record Server(int role, int owner, long acceptQueueNs, long bytesReceived) {
+    }
+
+    /**
+     * The accepted side of a loopback connection, seen from conn_stats: the handshake completes
+     * before accept() is called, then the peer sends 1000 bytes after a pause.
+     */
+    private static Server acceptedConnection(NetProbe probe, long pauseMs) throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+             Socket client = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort())) {
+            Thread.sleep(pauseMs);
+            int clientPort = client.getLocalPort();
+            try (Socket accepted = server.accept()) {
+                Thread.sleep(pauseMs);
+                client.getOutputStream().write(new byte[1000]);
+                accepted.getInputStream().readNBytes(1000);
+            }
+            var found = new java.util.concurrent.atomic.AtomicReference<Server>();
+            probe.forEachConnection((key, lport, rport, role, owner, opened, closed, cns, queue, bytesSent,
+                                     bytesReceived, retrans, rstSent, rstRecv) -> {
+                if (lport == server.getLocalPort() && rport == clientPort) {
+                    found.set(new Server(role, owner, queue, bytesReceived));
+                }
+            });
+            assertTrue(found.get() != null, "conn_stats entry of the accepted connection");
+            return found.get();
+        }
+    }
+
+    @Test
+    void acceptHooksTimeTheQueueUntilAcceptReturns() throws Exception {
+        try (SharedMaps shared = SharedMaps.create();
+             NetProbe probe = NetProbe.start(NetProbe.Config.defaults(), shared)) {
+            assertTrue(probe.programs().keySet().containsAll(NetProbe.ACCEPT_PROGRAMS), "accept hooks loaded");
+            Server s = acceptedConnection(probe, 100);
+            assertEquals(NetProbe.ROLE_SERVER, s.role());
+            assertEquals(KernelTests.gettid(), s.owner(), "the accepting thread owns the connection");
+            assertEquals(1000, s.bytesReceived());
+            // queued ~100 ms before accept(); the 100 ms before the first byte do not count
+            assertTrue(s.acceptQueueNs() >= 90_000_000L && s.acceptQueueNs() < 190_000_000L,
+                    "accept-queue latency " + s.acceptQueueNs());
+        }
+    }
+
+    @Test
+    void withoutAcceptHooksAnAcceptedConnectionIsAdoptedAtItsFirstReceive() throws Exception {
+        try (SharedMaps shared = SharedMaps.create();
+             NetProbe probe = NetProbe.start(NetProbe.Config.defaults().withAcceptSyscalls(false), shared)) {
+            for (String p : NetProbe.ACCEPT_PROGRAMS) {
+                assertTrue(!probe.programs().containsKey(p), p + " is not loaded");
+            }
+            Server s = acceptedConnection(probe, 100);
+            assertEquals(NetProbe.ROLE_SERVER, s.role(), "known as accepted from the handshake on our port");
+            assertEquals(KernelTests.gettid(), s.owner(), "the receiving thread owns the connection");
+            assertEquals(1000, s.bytesReceived());
+            // handshake -> first receive: both pauses
+            assertTrue(s.acceptQueueNs() >= 190_000_000L && s.acceptQueueNs() < 1_000_000_000L,
+                    "accept-queue latency until the first receive " + s.acceptQueueNs());
+        }
+    }
 }

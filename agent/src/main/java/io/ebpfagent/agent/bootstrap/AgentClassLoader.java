@@ -1,6 +1,5 @@
 package io.ebpfagent.agent.bootstrap;
 
-import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -104,15 +103,42 @@ final class AgentClassLoader extends ClassLoader {
         return name.startsWith("/") ? name.substring(1) : name;
     }
 
+    /**
+     * The entry's bytes, read straight into an array of their size when the jar says it: the
+     * agent defines a few thousand classes while the application starts, and every copy is
+     * garbage that hastens a young collection of the application's heap.
+     */
     private byte[] read(JarEntry entry) throws IOException {
         InputStream in = jar.getInputStream(entry);
         try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream(entry.getSize() > 0 ? (int) entry.getSize() : 4096);
-            byte[] buffer = new byte[8192];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                out.write(buffer, 0, n);
+            long size = entry.getSize();
+            // Java 8 API only: this class loads on any JVM (it runs before the version check)
+            byte[] bytes = new byte[size >= 0 && size < Integer.MAX_VALUE - 8 ? (int) size : 8192];
+            int n = 0;
+            while (true) {
+                if (n == bytes.length) {
+                    if (size >= 0) {
+                        if (in.read() < 0) {
+                            return bytes; // the usual case: exactly the declared size
+                        }
+                        throw new IOException(entry.getName() + ": more bytes than the " + size + " the jar declares");
+                    }
+                    byte[] grown = new byte[bytes.length * 2];
+                    System.arraycopy(bytes, 0, grown, 0, n);
+                    bytes = grown;
+                }
+                int r = in.read(bytes, n, bytes.length - n);
+                if (r < 0) {
+                    break;
+                }
+                n += r;
             }
-            return out.toByteArray();
+            if (size >= 0 && n != size) {
+                throw new IOException(entry.getName() + ": " + n + " bytes where the jar declares " + size);
+            }
+            byte[] exact = new byte[n];
+            System.arraycopy(bytes, 0, exact, 0, n);
+            return exact;
         } finally {
             in.close();
         }

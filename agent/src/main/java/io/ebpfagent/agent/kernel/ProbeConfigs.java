@@ -38,8 +38,10 @@ final class ProbeConfigs {
 
     static NetProbe.Config net(AgentConfig c) {
         NetProbe.Config d = NetProbe.Config.defaults();
+        // The agent exports no accept events, and the accept() syscall hooks would slow every
+        // system call of the machine: accepted connections are adopted at their first I/O.
         return new NetProbe.Config(d.targetTgid(), d.acceptThresholdNs(),
-                c.get(ConfigSchema.NET_CONNECT_THRESHOLD).toNanos(), d.retransmitEvents(), d.resetEvents());
+                c.get(ConfigSchema.NET_CONNECT_THRESHOLD).toNanos(), d.retransmitEvents(), d.resetEvents(), false);
     }
 
     static FaultsProbe.Config faults(AgentConfig c) {

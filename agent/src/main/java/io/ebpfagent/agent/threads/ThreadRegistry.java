@@ -1,8 +1,5 @@
 package io.ebpfagent.agent.threads;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadInfo;
-import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -18,8 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Kernel tid <-> Java thread of this JVM. Filled from {@code Thread.print} at startup
  * ({@link #rescan()}), kept current by {@link #onThreadStart}/{@link #onThreadStop} (wired to
- * HotSpot thread events) and by periodic {@link #refreshNames()} (cheap: ThreadMXBean with no
- * stacks) and {@link #rescan()} (catches threads no event reported).
+ * HotSpot thread events) and by periodic {@link #refreshNames()} (cheap: a thread enumeration, no
+ * safepoint) and {@link #rescan()} (catches threads no event reported).
  *
  * <p>{@link #lookup(int)} is the hot path: lock-free, allocation-free, a binary search over an
  * immutable snapshot that writers replace under a lock.
@@ -222,6 +219,10 @@ public final class ThreadRegistry {
     /**
      * Picks up {@link Thread#setName} renames of known threads; no safepoint, no stacks.
      * Threads the JVM no longer knows are dropped.
+     *
+     * <p>Threads are enumerated through the root {@link ThreadGroup}, not looked up by id with
+     * {@code ThreadMXBean.getThreadInfo(long[])}: that call makes HotSpot build its thread-id
+     * table, which from then on every thread start and exit of the application has to maintain.
      */
     public void refreshNames() {
         Table current = table;
@@ -234,25 +235,22 @@ public final class ThreadRegistry {
         if (byJavaId.isEmpty()) {
             return;
         }
-        long[] ids = byJavaId.keySet().stream().mapToLong(Long::longValue).toArray();
-        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        ThreadInfo[] infos = mx.getThreadInfo(ids, 0);
+        Map<Long, String> liveNames = liveThreadNames();
         List<JavaThreadInfo[]> renamed = new ArrayList<>();
         List<JavaThreadInfo> removed = new ArrayList<>();
         synchronized (lock) {
             Table next = table;
-            for (int i = 0; i < ids.length; i++) {
-                JavaThreadInfo known = byJavaId.get(ids[i]);
+            for (JavaThreadInfo known : byJavaId.values()) {
                 JavaThreadInfo now = next.get(known.tid());
                 if (now == null || now.javaId() != known.javaId()) {
                     continue; // changed by an event meanwhile
                 }
-                if (infos[i] == null) {
+                String name = liveNames.get(known.javaId());
+                if (name == null) {
                     next = next.without(known.tid());
                     removed.add(known);
-                } else if (!infos[i].getThreadName().equals(known.name())) {
-                    JavaThreadInfo info = known.withName(infos[i].getThreadName(),
-                            groups.groupOf(infos[i].getThreadName()));
+                } else if (!name.equals(known.name())) {
+                    JavaThreadInfo info = known.withName(name, groups.groupOf(name));
                     next = next.with(info);
                     renamed.add(new JavaThreadInfo[] {known, info});
                 }
@@ -261,6 +259,24 @@ public final class ThreadRegistry {
         }
         removed.forEach(this::fireRemoved);
         renamed.forEach(pair -> fireRenamed(pair[0], pair[1]));
+    }
+
+    /** Java thread id -> name of every live platform thread. */
+    static Map<Long, String> liveThreadNames() {
+        ThreadGroup root = Thread.currentThread().getThreadGroup();
+        while (root.getParent() != null) {
+            root = root.getParent();
+        }
+        Thread[] threads = new Thread[root.activeCount() + 16];
+        int n;
+        while ((n = root.enumerate(threads, true)) == threads.length) {
+            threads = new Thread[threads.length * 2]; // more started meanwhile: retry larger
+        }
+        Map<Long, String> names = new HashMap<>(n * 2);
+        for (int i = 0; i < n; i++) {
+            names.put(threads[i].threadId(), threads[i].getName());
+        }
+        return names;
     }
 
     private void fireAdded(JavaThreadInfo info) {

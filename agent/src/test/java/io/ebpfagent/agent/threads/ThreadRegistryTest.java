@@ -120,6 +120,40 @@ class ThreadRegistryTest {
         assertThat(ProcessHandle.current().pid()).isNotEqualTo(tid[0]);
     }
 
+    @Test
+    void refreshNamesFollowsRenamesAndEndsWithoutAThreadDump() throws Exception {
+        ThreadGroup nested = new ThreadGroup(new ThreadGroup("registry-outer"), "registry-inner");
+        CountDownLatch release = new CountDownLatch(1);
+        Thread renamed = new Thread(nested, () -> await(release), "refresh-a");
+        Thread ending = new Thread(nested, () -> await(release), "refresh-b");
+        renamed.start();
+        ending.start();
+        try {
+            // tids are the registry's business only: any distinct values do here
+            ThreadRegistry registry = new ThreadRegistry(new ThreadGroups(List.of(), 100), () -> "");
+            registry.onThreadStart(900001, renamed.threadId(), "refresh-a", false);
+            registry.onThreadStart(900002, ending.threadId(), "refresh-b", false);
+            registry.onThreadStart(900003, -1, "VM Thread", false);
+            assertThat(ThreadRegistry.liveThreadNames()).containsEntry(renamed.threadId(), "refresh-a")
+                    .containsEntry(Thread.currentThread().threadId(), Thread.currentThread().getName());
+
+            renamed.setName("refresh-a-renamed");
+            registry.refreshNames();
+            assertThat(registry.lookup(900001).name()).isEqualTo("refresh-a-renamed");
+            assertThat(registry.lookup(900002).name()).isEqualTo("refresh-b");
+
+            // a thread the JVM no longer lists is dropped; JVM-internal threads (no Java id) stay
+            ending.interrupt();
+            ending.join();
+            registry.refreshNames();
+            assertThat(registry.lookup(900002)).isNull();
+            assertThat(registry.lookup(900001)).isNotNull();
+            assertThat(registry.lookup(900003)).isNotNull();
+        } finally {
+            release.countDown();
+        }
+    }
+
     private static void await(CountDownLatch latch) {
         try {
             latch.await(30, TimeUnit.SECONDS);

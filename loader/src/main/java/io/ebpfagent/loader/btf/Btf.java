@@ -84,14 +84,26 @@ public final class Btf {
     }
 
     /**
-     * Forgets the types cached by {@link #kernel()} so that the garbage collector can reclaim
-     * them (about 20 MB of heap for a 6.x kernel); the next {@link #kernel()} reads them again.
+     * Forgets the types cached by {@link #kernel()} so that their memory is given back (a 6.x
+     * kernel's raw types, about 5 MB of native memory, at once; the few megabytes of index and
+     * decoded types on the heap when the collector gets to them); the next {@link #kernel()}
+     * reads them again.
      * For hosts that load their programs at startup and then run for a long time, like
-     * cilium/ebpf's {@code btf.FlushKernelSpec}. Instances already handed out stay valid.
+     * cilium/ebpf's {@code btf.FlushKernelSpec}. The raw types, kept off the Java heap, are
+     * released at once. Instances already handed out stay valid: one that must decode another
+     * type reads the kernel's BTF again.
      */
     public static void flushKernelCache() {
+        Btf k;
         synchronized (Btf.class) {
+            k = kernel;
             kernel = null;
+        }
+        // The raw kernel types live in native memory: give it back now rather than whenever the
+        // garbage collector gets to the Btf (on the heap, megabytes promoted during loading would
+        // stay resident in the old generation). An instance still in use reads them again.
+        if (k != null && k.types instanceof LazyTypes lazy) {
+            lazy.release();
         }
     }
 
@@ -115,17 +127,27 @@ public final class Btf {
     }
 
     private static Btf load(Path p) {
-        byte[] bytes;
+        NativeBlob blob;
         try {
-            bytes = Files.readAllBytes(p);
+            blob = NativeBlob.read(p);
         } catch (IOException e) {
             throw new BtfException("kernel BTF unavailable (" + p + ": " + e + "); the kernel needs CONFIG_DEBUG_INFO_BTF", e);
         }
         try {
-            return parseLazily(bytes);
+            LazyTypes lazy = BtfParser.parseLazily(blob.bytes(), blob);
+            return new Btf(null, lazy, lazy.strings(), lazy.order());
         } catch (BtfException e) {
+            blob.release();
             throw new BtfException("kernel BTF " + p + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            blob.release();
+            throw e;
         }
+    }
+
+    /** Whether this instance's raw types are in memory (false after {@link #flushKernelCache()} released them). */
+    boolean rawTypesResident() {
+        return !(types instanceof LazyTypes lazy) || lazy.resident();
     }
 
     /** The base of split BTF, or null. */

@@ -45,10 +45,28 @@ final class BtfParser {
      * BTF, of which a loader needs a few hundred out of a hundred thousand types.
      */
     static LazyTypes parseLazily(ByteBuffer raw) {
+        return parseLazily(raw, null);
+    }
+
+    /** {@link #parseLazily(ByteBuffer)} of {@code blob}'s bytes; the types may later release it. */
+    static LazyTypes parseLazily(ByteBuffer raw, NativeBlob blob) {
         Sections sec = sections(raw, null);
         BtfParser p = new BtfParser(sec.types(), sec.strings(), 0, null);
         int[] offsets = p.scan(sec.typesStart());
-        return new LazyTypes(p, offsets, sec.typesStart(), sec.order());
+        return new LazyTypes(p, offsets, sec.typesStart(), sec.order(), blob);
+    }
+
+    /**
+     * A parser over the type section of {@code raw}, a blob read again after it was released,
+     * with the string section kept from the first read. The blob must be the one scanned then.
+     */
+    static BtfParser reopen(ByteBuffer raw, byte[] strings, int typeSectionBytes) {
+        Sections sec = sections(raw, null);
+        if (sec.types().capacity() != typeSectionBytes || sec.strings().length != strings.length) {
+            throw new BtfException("BTF read again differs from the first read (type section " + typeSectionBytes
+                    + " -> " + sec.types().capacity() + " bytes)");
+        }
+        return new BtfParser(sec.types(), strings, 0, null);
     }
 
     /** The validated header: type section (a buffer of the blob's byte order) and string section. */

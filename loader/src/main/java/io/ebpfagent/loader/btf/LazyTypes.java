@@ -18,8 +18,11 @@ import java.util.RandomAccess;
 final class LazyTypes extends AbstractList<Type> implements RandomAccess {
     private static final Type VOID = new Type.Void();
 
-    private final BtfParser parser;
-    private final ByteBuffer section;
+    /** Where the raw types live when they may be released; null for a blob on the Java heap. */
+    private final NativeBlob blob;
+    private final int typeSectionBytes;
+    /** Guarded by this; null while the blob is released. */
+    private BtfParser parser;
     private final byte[] strings;
     private final int[] offsets;
     private final int sectionStart;
@@ -27,15 +30,40 @@ final class LazyTypes extends AbstractList<Type> implements RandomAccess {
     private final Type[] decoded;
     private volatile NameIndex names;
 
-    LazyTypes(BtfParser parser, int[] offsets, int sectionStart, ByteOrder order) {
+    LazyTypes(BtfParser parser, int[] offsets, int sectionStart, ByteOrder order, NativeBlob blob) {
         this.parser = parser;
-        this.section = parser.typeSection();
+        this.blob = blob;
+        this.typeSectionBytes = parser.typeSection().capacity();
         this.strings = parser.stringSection();
         this.offsets = offsets;
         this.sectionStart = sectionStart;
         this.order = order;
         this.decoded = new Type[offsets.length];
         this.decoded[0] = VOID;
+    }
+
+    /**
+     * Gives the raw type section back (native memory only). Types decoded so far stay; the next
+     * type that needs decoding reads the blob again.
+     */
+    synchronized void release() {
+        if (blob != null) {
+            parser = null;
+            blob.release();
+        }
+    }
+
+    /** Whether the raw types are in memory (always, for a blob on the Java heap). */
+    synchronized boolean resident() {
+        return parser != null;
+    }
+
+    /** The parser over the raw types, reading them again after a release. Hold the lock. */
+    private BtfParser parser() {
+        if (parser == null) {
+            parser = BtfParser.reopen(blob.bytes(), strings, typeSectionBytes);
+        }
+        return parser;
     }
 
     ByteOrder order() {
@@ -59,7 +87,7 @@ final class LazyTypes extends AbstractList<Type> implements RandomAccess {
             // types are immutable records: a racy read of the array sees either null or a complete one
             t = decoded[index];
             if (t == null) {
-                t = parser.decodeAt(offsets[index], sectionStart);
+                t = parser().decodeAt(offsets[index], sectionStart);
                 decoded[index] = t;
             }
             return t;
@@ -67,13 +95,13 @@ final class LazyTypes extends AbstractList<Type> implements RandomAccess {
     }
 
     /** Ids (ascending) of the types called exactly {@code name}. */
-    int[] idsByName(String name) {
+    synchronized int[] idsByName(String name) {
         byte[] want = name.getBytes(StandardCharsets.UTF_8);
         return index().find(want, essentialLength(want, 0, want.length), true);
     }
 
     /** Ids (ascending) of the named types whose name without its flavor is {@code essential}. */
-    int[] idsByEssentialName(String essential) {
+    synchronized int[] idsByEssentialName(String essential) {
         byte[] want = essential.getBytes(StandardCharsets.UTF_8);
         return index().find(want, want.length, false);
     }
@@ -89,9 +117,9 @@ final class LazyTypes extends AbstractList<Type> implements RandomAccess {
         return n;
     }
 
-    /** The string offset of type {@code id}'s name. */
+    /** The string offset of type {@code id}'s name. Hold the lock. */
     private int nameOffset(int id) {
-        return section.getInt(offsets[id]);
+        return parser().typeSection().getInt(offsets[id]);
     }
 
     private int end(int off) {
