@@ -30,6 +30,7 @@ public final class Btf {
     private final Btf base;
     private final int firstId;
     private final List<Type> types;
+    /** The string section; null for lazily decoded types, which read it where it lies. */
     private final byte[] strings;
     private final ByteOrder order;
     private volatile Map<String, int[]> byName;
@@ -123,7 +124,7 @@ public final class Btf {
      */
     static Btf parseLazily(byte[] bytes) {
         LazyTypes lazy = BtfParser.parseLazily(ByteBuffer.wrap(bytes));
-        return new Btf(null, lazy, lazy.strings(), lazy.order());
+        return new Btf(null, lazy, null, lazy.order());
     }
 
     private static Btf load(Path p) {
@@ -135,7 +136,7 @@ public final class Btf {
         }
         try {
             LazyTypes lazy = BtfParser.parseLazily(blob.bytes(), blob);
-            return new Btf(null, lazy, lazy.strings(), lazy.order());
+            return new Btf(null, lazy, null, lazy.order());
         } catch (BtfException e) {
             blob.release();
             throw new BtfException("kernel BTF " + p + ": " + e.getMessage(), e);
@@ -195,18 +196,24 @@ public final class Btf {
         int own = base == null ? 0 : base.stringsEnd();
         if (offset < own && base != null) return base.string(offset);
         int rel = offset - own;
+        if (strings == null) return ((LazyTypes) types).string(rel);
         if (rel < 0 || rel >= strings.length) throw new BtfException("string offset " + offset + " out of range");
         return BtfParser.decode(strings, rel);
     }
 
-    /** This BTF's own raw string section. */
+    /** This BTF's own raw string section (a copy for lazily decoded types). */
     byte[] rawStrings() {
-        return strings;
+        return strings != null ? strings : ((LazyTypes) types).stringBytes();
+    }
+
+    /** Length of this BTF's own string section. */
+    private int stringsLength() {
+        return strings != null ? strings.length : ((LazyTypes) types).stringsLength();
     }
 
     /** One past the last string offset, including the base's strings. */
     int stringsEnd() {
-        return (base == null ? 0 : base.stringsEnd()) + strings.length;
+        return (base == null ? 0 : base.stringsEnd()) + stringsLength();
     }
 
     /** Ids of every type called {@code name} (base first for split BTF), empty if none. */
@@ -397,12 +404,12 @@ public final class Btf {
      */
     public byte[] marshal() {
         if (base != null) throw new BtfException("marshalling split BTF is not supported");
-        return BtfWriter.write(types.subList(1, types.size()), new StringTable(strings, 0), ByteOrder.nativeOrder());
+        return BtfWriter.write(types.subList(1, types.size()), new StringTable(rawStrings(), 0), ByteOrder.nativeOrder());
     }
 
     /** This BTF with its own types replaced (same base, same string section). */
     Btf withTypes(List<Type> newTypes) {
-        return new Btf(base, newTypes, strings, order);
+        return new Btf(base, newTypes, rawStrings(), order);
     }
 
     /**
@@ -455,7 +462,7 @@ public final class Btf {
 
     @Override
     public String toString() {
-        return "Btf[" + types.size() + " types from id " + firstId + ", " + strings.length + " string bytes"
+        return "Btf[" + types.size() + " types from id " + firstId + ", " + stringsLength() + " string bytes"
                 + (base != null ? ", split" : "") + "]";
     }
 }

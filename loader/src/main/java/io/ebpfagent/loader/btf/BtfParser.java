@@ -19,12 +19,13 @@ final class BtfParser {
     record Parsed(ByteOrder order, List<Type> types, byte[] strings) {}
 
     private final ByteBuffer in;
-    private final byte[] strings;
+    /** The string section: a view of the blob, never copied here. */
+    private final ByteBuffer strings;
     private final int stringBase;
     private final Btf base;
     private final Map<Integer, String> stringCache = new HashMap<>();
 
-    private BtfParser(ByteBuffer in, byte[] strings, int stringBase, Btf base) {
+    private BtfParser(ByteBuffer in, ByteBuffer strings, int stringBase, Btf base) {
         this.in = in;
         this.strings = strings;
         this.stringBase = stringBase;
@@ -35,7 +36,9 @@ final class BtfParser {
         Sections sec = sections(raw, base);
         BtfParser p = new BtfParser(sec.types(), sec.strings(), sec.stringBase(), base);
         List<Type> list = p.types(sec.typesStart());
-        return new Parsed(sec.order(), list, sec.strings());
+        byte[] strings = new byte[sec.strings().capacity()];
+        sec.strings().get(0, strings);
+        return new Parsed(sec.order(), list, strings);
     }
 
     /**
@@ -60,17 +63,18 @@ final class BtfParser {
      * A parser over the type section of {@code raw}, a blob read again after it was released,
      * with the string section kept from the first read. The blob must be the one scanned then.
      */
-    static BtfParser reopen(ByteBuffer raw, byte[] strings, int typeSectionBytes) {
+    static BtfParser reopen(ByteBuffer raw, int typeSectionBytes, int stringSectionBytes) {
         Sections sec = sections(raw, null);
-        if (sec.types().capacity() != typeSectionBytes || sec.strings().length != strings.length) {
+        if (sec.types().capacity() != typeSectionBytes || sec.strings().capacity() != stringSectionBytes) {
             throw new BtfException("BTF read again differs from the first read (type section " + typeSectionBytes
-                    + " -> " + sec.types().capacity() + " bytes)");
+                    + " -> " + sec.types().capacity() + " bytes, strings " + stringSectionBytes + " -> "
+                    + sec.strings().capacity() + ")");
         }
-        return new BtfParser(sec.types(), strings, 0, null);
+        return new BtfParser(sec.types(), sec.strings(), 0, null);
     }
 
     /** The validated header: type section (a buffer of the blob's byte order) and string section. */
-    private record Sections(ByteOrder order, ByteBuffer types, int typesStart, byte[] strings, int stringBase) {}
+    private record Sections(ByteOrder order, ByteBuffer types, int typesStart, ByteBuffer strings, int stringBase) {}
 
     private static Sections sections(ByteBuffer raw, Btf base) {
         ByteBuffer buf = raw.slice();
@@ -102,12 +106,11 @@ final class BtfParser {
             throw new BtfException("BTF string section [" + strOff + ", +" + strLen + ") exceeds the data (" + dataLen + " bytes), header offset 16");
         }
         if (typeOff % 4 != 0) throw new BtfException("BTF type section offset " + typeOff + " not 4-byte aligned");
-        byte[] strings = new byte[(int) strLen];
-        buf.get((int) (hdrLen + strOff), strings);
-        if (base == null && (strLen == 0 || strings[0] != 0)) {
+        ByteBuffer strings = buf.slice((int) (hdrLen + strOff), (int) strLen);
+        if (base == null && (strLen == 0 || strings.get(0) != 0)) {
             throw new BtfException("BTF string section does not start with the empty string at offset " + (hdrLen + strOff));
         }
-        if (strLen > 0 && strings[(int) strLen - 1] != 0) {
+        if (strLen > 0 && strings.get((int) strLen - 1) != 0) {
             throw new BtfException("BTF string section not NUL-terminated at offset " + (hdrLen + strOff + strLen - 1));
         }
         ByteBuffer types = buf.slice((int) (hdrLen + typeOff), (int) typeLen).order(order);
@@ -357,8 +360,8 @@ final class BtfParser {
 
     private void checkString(int off, int at) {
         if (off < 0) throw new BtfException("negative string offset " + off + " in type at offset " + at);
-        if (off >= strings.length) {
-            throw new BtfException("string offset " + off + " beyond the string section (" + strings.length
+        if (off >= strings.capacity()) {
+            throw new BtfException("string offset " + off + " beyond the string section (" + strings.capacity()
                     + " bytes) in type at offset " + at);
         }
     }
@@ -403,8 +406,8 @@ final class BtfParser {
         return in;
     }
 
-    /** The string section. */
-    byte[] stringSection() {
+    /** The string section (a view of the blob). */
+    ByteBuffer stringSection() {
         return strings;
     }
 
@@ -414,8 +417,8 @@ final class BtfParser {
             return base.string(off);
         }
         int rel = off - stringBase;
-        if (rel >= strings.length) {
-            throw new BtfException("string offset " + off + " beyond the string section (" + strings.length
+        if (rel >= strings.capacity()) {
+            throw new BtfException("string offset " + off + " beyond the string section (" + strings.capacity()
                     + " bytes) in type at offset " + at);
         }
         if (rel == 0 && base == null) return "";
@@ -431,5 +434,14 @@ final class BtfParser {
         int end = rel;
         while (strings[end] != 0) end++;
         return new String(strings, rel, end - rel, StandardCharsets.UTF_8);
+    }
+
+    /** The NUL-terminated string at {@code rel} of a string section held in a buffer. */
+    static String decode(ByteBuffer strings, int rel) {
+        int end = rel;
+        while (strings.get(end) != 0) end++;
+        byte[] b = new byte[end - rel];
+        strings.get(rel, b);
+        return new String(b, StandardCharsets.UTF_8);
     }
 }

@@ -1,5 +1,9 @@
 package io.ebpfagent.loader.btf;
 
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +18,10 @@ import java.util.RandomAccess;
  *
  * <p>Name lookups use an index over the raw string section: a hash table of the types' names
  * without their CO-RE flavor, so neither the index nor a lookup creates a string per type.
+ *
+ * <p>The raw sections are read where they lie (no copy), and for a {@link NativeBlob} the name
+ * index lives in native memory too: {@link #release()} then gives all of it back, and what the
+ * Java heap keeps is the type offsets and the types decoded so far.
  */
 final class LazyTypes extends AbstractList<Type> implements RandomAccess {
     private static final Type VOID = new Type.Void();
@@ -21,20 +29,21 @@ final class LazyTypes extends AbstractList<Type> implements RandomAccess {
     /** Where the raw types live when they may be released; null for a blob on the Java heap. */
     private final NativeBlob blob;
     private final int typeSectionBytes;
-    /** Guarded by this; null while the blob is released. */
-    private BtfParser parser;
-    private final byte[] strings;
+    private final int stringSectionBytes;
     private final int[] offsets;
     private final int sectionStart;
     private final ByteOrder order;
     private final Type[] decoded;
-    private volatile NameIndex names;
+    /** Guarded by this; null while the blob is released. */
+    private BtfParser parser;
+    /** Guarded by this; built on the first name lookup, dropped with the blob. */
+    private NameIndex names;
 
     LazyTypes(BtfParser parser, int[] offsets, int sectionStart, ByteOrder order, NativeBlob blob) {
         this.parser = parser;
         this.blob = blob;
         this.typeSectionBytes = parser.typeSection().capacity();
-        this.strings = parser.stringSection();
+        this.stringSectionBytes = parser.stringSection().capacity();
         this.offsets = offsets;
         this.sectionStart = sectionStart;
         this.order = order;
@@ -43,12 +52,16 @@ final class LazyTypes extends AbstractList<Type> implements RandomAccess {
     }
 
     /**
-     * Gives the raw type section back (native memory only). Types decoded so far stay; the next
-     * type that needs decoding reads the blob again.
+     * Gives the raw sections and the name index back (native memory only). Types decoded so far
+     * stay; the next lookup or decode reads the blob again.
      */
     synchronized void release() {
         if (blob != null) {
             parser = null;
+            if (names != null) {
+                names.close();
+                names = null;
+            }
             blob.release();
         }
     }
@@ -61,7 +74,7 @@ final class LazyTypes extends AbstractList<Type> implements RandomAccess {
     /** The parser over the raw types, reading them again after a release. Hold the lock. */
     private BtfParser parser() {
         if (parser == null) {
-            parser = BtfParser.reopen(blob.bytes(), strings, typeSectionBytes);
+            parser = BtfParser.reopen(blob.bytes(), typeSectionBytes, stringSectionBytes);
         }
         return parser;
     }
@@ -70,8 +83,24 @@ final class LazyTypes extends AbstractList<Type> implements RandomAccess {
         return order;
     }
 
-    byte[] strings() {
-        return strings;
+    /** Length of the string section. */
+    int stringsLength() {
+        return stringSectionBytes;
+    }
+
+    /** A copy of the string section. */
+    synchronized byte[] stringBytes() {
+        byte[] copy = new byte[stringSectionBytes];
+        parser().stringSection().get(0, copy);
+        return copy;
+    }
+
+    /** The string at {@code rel} of the string section. */
+    synchronized String string(int rel) {
+        if (rel < 0 || rel >= stringSectionBytes) {
+            throw new BtfException("string offset " + rel + " out of range");
+        }
+        return BtfParser.decode(parser().stringSection(), rel);
     }
 
     @Override
@@ -106,32 +135,28 @@ final class LazyTypes extends AbstractList<Type> implements RandomAccess {
         return index().find(want, want.length, false);
     }
 
+    /** Hold the lock. */
     private NameIndex index() {
-        NameIndex n = names;
-        if (n == null) {
-            synchronized (this) {
-                n = names;
-                if (n == null) names = n = new NameIndex();
-            }
+        if (names == null) {
+            names = new NameIndex(parser(), blob != null);
         }
-        return n;
-    }
-
-    /** The string offset of type {@code id}'s name. Hold the lock. */
-    private int nameOffset(int id) {
-        return parser().typeSection().getInt(offsets[id]);
-    }
-
-    private int end(int off) {
-        int e = off;
-        while (strings[e] != 0) e++;
-        return e;
+        return names;
     }
 
     /** The length of the bytes {@code [from, to)} without the CO-RE flavor, as {@link Btf#essentialName}. */
     private static int essentialLength(byte[] s, int from, int to) {
         for (int i = to - 5; i >= from; i--) {
             if (s[i] != '_' && s[i + 1] == '_' && s[i + 2] == '_' && s[i + 3] == '_' && s[i + 4] != '_') {
+                return i + 1 - from;
+            }
+        }
+        return to - from;
+    }
+
+    private static int essentialLength(ByteBuffer s, int from, int to) {
+        for (int i = to - 5; i >= from; i--) {
+            if (s.get(i) != '_' && s.get(i + 1) == '_' && s.get(i + 2) == '_' && s.get(i + 3) == '_'
+                    && s.get(i + 4) != '_') {
                 return i + 1 - from;
             }
         }
@@ -146,49 +171,86 @@ final class LazyTypes extends AbstractList<Type> implements RandomAccess {
         return h ^ (h >>> 16);
     }
 
+    private static int hash(ByteBuffer s, int from, int len) {
+        int h = 0x811c9dc5;
+        for (int i = from; i < from + len; i++) {
+            h = (h ^ (s.get(i) & 0xff)) * 0x01000193;
+        }
+        return h ^ (h >>> 16);
+    }
+
+    private static int end(ByteBuffer strings, int off) {
+        int e = off;
+        while (strings.get(e) != 0) e++;
+        return e;
+    }
+
     /**
      * Chained hash table over the essential names: {@code heads[hash & mask]} is the first type
-     * id of a bucket, {@code next[id]} the following one. Chains run in ascending id order.
+     * id of a bucket, {@code next[id]} the following one. Chains run in ascending id order. Both
+     * tables are native for a native blob (released with it), heap arrays otherwise.
      */
     private final class NameIndex {
-        private final int[] heads;
-        private final int[] next;
+        private final Arena arena;
+        private final MemorySegment heads;
+        private final MemorySegment next;
         private final int mask;
+        private final ByteBuffer strings;
+        private final ByteBuffer types;
 
-        NameIndex() {
+        NameIndex(BtfParser p, boolean nativeTables) {
             int n = offsets.length;
             int cap = Integer.highestOneBit(Math.max(16, n)) << 1;
-            heads = new int[cap];
-            next = new int[n];
+            strings = p.stringSection();
+            types = p.typeSection();
+            if (nativeTables) {
+                arena = Arena.ofShared();
+                heads = arena.allocate(JAVA_INT, cap); // zeroed
+                next = arena.allocate(JAVA_INT, n);
+            } else {
+                arena = null;
+                heads = MemorySegment.ofArray(new int[cap]);
+                next = MemorySegment.ofArray(new int[n]);
+            }
             mask = cap - 1;
             // ids from last to first, each pushed in front: every chain ends up ascending
             for (int id = n - 1; id >= 1; id--) {
-                int off = nameOffset(id);
+                int off = types.getInt(offsets[id]);
                 if (off == 0) continue;
-                int e = end(off);
+                int e = end(strings, off);
                 int h = hash(strings, off, essentialLength(strings, off, e)) & mask;
-                next[id] = heads[h];
-                heads[h] = id; // 0 (void, never named) ends a chain
+                next.setAtIndex(JAVA_INT, id, heads.getAtIndex(JAVA_INT, h));
+                heads.setAtIndex(JAVA_INT, h, id); // 0 (void, never named) ends a chain
             }
         }
 
         int[] find(byte[] want, int essentialLen, boolean exact) {
             int[] out = null;
             int count = 0;
-            for (int id = heads[hash(want, 0, essentialLen) & mask]; id != 0; id = next[id]) {
-                int off = nameOffset(id);
-                int e = end(off);
+            int len = exact ? want.length : essentialLen;
+            for (int id = heads.getAtIndex(JAVA_INT, hash(want, 0, essentialLen) & mask); id != 0;
+                 id = next.getAtIndex(JAVA_INT, id)) {
+                int off = types.getInt(offsets[id]);
+                int e = end(strings, off);
                 if (essentialLength(strings, off, e) != essentialLen) continue;
-                if (exact ? e - off != want.length : false) continue;
-                if (!Arrays.equals(strings, off, off + (exact ? want.length : essentialLen), want, 0,
-                        exact ? want.length : essentialLen)) {
-                    continue;
-                }
+                if (exact && e - off != want.length) continue;
+                if (!equal(off, want, len)) continue;
                 if (out == null) out = new int[4];
                 else if (count == out.length) out = Arrays.copyOf(out, count * 2);
                 out[count++] = id;
             }
             return out == null ? new int[0] : Arrays.copyOf(out, count);
+        }
+
+        private boolean equal(int off, byte[] want, int len) {
+            for (int i = 0; i < len; i++) {
+                if (strings.get(off + i) != want[i]) return false;
+            }
+            return true;
+        }
+
+        void close() {
+            if (arena != null) arena.close();
         }
     }
 }
