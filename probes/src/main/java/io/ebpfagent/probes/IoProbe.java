@@ -46,6 +46,7 @@ public final class IoProbe extends ProbeBase implements Probe {
 
     private final Arena arena = Arena.ofShared();
     private final BpfMap stats;
+    private final int[] single = new int[1];
     private final MapCursor cursor;
     private final MemorySegment key;
     private final MemorySegment value;
@@ -102,14 +103,13 @@ public final class IoProbe extends ProbeBase implements Probe {
 
     /** Removes every entry of thread {@code tid}. */
     public synchronized int removeThread(int tid) {
-        int removed = 0;
-        cursor.reset();
-        while (cursor.next()) {
-            if (cursor.key().get(JAVA_INT, IoKey.TID) == tid && stats.delete(cursor.key())) {
-                removed++;
-            }
-        }
-        return removed;
+        single[0] = tid;
+        return cursor.removeThreads((int) IoKey.TID, single, 1);
+    }
+
+    /** Removes every entry of the threads {@code tids[0..count)} in one walk of the map. */
+    public synchronized int removeThreads(int[] tids, int count) {
+        return cursor.removeThreads((int) IoKey.TID, tids, count);
     }
 
     /** Opens whose event was suppressed by the rate limit. */

@@ -42,6 +42,7 @@ public final class SyscallsProbe extends ProbeBase implements Probe {
 
     private final Arena arena = Arena.ofShared();
     private final BpfMap stats;
+    private final int[] single = new int[1];
     private final MapCursor cursor;
     private final MemorySegment key;
     private final MemorySegment value;
@@ -99,14 +100,13 @@ public final class SyscallsProbe extends ProbeBase implements Probe {
 
     /** Removes every entry of thread {@code tid} (after its last read, once it exited). */
     public synchronized int removeThread(int tid) {
-        int removed = 0;
-        cursor.reset();
-        while (cursor.next()) {
-            if (cursor.key().get(JAVA_INT, SyscallKey.TID) == tid && stats.delete(cursor.key())) {
-                removed++;
-            }
-        }
-        return removed;
+        single[0] = tid;
+        return cursor.removeThreads((int) SyscallKey.TID, single, 1);
+    }
+
+    /** Removes every entry of the threads {@code tids[0..count)} in one walk of the map. */
+    public synchronized int removeThreads(int[] tids, int count) {
+        return cursor.removeThreads((int) SyscallKey.TID, tids, count);
     }
 
     private boolean lookup(int tid, int nr) {

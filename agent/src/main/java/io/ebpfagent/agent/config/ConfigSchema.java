@@ -67,7 +67,8 @@ public final class ConfigSchema {
             new IntType(0, 1_000_000), 100,
             "Rate limit of file-open events sent to user space (0: none; open counts are still aggregated).");
     public static final ConfigKey<Duration> NET_CONNECT_THRESHOLD = key("probes.net.connect_threshold", DURATION,
-            Duration.ofMillis(50), "TCP connects at least this long are reported individually.");
+            Duration.ofMillis(50), "TCP connects at least this long (and every failed one) are reported individually, "
+                    + "as spans or span events; the connect-latency histogram counts every connect.");
     public static final ConfigKey<Integer> PROFILE_FREQUENCY_HZ = key("probes.profile.frequency_hz",
             new IntType(1, 1000), 49, "CPU sampling frequency per CPU, in Hz (odd values avoid lockstep with timers).");
     public static final ConfigKey<String> PROFILE_OUTPUT = key("probes.profile.output",

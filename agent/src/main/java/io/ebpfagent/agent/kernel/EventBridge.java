@@ -31,7 +31,8 @@ import java.util.Map;
  *
  * <p>Only events above the probes' thresholds arrive here (off-CPU waits of 10 ms and more,
  * slow syscalls, GC pauses...), so building a {@link KernelInterval} per event is cheap; the
- * exporter is asked first whether it wants the interval at all.
+ * exporter is asked first whether it wants the interval at all. TCP connects are the exception:
+ * every one arrives, for the latency histogram, and only slow or failed ones become intervals.
  */
 final class EventBridge implements EventListener {
     private static final int SLOTS = Log2Histogram.SLOTS;
@@ -45,11 +46,17 @@ final class EventBridge implements EventListener {
     private final Map<Integer, long[]> retransmits = new HashMap<>();
     private final byte[] name = new byte[256];
     private final boolean standalone;
+    private final long connectThresholdNs;
 
-    EventBridge(KernelSignals signals, ThreadRegistry registry, boolean standalone) {
+    /**
+     * @param connectThresholdNs connects at least this long (and every failed one) become
+     *     intervals; the latency histogram counts every connect, so the kernel is asked for all
+     */
+    EventBridge(KernelSignals signals, ThreadRegistry registry, boolean standalone, long connectThresholdNs) {
         this.signals = signals;
         this.registry = registry;
         this.standalone = standalone;
+        this.connectThresholdNs = connectThresholdNs;
     }
 
     private static SpanParent parentOf(EventView e) {
@@ -108,7 +115,8 @@ final class EventBridge implements EventListener {
             h[Log2Histogram.slotOf(e.durationNs())]++;
             h[SLOTS] += e.durationNs();
         }
-        if (wants(e, IntervalKind.SLOW_CONNECT)) {
+        if ((outcome != ConnectOutcome.SUCCESS || e.durationNs() >= connectThresholdNs)
+                && wants(e, IntervalKind.SLOW_CONNECT)) {
             signals.onInterval(KernelInterval.of(IntervalKind.SLOW_CONNECT, e.tid(), e.startNs(), e.durationNs(),
                     outcome.value(), parentOf(e)));
         }

@@ -51,14 +51,15 @@ final class KernelCollector implements Runnable {
         if (sched != null) {
             sched.forEachThread(this::sched);
         }
+        // one walk per map for all exited threads, not one per thread
+        if (syscalls != null) {
+            syscalls.removeThreads(exited, exitedCount);
+        }
+        if (io != null) {
+            io.removeThreads(exited, exitedCount);
+        }
         for (int i = 0; i < exitedCount; i++) {
             int tid = exited[i];
-            if (syscalls != null) {
-                syscalls.removeThread(tid);
-            }
-            if (io != null) {
-                io.removeThread(tid);
-            }
             if (faults != null) {
                 faults.removeThread(tid);
             }

@@ -81,7 +81,8 @@ public final class KernelComponent implements AgentComponent {
         KernelFileSystems.mountIfNeeded();
         shared = SharedMaps.create();
         telemetry = ExporterSetup.create(ExporterConfigs.from(config), new RegistryThreadNames(context.threads()));
-        EventBridge bridge = new EventBridge(telemetry, context.threads(), config.get(ConfigSchema.SPANS_STANDALONE));
+        EventBridge bridge = new EventBridge(telemetry, context.threads(), config.get(ConfigSchema.SPANS_STANDALONE),
+                config.get(ConfigSchema.NET_CONNECT_THRESHOLD).toNanos());
         events = new ProbeEvents(bridge);
 
         SchedProbe sched = start("sched", config, () -> SchedProbe.start(ProbeConfigs.sched(config), shared));

@@ -40,8 +40,10 @@ final class ProbeConfigs {
         NetProbe.Config d = NetProbe.Config.defaults();
         // The agent exports no accept events, and the accept() syscall hooks would slow every
         // system call of the machine: accepted connections are adopted at their first I/O.
-        return new NetProbe.Config(d.targetTgid(), d.acceptThresholdNs(),
-                c.get(ConfigSchema.NET_CONNECT_THRESHOLD).toNanos(), d.retransmitEvents(), d.resetEvents(), false);
+        // Every connect is an event (threshold 0): the latency histogram is built from them;
+        // probes.net.connect_threshold picks the ones that become intervals (EventBridge).
+        return new NetProbe.Config(d.targetTgid(), d.acceptThresholdNs(), 0, d.retransmitEvents(), d.resetEvents(),
+                false);
     }
 
     static FaultsProbe.Config faults(AgentConfig c) {
