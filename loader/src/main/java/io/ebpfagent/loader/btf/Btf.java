@@ -90,9 +90,8 @@ public final class Btf {
      * decoded types on the heap when the collector gets to them); the next {@link #kernel()}
      * reads them again.
      * For hosts that load their programs at startup and then run for a long time, like
-     * cilium/ebpf's {@code btf.FlushKernelSpec}. The raw types, kept off the Java heap, are
-     * released at once. Instances already handed out stay valid: one that must decode another
-     * type reads the kernel's BTF again.
+     * cilium/ebpf's {@code btf.FlushKernelSpec}. Instances already handed out stay valid: one
+     * that must decode another type reads the kernel's BTF again.
      */
     public static void flushKernelCache() {
         Btf k;
@@ -198,7 +197,7 @@ public final class Btf {
         int rel = offset - own;
         if (strings == null) return ((LazyTypes) types).string(rel);
         if (rel < 0 || rel >= strings.length) throw new BtfException("string offset " + offset + " out of range");
-        return BtfParser.decode(strings, rel);
+        return BtfParser.decode(ByteBuffer.wrap(strings), rel);
     }
 
     /** This BTF's own raw string section (a copy for lazily decoded types). */

@@ -60,8 +60,8 @@ final class BtfParser {
     }
 
     /**
-     * A parser over the type section of {@code raw}, a blob read again after it was released,
-     * with the string section kept from the first read. The blob must be the one scanned then.
+     * A parser over {@code raw}, a blob read again after it was released; its sections must have
+     * the sizes of the first read (the type offsets found then are reused, not scanned again).
      */
     static BtfParser reopen(ByteBuffer raw, int typeSectionBytes, int stringSectionBytes) {
         Sections sec = sections(raw, null);
@@ -430,13 +430,7 @@ final class BtfParser {
         return s;
     }
 
-    static String decode(byte[] strings, int rel) {
-        int end = rel;
-        while (strings[end] != 0) end++;
-        return new String(strings, rel, end - rel, StandardCharsets.UTF_8);
-    }
-
-    /** The NUL-terminated string at {@code rel} of a string section held in a buffer. */
+    /** The NUL-terminated string at {@code rel} of a string section. */
     static String decode(ByteBuffer strings, int rel) {
         int end = rel;
         while (strings.get(end) != 0) end++;

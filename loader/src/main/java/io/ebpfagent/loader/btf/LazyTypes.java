@@ -125,14 +125,14 @@ final class LazyTypes extends AbstractList<Type> implements RandomAccess {
 
     /** Ids (ascending) of the types called exactly {@code name}. */
     synchronized int[] idsByName(String name) {
-        byte[] want = name.getBytes(StandardCharsets.UTF_8);
-        return index().find(want, essentialLength(want, 0, want.length), true);
+        ByteBuffer want = ByteBuffer.wrap(name.getBytes(StandardCharsets.UTF_8));
+        return index().find(want, essentialLength(want, 0, want.capacity()), true);
     }
 
     /** Ids (ascending) of the named types whose name without its flavor is {@code essential}. */
     synchronized int[] idsByEssentialName(String essential) {
-        byte[] want = essential.getBytes(StandardCharsets.UTF_8);
-        return index().find(want, want.length, false);
+        ByteBuffer want = ByteBuffer.wrap(essential.getBytes(StandardCharsets.UTF_8));
+        return index().find(want, want.capacity(), false);
     }
 
     /** Hold the lock. */
@@ -144,15 +144,6 @@ final class LazyTypes extends AbstractList<Type> implements RandomAccess {
     }
 
     /** The length of the bytes {@code [from, to)} without the CO-RE flavor, as {@link Btf#essentialName}. */
-    private static int essentialLength(byte[] s, int from, int to) {
-        for (int i = to - 5; i >= from; i--) {
-            if (s[i] != '_' && s[i + 1] == '_' && s[i + 2] == '_' && s[i + 3] == '_' && s[i + 4] != '_') {
-                return i + 1 - from;
-            }
-        }
-        return to - from;
-    }
-
     private static int essentialLength(ByteBuffer s, int from, int to) {
         for (int i = to - 5; i >= from; i--) {
             if (s.get(i) != '_' && s.get(i + 1) == '_' && s.get(i + 2) == '_' && s.get(i + 3) == '_'
@@ -161,14 +152,6 @@ final class LazyTypes extends AbstractList<Type> implements RandomAccess {
             }
         }
         return to - from;
-    }
-
-    private static int hash(byte[] s, int from, int len) {
-        int h = 0x811c9dc5;
-        for (int i = from; i < from + len; i++) {
-            h = (h ^ (s[i] & 0xff)) * 0x01000193;
-        }
-        return h ^ (h >>> 16);
     }
 
     private static int hash(ByteBuffer s, int from, int len) {
@@ -224,29 +207,22 @@ final class LazyTypes extends AbstractList<Type> implements RandomAccess {
             }
         }
 
-        int[] find(byte[] want, int essentialLen, boolean exact) {
+        int[] find(ByteBuffer want, int essentialLen, boolean exact) {
             int[] out = null;
             int count = 0;
-            int len = exact ? want.length : essentialLen;
+            int len = exact ? want.capacity() : essentialLen;
             for (int id = heads.getAtIndex(JAVA_INT, hash(want, 0, essentialLen) & mask); id != 0;
                  id = next.getAtIndex(JAVA_INT, id)) {
                 int off = types.getInt(offsets[id]);
                 int e = end(strings, off);
                 if (essentialLength(strings, off, e) != essentialLen) continue;
-                if (exact && e - off != want.length) continue;
-                if (!equal(off, want, len)) continue;
+                if (exact && e - off != want.capacity()) continue;
+                if (strings.slice(off, len).mismatch(want.slice(0, len)) >= 0) continue;
                 if (out == null) out = new int[4];
                 else if (count == out.length) out = Arrays.copyOf(out, count * 2);
                 out[count++] = id;
             }
             return out == null ? new int[0] : Arrays.copyOf(out, count);
-        }
-
-        private boolean equal(int off, byte[] want, int len) {
-            for (int i = 0; i < len; i++) {
-                if (strings.get(off + i) != want[i]) return false;
-            }
-            return true;
         }
 
         void close() {

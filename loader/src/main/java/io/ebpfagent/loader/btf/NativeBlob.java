@@ -77,10 +77,6 @@ final class NativeBlob {
         }
     }
 
-    synchronized boolean resident() {
-        return bytes != null;
-    }
-
     private static ByteBuffer readInto(Path path, Arena arena) throws IOException {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
