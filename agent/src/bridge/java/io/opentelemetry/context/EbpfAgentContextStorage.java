@@ -3,21 +3,29 @@ package io.opentelemetry.context;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import java.lang.invoke.MethodHandle;
-import java.util.function.Function;
 
 /**
- * Defined by the ebpf-agent into the application's class loader, next to the application's own
- * OpenTelemetry context classes (this source is compiled against the OTel API but never
- * relocated). Wraps the application's ContextStorage: every attach, and every scope close,
- * hands the now-current span context of the thread to the agent through a JDK-only
- * MethodHandle {@code (String traceId, String spanId, int flags) void}.
+ * Defined by the ebpf-agent next to an OpenTelemetry context API: the application's own copy, or
+ * the OpenTelemetry Java agent's shaded copy in the boot loader (then with every
+ * {@code io/opentelemetry/} reference relocated to that copy's package). The agent rewrites that
+ * copy's {@code LazyStorage.get()} to return {@link #wrap}'s result, so every attach and every scope
+ * close on a thread hands the thread's now-current span context to the agent through a JDK-only
+ * MethodHandle {@code (String traceId, String spanId, int flags) void}. Rewriting the getter,
+ * rather than registering a {@code ContextStorage.addWrapper}, works however late the agent comes:
+ * also when the storage was created before it (another agent's premain ran first).
  *
- * <p>One class plays three roles to keep the bridge to a single class: the wrapper factory
- * ({@code delegate == null}), the storage ({@code scope == null}) and a scope.
+ * <p>One class plays both roles to keep the bridge to a single class: the storage
+ * ({@code scope == null}) and a scope. No lambdas: nothing here may need a bootstrap method.
  */
-public final class EbpfAgentContextStorage implements ContextStorage, Scope,
-        Function<ContextStorage, ContextStorage> {
+public final class EbpfAgentContextStorage implements ContextStorage, Scope {
+    /** The storage class the OpenTelemetry Java agent puts in front of an application's API. */
+    private static final String JAVAAGENT_BRIDGE = "io.opentelemetry.javaagent.instrumentation.";
+
     private static volatile MethodHandle sink;
+    /** The last wrapper handed out; plain on purpose: a stale read only builds one more wrapper. */
+    private static EbpfAgentContextStorage wrapped;
+    /** A storage handed out unwrapped (see {@link #wrap}). */
+    private static ContextStorage passThrough;
 
     private final ContextStorage delegate;
     private final Scope scope;
@@ -27,20 +35,44 @@ public final class EbpfAgentContextStorage implements ContextStorage, Scope,
         this.scope = scope;
     }
 
-    /** Registers the wrapper; must run before the application's ContextStorage is first used. */
+    /** Connects the publication target; null disconnects (the wrapper then only delegates). */
     public static void install(MethodHandle publisher) {
         sink = publisher;
-        ContextStorage.addWrapper(new EbpfAgentContextStorage(null, null));
     }
 
-    /** Whether the wrapper is the one in use (false when the storage was initialized first). */
-    public static boolean active() {
-        return ContextStorage.get() instanceof EbpfAgentContextStorage;
+    /** Whether a publication target is connected. */
+    public static boolean connected() {
+        return sink != null;
     }
 
-    @Override
-    public ContextStorage apply(ContextStorage storage) {
-        return new EbpfAgentContextStorage(storage, null);
+    /**
+     * What the rewritten {@code LazyStorage.get()} returns instead of {@code storage}: one wrapper
+     * per storage instance, made once. An application storage that the OpenTelemetry Java agent
+     * bridged to its own context is returned as it is: every change of it reaches the agent's
+     * shaded storage, which is wrapped itself, and publishing twice would only cost.
+     */
+    public static ContextStorage wrap(ContextStorage storage) {
+        EbpfAgentContextStorage last = wrapped;
+        if (last != null && last.delegate == storage) {
+            return last;
+        }
+        if (storage == passThrough) {
+            return storage;
+        }
+        return wrapSlow(storage);
+    }
+
+    private static ContextStorage wrapSlow(ContextStorage storage) {
+        if (storage == null || storage instanceof EbpfAgentContextStorage) {
+            return storage;
+        }
+        if (storage.getClass().getName().startsWith(JAVAAGENT_BRIDGE)) {
+            passThrough = storage;
+            return storage;
+        }
+        EbpfAgentContextStorage created = new EbpfAgentContextStorage(storage, null);
+        wrapped = created;
+        return created;
     }
 
     @Override
@@ -60,8 +92,14 @@ public final class EbpfAgentContextStorage implements ContextStorage, Scope,
     }
 
     @Override
+    public Context root() {
+        return delegate.root();
+    }
+
+    @Override
     public void close() {
         scope.close();
+        // What is current now: the enclosing context, or none (a pool thread back to waiting).
         publish(delegate.current());
     }
 

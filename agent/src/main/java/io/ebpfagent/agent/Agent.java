@@ -109,7 +109,8 @@ public final class Agent implements AutoCloseable {
             if (!spanContext) {
                 unhook(hook);
             } else {
-                hook.reportMissedLoaders();
+                // Copies of the context API loaded before premain (another agent first) are hooked now.
+                hook.hookLoaded();
             }
             Agent agent = create(config, inst, spanContexts, List.of());
             agent.initialize(spanContext);
@@ -133,7 +134,9 @@ public final class Agent implements AutoCloseable {
         SpanContextPublication spanContexts = new SpanContextPublication();
         boolean spanContext = inst != null && !config.get(ConfigSchema.SPANS_MODE).equals("off");
         if (spanContext) {
-            new ContextStorageHook(inst, spanContexts::sinkHandle).register();
+            ContextStorageHook hook = new ContextStorageHook(inst, spanContexts::sinkHandle);
+            hook.register();
+            hook.hookLoaded();
         }
         Agent agent = create(config, inst, spanContexts, extraComponents);
         Thread init = new Thread(() -> agent.initialize(spanContext), "ebpf-agent-init");

@@ -57,7 +57,7 @@ class AgentJarIT {
         assertThat(run.exit()).as(run.toString()).isZero();
         assertThat(run.out()).contains("APP storage=io.opentelemetry.context.EbpfAgentContextStorage",
                 "APP vthread hooks=true", "APP OK");
-        assertThat(run.err()).contains("span context: bridge installed")
+        assertThat(run.err()).contains("span context: hooked the OpenTelemetry context storage of the application")
                 .doesNotContain("not followed").doesNotContain("cannot hook").doesNotContain("WARN");
     }
 

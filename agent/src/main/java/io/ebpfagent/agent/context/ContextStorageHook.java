@@ -7,19 +7,26 @@ import java.lang.instrument.Instrumentation;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.security.ProtectionDomain;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Installs the span-context bridge into every class loader that loads the application's
- * OpenTelemetry context API. A transformer that changes no bytes watches for
- * {@code io/opentelemetry/context/LazyStorage}: that class is loaded right before the context
- * storage is created, which is the last moment {@code ContextStorage.addWrapper} is honoured.
- * The bridge class is defined into the package {@code io.opentelemetry.context} of that loader.
+ * Hooks the OpenTelemetry context storage wherever spans become current: the application's own
+ * copy of the context API (OpenTelemetry SDK used directly) and the OpenTelemetry Java agent's
+ * shaded copy in the boot loader (every span of the OTel Java agent, and every span of an
+ * application whose API calls that agent bridges). For each copy, the bridge class is defined
+ * into the copy's package ({@link PackageRelocation} moves it to the shaded package) and the
+ * copy's {@code LazyStorage.get()} is rewritten to wrap the storage ({@link StorageGetterRewrite}).
+ *
+ * <p>Copies loaded after {@link #register()} are rewritten as they load; copies loaded before it
+ * (the OTel Java agent's premain ran first) by {@link #hookLoaded()}, through retransformation.
+ * So the order of the {@code -javaagent} options does not matter.
  */
 public final class ContextStorageHook implements ClassFileTransformer {
     /** Lazy, so that registering in premain does not initialize logging. */
@@ -27,11 +34,19 @@ public final class ContextStorageHook implements ClassFileTransformer {
         static final Logger LOG = LoggerFactory.getLogger(ContextStorageHook.class);
     }
 
+    /** One hooked copy: its class loader (null for the boot loader) and package prefix. */
+    private record Copy(ClassLoader loader, String prefix) {
+        String describe() {
+            return prefix.equals(OtelNames.JAVAAGENT_SHADED_PREFIX) ? "the OpenTelemetry Java agent"
+                    : "the application (" + loader + ")";
+        }
+    }
+
     private final Instrumentation instrumentation;
     private final Supplier<MethodHandle> sinkFactory;
     private volatile MethodHandle sink;
     private volatile byte[] bridge;
-    private final Set<ClassLoader> installed = ConcurrentHashMap.newKeySet();
+    private final Set<Copy> hooked = new HashSet<>();
     private volatile int installations;
 
     /**
@@ -43,28 +58,41 @@ public final class ContextStorageHook implements ClassFileTransformer {
         this.sinkFactory = sinkFactory;
     }
 
-    /** Registers the transformer: from now on, every loader's first context-storage use is hooked. */
+    /** Registers the transformer: from now on, every copy's storage is hooked as it loads. */
     public void register() {
-        instrumentation.addTransformer(this, false);
+        instrumentation.addTransformer(this, true);
     }
 
-    /** Stops hooking new class loaders (bridges already installed stay, publishing nothing once disconnected). */
+    /** Stops hooking new copies (bridges already installed stay, publishing nothing once disconnected). */
     public void unregister() {
         instrumentation.removeTransformer(this);
     }
 
-    /** Logs class loaders whose context storage was initialized before the hook (dynamic attach). */
-    public void reportMissedLoaders() {
+    /**
+     * Hooks the copies whose storage class was loaded before {@link #register()}, by
+     * retransforming it; returns how many were hooked now.
+     */
+    public int hookLoaded() {
+        List<Class<?>> missed = new ArrayList<>();
         for (Class<?> loaded : instrumentation.getAllLoadedClasses()) {
-            if (loaded.getName().equals(OtelNames.LAZY_STORAGE) && !installed.contains(loaded.getClassLoader())) {
-                Log.LOG.warn("span context: OpenTelemetry context storage of {} was initialized before the agent; "
-                        + "its spans are not correlated (put -javaagent:ebpf-agent.jar first)",
-                        loaded.getClassLoader());
+            String prefix = OtelNames.hookedPrefixOf(loaded.getName().replace('.', '/'));
+            if (prefix != null && !isHooked(new Copy(loaded.getClassLoader(), prefix))) {
+                missed.add(loaded);
             }
         }
+        int before = installations;
+        for (Class<?> lazyStorage : missed) {
+            try {
+                instrumentation.retransformClasses(lazyStorage);
+            } catch (Throwable t) {
+                Log.LOG.warn("span context: cannot hook the OpenTelemetry context storage {} of {}: {}",
+                        lazyStorage.getName(), lazyStorage.getClassLoader(), t.toString());
+            }
+        }
+        return installations - before;
     }
 
-    /** How many class loaders got the bridge. */
+    /** How many copies of the context API got the bridge. */
     public int installations() {
         return installations;
     }
@@ -72,57 +100,78 @@ public final class ContextStorageHook implements ClassFileTransformer {
     @Override
     public byte[] transform(Module module, ClassLoader loader, String className, Class<?> redefining,
             ProtectionDomain domain, byte[] classfile) {
-        if (redefining == null && OtelNames.LAZY_STORAGE_INTERNAL.equals(className)) {
-            install(loader);
+        String prefix = className == null ? null : OtelNames.hookedPrefixOf(className);
+        if (prefix == null) {
+            return null;
         }
-        return null;
-    }
-
-    /** Defines the bridge into {@code loader} and registers it as a context-storage wrapper. */
-    public synchronized boolean install(ClassLoader loader) {
-        if (loader == null || !installed.add(loader)) {
-            return false;
-        }
+        Copy copy = new Copy(loader, prefix);
         try {
-            Class<?> storage = Class.forName(OtelNames.CONTEXT_STORAGE, false, loader);
-            openTo(storage.getModule());
-            MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(storage, MethodHandles.lookup());
-            if (bridge == null) {
-                bridge = readBridge();
-                sink = sinkFactory.get();
-            }
-            Class<?> bridgeClass;
-            try {
-                bridgeClass = lookup.defineClass(bridge);
-            } catch (LinkageError alreadyDefined) {
-                bridgeClass = Class.forName(OtelNames.BRIDGE, false, loader);
-            }
-            bridgeClass.getMethod("install", MethodHandle.class).invoke(null, sink);
-            installations++;
-            Log.LOG.debug("span context: bridge installed in {}", loader);
-            return true;
+            // The bridge must exist before the rewritten getter can run: define it first.
+            installBridge(copy);
+            byte[] rewritten = StorageGetterRewrite.rewrite(classfile, prefix);
+            markHooked(copy);
+            return rewritten;
         } catch (Throwable t) {
-            Log.LOG.warn("span context: cannot hook OpenTelemetry context storage of {}: {}", loader, t.toString());
-            return false;
+            Log.LOG.warn("span context: cannot hook the OpenTelemetry context storage of {}: {}", copy.describe(),
+                    t.toString());
+            return null;
         }
     }
 
-    private void openTo(Module target) {
+    private synchronized boolean isHooked(Copy copy) {
+        return hooked.contains(copy);
+    }
+
+    private synchronized void markHooked(Copy copy) {
+        if (hooked.add(copy)) {
+            installations++;
+            Log.LOG.info("span context: hooked the OpenTelemetry context storage of {}", copy.describe());
+        }
+    }
+
+    /** Defines the bridge into the copy's package (unless there already) and connects it to the sink. */
+    private synchronized void installBridge(Copy copy) throws Throwable {
+        String bridgeName = OtelNames.binary(OtelNames.internal(copy.prefix(), OtelNames.BRIDGE_SIMPLE));
+        Class<?> bridgeClass;
+        try {
+            bridgeClass = Class.forName(bridgeName, false, copy.loader());
+        } catch (ClassNotFoundException absent) {
+            Class<?> storage = Class.forName(
+                    OtelNames.binary(OtelNames.internal(copy.prefix(), OtelNames.CONTEXT_STORAGE_SIMPLE)), false,
+                    copy.loader());
+            openTo(storage.getModule(), storage.getPackageName());
+            MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(storage, MethodHandles.lookup());
+            bridgeClass = lookup.defineClass(PackageRelocation.relocate(bridgeTemplate(), OtelNames.API_PREFIX,
+                    copy.prefix() + OtelNames.API_PREFIX));
+        }
+        if (sink == null) {
+            sink = sinkFactory.get();
+        }
+        bridgeClass.getMethod("install", MethodHandle.class).invoke(null, sink);
+    }
+
+    private void openTo(Module target, String packageName) {
         Module self = ContextStorageHook.class.getModule();
-        if (target.isNamed() && !target.isOpen(OtelNames.CONTEXT_PACKAGE, self)) {
-            instrumentation.redefineModule(target, Set.of(), Map.of(),
-                    Map.of(OtelNames.CONTEXT_PACKAGE, Set.of(self)), Set.of(), Map.of());
+        if (target.isNamed() && !target.isOpen(packageName, self)) {
+            instrumentation.redefineModule(target, Set.of(), Map.of(), Map.of(packageName, Set.of(self)), Set.of(),
+                    Map.of());
         }
     }
 
-    private static byte[] readBridge() {
+    private byte[] bridgeTemplate() {
+        byte[] template = bridge;
+        if (template != null) {
+            return template;
+        }
         try (InputStream in = ContextStorageHook.class.getResourceAsStream(OtelNames.BRIDGE_RESOURCE)) {
             if (in == null) {
                 throw new IllegalStateException("bridge class missing from the agent: " + OtelNames.BRIDGE_RESOURCE);
             }
-            return in.readAllBytes();
+            template = in.readAllBytes();
         } catch (IOException e) {
             throw new IllegalStateException("cannot read the bridge class", e);
         }
+        bridge = template;
+        return template;
     }
 }

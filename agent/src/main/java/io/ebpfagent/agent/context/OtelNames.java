@@ -1,19 +1,46 @@
 package io.ebpfagent.agent.context;
 
+import java.util.List;
+
 /**
- * Names of the application's OpenTelemetry classes. Built at run time on purpose: the agent jar
- * relocates every io.opentelemetry string constant to its shaded copy, and these must keep
- * naming the application's classes.
+ * Names of OpenTelemetry context classes outside the agent. Built at run time on purpose: the
+ * agent jar relocates every io.opentelemetry string constant to its shaded copy, and these must
+ * keep naming the application's classes and the OpenTelemetry Java agent's.
  */
 final class OtelNames {
-    static final String CONTEXT_PACKAGE = "io.".concat("opentelemetry.context");
-    static final String CONTEXT_STORAGE = CONTEXT_PACKAGE + ".ContextStorage";
-    static final String LAZY_STORAGE = CONTEXT_PACKAGE + ".LazyStorage";
-    static final String LAZY_STORAGE_INTERNAL = LAZY_STORAGE.replace('.', '/');
-    static final String BRIDGE = CONTEXT_PACKAGE + ".EbpfAgentContextStorage";
+    /** {@code io/opentelemetry/}, the package prefix every relocated copy replaces. */
+    static final String API_PREFIX = "io/".concat("opentelemetry/");
+    /** Where the OpenTelemetry Java agent keeps its own copy of the API (boot loader). */
+    static final String JAVAAGENT_SHADED_PREFIX = API_PREFIX + "javaagent/shaded/";
+    /** The copies of the context API whose storage is hooked: the application's and the OTel Java agent's. */
+    static final List<String> HOOKED_PREFIXES = List.of("", JAVAAGENT_SHADED_PREFIX);
+
+    static final String CONTEXT_PACKAGE_INTERNAL = API_PREFIX + "context";
+    static final String LAZY_STORAGE_SIMPLE = "LazyStorage";
+    static final String CONTEXT_STORAGE_SIMPLE = "ContextStorage";
+    static final String BRIDGE_SIMPLE = "EbpfAgentContextStorage";
     /** The bridge's class file, a resource of the agent (kept out of relocation). */
     static final String BRIDGE_RESOURCE = "/io/ebpfagent/agent/context/bridge/EbpfAgentContextStorage.bin";
 
     private OtelNames() {
+    }
+
+    /** {@code <prefix>io/opentelemetry/context/<simple>} in internal form. */
+    static String internal(String prefix, String simple) {
+        return prefix + CONTEXT_PACKAGE_INTERNAL + "/" + simple;
+    }
+
+    /** The copy's prefix if {@code internalName} is a hooked copy's LazyStorage, else null. */
+    static String hookedPrefixOf(String internalName) {
+        for (String prefix : HOOKED_PREFIXES) {
+            if (internal(prefix, LAZY_STORAGE_SIMPLE).equals(internalName)) {
+                return prefix;
+            }
+        }
+        return null;
+    }
+
+    static String binary(String internalName) {
+        return internalName.replace('/', '.');
     }
 }

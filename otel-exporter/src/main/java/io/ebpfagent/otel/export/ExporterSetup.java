@@ -7,6 +7,7 @@ import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.metrics.OtlpGrpcMetricExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.exporter.prometheus.PrometheusHttpServer;
+import io.opentelemetry.sdk.common.export.MemoryMode;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
 import io.opentelemetry.sdk.resources.Resource;
@@ -20,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * Builds the exporter's own OpenTelemetry SDK (metrics + traces) from an {@link ExporterConfig}
  * and wraps it in a {@link KernelTelemetry}: OTLP (gRPC or HTTP/protobuf) with a periodic metric
  * reader and a batch span processor (bounded queue; {@code close()} flushes), a Prometheus scrape
- * endpoint, and compact logging.
+ * endpoint, and compact logging. OTLP exports and Prometheus scrapes run outside the OpenTelemetry
+ * Java agent's instrumentation ({@link JavaagentSuppression}).
  */
 public final class ExporterSetup {
     private static final Logger LOG = LoggerFactory.getLogger(ExporterSetup.class);
@@ -42,11 +44,16 @@ public final class ExporterSetup {
             try {
                 switch (kind) {
                     case OTLP -> {
-                        b.addMetricReader(periodic(otlpMetrics(config), config.exportInterval()));
-                        b.addSpanProcessor(batch(otlpSpans(config), config));
+                        b.addMetricReader(periodic(JavaagentSuppression.metrics(otlpMetrics(config)),
+                                config.exportInterval()));
+                        b.addSpanProcessor(batch(JavaagentSuppression.spans(otlpSpans(config)), config));
                     }
                     case PROMETHEUS -> b.addMetricReader(PrometheusHttpServer.builder()
-                            .setHost(config.prometheusHost()).setPort(config.prometheusPort()).build());
+                            .setHost(config.prometheusHost()).setPort(config.prometheusPort())
+                            // An executor of our own (scrapes outside the OTel Java agent's
+                            // instrumentation) requires immutable data: one copy per scrape.
+                            .setExecutor(JavaagentSuppression.serverExecutor("ebpf-agent-prometheus", 2))
+                            .setMemoryMode(MemoryMode.IMMUTABLE_DATA).build());
                     case LOGGING -> {
                         b.addMetricReader(periodic(new CompactLogMetricExporter(), config.exportInterval()));
                         b.addSpanProcessor(batch(new CompactLogSpanExporter(), config));
