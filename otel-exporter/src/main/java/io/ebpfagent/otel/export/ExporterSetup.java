@@ -14,6 +14,8 @@ import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,9 +46,8 @@ public final class ExporterSetup {
             try {
                 switch (kind) {
                     case OTLP -> {
-                        b.addMetricReader(periodic(JavaagentSuppression.metrics(otlpMetrics(config)),
-                                config.exportInterval()));
-                        b.addSpanProcessor(batch(JavaagentSuppression.spans(otlpSpans(config)), config));
+                        b.addMetricReader(periodic(otlpMetrics(config), config.exportInterval()));
+                        b.addSpanProcessor(batch(otlpSpans(config), config));
                     }
                     case PROMETHEUS -> b.addMetricReader(PrometheusHttpServer.builder()
                             .setHost(config.prometheusHost()).setPort(config.prometheusPort())
@@ -105,11 +106,18 @@ public final class ExporterSetup {
     }
 
     private static PeriodicMetricReader periodic(MetricExporter exporter, Duration interval) {
-        return PeriodicMetricReader.builder(exporter).setInterval(interval).build();
+        // A thread named as the agent's: the SDK's default name is the same as the OTel Java agent's.
+        ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread t = new Thread(runnable, "ebpf-agent-metric-export");
+            t.setDaemon(true);
+            return t;
+        });
+        return PeriodicMetricReader.builder(JavaagentSuppression.metrics(exporter)).setInterval(interval)
+                .setExecutor(thread).build();
     }
 
     private static BatchSpanProcessor batch(SpanExporter exporter, ExporterConfig c) {
-        return BatchSpanProcessor.builder(exporter).setMaxQueueSize(c.spanQueueSize())
+        return BatchSpanProcessor.builder(JavaagentSuppression.spans(exporter)).setMaxQueueSize(c.spanQueueSize())
                 .setMaxExportBatchSize(Math.min(512, c.spanQueueSize()))
                 .setScheduleDelay(Duration.ofMillis(Math.min(5000, c.exportInterval().toMillis()))).build();
     }

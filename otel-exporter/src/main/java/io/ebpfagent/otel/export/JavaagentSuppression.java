@@ -38,6 +38,7 @@ final class JavaagentSuppression {
     private static final Logger LOG = LoggerFactory.getLogger(JavaagentSuppression.class);
     /** Built at run time: the agent jar relocates io.opentelemetry string constants. */
     private static final String UTIL = "io.".concat("opentelemetry.javaagent.shaded.io.opentelemetry.api.internal.InstrumentationUtil");
+    private static final String BATCH_WORKER = "BatchSpanProcessor_WorkerThread";
     private static volatile MethodHandle suppress;
     private static volatile boolean unusable;
 
@@ -93,6 +94,7 @@ final class JavaagentSuppression {
         return new SpanExporter() {
             @Override
             public CompletableResultCode export(Collection<SpanData> spans) {
+                nameExportThread();
                 return call(() -> delegate.export(spans));
             }
 
@@ -150,6 +152,17 @@ final class JavaagentSuppression {
                 return delegate.toString();
             }
         };
+    }
+
+    /**
+     * The SDK's batch span processor names its worker as the OTel Java agent's does; only ours
+     * calls this exporter, so the name is made the agent's on the first export.
+     */
+    private static void nameExportThread() {
+        Thread current = Thread.currentThread();
+        if (current.getName().startsWith(BATCH_WORKER)) {
+            current.setName("ebpf-agent-span-export");
+        }
     }
 
     /** An executor for an HTTP server of the agent: daemon threads, each task suppressed. */
