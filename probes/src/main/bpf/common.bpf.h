@@ -169,6 +169,32 @@ static __always_inline void span_ctx_of(__u32 tid, struct span_ctx *dst)
 	__builtin_memset(dst, 0, sizeof(*dst));
 }
 
+/* Kernel time of a thread, per span-context slot: cumulative counters the agent reads with plain
+ * loads at every scope open and close on the thread, so that a scope's share is the difference.
+ * Written by the sched probe while the thread is switched out or switching (never while it runs
+ * its own Java code), for every thread that has a slot; its map (same index as span_ctx_slots)
+ * is the sched probe's. 96 bytes. */
+struct span_times {
+	__u64 oncpu_ns;     /* completed on-CPU slices */
+	__u64 oncpu_since;  /* switch-in time of the running slice, 0 when off CPU or unknown */
+	__u64 runq_ns;      /* runnable after a wakeup or a preemption, waiting for a CPU */
+	__u64 lock_ns;      /* blocked in an untimed futex wait: monitors, locks, Object.wait, Future.get */
+	__u64 net_ns;       /* blocked on a socket or in poll/select/epoll */
+	__u64 disk_ns;      /* blocked in file I/O, fsync, a major page fault */
+	__u64 sleep_ns;     /* blocked in a timed wait: sleep, timed park or wait */
+	__u64 other_ns;     /* blocked for another reason */
+	__u64 switches;     /* voluntary switch-outs counted in the buckets above */
+	__u64 _reserved[3];
+};
+_Static_assert(sizeof(struct span_times) == 96, "layout mirrored in PROBES.md");
+
+#define TIME_RUNQ 0
+#define TIME_LOCK 1
+#define TIME_NET 2
+#define TIME_DISK 3
+#define TIME_SLEEP 4
+#define TIME_OTHER 5
+
 /* Whether thread tid has a current application span (cheaper than reserving an event first). */
 static __always_inline bool span_current(__u32 tid)
 {

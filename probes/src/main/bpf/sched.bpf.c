@@ -25,6 +25,9 @@ const volatile __u8 capture_stacks = 0;
 const volatile __u8 offcpu_events_need_span = 0;
 /* Keep per-thread run-queue latency histograms. */
 const volatile __u8 runq_histograms = 1;
+/* Split the kernel time of threads that have a span-context slot into span_times (on-CPU,
+ * run queue, blocked by cause): what the agent's per-span breakdown reads. */
+const volatile __u8 span_times_on = 1;
 
 /* task state of a thread switching out for the last time (include/linux/sched.h) */
 #define TASK_DEAD_STATE 0x80
@@ -41,7 +44,10 @@ struct thread_sched {
 	__s32 stack_id;      /* user stack at switch-out, negative errno when none */
 	__u32 waker_tid;     /* tid of the last waker, 0 when preempted */
 	__u8 reason;         /* OFFCPU_* */
-	__u8 _pad[3];
+	__u8 time_bucket;    /* TIME_*: where the blocked part of this off-CPU interval goes */
+	__u8 _pad[2];
+	__u32 times_slot;    /* span_times index + 1 of the thread at switch-out, 0 when none */
+	__u32 _pad2;
 };
 
 /* Per-thread totals, read by user space: 80 bytes. */
@@ -67,7 +73,7 @@ struct sched_thread {
 	struct thread_sched state;  /* private */
 	struct hist runq;           /* run-queue latency, wakeup/preemption -> switch-in */
 };
-_Static_assert(sizeof(struct sched_thread) == 632, "layout mirrored in PROBES.md");
+_Static_assert(sizeof(struct sched_thread) == 640, "layout mirrored in PROBES.md");
 
 /* EV_OFFCPU record: 56 + 32 = 88 bytes. start_ns = switch-out, duration = off-CPU time. */
 struct offcpu_event {
@@ -96,6 +102,15 @@ struct {
 	__uint(value_size, sizeof(stack_ips_t));
 } stacks SEC(".maps");
 
+/* Per span-context slot, same index as span_ctx_slots: read by the agent with plain loads. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, SPAN_SLOTS);
+	__type(key, __u32);
+	__type(value, struct span_times);
+} span_times SEC(".maps");
+
 /* too large for the BPF stack: new entries are copied from here */
 static const struct sched_thread zero_thread;
 
@@ -106,6 +121,131 @@ static __always_inline struct sched_thread *thread_of(__u32 tid, __u32 tgid)
 	if (t && !t->stats.tgid)
 		t->stats.tgid = tgid;
 	return t;
+}
+
+/* x86-64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl) */
+#define NR_READ 0
+#define NR_WRITE 1
+#define NR_POLL 7
+#define NR_PREAD64 17
+#define NR_PWRITE64 18
+#define NR_READV 19
+#define NR_WRITEV 20
+#define NR_SELECT 23
+#define NR_MSYNC 26
+#define NR_NANOSLEEP 35
+#define NR_SENDFILE 40
+#define NR_CONNECT 42
+#define NR_ACCEPT 43
+#define NR_SENDTO 44
+#define NR_RECVFROM 45
+#define NR_SENDMSG 46
+#define NR_RECVMSG 47
+#define NR_FSYNC 74
+#define NR_FDATASYNC 75
+#define NR_FUTEX 202
+#define NR_EPOLL_WAIT 232
+#define NR_CLOCK_NANOSLEEP 230
+#define NR_PSELECT6 270
+#define NR_PPOLL 271
+#define NR_SYNC_FILE_RANGE 277
+#define NR_EPOLL_PWAIT 281
+#define NR_ACCEPT4 288
+#define NR_PREADV 295
+#define NR_PWRITEV 296
+#define NR_RECVMMSG 299
+#define NR_SYNCFS 306
+#define NR_SENDMMSG 307
+#define NR_PREADV2 327
+#define NR_PWRITEV2 328
+#define NR_EPOLL_PWAIT2 441
+#define NR_FUTEX_WAITV 449
+
+#define S_IFMT_BITS 0170000
+#define S_IFSOCK_BITS 0140000
+#define S_IFREG_BITS 0100000
+#define S_IFBLK_BITS 0060000
+#define TASK_UNINTERRUPTIBLE_STATE 0x2
+
+/* What a data system call on descriptor fd waits for: the network for a socket, the disk for a
+ * file or block device, something else for pipes and the rest. */
+static __always_inline __u8 fd_bucket(long fd)
+{
+	struct file *f = current_fd_file((int)fd);
+	umode_t mode;
+
+	if (!f)
+		return TIME_OTHER;
+	mode = BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT_BITS;
+	if (mode == S_IFSOCK_BITS)
+		return TIME_NET;
+	if (mode == S_IFREG_BITS || mode == S_IFBLK_BITS)
+		return TIME_DISK;
+	return TIME_OTHER;
+}
+
+/* Why prev blocks, from the system call it is in (its saved user registers): no sampling, no
+ * help from the Java side. HotSpot parks every blocking Java wait on a futex: without a timeout
+ * for monitors, j.u.c locks, Object.wait() and Future.get(), with one for Thread.sleep and timed
+ * parks and waits. Must run in prev's context (sched_switch does): descriptors are the current
+ * task's. */
+static __always_inline __u8 wait_bucket(struct task_struct *prev, unsigned int prev_state)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(prev);
+	long nr;
+
+	if (!regs)
+		return TIME_OTHER;
+	nr = BPF_CORE_READ(regs, orig_ax);
+	switch (nr) {
+	case NR_FUTEX:
+		return BPF_CORE_READ(regs, r10) ? TIME_SLEEP : TIME_LOCK;
+	case NR_FUTEX_WAITV:
+		return BPF_CORE_READ(regs, r10) ? TIME_SLEEP : TIME_LOCK;
+	case NR_NANOSLEEP:
+	case NR_CLOCK_NANOSLEEP:
+		return TIME_SLEEP;
+	case NR_FSYNC:
+	case NR_FDATASYNC:
+	case NR_SYNC_FILE_RANGE:
+	case NR_SYNCFS:
+	case NR_MSYNC:
+		return TIME_DISK;
+	case NR_POLL:
+	case NR_PPOLL:
+	case NR_SELECT:
+	case NR_PSELECT6:
+	case NR_EPOLL_WAIT:
+	case NR_EPOLL_PWAIT:
+	case NR_EPOLL_PWAIT2:
+	case NR_CONNECT:
+	case NR_ACCEPT:
+	case NR_ACCEPT4:
+	case NR_SENDTO:
+	case NR_RECVFROM:
+	case NR_SENDMSG:
+	case NR_RECVMSG:
+	case NR_RECVMMSG:
+	case NR_SENDMMSG:
+		return TIME_NET;
+	case NR_READ:
+	case NR_WRITE:
+	case NR_PREAD64:
+	case NR_PWRITE64:
+	case NR_READV:
+	case NR_WRITEV:
+	case NR_PREADV:
+	case NR_PWRITEV:
+	case NR_PREADV2:
+	case NR_PWRITEV2:
+	case NR_SENDFILE:
+		return fd_bucket(BPF_CORE_READ(regs, di));
+	case -1:
+		/* not in a system call: blocked in a page fault is waiting for the disk */
+		return (prev_state & TASK_UNINTERRUPTIBLE_STATE) ? TIME_DISK : TIME_OTHER;
+	default:
+		return (prev_state & TASK_UNINTERRUPTIBLE_STATE) ? TIME_DISK : TIME_OTHER;
+	}
 }
 
 /* The counters are plain adds: a thread's entry is only written while the scheduler holds the
@@ -140,6 +280,19 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, unsi
 	if (st->oncpu_since && now > st->oncpu_since)
 		t->stats.oncpu_ns += now - st->oncpu_since;
 	st->oncpu_since = 0;
+	st->times_slot = 0;
+	if (span_times_on) {
+		__u32 *slot = bpf_map_lookup_elem(&tid_slot, &tid);
+		struct span_times *tm = slot ? bpf_map_lookup_elem(&span_times, slot) : NULL;
+
+		if (tm) {
+			if (tm->oncpu_since && now > tm->oncpu_since)
+				tm->oncpu_ns += now - tm->oncpu_since;
+			tm->oncpu_since = 0;
+			st->times_slot = *slot + 1;
+			st->time_bucket = prev_state == 0 ? TIME_RUNQ : wait_bucket(prev, prev_state);
+		}
+	}
 	st->offcpu_since = now;
 	st->prev_state = prev_state;
 	st->waker_tid = 0;
@@ -180,6 +333,42 @@ static __always_inline void switch_in(struct task_struct *next, __u64 now)
 			t->runq.slots[hist_slot(runq)]++; /* plain add: see above */
 	}
 	st->runq_since = 0;
+	if (st->times_slot) {
+		__u32 slot = st->times_slot - 1;
+		struct span_times *tm = bpf_map_lookup_elem(&span_times, &slot);
+
+		if (tm) {
+			tm->oncpu_since = now;
+			if (st->offcpu_since && now > st->offcpu_since) {
+				__u64 blocked = now - st->offcpu_since;
+
+				blocked = blocked > runq ? blocked - runq : 0;
+				tm->runq_ns += runq;
+				switch (st->time_bucket) {
+				case TIME_RUNQ: /* preempted: a runnable thread that waited */
+					tm->runq_ns += blocked;
+					break;
+				case TIME_LOCK:
+					tm->lock_ns += blocked;
+					break;
+				case TIME_NET:
+					tm->net_ns += blocked;
+					break;
+				case TIME_DISK:
+					tm->disk_ns += blocked;
+					break;
+				case TIME_SLEEP:
+					tm->sleep_ns += blocked;
+					break;
+				default:
+					tm->other_ns += blocked;
+				}
+				if (st->time_bucket != TIME_RUNQ)
+					tm->switches++;
+			}
+		}
+		st->times_slot = 0;
+	}
 	if (!st->offcpu_since || now <= st->offcpu_since)
 		return;
 	off = now - st->offcpu_since;

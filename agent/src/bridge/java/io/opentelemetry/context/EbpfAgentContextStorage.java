@@ -21,7 +21,13 @@ public final class EbpfAgentContextStorage implements ContextStorage, Scope {
     /** The storage class the OpenTelemetry Java agent puts in front of an application's API. */
     private static final String JAVAAGENT_BRIDGE = "io.opentelemetry.javaagent.instrumentation.";
 
+    /** Kernel-time attributes set on a span whose scope closed, in the agent's KernelTimes.NAMES order. */
+    private static final String[] TIME_ATTRIBUTES = {"kernel.cpu.time", "kernel.runqueue.time",
+        "kernel.wait.lock.time", "kernel.wait.network.time", "kernel.wait.disk.time", "kernel.wait.sleep.time",
+        "kernel.wait.other.time"};
+
     private static volatile MethodHandle sink;
+    private static volatile MethodHandle exit;
     /** The last wrapper handed out; plain on purpose: a stale read only builds one more wrapper. */
     private static EbpfAgentContextStorage wrapped;
     /** A storage handed out unwrapped (see {@link #wrap}). */
@@ -29,15 +35,23 @@ public final class EbpfAgentContextStorage implements ContextStorage, Scope {
 
     private final ContextStorage delegate;
     private final Scope scope;
+    /** The span this scope made current (a scope), null for the storage. */
+    private final Span span;
 
-    private EbpfAgentContextStorage(ContextStorage delegate, Scope scope) {
+    private EbpfAgentContextStorage(ContextStorage delegate, Scope scope, Span span) {
         this.delegate = delegate;
         this.scope = scope;
+        this.span = span;
     }
 
-    /** Connects the publication target; null disconnects (the wrapper then only delegates). */
-    public static void install(MethodHandle publisher) {
-        sink = publisher;
+    /**
+     * Connects the publication targets: {@code opened} {@code (String, String, int) void} for a
+     * scope that opened, {@code closed} {@code (String, String, int) long[]} for one that closed
+     * (may be null: then {@code opened} is told). Null {@code opened} disconnects.
+     */
+    public static void install(MethodHandle opened, MethodHandle closed) {
+        exit = closed;
+        sink = opened;
     }
 
     /** Whether a publication target is connected. */
@@ -70,7 +84,7 @@ public final class EbpfAgentContextStorage implements ContextStorage, Scope {
             passThrough = storage;
             return storage;
         }
-        EbpfAgentContextStorage created = new EbpfAgentContextStorage(storage, null);
+        EbpfAgentContextStorage created = new EbpfAgentContextStorage(storage, null, null);
         wrapped = created;
         return created;
     }
@@ -82,8 +96,8 @@ public final class EbpfAgentContextStorage implements ContextStorage, Scope {
             // The delegate changed nothing (already current), so there is nothing to publish.
             return inner;
         }
-        publish(toAttach);
-        return new EbpfAgentContextStorage(delegate, inner);
+        Span attached = publish(toAttach);
+        return new EbpfAgentContextStorage(delegate, inner, attached);
     }
 
     @Override
@@ -100,24 +114,51 @@ public final class EbpfAgentContextStorage implements ContextStorage, Scope {
     public void close() {
         scope.close();
         // What is current now: the enclosing context, or none (a pool thread back to waiting).
-        publish(delegate.current());
-    }
-
-    private static void publish(Context context) {
-        MethodHandle target = sink;
-        if (target == null) {
+        MethodHandle closed = exit;
+        if (closed == null) {
+            publish(delegate.current());
+            return;
+        }
+        if (sink == null) {
             return;
         }
         try {
-            SpanContext span = context == null ? SpanContext.getInvalid() : Span.fromContext(context).getSpanContext();
+            Context current = delegate.current();
+            SpanContext now = current == null ? SpanContext.getInvalid() : Span.fromContext(current).getSpanContext();
+            long[] totals = now.isValid()
+                    ? (long[]) closed.invokeExact(now.getTraceId(), now.getSpanId(), now.getTraceFlags().asByte() & 0xff)
+                    : (long[]) closed.invokeExact((String) null, (String) null, 0);
+            if (totals != null && span != null && span.isRecording()) {
+                for (int i = 0; i < TIME_ATTRIBUTES.length && i < totals.length; i++) {
+                    if (totals[i] > 0) {
+                        span.setAttribute(TIME_ATTRIBUTES[i], totals[i] / 1e9);
+                    }
+                }
+            }
+        } catch (Throwable t) {
+            sink = null;
+        }
+    }
+
+    /** Tells the agent that {@code context} is current now; answers its valid span, or null. */
+    private static Span publish(Context context) {
+        MethodHandle target = sink;
+        if (target == null) {
+            return null;
+        }
+        try {
+            Span current = context == null ? null : Span.fromContext(context);
+            SpanContext span = current == null ? SpanContext.getInvalid() : current.getSpanContext();
             if (span.isValid()) {
                 target.invokeExact(span.getTraceId(), span.getSpanId(), span.getTraceFlags().asByte() & 0xff);
-            } else {
-                target.invokeExact((String) null, (String) null, 0);
+                return current;
             }
+            target.invokeExact((String) null, (String) null, 0);
+            return null;
         } catch (Throwable t) {
             // Never break the application's context propagation; stop publishing instead.
             sink = null;
+            return null;
         }
     }
 }

@@ -67,7 +67,7 @@ public final class Agent implements AutoCloseable {
             SpanContextPublication spanContexts = new SpanContextPublication();
             ContextStorageHook hook = null;
             if (inst != null) {
-                hook = new ContextStorageHook(inst, spanContexts::sinkHandle);
+                hook = ContextStorageHook.of(inst, spanContexts);
                 hook.register();
             }
             ContextStorageHook registeredHook = hook;
@@ -134,7 +134,7 @@ public final class Agent implements AutoCloseable {
         SpanContextPublication spanContexts = new SpanContextPublication();
         boolean spanContext = inst != null && !config.get(ConfigSchema.SPANS_MODE).equals("off");
         if (spanContext) {
-            ContextStorageHook hook = new ContextStorageHook(inst, spanContexts::sinkHandle);
+            ContextStorageHook hook = ContextStorageHook.of(inst, spanContexts);
             hook.register();
             hook.hookLoaded();
         }

@@ -25,27 +25,34 @@ public final class SchedProbe extends ProbeBase implements Probe {
      *                           application span (the others never leave the kernel)
      */
     public record Config(int targetTgid, long offcpuThresholdNs, boolean involuntaryEvents, boolean captureStacks,
-                         boolean runqHistograms, boolean eventsNeedSpan) {
+                         boolean runqHistograms, boolean eventsNeedSpan, boolean spanTimes) {
         public Config {
             Rodata.requireNonNegative("offcpuThresholdNs", offcpuThresholdNs);
         }
 
         /** This JVM, 10 ms threshold, involuntary events, no stacks, histograms on, every interval reported. */
         public static Config defaults() {
-            return new Config(Probe.currentPid(), 10_000_000L, true, false, true, false);
+            return new Config(Probe.currentPid(), 10_000_000L, true, false, true, false, true);
         }
 
         public Config withOffcpuThresholdNs(long value) {
-            return new Config(targetTgid, value, involuntaryEvents, captureStacks, runqHistograms, eventsNeedSpan);
+            return new Config(targetTgid, value, involuntaryEvents, captureStacks, runqHistograms, eventsNeedSpan,
+                    spanTimes);
         }
 
         public Config withTargetTgid(int value) {
             return new Config(value, offcpuThresholdNs, involuntaryEvents, captureStacks, runqHistograms,
-                    eventsNeedSpan);
+                    eventsNeedSpan, spanTimes);
         }
 
         public Config withEventsNeedSpan(boolean value) {
-            return new Config(targetTgid, offcpuThresholdNs, involuntaryEvents, captureStacks, runqHistograms, value);
+            return new Config(targetTgid, offcpuThresholdNs, involuntaryEvents, captureStacks, runqHistograms, value,
+                    spanTimes);
+        }
+
+        public Config withSpanTimes(boolean value) {
+            return new Config(targetTgid, offcpuThresholdNs, involuntaryEvents, captureStacks, runqHistograms,
+                    eventsNeedSpan, value);
         }
     }
 
@@ -54,6 +61,7 @@ public final class SchedProbe extends ProbeBase implements Probe {
     private final MapCursor cursor;
     private final MemorySegment threadValue;
     private final MemorySegment tidKey;
+    private final MemorySegment spanTimes;
     /** The entry the running {@link #forEachThread} visit is at: its histogram needs no lookup. */
     private MemorySegment visiting;
     private int visitingTid;
@@ -66,11 +74,13 @@ public final class SchedProbe extends ProbeBase implements Probe {
             Rodata.set(spec, "capture_stacks", c.captureStacks());
             Rodata.set(spec, "runq_histograms", c.runqHistograms());
             Rodata.set(spec, "offcpu_events_need_span", c.eventsNeedSpan());
+            Rodata.set(spec, "span_times_on", c.spanTimes());
         }, Attacher.NONE, shared);
         this.stats = loaded.map("sched_stats");
         this.cursor = new MapCursor(stats, arena);
         this.threadValue = arena.allocate(stats.valueBufferSize(), 8);
         this.tidKey = arena.allocate(JAVA_INT);
+        this.spanTimes = loaded.map("span_times").memory(arena);
     }
 
     /** Loads and attaches the sched object. */
@@ -129,6 +139,14 @@ public final class SchedProbe extends ProbeBase implements Probe {
         }
         Hist.copy(threadValue, SchedThread.RUNQ, into);
         return true;
+    }
+
+    /**
+     * The mmapped {@code span_times} array: entry i ({@code SchedLayouts.SpanTimes.SIZE} bytes)
+     * holds the kernel time of the thread bound to span-context slot i. Valid until {@link #close()}.
+     */
+    public MemorySegment spanTimes() {
+        return spanTimes;
     }
 
     /** The {@code stacks} map (user stacks of voluntary switch-outs when enabled). */

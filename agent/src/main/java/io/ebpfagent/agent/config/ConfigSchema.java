@@ -101,6 +101,12 @@ public final class ConfigSchema {
             "Also export kernel intervals that happened outside any application span, as root spans with thread "
                     + "attributes. Off by default: idle waits of pool threads would flood the trace backend.");
 
+    public static final ConfigKey<Boolean> SPANS_BREAKDOWN = key("spans.breakdown", BOOL, true,
+            "Set the kernel time of every application span on it as attributes: `kernel.cpu.time`, "
+                    + "`kernel.runqueue.time` and `kernel.wait.{lock,network,disk,sleep,other}.time`, in seconds, "
+                    + "summed over every thread the span was current on (docs/SIGNALS.md). Needs the sched probe "
+                    + "and `spans.mode` other than off.");
+
     public static final ConfigKey<List<String>> EXPORTER_KIND = key("exporter.kind",
             new ListType<>(new EnumType(List.of("otlp", "prometheus", "logging")), ","), List.of("otlp"),
             "Where telemetry goes; several exporters may be active at once.");

@@ -44,18 +44,30 @@ public final class ContextStorageHook implements ClassFileTransformer {
 
     private final Instrumentation instrumentation;
     private final Supplier<MethodHandle> sinkFactory;
+    private final Supplier<MethodHandle> exitFactory;
     private volatile MethodHandle sink;
+    private volatile MethodHandle exit;
     private volatile byte[] bridge;
     private final Set<Copy> hooked = new HashSet<>();
     private volatile int installations;
 
     /**
-     * @param sinkFactory the {@code (String, String, int) void} publication target; created on the
-     *                    first installation, not in premain (method-handle creation is slow cold)
+     * @param sinkFactory the {@code (String, String, int) void} target told about scope opens
+     *                    (and closes, when {@code exitFactory} supplies null); created on the first
+     *                    installation, not in premain (method-handle creation is slow cold)
+     * @param exitFactory the {@code (String, String, int) long[]} target told about scope closes
+     *                    (kernel-time breakdown); may supply null
      */
-    public ContextStorageHook(Instrumentation instrumentation, Supplier<MethodHandle> sinkFactory) {
+    public ContextStorageHook(Instrumentation instrumentation, Supplier<MethodHandle> sinkFactory,
+            Supplier<MethodHandle> exitFactory) {
         this.instrumentation = instrumentation;
         this.sinkFactory = sinkFactory;
+        this.exitFactory = exitFactory;
+    }
+
+    /** A hook publishing to {@code publication}: span context and the per-span kernel-time breakdown. */
+    public static ContextStorageHook of(Instrumentation instrumentation, SpanContextPublication publication) {
+        return new ContextStorageHook(instrumentation, publication::sinkHandle, publication::exitHandle);
     }
 
     /** Registers the transformer: from now on, every copy's storage is hooked as it loads. */
@@ -146,8 +158,9 @@ public final class ContextStorageHook implements ClassFileTransformer {
         }
         if (sink == null) {
             sink = sinkFactory.get();
+            exit = exitFactory.get();
         }
-        bridgeClass.getMethod("install", MethodHandle.class).invoke(null, sink);
+        bridgeClass.getMethod("install", MethodHandle.class, MethodHandle.class).invoke(null, sink, exit);
     }
 
     private void openTo(Module target, String packageName) {

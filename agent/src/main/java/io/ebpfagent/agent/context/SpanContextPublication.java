@@ -43,14 +43,44 @@ public final class SpanContextPublication {
         }
     }
 
-    /** {@code (String traceIdHex, String spanIdHex, int flags) void}, for the context-storage bridge. */
+    /**
+     * {@code (String traceIdHex, String spanIdHex, int flags) void}, for the context-storage
+     * bridge: a scope opened with that span current.
+     */
     public MethodHandle sinkHandle() {
+        return handle("enter", void.class);
+    }
+
+    /**
+     * {@code (String traceIdHex, String spanIdHex, int flags) long[]}, for the context-storage
+     * bridge: the innermost scope closed and that span is current again; answers the closed
+     * span's kernel-time totals (see {@link SpanContextPublisher#exit}) or null.
+     */
+    public MethodHandle exitHandle() {
+        return handle("exit", long[].class);
+    }
+
+    private MethodHandle handle(String name, Class<?> returns) {
         try {
-            return MethodHandles.lookup().findVirtual(SpanContextPublication.class, "publish",
-                    MethodType.methodType(void.class, String.class, String.class, int.class)).bindTo(this);
+            return MethodHandles.lookup().findVirtual(SpanContextPublication.class, name,
+                    MethodType.methodType(returns, String.class, String.class, int.class)).bindTo(this);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** As {@link SpanContextPublisher#enter}; dropped while disconnected. */
+    public void enter(String traceIdHex, String spanIdHex, int flags) {
+        SpanContextPublisher current = publisher;
+        if (current != null) {
+            current.enter(traceIdHex, spanIdHex, flags);
+        }
+    }
+
+    /** As {@link SpanContextPublisher#exit}; null while disconnected. */
+    public long[] exit(String traceIdHex, String spanIdHex, int flags) {
+        SpanContextPublisher current = publisher;
+        return current == null ? null : current.exit(traceIdHex, spanIdHex, flags);
     }
 
     public void publish(String traceIdHex, String spanIdHex, int flags) {

@@ -32,11 +32,28 @@ public final class SpanContextPublisher {
     private static final ValueLayout.OfLong ID = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final int NO_SLOT = -1;
 
+    /**
+     * The open scopes of one thread, for the per-span kernel-time breakdown: per scope the span
+     * id and the thread's kernel-time counters at its opening. Fixed depth; deeper scopes are not
+     * accounted. Reused buffers, so a scope costs no allocation.
+     */
+    static final class Frames {
+        static final int DEPTH = 32;
+        static final int WIDTH = 1 + KernelTimes.COUNT;
+        final long[] frames = new long[DEPTH * WIDTH];
+        final long[] now = new long[KernelTimes.COUNT];
+        final long[] delta = new long[KernelTimes.COUNT];
+        /** Handed to the bridge after a scope closes: the span's totals, valid until the next close. */
+        final long[] totals = new long[KernelTimes.COUNT];
+        int depth;
+    }
+
     /** The slot of one platform (or carrier) thread. */
     static final class ThreadSlot {
         final Thread thread;
         final int tid;
         final int slot;
+        final Frames frames = new Frames();
 
         ThreadSlot(Thread thread, int tid, int slot) {
             this.thread = thread;
@@ -53,6 +70,12 @@ public final class SpanContextPublisher {
         int flags;
         boolean valid;
         int carrierSlot = NO_SLOT;
+        /** Created at the virtual thread's first scope while kernel times are read. */
+        Frames frames;
+        /** Kernel time of the carriers while this virtual thread was mounted, summed over mounts ... */
+        long[] mountedSum;
+        /** ... and the carrier's counters when it was last mounted (valid while carrierSlot >= 0). */
+        long[] mountBase;
     }
 
     private final MemorySegment slots;
@@ -65,6 +88,8 @@ public final class SpanContextPublisher {
     private volatile boolean virtualPublished;
     private volatile VarHandle carrierField;
     private volatile boolean fullLogged;
+    private volatile KernelTimes times;
+    private final SpanTotals spanTotals = new SpanTotals(8192, 60_000_000_000L);
 
     /**
      * @param slots    at least one 32-byte slot; {@code slots.byteSize() / 32} threads get one
@@ -81,6 +106,124 @@ public final class SpanContextPublisher {
 
     public int capacity() {
         return allocator.capacity();
+    }
+
+    /**
+     * Starts the per-span kernel-time breakdown: {@code spanTimes} is the sched probe's mmapped
+     * {@code span_times} array, indexed like the span-context slots. Scopes opened from now on are
+     * accounted.
+     */
+    public void readKernelTimes(MemorySegment spanTimes) {
+        this.times = spanTimes == null ? null : new KernelTimes(spanTimes);
+    }
+
+    /**
+     * A scope opened on the calling thread: publishes its span and remembers the thread's kernel
+     * time counters for {@link #exit}.
+     */
+    public void enter(String traceIdHex, String spanIdHex, int flags) {
+        publish(traceIdHex, spanIdHex, flags);
+        KernelTimes t = times;
+        if (t == null) {
+            return;
+        }
+        // Every scope gets a frame, also one without a span (id 0): closes pop them in order.
+        long spanId = traceIdHex == null ? 0 : parseHexOrZero(spanIdHex, 0);
+        Thread thread = Thread.currentThread();
+        Frames frames;
+        if (thread.isVirtual()) {
+            VirtualState state = virtualStates.get();
+            if (state == null) {
+                return; // publish created it for a valid span; none means no slot to read
+            }
+            if (state.frames == null) {
+                state.frames = new Frames();
+                state.mountedSum = new long[KernelTimes.COUNT];
+                state.mountBase = new long[KernelTimes.COUNT];
+            }
+            frames = state.frames;
+            if (frames.depth == 0) {
+                // no scope open: the mount accounting starts over from here
+                java.util.Arrays.fill(state.mountedSum, 0);
+                if (state.carrierSlot >= 0) {
+                    t.read(state.carrierSlot, state.mountBase, 0);
+                }
+            }
+            if (frames.depth < Frames.DEPTH && spanId != 0) {
+                virtualTimes(t, state, frames.frames, frames.depth * Frames.WIDTH + 1);
+            }
+        } else {
+            ThreadSlot slot = platform.get();
+            if (slot.slot < 0) {
+                return;
+            }
+            frames = slot.frames;
+            if (frames.depth < Frames.DEPTH && spanId != 0) {
+                t.read(slot.slot, frames.frames, frames.depth * Frames.WIDTH + 1);
+            }
+        }
+        if (frames.depth < Frames.DEPTH) {
+            frames.frames[frames.depth * Frames.WIDTH] = spanId;
+        }
+        frames.depth++;
+    }
+
+    /**
+     * The innermost scope of the calling thread closed: publishes what is current now and adds
+     * the kernel time since the scope opened to its span's totals. Returns those totals (in
+     * nanoseconds, {@link KernelTimes#NAMES} order; the array is the thread's own and reused), or
+     * null when the scope was not accounted.
+     */
+    public long[] exit(String traceIdHex, String spanIdHex, int flags) {
+        publish(traceIdHex, spanIdHex, flags);
+        KernelTimes t = times;
+        if (t == null) {
+            return null;
+        }
+        Thread thread = Thread.currentThread();
+        Frames frames;
+        if (thread.isVirtual()) {
+            VirtualState state = virtualStates.get();
+            frames = state == null ? null : state.frames;
+            if (frames == null || frames.depth == 0) {
+                return null;
+            }
+            frames.depth--;
+            if (frames.depth >= Frames.DEPTH || frames.frames[frames.depth * Frames.WIDTH] == 0) {
+                return null;
+            }
+            virtualTimes(t, state, frames.now, 0);
+        } else {
+            ThreadSlot slot = platform.get();
+            frames = slot.frames;
+            if (slot.slot < 0 || frames.depth == 0) {
+                return null;
+            }
+            frames.depth--;
+            if (frames.depth >= Frames.DEPTH || frames.frames[frames.depth * Frames.WIDTH] == 0) {
+                return null;
+            }
+            t.read(slot.slot, frames.now, 0);
+        }
+        int base = frames.depth * Frames.WIDTH;
+        long spanId = frames.frames[base];
+        for (int i = 0; i < KernelTimes.COUNT; i++) {
+            long d = frames.now[i] - frames.frames[base + 1 + i];
+            frames.delta[i] = d > 0 ? d : 0;
+        }
+        return spanTotals.add(spanId, frames.delta, frames.totals, System.nanoTime()) ? frames.totals : null;
+    }
+
+    /** A virtual thread's own kernel time: its carriers' while it was mounted. */
+    private static void virtualTimes(KernelTimes t, VirtualState state, long[] into, int offset) {
+        if (state.carrierSlot >= 0) {
+            t.read(state.carrierSlot, into, offset);
+            for (int i = 0; i < KernelTimes.COUNT; i++) {
+                into[offset + i] = state.mountedSum[i] + into[offset + i] - state.mountBase[i];
+            }
+        } else {
+            System.arraycopy(state.mountedSum, 0, into, offset, KernelTimes.COUNT);
+        }
     }
 
     public int slotsInUse() {
@@ -231,6 +374,10 @@ public final class SpanContextPublisher {
         }
         state.carrierSlot = carrierSlot;
         write(carrierSlot, state.traceHigh, state.traceLow, state.spanId, state.flags, state.valid);
+        KernelTimes t = times;
+        if (t != null && state.frames != null && state.frames.depth > 0) {
+            t.read(carrierSlot, state.mountBase, 0);
+        }
     }
 
     /** Unmount hook, on the virtual thread before it leaves its carrier. */
@@ -240,6 +387,14 @@ public final class SpanContextPublisher {
         }
         VirtualState state = virtualStates.get();
         if (state != null && state.carrierSlot >= 0) {
+            KernelTimes t = times;
+            if (t != null && state.frames != null && state.frames.depth > 0) {
+                long[] now = state.frames.now;
+                t.read(state.carrierSlot, now, 0);
+                for (int i = 0; i < KernelTimes.COUNT; i++) {
+                    state.mountedSum[i] += now[i] - state.mountBase[i];
+                }
+            }
             write(state.carrierSlot, 0, 0, 0, 0, false);
             state.carrierSlot = NO_SLOT;
         }
@@ -287,6 +442,10 @@ public final class SpanContextPublisher {
             return result;
         }
         write(slot, 0, 0, 0, 0, false);
+        KernelTimes t = times;
+        if (t != null) {
+            t.reset(slot, System.nanoTime());
+        }
         assigned.put(thread, result);
         try {
             listener.onSlotAssigned(tid, slot);

@@ -5,6 +5,7 @@ import io.ebpfagent.agent.AgentContext;
 import io.ebpfagent.agent.config.AgentConfig;
 import io.ebpfagent.agent.config.ConfigSchema;
 import io.ebpfagent.agent.context.SlotListener;
+import io.ebpfagent.agent.context.SpanContextPublisher;
 import io.ebpfagent.agent.methods.MethodSpans;
 import io.ebpfagent.loader.btf.Btf;
 import io.ebpfagent.otel.KernelTelemetry;
@@ -112,7 +113,7 @@ public final class KernelComponent implements AgentComponent {
             }
         });
         if (!config.get(ConfigSchema.SPANS_MODE).equals("off")) {
-            context.spanContexts().connect(shared.spanSlots(), new SlotListener() {
+            SpanContextPublisher publisher = context.spanContexts().connect(shared.spanSlots(), new SlotListener() {
                 @Override
                 public void onSlotAssigned(int tid, int slot) {
                     shared.bindThread(tid, slot);
@@ -123,6 +124,9 @@ public final class KernelComponent implements AgentComponent {
                     shared.unbindThread(tid);
                 }
             });
+            if (sched != null && ProbeConfigs.spanBreakdown(config)) {
+                publisher.readKernelTimes(sched.spanTimes());
+            }
         }
         if (!config.get(ConfigSchema.INSTRUMENTATION_METHODS).isEmpty()) {
             // Same SDK as the kernel spans: one pipeline, one resource.

@@ -21,7 +21,13 @@ final class ProbeConfigs {
         // the EventBridge: let the kernel drop it instead of copying it through the ring buffer
         boolean needSpan = !c.get(ConfigSchema.SPANS_STANDALONE) || c.get(ConfigSchema.SPANS_MODE).equals("off");
         return new SchedProbe.Config(d.targetTgid(), c.get(ConfigSchema.SCHED_OFFCPU_THRESHOLD).toNanos(),
-                d.involuntaryEvents(), c.get(ConfigSchema.SCHED_CAPTURE_STACKS), d.runqHistograms(), needSpan);
+                d.involuntaryEvents(), c.get(ConfigSchema.SCHED_CAPTURE_STACKS), d.runqHistograms(), needSpan,
+                spanBreakdown(c));
+    }
+
+    /** Whether the kernel splits the time of threads with a span slot for the per-span breakdown. */
+    static boolean spanBreakdown(AgentConfig c) {
+        return c.get(ConfigSchema.SPANS_BREAKDOWN) && !c.get(ConfigSchema.SPANS_MODE).equals("off");
     }
 
     static SyscallsProbe.Config syscalls(AgentConfig c) {

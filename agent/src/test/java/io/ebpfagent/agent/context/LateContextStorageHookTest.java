@@ -33,7 +33,7 @@ class LateContextStorageHookTest {
 
         Instrumentation inst = ByteBuddyAgent.install();
         SpanContextPublication publication = new SpanContextPublication();
-        ContextStorageHook hook = new ContextStorageHook(inst, publication::sinkHandle);
+        ContextStorageHook hook = ContextStorageHook.of(inst, publication);
         hook.register();
         try (Arena arena = Arena.ofConfined()) {
             assertThat(hook.hookLoaded()).as("copies hooked late").isEqualTo(1);

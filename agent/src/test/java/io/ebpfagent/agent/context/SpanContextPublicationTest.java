@@ -52,7 +52,7 @@ class SpanContextPublicationTest {
     static void install() {
         Instrumentation inst = ByteBuddyAgent.install();
         SpanContextPublication publication = new SpanContextPublication();
-        hook = new ContextStorageHook(inst, publication::sinkHandle);
+        hook = ContextStorageHook.of(inst, publication);
         hook.register();
         virtualThreadsHooked = VirtualThreadSupport.install(inst, publication);
         arena = Arena.ofShared();

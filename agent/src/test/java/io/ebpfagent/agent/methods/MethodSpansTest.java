@@ -48,7 +48,7 @@ class MethodSpansTest {
     static void install() throws Exception {
         Instrumentation inst = ByteBuddyAgent.install();
         publication = new SpanContextPublication();
-        new ContextStorageHook(inst, publication::sinkHandle).register();
+        ContextStorageHook.of(inst, publication).register();
         arena = Arena.ofShared();
         publication.connect(arena.allocate(SpanSlotLayout.SIZE * 8, 64), SlotListener.NONE);
         new MethodWork(); // loaded before the transformation: exercised through retransformation

@@ -55,19 +55,50 @@ public final class SchedLayouts {
     }
 
     /**
-     * {@code struct sched_thread}: the value of {@code sched_stats} keyed by tid (632 bytes): the
+     * {@code struct sched_thread}: the value of {@code sched_stats} keyed by tid (640 bytes): the
      * totals, the probe's private bookkeeping, the run-queue latency histogram.
      */
     public static final class SchedThread {
         public static final StructLayout LAYOUT = struct("sched_thread",
                 SchedStats.LAYOUT.withName("stats"),
-                bytes("state", 40),
+                bytes("state", 48),
                 CommonLayouts.Hist.LAYOUT.withName("runq"));
         public static final long SIZE = LAYOUT.byteSize();
         public static final long STATS = offset(LAYOUT, "stats");
         public static final long RUNQ = offset(LAYOUT, "runq");
 
         private SchedThread() {
+        }
+    }
+
+    /**
+     * {@code struct span_times}: kernel time of a thread per span-context slot (96 bytes), the
+     * value of the mmapable {@code span_times} array; cumulative, read with plain loads.
+     */
+    public static final class SpanTimes {
+        public static final StructLayout LAYOUT = struct("span_times",
+                u64("oncpu_ns"),
+                u64("oncpu_since"),
+                u64("runq_ns"),
+                u64("lock_ns"),
+                u64("net_ns"),
+                u64("disk_ns"),
+                u64("sleep_ns"),
+                u64("other_ns"),
+                u64("switches"),
+                bytes("_reserved", 24));
+        public static final long SIZE = LAYOUT.byteSize();
+        public static final long ONCPU_NS = offset(LAYOUT, "oncpu_ns");
+        public static final long ONCPU_SINCE = offset(LAYOUT, "oncpu_since");
+        public static final long RUNQ_NS = offset(LAYOUT, "runq_ns");
+        public static final long LOCK_NS = offset(LAYOUT, "lock_ns");
+        public static final long NET_NS = offset(LAYOUT, "net_ns");
+        public static final long DISK_NS = offset(LAYOUT, "disk_ns");
+        public static final long SLEEP_NS = offset(LAYOUT, "sleep_ns");
+        public static final long OTHER_NS = offset(LAYOUT, "other_ns");
+        public static final long SWITCHES = offset(LAYOUT, "switches");
+
+        private SpanTimes() {
         }
     }
 
@@ -106,6 +137,7 @@ public final class SchedLayouts {
         return Map.ofEntries(
                 Map.entry("sched_stats", SchedStats.LAYOUT),
                 Map.entry("sched_thread", SchedThread.LAYOUT),
+                Map.entry("span_times", SpanTimes.LAYOUT),
                 Map.entry("offcpu_event", OffcpuEvent.LAYOUT));
     }
 }

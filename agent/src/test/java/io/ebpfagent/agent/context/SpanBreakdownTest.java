@@ -1,0 +1,328 @@
+package io.ebpfagent.agent.context;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ebpfagent.probes.SchedProbe;
+import io.ebpfagent.probes.SharedMaps;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import net.bytebuddy.agent.ByteBuddyAgent;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The per-span kernel-time breakdown against independent measurements, on the real kernel: the
+ * sched probe splits the time of this JVM's threads, the context-storage hook (self-attached)
+ * accounts each scope, and the attributes land on the spans of the real OpenTelemetry SDK. Each
+ * part runs in its own child span, so the part's breakdown can be compared with what the test
+ * measured itself around it: CPU time with the thread's CPU clock, waits with the wall clock
+ * (a wait's wall time is the blocked time, plus the run-queue wait after the wake-up, plus a
+ * little CPU: the three attributes must add up to it).
+ */
+class SpanBreakdownTest {
+    private static final AttributeKey<Double> CPU = AttributeKey.doubleKey("kernel.cpu.time");
+    private static final AttributeKey<Double> RUNQ = AttributeKey.doubleKey("kernel.runqueue.time");
+    private static final AttributeKey<Double> LOCK = AttributeKey.doubleKey("kernel.wait.lock.time");
+    private static final AttributeKey<Double> DISK = AttributeKey.doubleKey("kernel.wait.disk.time");
+    private static final AttributeKey<Double> SLEEP = AttributeKey.doubleKey("kernel.wait.sleep.time");
+    private static final AttributeKey<Double> NET = AttributeKey.doubleKey("kernel.wait.network.time");
+    private static final AttributeKey<Double> OTHER = AttributeKey.doubleKey("kernel.wait.other.time");
+
+    private static SharedMaps shared;
+    private static SchedProbe sched;
+    private static SpanContextPublication publication;
+    private static InMemorySpanExporter spans;
+    private static Tracer tracer;
+    private static final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    private static long fsyncForce;
+
+    @BeforeAll
+    static void start() {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "kernel probes need root");
+        publication = new SpanContextPublication();
+        ContextStorageHook.of(ByteBuddyAgent.install(), publication).register();
+        shared = SharedMaps.create();
+        sched = SchedProbe.start(SchedProbe.Config.defaults(), shared);
+        SpanContextPublisher publisher = publication.connect(shared.spanSlots(), new SlotListener() {
+            @Override
+            public void onSlotAssigned(int tid, int slot) {
+                shared.bindThread(tid, slot);
+            }
+
+            @Override
+            public void onSlotReleased(int tid, int slot) {
+                shared.unbindThread(tid);
+            }
+        });
+        publisher.readKernelTimes(sched.spanTimes());
+        spans = InMemorySpanExporter.create();
+        tracer = SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build().get("test");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (publication != null) {
+            publication.disconnect();
+        }
+        if (sched != null) {
+            sched.close();
+        }
+        if (shared != null) {
+            shared.close();
+        }
+    }
+
+    @Test
+    void cpuLockSleepAndFsyncOfOneRequestEachInItsBucket(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        ReentrantLock lock = new ReentrantLock();
+        Span request = tracer.spanBuilder("request").startSpan();
+        long[] cpu = new long[1];
+        long[] lockWall = new long[1];
+        long[] sleepWall = new long[1];
+        long[] fsyncWall = new long[1];
+        try (Scope r = request.makeCurrent()) {
+            inSpan("cpu", () -> cpu[0] = burnCpu(20));
+            CountDownLatch held = new CountDownLatch(1);
+            Thread holder = new Thread(() -> {
+                lock.lock();
+                try {
+                    held.countDown();
+                    sleepQuietly(30);
+                } finally {
+                    lock.unlock();
+                }
+            }, "lock-holder");
+            holder.start();
+            held.await();
+            inSpan("lock", () -> {
+                long begin = System.nanoTime();
+                lock.lock();
+                lockWall[0] = System.nanoTime() - begin;
+                lock.unlock();
+            });
+            holder.join();
+            inSpan("sleep", () -> {
+                long begin = System.nanoTime();
+                sleepQuietly(40);
+                sleepWall[0] = System.nanoTime() - begin;
+            });
+            long[] forceWall = new long[1];
+            inSpan("fsync", () -> {
+                long begin = System.nanoTime();
+                forceWall[0] = writeAndFsync(dir.resolve("data.bin"));
+                fsyncWall[0] = System.nanoTime() - begin;
+            });
+            assertThat(forceWall[0]).as("precondition: fsync waited for a device").isGreaterThan(500_000L);
+            fsyncForce = forceWall[0];
+        } finally {
+            request.end();
+        }
+
+        SpanData cpuSpan = span("cpu");
+        assertWithin("CPU of the burn (thread CPU clock)", value(cpuSpan, CPU), cpu[0]);
+        assertWait("lock wait", span("lock"), LOCK, lockWall[0]);
+        assertWait("sleep", span("sleep"), SLEEP, sleepWall[0]);
+        assertWithin("write + fsync: disk + run queue + CPU against the wall time (" + span("fsync").getAttributes() + ")",
+                value(span("fsync"), DISK) + value(span("fsync"), RUNQ) + value(span("fsync"), CPU), fsyncWall[0]);
+        assertThat(value(span("fsync"), DISK) + value(span("fsync"), RUNQ))
+                .as("fsync: the disk wait and the run-queue wait after it (%s)", span("fsync").getAttributes())
+                .isGreaterThan(fsyncForce / 1e9 * 0.5);
+        assertNothingIn("fsync", span("fsync"), LOCK, SLEEP, NET);
+        assertThat(lockWall[0]).as("precondition: the lock was contended").isGreaterThan(15_000_000L);
+
+        SpanData whole = span("request");
+        assertThat(value(whole, CPU)).as("request CPU includes the burn").isGreaterThanOrEqualTo(cpu[0] / 1e9 * 0.9);
+        assertThat(value(whole, LOCK)).as("request lock wait").isGreaterThanOrEqualTo(value(span("lock"), LOCK));
+        assertThat(value(whole, SLEEP)).as("request sleep").isGreaterThanOrEqualTo(value(span("sleep"), SLEEP));
+        assertThat(value(whole, DISK)).as("request disk wait").isGreaterThanOrEqualTo(value(span("fsync"), DISK));
+    }
+
+    @Test
+    void workHandedToAPoolThreadCountsInTheRequestsSpan() throws Exception {
+        ExecutorService pool = Executors.newSingleThreadExecutor(r -> new Thread(r, "breakdown-pool"));
+        try {
+            Span request = tracer.spanBuilder("handoff").startSpan();
+            long[] poolCpu = new long[1];
+            try (Scope r = request.makeCurrent()) {
+                pool.submit(Context.current().wrap(() -> {
+                    poolCpu[0] = burnCpu(30);
+                    sleepQuietly(30);
+                })).get(); // untimed: a lock wait; a timed get would count as a timed park
+            } finally {
+                request.end();
+            }
+            SpanData handoff = span("handoff");
+            assertThat(value(handoff, CPU)).as("the pool thread's CPU is in the request's span")
+                    .isGreaterThanOrEqualTo(poolCpu[0] / 1e9 * 0.9);
+            assertThat(value(handoff, SLEEP)).as("the pool thread's sleep").isGreaterThan(0.025);
+            assertThat(value(handoff, LOCK)).as("the request thread waited for the pool (Future.get)")
+                    .isGreaterThan(0.04);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void twoCpuBoundRequestsOnOneCoreWaitForEachOther() throws Exception {
+        CountDownLatch ready = new CountDownLatch(2);
+        CountDownLatch go = new CountDownLatch(1);
+        Thread[] workers = new Thread[2];
+        for (int i = 0; i < 2; i++) {
+            String name = "one-core-" + i;
+            workers[i] = new Thread(() -> {
+                pinToCpu0();
+                ready.countDown();
+                awaitQuietly(go);
+                inSpan(name, () -> burnCpu(100));
+            }, name);
+            workers[i].start();
+        }
+        ready.await();
+        go.countDown();
+        for (Thread worker : workers) {
+            worker.join();
+        }
+        for (int i = 0; i < 2; i++) {
+            SpanData data = span("one-core-" + i);
+            assertThat(value(data, RUNQ)).as("%s waited for the CPU the other one used", data.getName())
+                    .isGreaterThan(0.02);
+        }
+    }
+
+    /**
+     * A wait's wall time is its blocked time, the run-queue wait after the wake-up (long on a
+     * loaded machine) and a little CPU; nothing of it may land in another cause.
+     */
+    private static void assertWait(String what, SpanData data, AttributeKey<Double> bucket, long wallNanos) {
+        double blocked = value(data, bucket);
+        double total = blocked + value(data, RUNQ) + value(data, CPU);
+        assertWithin(what + ": blocked + run queue + CPU against the wall time (" + data.getAttributes() + ")", total,
+                wallNanos);
+        assertThat(blocked + value(data, RUNQ)).as(what + ": the blocked part dominates (%s)", data.getAttributes())
+                .isGreaterThan(wallNanos / 1e9 * 0.5);
+        assertNothingIn(what, data, java.util.stream.Stream.of(LOCK, SLEEP, DISK, NET, OTHER)
+                .filter(k -> !k.equals(bucket)).toArray(AttributeKey[]::new));
+    }
+
+    @SafeVarargs
+    private static void assertNothingIn(String what, SpanData data, AttributeKey<Double>... wrong) {
+        for (AttributeKey<Double> key : wrong) {
+            assertThat(value(data, key)).as("%s: nothing in %s (%s)", what, key.getKey(), data.getAttributes())
+                    .isLessThan(0.002);
+        }
+    }
+
+    private static void assertWithin(String what, double seconds, long expectedNanos) {
+        double expected = expectedNanos / 1e9;
+        double tolerance = Math.max(expected * 0.10, 0.002);
+        assertThat(seconds).as("%s: %.2f ms against %.2f ms", what, seconds * 1e3, expected * 1e3)
+                .isBetween(expected - tolerance, expected + tolerance);
+    }
+
+    private static double value(SpanData data, AttributeKey<Double> key) {
+        Double v = data.getAttributes().get(key);
+        return v == null ? 0 : v;
+    }
+
+    private static SpanData span(String name) {
+        return spans.getFinishedSpanItems().stream().filter(s -> s.getName().equals(name)).reduce((a, b) -> b)
+                .orElseThrow(() -> new AssertionError("no span " + name));
+    }
+
+    private static void inSpan(String name, Runnable body) {
+        Span span = tracer.spanBuilder(name).startSpan();
+        try (Scope s = span.makeCurrent()) {
+            body.run();
+        } finally {
+            span.end();
+        }
+    }
+
+    /** Spins until this thread used {@code millis} of CPU; answers the CPU time used, in ns. */
+    private static long burnCpu(long millis) {
+        long start = threads.getCurrentThreadCpuTime();
+        long x = 1;
+        long now;
+        do {
+            for (int i = 0; i < 10_000; i++) {
+                x = x * 6364136223846793005L + 1442695040888963407L;
+            }
+            now = threads.getCurrentThreadCpuTime();
+        } while (now - start < millis * 1_000_000L);
+        if (x == 42) {
+            System.out.println(x);
+        }
+        return now - start;
+    }
+
+    private static long writeAndFsync(Path file) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate(1 << 20));
+            long begin = System.nanoTime();
+            ch.force(true);
+            return System.nanoTime() - begin;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** sched_setaffinity(0, ...) for the calling thread: CPU 0 only. */
+    private static void pinToCpu0() {
+        try (Arena arena = Arena.ofConfined()) {
+            Linker linker = Linker.nativeLinker();
+            MethodHandle setaffinity = linker.downcallHandle(linker.defaultLookup().find("sched_setaffinity").orElseThrow(),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+                            ValueLayout.ADDRESS));
+            MemorySegment mask = arena.allocate(128);
+            mask.set(ValueLayout.JAVA_BYTE, 0, (byte) 1);
+            int rc = (int) setaffinity.invokeExact(0, 128L, mask);
+            assertThat(rc).as("sched_setaffinity").isZero();
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+}
