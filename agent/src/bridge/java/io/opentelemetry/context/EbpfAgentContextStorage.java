@@ -46,8 +46,9 @@ public final class EbpfAgentContextStorage implements ContextStorage, Scope {
 
     /**
      * Connects the publication targets: {@code opened} {@code (String, String, int) void} for a
-     * scope that opened, {@code closed} {@code (String, String, int) long[]} for one that closed
-     * (may be null: then {@code opened} is told). Null {@code opened} disconnects.
+     * scope that opened, {@code closed} {@code (String, String, int, Object closedSpan) long[]} for
+     * one that closed, answering the closed span's kernel-time totals in nanoseconds or null (may be
+     * null: then {@code opened} is told). Null {@code opened} disconnects.
      */
     public static void install(MethodHandle opened, MethodHandle closed) {
         exit = closed;
@@ -126,8 +127,9 @@ public final class EbpfAgentContextStorage implements ContextStorage, Scope {
             Context current = delegate.current();
             SpanContext now = current == null ? SpanContext.getInvalid() : Span.fromContext(current).getSpanContext();
             long[] totals = now.isValid()
-                    ? (long[]) closed.invokeExact(now.getTraceId(), now.getSpanId(), now.getTraceFlags().asByte() & 0xff)
-                    : (long[]) closed.invokeExact((String) null, (String) null, 0);
+                    ? (long[]) closed.invokeExact(now.getTraceId(), now.getSpanId(), now.getTraceFlags().asByte() & 0xff,
+                            (Object) span)
+                    : (long[]) closed.invokeExact((String) null, (String) null, 0, (Object) span);
             if (totals != null && span != null && span.isRecording()) {
                 for (int i = 0; i < TIME_ATTRIBUTES.length && i < totals.length; i++) {
                     if (totals[i] > 0) {

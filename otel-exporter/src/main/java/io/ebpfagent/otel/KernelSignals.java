@@ -78,4 +78,12 @@ public interface KernelSignals {
 
     /** The thread was renamed: the tid is resolved again through {@link ThreadNames}. */
     void onThreadRenamed(int tid);
+
+    /**
+     * The kernel time of one application span that is done, summed over the threads it was
+     * current on: {@code nanosByState} in the order of {@code states} (e.g. cpu, runqueue, lock,
+     * network, disk, sleep, other). {@code httpRoute} may be null.
+     */
+    default void onSpanBreakdown(String spanName, String httpRoute, String[] states, long[] nanosByState) {
+    }
 }

@@ -111,6 +111,11 @@ public final class KernelTelemetry implements KernelSignals, AutoCloseable {
     }
 
     @Override
+    public void onSpanBreakdown(String spanName, String httpRoute, String[] states, long[] nanosByState) {
+        metrics.onSpanBreakdown(spanName, httpRoute, states, nanosByState);
+    }
+
+    @Override
     public boolean wantsInterval(IntervalKind kind, long durationNs) {
         return spans.wants(kind, durationNs);
     }

@@ -305,4 +305,26 @@ class MetricsMappingTest {
         assertThat(ThreadNames.groupOf("main")).isEqualTo("main");
         assertThat(ThreadNames.groupOf("42")).isEqualTo("42");
     }
+
+    @Test
+    void spanBreakdownIsOneHistogramValuePerSpanAndStateUnderTheSpanNameAndRoute() {
+        String[] states = {"cpu", "runqueue", "lock", "network", "disk", "sleep", "other"};
+        telemetry.onSpanBreakdown("GET /orders", "/orders", states, new long[] {20_000_000L, 1_000_000L, 30_000_000L, 0, 5_000_000L, 40_000_000L, 0});
+        telemetry.onSpanBreakdown("GET /orders", "/orders", states, new long[] {10_000_000L, 0, 0, 0, 0, 0, 0});
+        telemetry.onSpanBreakdown("work", null, states, new long[] {1_000_000L, 0, 0, 0, 0, 0, 0});
+
+        MetricData spanTime = collect().get("kernel.span.time");
+        assertThat(spanTime.getUnit()).isEqualTo("s");
+        var points = spanTime.getHistogramData().getPoints();
+        var lock = points.stream().filter(p -> p.getAttributes().equals(Attributes.of(
+                AttributeKey.stringKey("span.name"), "GET /orders", AttributeKey.stringKey("http.route"), "/orders",
+                AttributeKey.stringKey("kernel.state"), "lock"))).findFirst().orElseThrow();
+        assertThat(lock.getCount()).as("one value per span, zeros included").isEqualTo(2);
+        assertThat(lock.getSum()).isCloseTo(0.030, within(1e-9));
+        var cpu = points.stream().filter(p -> p.getAttributes().equals(Attributes.of(
+                AttributeKey.stringKey("span.name"), "work", AttributeKey.stringKey("kernel.state"), "cpu")))
+                .findFirst().orElseThrow();
+        assertThat(cpu.getSum()).as("no route attribute when the span has none").isCloseTo(0.001, within(1e-9));
+        assertThat(points).hasSize(2 * states.length);
+    }
 }

@@ -55,7 +55,7 @@ public final class ContextStorageHook implements ClassFileTransformer {
      * @param sinkFactory the {@code (String, String, int) void} target told about scope opens
      *                    (and closes, when {@code exitFactory} supplies null); created on the first
      *                    installation, not in premain (method-handle creation is slow cold)
-     * @param exitFactory the {@code (String, String, int) long[]} target told about scope closes
+     * @param exitFactory the {@code (String, String, int, Object) long[]} target told about scope closes
      *                    (kernel-time breakdown); may supply null
      */
     public ContextStorageHook(Instrumentation instrumentation, Supplier<MethodHandle> sinkFactory,

@@ -52,18 +52,21 @@ public final class SpanContextPublication {
     }
 
     /**
-     * {@code (String traceIdHex, String spanIdHex, int flags) long[]}, for the context-storage
+     * {@code (String traceIdHex, String spanIdHex, int flags, Object closedSpan) long[]}, for the context-storage
      * bridge: the innermost scope closed and that span is current again; answers the closed
      * span's kernel-time totals (see {@link SpanContextPublisher#exit}) or null.
      */
     public MethodHandle exitHandle() {
-        return handle("exit", long[].class);
+        return handle("exit", MethodType.methodType(long[].class, String.class, String.class, int.class, Object.class));
     }
 
     private MethodHandle handle(String name, Class<?> returns) {
+        return handle(name, MethodType.methodType(returns, String.class, String.class, int.class));
+    }
+
+    private MethodHandle handle(String name, MethodType type) {
         try {
-            return MethodHandles.lookup().findVirtual(SpanContextPublication.class, name,
-                    MethodType.methodType(returns, String.class, String.class, int.class)).bindTo(this);
+            return MethodHandles.lookup().findVirtual(SpanContextPublication.class, name, type).bindTo(this);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
         }
@@ -77,10 +80,10 @@ public final class SpanContextPublication {
         }
     }
 
-    /** As {@link SpanContextPublisher#exit}; null while disconnected. */
-    public long[] exit(String traceIdHex, String spanIdHex, int flags) {
+    /** As {@link SpanContextPublisher#exit(String, String, int, Object)}; null while disconnected. */
+    public long[] exit(String traceIdHex, String spanIdHex, int flags, Object closedSpan) {
         SpanContextPublisher current = publisher;
-        return current == null ? null : current.exit(traceIdHex, spanIdHex, flags);
+        return current == null ? null : current.exit(traceIdHex, spanIdHex, flags, closedSpan);
     }
 
     public void publish(String traceIdHex, String spanIdHex, int flags) {

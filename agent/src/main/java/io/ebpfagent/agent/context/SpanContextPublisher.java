@@ -89,7 +89,8 @@ public final class SpanContextPublisher {
     private volatile VarHandle carrierField;
     private volatile boolean fullLogged;
     private volatile KernelTimes times;
-    private final SpanTotals spanTotals = new SpanTotals(8192, 60_000_000_000L);
+    private final SpanTotals spanTotals = new SpanTotals(16384, 60_000_000_000L);
+    private final SpanNaming naming = new SpanNaming();
 
     /**
      * @param slots    at least one 32-byte slot; {@code slots.byteSize() / 32} threads get one
@@ -175,6 +176,15 @@ public final class SpanContextPublisher {
      * null when the scope was not accounted.
      */
     public long[] exit(String traceIdHex, String spanIdHex, int flags) {
+        return exit(traceIdHex, spanIdHex, flags, null);
+    }
+
+    /**
+     * As {@link #exit(String, String, int)}; {@code closedSpan} is the span object of the scope that
+     * closed (any SDK copy), whose name and {@code http.route} go with its totals to
+     * {@link #drainSpanBreakdowns}.
+     */
+    public long[] exit(String traceIdHex, String spanIdHex, int flags, Object closedSpan) {
         publish(traceIdHex, spanIdHex, flags);
         KernelTimes t = times;
         if (t == null) {
@@ -211,7 +221,16 @@ public final class SpanContextPublisher {
             long d = frames.now[i] - frames.frames[base + 1 + i];
             frames.delta[i] = d > 0 ? d : 0;
         }
-        return spanTotals.add(spanId, frames.delta, frames.totals, System.nanoTime()) ? frames.totals : null;
+        return spanTotals.add(spanId, frames.delta, frames.totals, System.nanoTime(), closedSpan, naming)
+                ? frames.totals : null;
+    }
+
+    /**
+     * Hands the kernel-time totals of every span no scope touched for {@code idleNanos} to
+     * {@code sink} (once per span), for the per-span-name histograms; returns how many.
+     */
+    public int drainSpanBreakdowns(long idleNanos, SpanBreakdownSink sink) {
+        return spanTotals.drainIdle(System.nanoTime(), idleNanos, sink);
     }
 
     /** A virtual thread's own kernel time: its carriers' while it was mounted. */

@@ -5,6 +5,7 @@ import io.ebpfagent.agent.AgentContext;
 import io.ebpfagent.agent.config.AgentConfig;
 import io.ebpfagent.agent.config.ConfigSchema;
 import io.ebpfagent.agent.context.SlotListener;
+import io.ebpfagent.agent.context.KernelTimes;
 import io.ebpfagent.agent.context.SpanContextPublisher;
 import io.ebpfagent.agent.methods.MethodSpans;
 import io.ebpfagent.loader.btf.Btf;
@@ -44,6 +45,8 @@ public final class KernelComponent implements AgentComponent {
     private final List<Probe> probes = new ArrayList<>();
     private KernelTelemetry telemetry;
     private SharedMaps shared;
+    /** Publisher whose per-span kernel times feed the span histograms; null when the breakdown is off. */
+    private volatile SpanContextPublisher breakdowns;
     private ProbeEvents events;
     private ScheduledFuture<?> collection;
     private AgentContext context;
@@ -126,6 +129,7 @@ public final class KernelComponent implements AgentComponent {
             });
             if (sched != null && ProbeConfigs.spanBreakdown(config)) {
                 publisher.readKernelTimes(sched.spanTimes());
+                breakdowns = publisher;
             }
         }
         if (!config.get(ConfigSchema.INSTRUMENTATION_METHODS).isEmpty()) {
@@ -170,6 +174,12 @@ public final class KernelComponent implements AgentComponent {
     private void collect() {
         try {
             collector.run();
+            SpanContextPublisher publisher = breakdowns;
+            if (publisher != null) {
+                // spans no scope touched for a second are done: one histogram value each
+                publisher.drainSpanBreakdowns(1_000_000_000L, (name, route, nanos) ->
+                        telemetry.onSpanBreakdown(name, route, KernelTimes.NAMES, nanos));
+            }
         } catch (RuntimeException e) {
             LOG.warn("kernel data collection failed: {}", e.toString());
         }

@@ -59,6 +59,7 @@ class SpanBreakdownTest {
     private static SharedMaps shared;
     private static SchedProbe sched;
     private static SpanContextPublication publication;
+    private static SpanContextPublisher publisher;
     private static InMemorySpanExporter spans;
     private static Tracer tracer;
     private static final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
@@ -83,6 +84,7 @@ class SpanBreakdownTest {
             }
         });
         publisher.readKernelTimes(sched.spanTimes());
+        SpanBreakdownTest.publisher = publisher;
         spans = InMemorySpanExporter.create();
         tracer = SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build().get("test");
     }
@@ -185,6 +187,16 @@ class SpanBreakdownTest {
             assertThat(value(handoff, SLEEP)).as("the pool thread's sleep").isGreaterThan(0.025);
             assertThat(value(handoff, LOCK)).as("the request thread waited for the pool (Future.get)")
                     .isGreaterThan(0.04);
+
+            // once no scope touches it any more, the span's totals go to the histograms, once
+            java.util.Map<String, long[]> drained = new java.util.concurrent.ConcurrentHashMap<>();
+            publisher.drainSpanBreakdowns(0, (name, route, nanos) -> drained.put(name, nanos.clone()));
+            assertThat(drained).containsKey("handoff");
+            assertThat(drained.get("handoff")[KernelTimes.CPU] / 1e9).as("drained CPU equals the attribute")
+                    .isEqualTo(value(handoff, CPU));
+            drained.clear();
+            publisher.drainSpanBreakdowns(0, (name, route, nanos) -> drained.put(name, nanos.clone()));
+            assertThat(drained).as("each span is drained once").doesNotContainKey("handoff");
         } finally {
             pool.shutdownNow();
         }

@@ -23,6 +23,9 @@ public final class Attrs {
     public static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("outcome");
     public static final AttributeKey<String> VM_OPERATION_NAME = AttributeKey.stringKey("jvm.vm_operation.name");
     public static final AttributeKey<String> JIT_COMPILER = AttributeKey.stringKey("jvm.jit.compiler");
+    public static final AttributeKey<String> SPAN_NAME = AttributeKey.stringKey("span.name");
+    public static final AttributeKey<String> HTTP_ROUTE = AttributeKey.stringKey("http.route");
+    public static final AttributeKey<String> KERNEL_STATE = AttributeKey.stringKey("kernel.state");
     public static final AttributeKey<String> SERVER_ADDRESS = AttributeKey.stringKey("server.address");
     public static final AttributeKey<Long> SERVER_PORT = AttributeKey.longKey("server.port");
     public static final AttributeKey<String> INTERVAL_KIND = AttributeKey.stringKey("kernel.interval.kind");

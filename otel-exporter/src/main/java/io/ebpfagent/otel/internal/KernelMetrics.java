@@ -56,6 +56,10 @@ public final class KernelMetrics implements MetricProducer {
             List.of(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0);
     /** JIT compilations in seconds, 100 µs .. 10 s. */
     public static final List<Double> JIT_BOUNDARIES = List.of(0.0001, 0.001, 0.01, 0.1, 1.0, 10.0);
+    /** Kernel time of a span by state: from 100 us to 10 s. */
+    public static final List<Double> SPAN_TIME_BOUNDARIES = List.of(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+            0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0);
+    private static final String OTHER_SPAN = "other";
 
     private static final Attributes VOLUNTARY = Attributes.of(Attrs.CONTEXT_SWITCH_TYPE, "voluntary");
     private static final Attributes INVOLUNTARY = Attributes.of(Attrs.CONTEXT_SWITCH_TYPE, "involuntary");
@@ -83,6 +87,9 @@ public final class KernelMetrics implements MetricProducer {
     private final DoubleHistogram gcDuration;
     private final DoubleHistogram vmOperationDuration;
     private final DoubleHistogram jitDuration;
+    private final DoubleHistogram spanTime;
+    private final int spanNameLimit;
+    private final java.util.Map<String, Attributes[]> spanAttributes = new java.util.HashMap<>();
     private final LongCounter jitCompilations;
     /** Attribute sets of event metrics, by name: looked up without allocating. */
     private final Map<String, Map<String, Attributes>> gcAttributes = new HashMap<>();
@@ -150,6 +157,42 @@ public final class KernelMetrics implements MetricProducer {
                 .setExplicitBucketBoundariesAdvice(JIT_BOUNDARIES).build();
         jitCompilations = meter.counterBuilder(MetricNames.JIT_COMPILATIONS).setUnit("{compilation}")
                 .setDescription("JIT compilations, by compiler and outcome").build();
+        spanTime = meter.histogramBuilder(MetricNames.SPAN_TIME).setUnit("s")
+                .setDescription("Kernel time of application spans, summed over the threads each span was current "
+                        + "on, by state (cpu, runqueue, lock, network, disk, sleep, other)")
+                .setExplicitBucketBoundariesAdvice(SPAN_TIME_BOUNDARIES).build();
+        spanNameLimit = Math.max(1, cardinalityLimit / 8);
+    }
+
+    /**
+     * One value per state for a span that is done. Series are bounded: past {@code spanNameLimit}
+     * distinct (name, route) pairs, new pairs are recorded under {@value #OTHER_SPAN}.
+     */
+    public void onSpanBreakdown(String spanName, String httpRoute, String[] states, long[] nanosByState) {
+        Attributes[] byState;
+        synchronized (lock) {
+            String key = httpRoute == null ? spanName : spanName + '\u0000' + httpRoute;
+            byState = spanAttributes.get(key);
+            if (byState == null) {
+                boolean full = spanAttributes.size() >= spanNameLimit;
+                byState = spanAttributes.get(full ? OTHER_SPAN : key);
+                if (byState == null) {
+                    byState = new Attributes[states.length];
+                    for (int i = 0; i < states.length; i++) {
+                        var b = Attributes.builder().put(Attrs.SPAN_NAME, full ? OTHER_SPAN : spanName)
+                                .put(Attrs.KERNEL_STATE, states[i]);
+                        if (!full && httpRoute != null) {
+                            b.put(Attrs.HTTP_ROUTE, httpRoute);
+                        }
+                        byState[i] = b.build();
+                    }
+                    spanAttributes.put(full ? OTHER_SPAN : key, byState);
+                }
+            }
+        }
+        for (int i = 0; i < byState.length && i < nanosByState.length; i++) {
+            spanTime.record(nanosByState[i] / 1e9, byState[i]);
+        }
     }
 
     private SeriesTable<HistogramSeries> histogramTable(int limit, Log2Histogram layout) {

@@ -17,6 +17,8 @@ public final class MetricNames {
     public static final String GC_DURATION = "jvm.gc.duration";
     public static final String VM_OPERATION_DURATION = "jvm.vm_operation.duration";
     public static final String JIT_COMPILATIONS = "jvm.jit.compilations";
+    /** Kernel time of application spans, one value per span and state. */
+    public static final String SPAN_TIME = "kernel.span.time";
     public static final String JIT_COMPILATION_DURATION = "jvm.jit.compilation.duration";
 
     private MetricNames() {}
