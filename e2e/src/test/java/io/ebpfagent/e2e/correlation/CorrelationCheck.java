@@ -1,0 +1,469 @@
+package io.ebpfagent.e2e.correlation;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Classifies the ebpf-agent's kernel spans against the ground truth of the application's work
+ * segments and the OpenTelemetry Java agent's spans. Shared by {@code OtelJavaagentCorrelationIT}
+ * and {@code bench.CorrelationBenchmark}.
+ *
+ * <p>Method:
+ * <ol>
+ * <li>A request's trace is the trace of the OTel agent's SERVER span whose {@code url.query} has
+ * {@code id=N}.</li>
+ * <li>A kernel span belongs to the segment on the same OS thread ({@code thread.name}) that it
+ * overlaps, the overlap being at least half of the shorter of the two (so that an idle wait
+ * that begins as a task ends is not pinned on the task by a few microseconds of clock error);
+ * an expected segment wins over an envelope, then the longer overlap. Only segments that
+ * {@linkplain Segment#occupiesThread() occupy} their thread count.</li>
+ * <li>A kernel span of a request is {@link Category#ORPHANED} without a parent; with a parent
+ * span that is not among the OTel agent's spans it is {@link Category#UNKNOWN_PARENT}; with a
+ * parent that had ended before the kernel interval began (or began after it), in any trace,
+ * {@link Category#STALE}; with an open parent in another trace {@link Category#WRONG_TRACE};
+ * otherwise {@link Category#CORRECT}. A correct span must also lie within its parent's time
+ * window (containment, with {@link Settings#containmentSlackNs} of slack).</li>
+ * <li>An expected segment (see {@link Segment#expectsInterval}) with no kernel span is
+ * {@link Outcome#MISSED}; with kernel spans its outcome is the worst of their categories.</li>
+ * <li>A kernel span with a parent that belongs to no request segment is stale-outside, unless
+ * its parent was open at the time and ran on the same thread (work of the server span around
+ * the application's handler, e.g. Jetty writing the response).</li>
+ * <li>Spans in the OTel agent's output that the ebpf-agent's own exports caused: CLIENT spans to
+ * the ebpf-agent's OTLP port, SERVER spans of its Prometheus port, any span on an
+ * {@code ebpf-agent-*} thread.</li>
+ * </ol>
+ */
+public final class CorrelationCheck {
+    /** What one kernel span of a request is. */
+    public enum Category {
+        CORRECT, STALE, WRONG_TRACE, ORPHANED, UNKNOWN_PARENT
+    }
+
+    /** What one expected segment got; worse outcomes come later. */
+    public enum Outcome {
+        CORRECT, ORPHANED, UNKNOWN_PARENT, STALE, WRONG_TRACE, MISSED;
+
+        static Outcome of(Category c) {
+            return switch (c) {
+                case CORRECT -> CORRECT;
+                case STALE -> STALE;
+                case WRONG_TRACE -> WRONG_TRACE;
+                case ORPHANED -> ORPHANED;
+                case UNKNOWN_PARENT -> UNKNOWN_PARENT;
+            };
+        }
+    }
+
+    /**
+     * @param offCpuThresholdNs {@code probes.sched.offcpu_threshold}
+     * @param fsyncThresholdNs  the io probe's fsync threshold (1 ms, {@code IoProbe.Config.defaults()})
+     * @param offCpuMarginNs    an off-CPU segment must be this much longer than its threshold to
+     *                          be expected (the Java-side time includes the JVM's own work around
+     *                          the blocking call)
+     * @param fsyncMarginNs     the same for fsync (on a virtual thread the JDK's carrier
+     *                          compensation runs inside the timed {@code force})
+     * @param openToleranceNs   how far a parent may seem to have ended before (or begun after) the
+     *                          kernel interval's start and still count as open: the clock error
+     *                          between the agents' epoch times. Measured here: the kernel's
+     *                          intervals lie 3-20 us inside the app's segments, so 20 us; a
+     *                          thread that goes idle right after its request ended does so some
+     *                          50 us later, which must count as stale
+     * @param containmentSlackNs how far a correct kernel span may stick out of its parent
+     * @param ebpfOtlpPort      port of the receiver the ebpf-agent exports to
+     * @param prometheusPort    the ebpf-agent's Prometheus port (0: none)
+     */
+    public record Settings(long offCpuThresholdNs, long fsyncThresholdNs, long offCpuMarginNs, long fsyncMarginNs,
+                           long openToleranceNs, long containmentSlackNs, int ebpfOtlpPort, int prometheusPort) {
+        public static Settings of(long offCpuThresholdNs, int ebpfOtlpPort, int prometheusPort) {
+            return new Settings(offCpuThresholdNs, 1_000_000L, 2_000_000L, 1_000_000L, 20_000L, 2_000_000L,
+                    ebpfOtlpPort, prometheusPort);
+        }
+    }
+
+    /** The counts of one scenario. */
+    public static final class ScenarioResult {
+        private final String scenario;
+        private int requests;
+        private int requestsWithTrace;
+        private final Map<String, int[]> expectedByKind = new TreeMap<>();
+        private final EnumMap<Outcome, Integer> segments = new EnumMap<>(Outcome.class);
+        private final EnumMap<Category, Integer> spansOnExpected = new EnumMap<>(Category.class);
+        private final EnumMap<Category, Integer> spansOther = new EnumMap<>(Category.class);
+        private int containmentViolations;
+        private int manualSpans;
+        private int manualSpansInRequestTrace;
+        private final List<String> examples = new ArrayList<>();
+
+        ScenarioResult(String scenario) {
+            this.scenario = scenario;
+            for (Outcome o : Outcome.values()) {
+                segments.put(o, 0);
+            }
+            for (Category c : Category.values()) {
+                spansOnExpected.put(c, 0);
+                spansOther.put(c, 0);
+            }
+        }
+
+        public String scenario() {
+            return scenario;
+        }
+
+        /** Requests measured. */
+        public int requests() {
+            return requests;
+        }
+
+        /** Requests whose SERVER span arrived (their trace is known). */
+        public int requestsWithTrace() {
+            return requestsWithTrace;
+        }
+
+        /** Expected segments (intervals the kernel must report). */
+        public int expected() {
+            return segments.values().stream().mapToInt(Integer::intValue).sum();
+        }
+
+        public int segments(Outcome o) {
+            return segments.get(o);
+        }
+
+        /** Kernel spans on expected segments, by category. */
+        public int spansOnExpected(Category c) {
+            return spansOnExpected.get(c);
+        }
+
+        /** Kernel spans of the requests' other work (envelopes, short fsyncs, hand-offs). */
+        public int spansOther(Category c) {
+            return spansOther.get(c);
+        }
+
+        public int spans(Category c) {
+            return spansOnExpected(c) + spansOther(c);
+        }
+
+        /** Correct kernel spans that do not lie within their parent's time window. */
+        public int containmentViolations() {
+            return containmentViolations;
+        }
+
+        /** Expected segments by kind: [expected, correct]. */
+        public Map<String, int[]> expectedByKind() {
+            return Collections.unmodifiableMap(expectedByKind);
+        }
+
+        /** Manual spans (with-API variant) and how many of them are in their request's trace. */
+        public int manualSpans() {
+            return manualSpans;
+        }
+
+        public int manualSpansInRequestTrace() {
+            return manualSpansInRequestTrace;
+        }
+
+        /** Share of expected segments whose kernel spans are all correct, 0..1 (1 when none expected). */
+        public double correctFraction() {
+            int e = expected();
+            return e == 0 ? 1.0 : segments(Outcome.CORRECT) / (double) e;
+        }
+
+        /** A few kernel spans that were not correct, with the segment they belong to. */
+        public List<String> examples() {
+            return List.copyOf(examples);
+        }
+
+        void example(String text) {
+            if (examples.size() < 8) {
+                examples.add(text);
+            }
+        }
+
+        @Override
+        public String toString() {
+            StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
+                    "%s: %d requests (%d with a server span), %d expected intervals, %.1f%% correct; segments %s;"
+                            + " kernel spans on expected segments %s, on other request work %s;"
+                            + " containment violations %d",
+                    scenario, requests, requestsWithTrace, expected(), 100 * correctFraction(), segments,
+                    spansOnExpected, spansOther, containmentViolations));
+            expectedByKind.forEach((k, v) -> b.append("; ").append(k).append(' ').append(v[1]).append('/')
+                    .append(v[0]));
+            if (manualSpans > 0) {
+                b.append("; manual spans in the request's trace ").append(manualSpansInRequestTrace).append('/')
+                        .append(manualSpans);
+            }
+            return b.toString();
+        }
+    }
+
+    /**
+     * @param scenarios            per scenario, in the order first seen
+     * @param staleOutside         kernel spans with a parent that belong to no request work
+     * @param staleOutsideByThread the same by thread group (digits replaced by *)
+     * @param ownThreadsParented   kernel spans on {@code ebpf-agent-*} threads that have a parent
+     * @param ownExports           spans in the OTel agent's output caused by the ebpf-agent's own
+     *                             exports, by kind, name and thread group
+     * @param otherOtelSpans       OTel spans in no request's trace and not own exports (information)
+     * @param outsideOwnSpan       kernel spans outside the handler but inside an open span of their thread
+     * @param examples             a few stale-outside spans
+     */
+    public record Result(Map<String, ScenarioResult> scenarios, int staleOutside,
+                         Map<String, Integer> staleOutsideByThread, int ownThreadsParented,
+                         Map<String, Integer> ownExports, Map<String, Integer> otherOtelSpans, int outsideOwnSpan,
+                         List<String> examples) {
+        public int ownExportCount() {
+            return ownExports.values().stream().mapToInt(Integer::intValue).sum();
+        }
+
+        @Override
+        public String toString() {
+            StringBuilder b = new StringBuilder();
+            scenarios.values().forEach(s -> b.append(s).append('\n'));
+            b.append("stale-outside ").append(staleOutside).append(' ').append(staleOutsideByThread)
+                    .append("; on ebpf-agent threads with a parent ").append(ownThreadsParented)
+                    .append("; outside the handler in an open span of the same thread ").append(outsideOwnSpan)
+                    .append("\nOTel agent spans from the ebpf-agent's own exports: ").append(ownExportCount())
+                    .append(' ').append(ownExports).append("\nother OTel agent spans outside the requests' traces: ")
+                    .append(otherOtelSpans);
+            return b.toString();
+        }
+    }
+
+    private CorrelationCheck() {
+    }
+
+    /**
+     * @param segments every segment the app recorded (warm-up requests included: kernel spans of
+     *                 theirs are skipped, not counted as outside)
+     * @param measured the request ids to report on
+     * @param otel     every span the OTel agent exported
+     * @param kernel   every span the ebpf-agent exported
+     */
+    public static Result classify(List<Segment> segments, Set<Long> measured, List<TelemetrySpan> otel,
+                                  List<TelemetrySpan> kernel, Settings s) {
+        Map<Long, String> traceOf = new HashMap<>();
+        Map<String, TelemetrySpan> otelById = new HashMap<>();
+        for (TelemetrySpan p : otel) {
+            otelById.put(p.traceId() + "/" + p.spanId(), p);
+            if (p.kind().equals("SERVER")) {
+                long id = requestId(p);
+                if (id >= 0) {
+                    traceOf.put(id, p.traceId());
+                }
+            }
+        }
+        Set<String> requestTraces = Set.copyOf(traceOf.values());
+
+        Map<String, ScenarioResult> scenarios = new LinkedHashMap<>();
+        Map<String, List<Segment>> byThread = new HashMap<>();
+        List<Segment> expected = new ArrayList<>();
+        Map<Long, String> scenarioOf = new HashMap<>();
+        long offCpuMin = s.offCpuThresholdNs() + s.offCpuMarginNs();
+        long fsyncMin = s.fsyncThresholdNs() + s.fsyncMarginNs();
+        for (Segment g : segments) {
+            if (g.occupiesThread()) {
+                byThread.computeIfAbsent(g.thread(), t -> new ArrayList<>()).add(g);
+            }
+            if (!measured.contains(g.id())) {
+                continue;
+            }
+            scenarioOf.put(g.id(), g.scenario());
+            ScenarioResult r = scenarios.computeIfAbsent(g.scenario(), ScenarioResult::new);
+            if (g.expectsInterval(offCpuMin, fsyncMin)) {
+                expected.add(g);
+                r.expectedByKind.computeIfAbsent(g.kind(), k -> new int[2])[0]++;
+            }
+        }
+        for (Map.Entry<Long, String> e : scenarioOf.entrySet()) {
+            ScenarioResult r = scenarios.get(e.getValue());
+            r.requests++;
+            if (traceOf.containsKey(e.getKey())) {
+                r.requestsWithTrace++;
+            }
+        }
+        byThread.values().forEach(l -> l.sort(Comparator.comparingLong(Segment::start)));
+        Set<Segment> expectedSet = Collections.newSetFromMap(new IdentityHashMap<>());
+        expectedSet.addAll(expected);
+
+        Map<Segment, List<Category>> perSegment = new IdentityHashMap<>();
+        int staleOutside = 0;
+        int ownThreadsParented = 0;
+        int outsideOwnSpan = 0;
+        Map<String, Integer> staleOutsideByThread = new TreeMap<>();
+        List<String> outsideExamples = new ArrayList<>();
+        for (TelemetrySpan k : kernel) {
+            String thread = k.threadName();
+            if (k.hasParent() && thread.startsWith("ebpf-agent")) {
+                ownThreadsParented++;
+            }
+            List<Segment> over = new ArrayList<>();
+            for (Segment g : byThread.getOrDefault(thread, List.of())) {
+                if (g.start() > k.end()) {
+                    break;
+                }
+                long overlap = g.overlap(k.start(), k.end());
+                if (overlap > 0 && overlap * 2 >= Math.min(k.durationNs(), g.durationNs())) {
+                    over.add(g);
+                }
+            }
+            if (over.isEmpty()) {
+                if (!k.hasParent()) {
+                    continue; // an idle wait outside any span, exported as a standalone root span
+                }
+                TelemetrySpan parent = otelById.get(k.traceId() + "/" + k.parentSpanId());
+                if (parent != null && open(parent, k, s) && parent.threadName().equals(thread)) {
+                    outsideOwnSpan++;
+                    continue;
+                }
+                staleOutside++;
+                staleOutsideByThread.merge(group(thread), 1, Integer::sum);
+                if (outsideExamples.size() < 8) {
+                    outsideExamples.add(k + ", parent " + (parent == null ? "unknown" : parent.toString()));
+                }
+                continue;
+            }
+            Segment best = over.stream().max(Comparator.comparingInt((Segment g) -> expectedSet.contains(g) ? 1 : 0)
+                    .thenComparingLong(g -> g.overlap(k.start(), k.end()))).orElseThrow();
+            if (!measured.contains(best.id())) {
+                continue; // warm-up
+            }
+            ScenarioResult r = scenarios.get(best.scenario());
+            String requestTrace = traceOf.get(best.id());
+            TelemetrySpan parent = k.hasParent() ? otelById.get(k.traceId() + "/" + k.parentSpanId()) : null;
+            Category c = category(k, parent, requestTrace, requestTraces, s);
+            boolean onExpected = false;
+            for (Segment g : over) {
+                if (expectedSet.contains(g)) {
+                    onExpected = true;
+                    perSegment.computeIfAbsent(g, x -> new ArrayList<>()).add(c);
+                }
+            }
+            (onExpected ? r.spansOnExpected : r.spansOther).merge(c, 1, Integer::sum);
+            if (c == Category.CORRECT && !(k.start() >= parent.start() - s.containmentSlackNs()
+                    && k.end() <= parent.end() + s.containmentSlackNs())) {
+                r.containmentViolations++;
+                r.example("not within its parent: " + k + " during " + best + "; parent " + parent);
+            } else if (c != Category.CORRECT) {
+                r.example(c + ": " + k + " during " + best + "; request trace " + requestTrace + "; parent "
+                        + (parent == null ? "-" : parent.toString()));
+            }
+        }
+        for (Segment g : expected) {
+            List<Category> cs = perSegment.getOrDefault(g, List.of());
+            Outcome o = cs.isEmpty() ? Outcome.MISSED
+                    : cs.stream().map(Outcome::of).max(Comparator.naturalOrder()).orElseThrow();
+            ScenarioResult r = scenarios.get(g.scenario());
+            r.segments.merge(o, 1, Integer::sum);
+            if (o == Outcome.CORRECT) {
+                r.expectedByKind.get(g.kind())[1]++;
+            } else if (o == Outcome.MISSED) {
+                r.example("MISSED: no kernel span for the " + g);
+            }
+        }
+
+        Map<String, Integer> ownExports = new TreeMap<>();
+        Map<String, Integer> otherOtel = new TreeMap<>();
+        for (TelemetrySpan p : otel) {
+            if (isOwnExport(p, s)) {
+                ownExports.merge(p.kind() + " '" + p.name() + "' on " + group(p.threadName()), 1, Integer::sum);
+            } else if (!requestTraces.contains(p.traceId())) {
+                otherOtel.merge(p.kind() + " '" + p.name() + "'", 1, Integer::sum);
+            }
+            if (p.name().startsWith("app-work ") && !p.attribute("app.request.id").isEmpty()) {
+                long id = Long.parseLong(p.attribute("app.request.id"));
+                ScenarioResult r = measured.contains(id) ? scenarios.get(scenarioOf.get(id)) : null;
+                if (r != null) {
+                    r.manualSpans++;
+                    if (p.traceId().equals(traceOf.get(id))) {
+                        r.manualSpansInRequestTrace++;
+                    }
+                }
+            }
+        }
+        return new Result(scenarios, staleOutside, staleOutsideByThread, ownThreadsParented, ownExports, otherOtel,
+                outsideOwnSpan, outsideExamples);
+    }
+
+    private static Category category(TelemetrySpan k, TelemetrySpan parent, String requestTrace,
+                                     Set<String> requestTraces, Settings s) {
+        if (!k.hasParent()) {
+            return Category.ORPHANED;
+        }
+        if (parent == null) {
+            // the trace id alone still tells another request's trace apart
+            return requestTraces.contains(k.traceId()) && !k.traceId().equals(requestTrace)
+                    ? Category.WRONG_TRACE : Category.UNKNOWN_PARENT;
+        }
+        if (!open(parent, k, s)) {
+            return Category.STALE;
+        }
+        return k.traceId().equals(requestTrace) ? Category.CORRECT : Category.WRONG_TRACE;
+    }
+
+    /** Whether {@code parent} was open when {@code k} began. */
+    private static boolean open(TelemetrySpan parent, TelemetrySpan k, Settings s) {
+        return parent.start() <= k.start() + s.openToleranceNs() && parent.end() >= k.start() - s.openToleranceNs();
+    }
+
+    private static boolean isOwnExport(TelemetrySpan p, Settings s) {
+        if (p.threadName().startsWith("ebpf-agent")) {
+            return true;
+        }
+        int port = port(p);
+        return (p.kind().equals("CLIENT") && port == s.ebpfOtlpPort())
+                || (p.kind().equals("SERVER") && s.prometheusPort() > 0 && port == s.prometheusPort());
+    }
+
+    /** {@code server.port}, else the port of {@code url.full}, else -1. */
+    private static int port(TelemetrySpan p) {
+        String port = p.attribute("server.port");
+        if (!port.isEmpty()) {
+            try {
+                return Integer.parseInt(port);
+            } catch (NumberFormatException e) {
+                return -1;
+            }
+        }
+        String url = p.attribute("url.full");
+        try {
+            return url.isEmpty() ? -1 : java.net.URI.create(url).getPort();
+        } catch (IllegalArgumentException e) {
+            return -1;
+        }
+    }
+
+    /** The {@code id=N} of a SERVER span's query ({@code url.query}, else {@code url.full}), or -1. */
+    static long requestId(TelemetrySpan server) {
+        String query = server.attribute("url.query");
+        if (query.isEmpty()) {
+            String full = server.attribute("url.full");
+            int q = full.indexOf('?');
+            query = q >= 0 ? full.substring(q + 1) : "";
+        }
+        for (String pair : query.split("&")) {
+            if (pair.startsWith("id=")) {
+                try {
+                    return Long.parseLong(pair.substring(3));
+                } catch (NumberFormatException e) {
+                    return -1;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** A thread name with its digit runs replaced by {@code *} ({@code app-pool-3} -> {@code app-pool-*}). */
+    static String group(String thread) {
+        return thread.isEmpty() ? "(no thread.name)" : thread.replaceAll("\\d+", "*");
+    }
+}
