@@ -6,7 +6,6 @@ import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -207,7 +206,7 @@ public final class CorrelationCheck {
     }
 
     /**
-     * @param scenarios            per scenario, in the order first seen
+     * @param scenarios            per scenario, by name
      * @param staleOutside         kernel spans with a parent that belong to no request work
      * @param staleOutsideByThread the same by thread group (digits replaced by *)
      * @param ownThreadsParented   kernel spans on {@code ebpf-agent-*} threads that have a parent
@@ -264,7 +263,7 @@ public final class CorrelationCheck {
         }
         Set<String> requestTraces = Set.copyOf(traceOf.values());
 
-        Map<String, ScenarioResult> scenarios = new LinkedHashMap<>();
+        Map<String, ScenarioResult> scenarios = new TreeMap<>();
         Map<String, List<Segment>> byThread = new HashMap<>();
         List<Segment> expected = new ArrayList<>();
         Map<Long, String> scenarioOf = new HashMap<>();
