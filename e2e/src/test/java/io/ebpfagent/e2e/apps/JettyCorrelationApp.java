@@ -62,8 +62,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * does not contain when it falls after the call returned. Kinds: {@code sleep}, {@code fsync}, {@code lock} (the
  * wait for the held lock), {@code wait} (the request thread waiting for a pool or virtual task),
  * {@code handoff} (the request thread waiting for the lock holder to take the lock), and the
- * envelopes {@code request} (handler entry to exit on the request thread) and {@code task}
- * (a pool or virtual task, start to end). Times come from {@link Clock#systemUTC()} with
+ * envelopes {@code request} (handler entry to exit on the request thread), {@code task}
+ * (a pool or virtual task, start to end) and, for a virtual task, {@code mounted} (the stretches
+ * before and after the sleep, during which it stays on one carrier). Times come from {@link Clock#systemUTC()} with
  * nanoseconds, the clock the exported spans' epoch times come from.
  *
  * <p>Prints {@code jetty-app listening on port N} when ready.
@@ -97,6 +98,9 @@ public final class JettyCorrelationApp {
         final long id;
         final String scenario;
         final List<String> lines = new ArrayList<>();
+        /** Virtual task only: since when, and on which carrier, the virtual thread is mounted. */
+        private long mountedSince;
+        private String mountedOn;
 
         Recorder(long id, String scenario) {
             this.id = id;
@@ -124,13 +128,37 @@ public final class JettyCorrelationApp {
             String thread = osThread();
             long delay0 = runDelay ? runDelay() : -1;
             long start = now();
+            boolean unmounts = virtual && kind.equals("sleep");
+            if (unmounts) {
+                mountedUntil(start, thread);
+            }
             try {
                 work.run();
             } finally {
                 long end = now();
                 long delay1 = runDelay ? runDelay() : -1;
-                add(kind, thread, osThread(), virtual, start, end, delay0 < 0 || delay1 < 0 ? -1 : delay1 - delay0);
+                String threadEnd = osThread();
+                add(kind, thread, threadEnd, virtual, start, end, delay0 < 0 || delay1 < 0 ? -1 : delay1 - delay0);
+                if (unmounts) {
+                    mounted(end, threadEnd);
+                }
             }
+        }
+
+        /** A virtual task is mounted on {@code carrier} from {@code since} on. */
+        void mounted(long since, String carrier) {
+            mountedSince = since;
+            mountedOn = carrier;
+        }
+
+        /**
+         * Records the stretch since {@link #mounted} as a {@code mounted} segment ending at
+         * {@code until} on {@code carrier}: between its start and a sleep, and between the
+         * sleep and the task's end, the virtual thread does not unmount (file I/O on a virtual
+         * thread keeps it mounted), so the kernel's intervals of its carrier then are its own.
+         */
+        void mountedUntil(long until, String carrier) {
+            add("mounted", mountedOn, carrier, true, mountedSince, until, -1);
         }
 
         synchronized String text() {
@@ -283,13 +311,21 @@ public final class JettyCorrelationApp {
             boolean virtual = Thread.currentThread().isVirtual();
             String thread = osThread();
             long start = now();
+            if (virtual) {
+                rec.mounted(start, thread);
+            }
             try {
                 around.run(rec.scenario, rec.id, () -> {
                     rec.segment("sleep", () -> Thread.sleep(SLEEP_MS));
                     fsync(rec);
                 });
             } finally {
-                rec.add("task", thread, osThread(), virtual, start, now(), -1);
+                long end = now();
+                String threadEnd = osThread();
+                if (virtual) {
+                    rec.mountedUntil(end, threadEnd);
+                }
+                rec.add("task", thread, threadEnd, virtual, start, end, -1);
             }
             return null;
         });

@@ -16,8 +16,13 @@ public record Segment(long id, String scenario, String kind, String thread, Stri
     public static final Set<String> OFF_CPU_KINDS = Set.of("sleep", "lock", "wait");
     /** {@code fsync}: an fsync system call, timed around {@code FileChannel.force}. */
     public static final String FSYNC = "fsync";
-    /** Envelopes: the whole request on its handler thread, the whole task on a pool or virtual thread. */
-    public static final Set<String> ENVELOPES = Set.of("request", "task");
+    /** A stretch of a virtual task on one carrier, between its start, its sleep and its end. */
+    public static final String MOUNTED = "mounted";
+    /**
+     * Envelopes: the whole request on its handler thread, the whole task on a pool or virtual
+     * thread, and a virtual task's stretches on one carrier (before and after its sleep).
+     */
+    public static final Set<String> ENVELOPES = Set.of("request", "task", MOUNTED);
 
     /** Parses one JSON line of the app's segments file. */
     public static Segment parse(String line) {
@@ -49,16 +54,21 @@ public record Segment(long id, String scenario, String kind, String thread, Stri
 
     /**
      * Whether {@link #thread} is known to have been running this work from start to end: every
-     * segment of a platform thread; of a virtual thread only an fsync that began and ended on the
-     * same carrier (a blocking system call keeps the virtual thread mounted). A sleeping virtual
-     * thread is unmounted: its carrier is free for other work, so the carrier's kernel intervals
-     * cannot be attributed to it.
+     * segment of a platform thread; of a virtual thread an fsync or a {@code mounted} stretch
+     * that began and ended on the same carrier (a blocking system call keeps the virtual thread
+     * mounted). A sleeping virtual thread is unmounted: its carrier is free for other work, so
+     * the carrier's kernel intervals cannot be attributed to it.
      */
     public boolean occupiesThread() {
         if (thread.isEmpty() || !thread.equals(threadEnd)) {
             return false;
         }
-        return !virtual || kind.equals(FSYNC);
+        return !virtual || kind.equals(FSYNC) || kind.equals(MOUNTED);
+    }
+
+    /** Whether {@code t} (epoch ns) lies in this segment, {@code toleranceNs} early allowed. */
+    public boolean contains(long t, long toleranceNs) {
+        return t >= start - toleranceNs && t <= end;
     }
 
     /**
@@ -76,11 +86,6 @@ public record Segment(long id, String scenario, String kind, String thread, Stri
             return durationNs() - Math.max(0, runDelay) >= fsyncNs;
         }
         return !virtual && OFF_CPU_KINDS.contains(kind) && durationNs() >= offCpuNs;
-    }
-
-    /** Overlap with {@code [from, to]} in ns (negative: none). */
-    public long overlap(long from, long to) {
-        return Math.min(end, to) - Math.max(start, from);
     }
 
     @Override
