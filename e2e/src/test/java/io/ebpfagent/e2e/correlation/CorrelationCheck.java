@@ -20,12 +20,14 @@ import java.util.TreeMap;
  * <p>Method:
  * <ol>
  * <li>A request's trace is the trace of the OTel agent's SERVER span whose {@code url.query} has
- * {@code id=N}.</li>
- * <li>A kernel span belongs to the segment on the same OS thread ({@code thread.name}) that it
- * overlaps, the overlap being at least half of the shorter of the two (so that an idle wait
- * that begins as a task ends is not pinned on the task by a few microseconds of clock error);
- * an expected segment wins over an envelope, then the longer overlap. Only segments that
- * {@linkplain Segment#occupiesThread() occupy} their thread count.</li>
+ * {@code id=N}. The OTel spans' times are first corrected per trace where they contradict the
+ * app's own timing ({@link #clockCorrections}: the SDK's per-trace clock anchor).</li>
+ * <li>A kernel span belongs to the segment on the same OS thread ({@code thread.name}) in which
+ * it began (the thread left the CPU or entered the system call during that work; the context
+ * is the thread's at that moment, since only the thread itself changes it), allowing
+ * {@link Settings#openToleranceNs} of clock error; an expected segment wins over an envelope,
+ * then the innermost. Only segments that {@linkplain Segment#occupiesThread() occupy} their
+ * thread count.</li>
  * <li>A kernel span of a request is {@link Category#ORPHANED} without a parent; with a parent
  * span that is not among the OTel agent's spans it is {@link Category#UNKNOWN_PARENT}; with a
  * parent that had ended before the kernel interval began (or began after it), in any trace,
@@ -36,7 +38,10 @@ import java.util.TreeMap;
  * {@link Outcome#MISSED}; with kernel spans its outcome is the worst of their categories.</li>
  * <li>A kernel span with a parent that belongs to no request segment is stale-outside, unless
  * its parent was open at the time and ran on the same thread (work of the server span around
- * the application's handler, e.g. Jetty writing the response).</li>
+ * the application's handler, e.g. Jetty writing the response), or it lies at the edge of its
+ * request's work on that thread (see {@link #atTheEdgeOfItsWork}), or it began on a carrier during
+ * the virtual sleep of the request whose trace it is in (counted apart: the edges of a virtual
+ * sleep cannot be timed from Java).</li>
  * <li>Spans in the OTel agent's output that the ebpf-agent's own exports caused: CLIENT spans to
  * the ebpf-agent's OTLP port, SERVER spans of its Prometheus port, any span on an
  * {@code ebpf-agent-*} thread.</li>
@@ -213,12 +218,23 @@ public final class CorrelationCheck {
      * @param ownExports           spans in the OTel agent's output caused by the ebpf-agent's own
      *                             exports, by kind, name and thread group
      * @param otherOtelSpans       OTel spans in no request's trace and not own exports (information)
-     * @param outsideOwnSpan       kernel spans outside the handler but inside an open span of their thread
-     * @param examples             a few stale-outside spans
+     * @param aroundWork           kernel spans with a parent just outside the app's timed work but in
+     *                             the scope the OTel agent keeps open around it (see
+     *                             {@link #atTheEdgeOfItsWork}; or on the thread of their parent while
+     *                             it was open: Jetty around the handler in the SERVER span)
+     * @param carrierDuringSleep   kernel spans of a carrier that began during a virtual thread's sleep,
+     *                             with that thread's request as their trace (see
+     *                             {@link #virtualSleepOfItsRequest}): a carrier preempted while the
+     *                             virtual thread unmounts or remounts, or a carrier left with the
+     *                             context of an unmounted virtual thread
+     * @param clockCorrectedTraces traces whose OTel span times were moved later ({@link #clockCorrections})
+     * @param maxClockCorrectionNs the largest such correction
+     * @param examples             a few stale-outside spans and carrier spans during a sleep
      */
     public record Result(Map<String, ScenarioResult> scenarios, int staleOutside,
                          Map<String, Integer> staleOutsideByThread, int ownThreadsParented,
-                         Map<String, Integer> ownExports, Map<String, Integer> otherOtelSpans, int outsideOwnSpan,
+                         Map<String, Integer> ownExports, Map<String, Integer> otherOtelSpans, int aroundWork,
+                         int carrierDuringSleep, int clockCorrectedTraces, long maxClockCorrectionNs,
                          List<String> examples) {
         public int ownExportCount() {
             return ownExports.values().stream().mapToInt(Integer::intValue).sum();
@@ -230,7 +246,10 @@ public final class CorrelationCheck {
             scenarios.values().forEach(s -> b.append(s).append('\n'));
             b.append("stale-outside ").append(staleOutside).append(' ').append(staleOutsideByThread)
                     .append("; on ebpf-agent threads with a parent ").append(ownThreadsParented)
-                    .append("; outside the handler in an open span of the same thread ").append(outsideOwnSpan)
+                    .append("; just around the app's work, in its scope ").append(aroundWork)
+                    .append("; on a carrier during its request's virtual sleep ").append(carrierDuringSleep)
+                    .append("\nOTel trace clocks corrected: ").append(clockCorrectedTraces)
+                    .append(String.format(Locale.ROOT, " traces, at most %.3f ms", maxClockCorrectionNs / 1e6))
                     .append("\nOTel agent spans from the ebpf-agent's own exports: ").append(ownExportCount())
                     .append(' ').append(ownExports).append("\nother OTel agent spans outside the requests' traces: ")
                     .append(otherOtelSpans);
@@ -245,11 +264,17 @@ public final class CorrelationCheck {
      * @param segments every segment the app recorded (warm-up requests included: kernel spans of
      *                 theirs are skipped, not counted as outside)
      * @param measured the request ids to report on
-     * @param otel     every span the OTel agent exported
+     * @param received every span the OTel agent exported
      * @param kernel   every span the ebpf-agent exported
      */
-    public static Result classify(List<Segment> segments, Set<Long> measured, List<TelemetrySpan> otel,
+    public static Result classify(List<Segment> segments, Set<Long> measured, List<TelemetrySpan> received,
                                   List<TelemetrySpan> kernel, Settings s) {
+        Map<String, Long> clockCorrection = clockCorrections(segments, received);
+        List<TelemetrySpan> otel = received.stream().map(p -> {
+            long d = clockCorrection.getOrDefault(p.traceId(), 0L);
+            return d == 0 ? p : new TelemetrySpan(p.traceId(), p.spanId(), p.parentSpanId(), p.name(), p.kind(),
+                    p.start() + d, p.end() + d, p.attributes());
+        }).toList();
         Map<Long, String> traceOf = new HashMap<>();
         Map<String, TelemetrySpan> otelById = new HashMap<>();
         for (TelemetrySpan p : otel) {
@@ -294,10 +319,20 @@ public final class CorrelationCheck {
         Set<Segment> expectedSet = Collections.newSetFromMap(new IdentityHashMap<>());
         expectedSet.addAll(expected);
 
+        Map<String, List<Segment>> virtualSleeps = new HashMap<>();
+        for (Segment g : segments) {
+            if (g.virtual() && g.kind().equals("sleep")) {
+                virtualSleeps.computeIfAbsent(g.thread(), t -> new ArrayList<>()).add(g);
+                if (!g.threadEnd().equals(g.thread())) {
+                    virtualSleeps.computeIfAbsent(g.threadEnd(), t -> new ArrayList<>()).add(g);
+                }
+            }
+        }
         Map<Segment, List<Category>> perSegment = new IdentityHashMap<>();
+        int carrierDuringSleep = 0;
         int staleOutside = 0;
         int ownThreadsParented = 0;
-        int outsideOwnSpan = 0;
+        int aroundWork = 0;
         Map<String, Integer> staleOutsideByThread = new TreeMap<>();
         List<String> outsideExamples = new ArrayList<>();
         for (TelemetrySpan k : kernel) {
@@ -307,11 +342,10 @@ public final class CorrelationCheck {
             }
             List<Segment> over = new ArrayList<>();
             for (Segment g : byThread.getOrDefault(thread, List.of())) {
-                if (g.start() > k.end()) {
+                if (g.start() - s.openToleranceNs() > k.start()) {
                     break;
                 }
-                long overlap = g.overlap(k.start(), k.end());
-                if (overlap > 0 && overlap * 2 >= Math.min(k.durationNs(), g.durationNs())) {
+                if (g.contains(k.start(), s.openToleranceNs())) {
                     over.add(g);
                 }
             }
@@ -319,9 +353,20 @@ public final class CorrelationCheck {
                 if (!k.hasParent()) {
                     continue; // an idle wait outside any span, exported as a standalone root span
                 }
+                Segment sleeping = virtualSleepOfItsRequest(k, virtualSleeps, traceOf, s);
+                if (sleeping != null) {
+                    if (measured.contains(sleeping.id())) {
+                        carrierDuringSleep++;
+                        if (outsideExamples.size() < 8) {
+                            outsideExamples.add("carrier during the virtual sleep: " + k + " during " + sleeping);
+                        }
+                    }
+                    continue;
+                }
                 TelemetrySpan parent = otelById.get(k.traceId() + "/" + k.parentSpanId());
-                if (parent != null && open(parent, k, s) && parent.threadName().equals(thread)) {
-                    outsideOwnSpan++;
+                if ((parent != null && open(parent, k, s) && parent.threadName().equals(thread))
+                        || atTheEdgeOfItsWork(k, byThread.getOrDefault(thread, List.of()), traceOf, s)) {
+                    aroundWork++;
                     continue;
                 }
                 staleOutside++;
@@ -332,7 +377,7 @@ public final class CorrelationCheck {
                 continue;
             }
             Segment best = over.stream().max(Comparator.comparingInt((Segment g) -> expectedSet.contains(g) ? 1 : 0)
-                    .thenComparingLong(g -> g.overlap(k.start(), k.end()))).orElseThrow();
+                    .thenComparingLong(Segment::start)).orElseThrow();
             if (!measured.contains(best.id())) {
                 continue; // warm-up
             }
@@ -390,7 +435,91 @@ public final class CorrelationCheck {
             }
         }
         return new Result(scenarios, staleOutside, staleOutsideByThread, ownThreadsParented, ownExports, otherOtel,
-                outsideOwnSpan, outsideExamples);
+                aroundWork, carrierDuringSleep, clockCorrection.size(),
+                clockCorrection.values().stream().mapToLong(Long::longValue).max().orElse(0), outsideExamples);
+    }
+
+    /**
+     * Per trace, how much later the OTel agent's span times must be to respect what surely
+     * happened: the SERVER span ends after the app's handler returned ({@code request} envelope
+     * end), a manual span after the work inside it (its last sleep, fsync, hand-off or lock).
+     *
+     * <p>Why: the SDK times all spans of a trace from one anchor, an epoch reading followed by a
+     * {@code nanoTime} reading taken when the root span starts; a thread preempted between the
+     * two readings shifts every span of that trace earlier by the preemption (seen here: up to
+     * 3 ms, on a few traces per thousand under load). The smallest shift restoring the order is
+     * applied; the true shift may be somewhat larger (by the natural gap between handler end and
+     * span end, a few hundred microseconds), so corrected times are still never late.
+     */
+    static Map<String, Long> clockCorrections(List<Segment> segments, List<TelemetrySpan> otel) {
+        Map<Long, Long> handlerEnd = new HashMap<>();
+        Map<Long, Long> workEnd = new HashMap<>();
+        for (Segment g : segments) {
+            if (g.kind().equals("request")) {
+                handlerEnd.merge(g.id(), g.end(), Math::max);
+            } else if (Set.of("sleep", "fsync", "lock", "handoff").contains(g.kind())) {
+                workEnd.merge(g.id(), g.end(), Math::max);
+            }
+        }
+        Map<String, Long> correction = new HashMap<>();
+        for (TelemetrySpan p : otel) {
+            Long mustEndAfter = null;
+            if (p.kind().equals("SERVER")) {
+                long id = requestId(p);
+                mustEndAfter = id >= 0 ? handlerEnd.get(id) : null;
+            } else if (p.name().startsWith("app-work ") && !p.attribute("app.request.id").isEmpty()) {
+                mustEndAfter = workEnd.get(Long.parseLong(p.attribute("app.request.id")));
+            }
+            if (mustEndAfter != null && mustEndAfter > p.end()) {
+                correction.merge(p.traceId(), mustEndAfter - p.end(), Math::max);
+            }
+        }
+        return correction;
+    }
+
+    /** How close to an envelope's edge an interval in the OTel agent's scope around it may lie. */
+    private static final long EDGE_NS = 1_000_000L;
+
+    /**
+     * Whether {@code k}, which began in no segment, is at the edge of an envelope ({@code request},
+     * {@code task}, {@code mounted}) of the request whose trace it is in, on its thread: it ended
+     * within 1 ms before the envelope began (the thread was switched out while the OTel agent's
+     * wrapper had already made the request's context current, and reached the app's code right
+     * after resuming), or, preempted (involuntary), it began within 1 ms after the envelope ended
+     * (the wrapper had not closed its scope yet). A voluntary wait just after the work is not
+     * excused: that is where a context left behind shows.
+     */
+    private static boolean atTheEdgeOfItsWork(TelemetrySpan k, List<Segment> onThread, Map<Long, String> traceOf,
+                                              Settings s) {
+        boolean preempted = k.attribute("off_cpu.reason").equals("involuntary");
+        for (Segment g : onThread) {
+            if (!Segment.ENVELOPES.contains(g.kind()) || !k.traceId().equals(traceOf.get(g.id()))) {
+                continue;
+            }
+            boolean before = k.end() >= g.start() - EDGE_NS && k.end() <= g.start() + s.openToleranceNs();
+            boolean after = preempted && k.start() >= g.end() - s.openToleranceNs() && k.start() <= g.end() + EDGE_NS;
+            if (before || after) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The sleep of a virtual thread, on the carrier of {@code k} at the sleep's start or end, in
+     * which {@code k} began and whose request's trace {@code k} is in; null if none. The virtual
+     * thread stays mounted for a moment after its sleep began (until it unmounts) and is mounted
+     * again a moment before it ended (after the wake-up), neither of which the app can time: an
+     * interval of the carrier there with the sleeping request's context is not told apart.
+     */
+    private static Segment virtualSleepOfItsRequest(TelemetrySpan k, Map<String, List<Segment>> virtualSleeps,
+                                                    Map<Long, String> traceOf, Settings s) {
+        for (Segment g : virtualSleeps.getOrDefault(k.threadName(), List.of())) {
+            if (g.contains(k.start(), s.openToleranceNs()) && k.traceId().equals(traceOf.get(g.id()))) {
+                return g;
+            }
+        }
+        return null;
     }
 
     private static Category category(TelemetrySpan k, TelemetrySpan parent, String requestTrace,

@@ -100,11 +100,36 @@ class CorrelationCheckTest {
     void aParentThatEndedJustBeforeTheIntervalIsStale() {
         TelemetrySpan r1 = request(1, "w-1", 0);
         request(2, "w-1", 100);
-        // request 2's sleep reported with request 1's context, 50 us after request 1's span ended
-        kernel.add(new TelemetrySpan(r1.traceId(), "00000000000000k1", r1.spanId(), "off-cpu", "INTERNAL",
-                t(100) + 50_000, t(140), Map.of("thread.name", "w-1")));
+        // request 2's sleep (110-140 ms) reported with a span of request 1 that ended 50 us before
+        TelemetrySpan late = new TelemetrySpan(r1.traceId(), "00000000000000a1", r1.spanId(), "late", "INTERNAL",
+                t(20), t(110) - 50_000, Map.of("thread.name", "w-1"));
+        otel.add(late);
+        kernel.add(new TelemetrySpan(r1.traceId(), "00000000000000b1", late.spanId(), "off-cpu", "INTERNAL",
+                t(110) + 5_000, t(140), Map.of("thread.name", "w-1")));
         ScenarioResult s = classify(Set.of(2L)).scenarios().get("direct");
         assertThat(s.segments(Outcome.STALE)).isEqualTo(1);
+    }
+
+    @Test
+    void aVirtualThreadsCarrierIsItsOnlyWhileMounted() {
+        TelemetrySpan server = span(trace(1), "5e1", "", "SERVER", "GET", 0, 100, "w-1",
+                Map.of("url.query", "id=1", "url.path", "/virtual"));
+        otel.add(server);
+        segments.add(new Segment(1, "virtual", "mounted", "fj-1", "fj-1", true, t(1), t(5), -1));
+        segments.add(new Segment(1, "virtual", "sleep", "fj-1", "fj-2", true, t(5), t(40), -1));
+        segments.add(new Segment(1, "virtual", "mounted", "fj-2", "fj-2", true, t(40), t(60), -1));
+        segments.add(new Segment(1, "virtual", "fsync", "fj-2", "fj-2", true, t(45), t(55), -1));
+        offCpu("k1", server, "fj-1", 2, 4);      // preempted while mounted: correct, not expected
+        offCpu("k2", server, "fj-2", 46, 54);    // the fsync's wait: correct, expected
+        offCpu("k3", server, "fj-1", 6, 30);     // the carrier during the sleep, the sleeper's context
+        offCpu("k4", server, "fj-3", 6, 30);     // a carrier that never ran it: stale-outside
+        CorrelationCheck.Result r = classify(Set.of(1L));
+        ScenarioResult s = r.scenarios().get("virtual");
+        assertThat(s.expected()).isEqualTo(1);
+        assertThat(s.segments(Outcome.CORRECT)).isEqualTo(1);
+        assertThat(s.spansOther(Category.CORRECT)).isEqualTo(1);
+        assertThat(r.carrierDuringSleep()).isEqualTo(1);
+        assertThat(r.staleOutside()).isEqualTo(1);
     }
 
     @Test
@@ -117,6 +142,43 @@ class CorrelationCheckTest {
         ScenarioResult s = classify(Set.of(1L)).scenarios().get("direct");
         assertThat(s.segments(Outcome.CORRECT)).isEqualTo(1);
         assertThat(s.containmentViolations()).isEqualTo(1);
+    }
+
+    @Test
+    void atTheEdgeOfATaskOnlyAPreemptionOrTheComingWorkIsExcused() {
+        TelemetrySpan r1 = request(1, "w-1", 0);
+        segments.add(new Segment(1, "direct", "task", "pool-1", "pool-1", false, t(20), t(60), -1));
+        // switched out in the wrapper before the task's code: ends 0.03 ms before the task
+        kernel.add(new TelemetrySpan(r1.traceId(), "00000000000000b1", r1.spanId(), "off-cpu", "INTERNAL",
+                t(5), t(20) - 30_000, Map.of("thread.name", "pool-1", "off_cpu.reason", "voluntary")));
+        // preempted right after the task, before the wrapper closed its scope
+        kernel.add(new TelemetrySpan(r1.traceId(), "00000000000000b2", r1.spanId(), "off-cpu", "INTERNAL",
+                t(60) + 100_000, t(75), Map.of("thread.name", "pool-1", "off_cpu.reason", "involuntary")));
+        // parked right after the task with its context: left behind
+        kernel.add(new TelemetrySpan(r1.traceId(), "00000000000000b3", r1.spanId(), "off-cpu", "INTERNAL",
+                t(60) + 100_000, t(75), Map.of("thread.name", "pool-1", "off_cpu.reason", "voluntary")));
+        CorrelationCheck.Result r = classify(Set.of(1L));
+        assertThat(r.aroundWork()).isEqualTo(2);
+        assertThat(r.staleOutside()).isEqualTo(1);
+    }
+
+    @Test
+    void aTraceWhoseClockAnchorLagsIsCorrected() {
+        // the whole trace 5 ms early, as when the root span's thread was preempted between the
+        // SDK's epoch and nanoTime readings: the server span seems to end 4 ms before the handler,
+        // and the lock wait at the handler's end to stick out of it
+        TelemetrySpan server = span(trace(1), "5e1", "", "SERVER", "GET", -5, 95, "w-1",
+                Map.of("url.query", "id=1", "url.path", "/direct"));
+        otel.add(server);
+        segments.add(new Segment(1, "direct", "request", "w-1", "w-1", false, t(1), t(99), -1));
+        segments.add(new Segment(1, "direct", "lock", "w-1", "w-1", false, t(60), t(98), -1));
+        offCpu("k1", server, "w-1", 60, 98);
+        CorrelationCheck.Result r = classify(Set.of(1L));
+        assertThat(r.clockCorrectedTraces()).isEqualTo(1);
+        assertThat(r.maxClockCorrectionNs()).isEqualTo(4 * MS);
+        ScenarioResult s = r.scenarios().get("direct");
+        assertThat(s.segments(Outcome.CORRECT)).isEqualTo(1);
+        assertThat(s.containmentViolations()).isZero();
     }
 
     @Test
