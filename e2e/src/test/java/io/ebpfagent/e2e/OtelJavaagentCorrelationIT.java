@@ -39,7 +39,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * wait split below the threshold by a spurious wake-up, a preemption straddling a segment's edge);
  * no stale and no wrong-trace kernel span of any request work; every correct kernel span within
  * its parent's time window. Overall: no stale-outside span (a parent outside any request work,
- * e.g. the context of an ended request left on an idle pool thread), no span in the OTel agent's
+ * e.g. the context of an ended request left on an idle pool thread), at most max(2, 5%) of the
+ * virtual requests with a carrier interval during their sleep, no span in the OTel agent's
  * output caused by the ebpf-agent's own exports (OTLP {@code POST}s, Prometheus scrapes), and no
  * kernel span with a parent on the ebpf-agent's own threads.
  *
@@ -113,6 +114,12 @@ class OtelJavaagentCorrelationIT {
         }
         soft.assertThat(r.staleOutside()).as("kernel spans with a parent outside any request work: %s %s",
                 r.staleOutsideByThread(), r.examples()).isZero();
+        // Around a virtual sleep the carrier is the sleeper's for a moment Java cannot time (see
+        // CorrelationCheck.Result#carrierDuringSleep): a few preemptions there are fair, one per
+        // sleep would be a carrier left with the context of an unmounted virtual thread.
+        int virtualRequests = r.scenarios().get("virtual").requests();
+        soft.assertThat(r.carrierDuringSleep()).as("kernel spans of a carrier during its request's virtual sleep")
+                .isLessThanOrEqualTo(Math.max(2, virtualRequests / 20));
         soft.assertThat(r.ownExportCount()).as("spans in the OTel agent's output from the ebpf-agent's own exports: %s",
                 r.ownExports()).isZero();
         soft.assertThat(r.ownThreadsParented()).as("kernel spans with a parent on ebpf-agent-* threads").isZero();

@@ -32,7 +32,8 @@ import java.util.stream.Collectors;
  * <p>Settings: {@code -Dbench.requests=400} per scenario, {@code -Dbench.concurrency=8} client
  * threads, {@code -Dbench.variants=no-api,with-api}, {@code -Dbench.orders=otel-first,ebpf-first},
  * {@code -Dbench.standalone=true}, {@code -Dbench.write=true} (false: print only),
- * {@code -Dbench.dump=<dir>} (write each run's segments and spans there, for a closer look).
+ * {@code -Dbench.dump=<dir>} (write each run's segments and spans there, for a closer look),
+ * {@code -Dbench.replay=<dir>} (classify such dumps again instead of running).
  */
 public final class CorrelationBenchmark {
     private static final String MARKER = "<!-- correlation-benchmark -->";
@@ -45,6 +46,19 @@ public final class CorrelationBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        String replay = System.getProperty("bench.replay");
+        if (replay != null) {
+            // classify dumped runs again: -Dbench.replay=<dump dir> (one subdirectory per run)
+            int perScenario = Integer.getInteger("bench.requests", 400);
+            Set<Long> measured = JettyDeployment.requests(perScenario, 1).stream().map(Request::id)
+                    .collect(Collectors.toSet());
+            try (var runs = Files.list(Path.of(replay))) {
+                for (Path run : runs.sorted().toList()) {
+                    System.out.println("== " + run.getFileName() + "\n" + JettyDeployment.classify(run, measured));
+                }
+            }
+            return;
+        }
         int perScenario = Integer.getInteger("bench.requests", 400);
         int concurrency = Integer.getInteger("bench.concurrency", 8);
         boolean standalone = Boolean.parseBoolean(System.getProperty("bench.standalone", "true"));
@@ -143,14 +157,20 @@ public final class CorrelationBenchmark {
                 OTel agent's SERVER span.
 
                 Classification (`e2e/.../correlation/CorrelationCheck`): a request's trace is that of the \
-                OTel agent's SERVER span with `url.query` `id=N`. An interval is expected for every \
+                OTel agent's SERVER span with `url.query` `id=N`. Where a trace's span times contradict \
+                the app's (a SERVER span ending before the handler returned, a manual span before its \
+                work), the trace's times are moved later by the smallest amount that restores the \
+                order: the SDK times a trace from one epoch + `nanoTime` anchor taken at the root span, \
+                and a preemption between the two readings shifts the whole trace earlier (up to 3 ms on \
+                a few traces per thousand here). An interval is expected for every \
                 platform-thread sleep, lock wait and wait for the task of at least threshold + 2 ms, and \
                 every fsync (platform thread, or virtual thread on one carrier) whose time minus the time \
                 its thread waited for a CPU meanwhile (schedstat `run_delay`; after the call returned it \
                 is in the app's segment, not in the system call) is at least 1 ms (the io probe's fsync \
                 threshold) + 1 ms. A kernel span belongs to the segment on the same thread \
-                (`thread.name`, the carrier for a virtual thread) that it overlaps by at least half the \
-                shorter of the two. It is **correct** if its parent is a span of the request's trace that \
+                (`thread.name`, the carrier for a virtual thread) in which it began (a virtual thread \
+                occupies its carrier in its fsync and in the stretches between its start, its sleep and \
+                its end, which the app records as `mounted`). It is **correct** if its parent is a span of the request's trace that \
                 was open when the interval began; **stale** if the parent had ended before the interval \
                 began (any trace); **wrong-trace** if the parent is open but in another trace; \
                 **orphaned** without a parent; **unknown** if the parent is no span the OTel agent \
@@ -160,8 +180,16 @@ public final class CorrelationBenchmark {
                 kernel spans, or **missed** when it has none; `%% correct` is correct expected intervals \
                 over all expected intervals. `not within parent` counts correct kernel spans that stick \
                 out of their parent's time window by more than 2 ms. Kernel spans with a parent that \
-                belong to no request work are **stale-outside** (unless the parent was open and ran on \
-                the same thread: Jetty's own work around the handler inside the SERVER span). Also \
+                belong to no request work are **stale-outside**, except those just around the app's \
+                work in the scope the OTel agent keeps open around it: on the parent's own thread while \
+                it was open (Jetty around the handler), ending within 1 ms before a task or handler of \
+                the same trace began (switched out in the agent's wrapper), or preempted within 1 ms \
+                after one ended (a voluntary wait there is not excused: that is where a context left \
+                behind shows). Kernel \
+                spans of a carrier that began during the sleep of a virtual thread, in that request's \
+                trace, are counted apart: the virtual thread is still mounted for a moment after its \
+                sleep began and again shortly before it ended, which Java cannot time, so a carrier \
+                preempted then cannot be told from one left with the context after unmounting. Also \
                 counted: spans in the OTel agent's output caused by the ebpf-agent's own exports (CLIENT \
                 spans to its OTLP port, SERVER spans of its Prometheus port, spans on `ebpf-agent-*` \
                 threads) and kernel spans with a parent on `ebpf-agent-*` threads.
@@ -192,20 +220,23 @@ public final class CorrelationBenchmark {
                         s.spans(Category.UNKNOWN_PARENT), s.containmentViolations()));
             }
         }
-        b.append("\n| order | variant | load | stale-outside | parented kernel spans on ebpf-agent threads |"
-                + " OTel spans from the ebpf-agent's own exports | manual spans in the request's trace |\n");
-        b.append("|---|---|---|---|---|---|---|\n");
+        b.append("\n| order | variant | load | stale-outside | carrier during its request's virtual sleep |"
+                + " parented kernel spans on ebpf-agent threads | OTel spans from the ebpf-agent's own exports |"
+                + " manual spans in the request's trace | OTel trace clocks corrected |\n");
+        b.append("|---|---|---|---|---|---|---|---|---|\n");
         for (Run run : runs) {
             CorrelationCheck.Result r = run.result();
             String manual = r.scenarios().values().stream().filter(s -> s.manualSpans() > 0)
                     .map(s -> s.scenario() + " " + s.manualSpansInRequestTrace() + "/" + s.manualSpans())
                     .collect(Collectors.joining(", "));
-            b.append(String.format(Locale.ROOT, "| %s | %s | %d requests in %.1f s, %d failed | %d%s | %d | %d%s | %s |%n",
+            b.append(String.format(Locale.ROOT,
+                    "| %s | %s | %d requests in %.1f s, %d failed | %d%s | %d | %d | %d%s | %s | %d (max %.2f ms) |%n",
                     run.options().order().label(), run.options().variant().label(), run.load().requests(),
                     run.load().seconds(), run.load().failures(), r.staleOutside(),
                     r.staleOutsideByThread().isEmpty() ? "" : " " + r.staleOutsideByThread(),
-                    r.ownThreadsParented(), r.ownExportCount(),
-                    r.ownExports().isEmpty() ? "" : " " + r.ownExports(), manual.isEmpty() ? "-" : manual));
+                    r.carrierDuringSleep(), r.ownThreadsParented(), r.ownExportCount(),
+                    r.ownExports().isEmpty() ? "" : " " + r.ownExports(), manual.isEmpty() ? "-" : manual,
+                    r.clockCorrectedTraces(), r.maxClockCorrectionNs() / 1e6));
         }
         b.append("\n");
         return b.toString();

@@ -351,8 +351,10 @@ public final class JettyDeployment implements AutoCloseable {
     }
 
     /**
-     * Writes what the classification saw into {@code to}: the app's segments and both agents'
-     * spans, one per line (tab-separated: trace, span, parent, kind, name, start, end, thread).
+     * Writes what the classification saw into {@code to}, for {@link #classify(Path, Set)}: the
+     * app's segments, both agents' spans (tab-separated: trace, span, parent, kind, name, start,
+     * end, thread, attributes as {@code key=value} joined by U+001F), the settings and the app's
+     * output.
      */
     public void dump(Path to) throws IOException {
         Files.createDirectories(to);
@@ -362,12 +364,41 @@ public final class JettyDeployment implements AutoCloseable {
         }
         Files.write(to.resolve("otel-spans.tsv"), otelSpans().stream().map(JettyDeployment::line).toList());
         Files.write(to.resolve("kernel-spans.tsv"), kernelSpans().stream().map(JettyDeployment::line).toList());
+        Files.writeString(to.resolve("settings.txt"), options.offCpuThreshold().toNanos() + " " + ebpfOtlpPort() + " "
+                + prometheusPort + "\n");
         Files.write(to.resolve("app.log"), app.lines());
     }
 
     private static String line(TelemetrySpan s) {
         return String.join("\t", s.traceId(), s.spanId(), s.parentSpanId(), s.kind(), s.name(),
-                Long.toString(s.start()), Long.toString(s.end()), s.threadName(), s.attributes().toString());
+                Long.toString(s.start()), Long.toString(s.end()), s.threadName(), s.attributes().entrySet().stream()
+                        .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining("\u001f")));
+    }
+
+    private static TelemetrySpan parseLine(String line) {
+        String[] f = line.split("\t", -1);
+        Map<String, String> attributes = new java.util.HashMap<>();
+        if (f.length > 8 && !f[8].isEmpty()) {
+            for (String kv : f[8].split("\u001f")) {
+                int eq = kv.indexOf('=');
+                attributes.put(kv.substring(0, eq), kv.substring(eq + 1));
+            }
+        }
+        return new TelemetrySpan(f[0], f[1], f[2], f[4], f[3], Long.parseLong(f[5]), Long.parseLong(f[6]),
+                Map.copyOf(attributes));
+    }
+
+    /** Classifies a run {@link #dump dumped} to {@code from} again (after a change of the method). */
+    public static CorrelationCheck.Result classify(Path from, Set<Long> measured) throws IOException {
+        String[] settings = Files.readString(from.resolve("settings.txt")).strip().split(" ");
+        List<Segment> segments = Files.readAllLines(from.resolve("segments.jsonl")).stream()
+                .filter(l -> !l.isBlank()).map(Segment::parse).toList();
+        List<TelemetrySpan> otel = Files.readAllLines(from.resolve("otel-spans.tsv")).stream()
+                .filter(l -> !l.isBlank()).map(JettyDeployment::parseLine).toList();
+        List<TelemetrySpan> kernel = Files.readAllLines(from.resolve("kernel-spans.tsv")).stream()
+                .filter(l -> !l.isBlank()).map(JettyDeployment::parseLine).toList();
+        return CorrelationCheck.classify(segments, measured, otel, kernel, CorrelationCheck.Settings.of(
+                Long.parseLong(settings[0]), Integer.parseInt(settings[1]), Integer.parseInt(settings[2])));
     }
 
     /** The ebpf-agent's log lines (for reports). */
