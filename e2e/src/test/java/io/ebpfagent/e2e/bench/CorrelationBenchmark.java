@@ -161,8 +161,8 @@ public final class CorrelationBenchmark {
                 the app's (a SERVER span ending before the handler returned, a manual span before its \
                 work), the trace's times are moved later by the smallest amount that restores the \
                 order: the SDK times a trace from one epoch + `nanoTime` anchor taken at the root span, \
-                and a preemption between the two readings shifts the whole trace earlier (up to 3 ms on \
-                a few traces per thousand here). An interval is expected for every \
+                and a preemption between the two readings shifts the whole trace earlier (a few traces \
+                per thousand here, by up to several ms; counted in the last column). An interval is expected for every \
                 platform-thread sleep, lock wait and wait for the task of at least threshold + 2 ms, and \
                 every fsync (platform thread, or virtual thread on one carrier) whose time minus the time \
                 its thread waited for a CPU meanwhile (schedstat `run_delay`; after the call returned it \
