@@ -95,14 +95,18 @@ public final class VirtualThreadSupport {
                 }
             }
         };
+        // Registered for good: a later retransformation of VirtualThread (another agent's, such as
+        // the OpenTelemetry Java agent's when it starts after this one) rebuilds the class from the
+        // original bytes and the registered transformers only, and would drop the hooks otherwise.
         inst.addTransformer(transformer, true);
         try {
             inst.retransformClasses(virtualThread);
-        } finally {
-            // The change stays; only later retransformations (by others) would not redo it.
+        } catch (Throwable t) {
             inst.removeTransformer(transformer);
+            throw t;
         }
         if (failure.get() != null) {
+            inst.removeTransformer(transformer);
             throw new IllegalStateException("instrumenting VirtualThread failed", failure.get());
         }
         if (!seen[0]) {

@@ -47,10 +47,12 @@ class SpanContextPublicationTest {
     private static ContextStorageHook hook;
     private static boolean virtualThreadsHooked;
     private static Tracer tracer;
+    private static Instrumentation instrumentation;
 
     @BeforeAll
     static void install() {
         Instrumentation inst = ByteBuddyAgent.install();
+        instrumentation = inst;
         SpanContextPublication publication = new SpanContextPublication();
         hook = ContextStorageHook.of(inst, publication);
         hook.register();
@@ -211,6 +213,26 @@ class SpanContextPublicationTest {
     @Test
     void contextFollowsVirtualThreadsAcrossCarriers() throws Exception {
         assertThat(virtualThreadsHooked).as("VirtualThread hooks installed").isTrue();
+        assertContextFollowsVirtualThreads();
+    }
+
+    @Test
+    void virtualThreadHooksSurviveAnotherAgentsLaterRetransformation() throws Exception {
+        assertThat(virtualThreadsHooked).as("VirtualThread hooks installed").isTrue();
+        // as the OpenTelemetry Java agent does when it starts after this one: its own
+        // retransformation rebuilds the class from the registered transformers
+        java.lang.instrument.ClassFileTransformer other = new java.lang.instrument.ClassFileTransformer() {
+        };
+        instrumentation.addTransformer(other, true);
+        try {
+            instrumentation.retransformClasses(Class.forName("java.lang.VirtualThread"));
+        } finally {
+            instrumentation.removeTransformer(other);
+        }
+        assertContextFollowsVirtualThreads();
+    }
+
+    private static void assertContextFollowsVirtualThreads() throws Exception {
         int vthreads = 8;
         int rounds = 40;
         List<String> errors = new CopyOnWriteArrayList<>();
