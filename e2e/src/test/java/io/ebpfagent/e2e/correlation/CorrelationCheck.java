@@ -571,7 +571,7 @@ public final class CorrelationCheck {
     }
 
     /** The {@code id=N} of a SERVER span's query ({@code url.query}, else {@code url.full}), or -1. */
-    static long requestId(TelemetrySpan server) {
+    public static long requestId(TelemetrySpan server) {
         String query = server.attribute("url.query");
         if (query.isEmpty()) {
             String full = server.attribute("url.full");

@@ -1,0 +1,112 @@
+package io.ebpfagent.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ebpfagent.e2e.correlation.CorrelationCheck;
+import io.ebpfagent.e2e.correlation.JettyDeployment;
+import io.ebpfagent.e2e.correlation.JettyDeployment.Load;
+import io.ebpfagent.e2e.correlation.JettyDeployment.Options;
+import io.ebpfagent.e2e.correlation.JettyDeployment.Order;
+import io.ebpfagent.e2e.correlation.JettyDeployment.Request;
+import io.ebpfagent.e2e.correlation.JettyDeployment.Variant;
+import io.ebpfagent.e2e.correlation.TelemetrySpan;
+import io.ebpfagent.e2e.support.ChildOutput;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.assertj.core.api.SoftAssertions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The per-span kernel-time breakdown on the spans of the OpenTelemetry Java agent: the Jetty
+ * SERVER spans of {@code apps.JettyCorrelationApp} (no OpenTelemetry API in the app), in both
+ * {@code -javaagent} orders, carry {@code kernel.*} attributes that match what each request did:
+ * <ul>
+ * <li>{@code /direct}: a 30 ms sleep, a lock held ~30 ms by another thread and the wait for that
+ * thread to take it, on the request thread;</li>
+ * <li>{@code /pool}: the 30 ms sleep on a pool thread (it counts in the request's span through the
+ * propagated context) while the request thread waits for the task ({@code Future.get()}: a lock
+ * wait);</li>
+ * <li>{@code /virtual}: the request thread's wait for the virtual task.</li>
+ * </ul>
+ * Lower bounds only where the app guarantees the time (the machine may add run-queue waits, which
+ * go to {@code kernel.runqueue.time}); and no request's span may show time that its work cannot
+ * have (a sleep in a span that never slept).
+ */
+class SpanBreakdownIT {
+    private static final int PER_SCENARIO = 10;
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Order.class)
+    void serverSpansOfTheOtelJavaagentCarryTheirKernelTime(Order order) throws Exception {
+        Options options = new Options(order, Variant.NO_API, Duration.ofMillis(10), false);
+        String name = "breakdown-" + order.name().toLowerCase(Locale.ROOT);
+        try (JettyDeployment d = JettyDeployment.start(name, options)) {
+            ChildOutput.onFailure(d.process(), () -> check(d));
+        }
+    }
+
+    private static void check(JettyDeployment d) throws Exception {
+        d.warmUp(3, 2);
+        List<Request> requests = JettyDeployment.requests(PER_SCENARIO, 1);
+        Map<Long, String> scenarioOf = requests.stream().collect(Collectors.toMap(Request::id, Request::scenario));
+        Set<Long> measured = scenarioOf.keySet();
+        Load load = d.drive(requests, 2, false);
+        assertThat(load.failures()).as("failed requests: %s", load.errors()).isZero();
+        d.awaitSpans(measured, load.lastEndEpochNs());
+
+        Map<Long, TelemetrySpan> servers = new HashMap<>();
+        for (TelemetrySpan s : d.otelSpans()) {
+            long id = s.kind().equals("SERVER") ? CorrelationCheck.requestId(s) : -1;
+            if (measured.contains(id)) {
+                servers.put(id, s);
+            }
+        }
+        assertThat(servers.keySet()).as("precondition: a SERVER span per request").isEqualTo(measured);
+
+        SoftAssertions soft = new SoftAssertions();
+        for (Map.Entry<Long, TelemetrySpan> e : servers.entrySet()) {
+            TelemetrySpan span = e.getValue();
+            String what = scenarioOf.get(e.getKey()) + " request " + e.getKey() + " " + span.attributes();
+            soft.assertThat(seconds(span, "kernel.cpu.time")).as("%s: CPU", what).isPositive();
+            // one thread works for /direct; with a hand-off the request thread waits while the task runs
+            int threads = scenarioOf.get(e.getKey()).equals("direct") ? 1 : 2;
+            soft.assertThat(total(span)).as("%s: kernel time within %d thread(s) for the span's duration", what, threads)
+                    .isLessThanOrEqualTo(threads * (span.durationNs() / 1e9 * 1.10 + 0.002));
+            switch (scenarioOf.get(e.getKey())) {
+                case "direct" -> {
+                    soft.assertThat(seconds(span, "kernel.wait.sleep.time")).as("%s: the 30 ms sleep", what)
+                            .isGreaterThanOrEqualTo(0.025);
+                    soft.assertThat(seconds(span, "kernel.wait.lock.time")).as("%s: the lock wait", what)
+                            .isGreaterThanOrEqualTo(0.015);
+                }
+                case "pool" -> {
+                    soft.assertThat(seconds(span, "kernel.wait.sleep.time"))
+                            .as("%s: the pool thread's 30 ms sleep, through the propagated context", what)
+                            .isGreaterThanOrEqualTo(0.025);
+                    soft.assertThat(seconds(span, "kernel.wait.lock.time"))
+                            .as("%s: the request thread waiting for the task", what).isGreaterThanOrEqualTo(0.025);
+                }
+                default -> soft.assertThat(seconds(span, "kernel.wait.lock.time"))
+                        .as("%s: the request thread waiting for the virtual task", what).isGreaterThanOrEqualTo(0.025);
+            }
+        }
+        soft.assertAll();
+    }
+
+    private static double seconds(TelemetrySpan span, String key) {
+        String v = span.attribute(key);
+        return v.isEmpty() ? 0 : Double.parseDouble(v);
+    }
+
+    private static double total(TelemetrySpan span) {
+        return List.of("kernel.cpu.time", "kernel.runqueue.time", "kernel.wait.lock.time", "kernel.wait.network.time",
+                "kernel.wait.disk.time", "kernel.wait.sleep.time", "kernel.wait.other.time").stream()
+                .mapToDouble(k -> seconds(span, k)).sum();
+    }
+}
