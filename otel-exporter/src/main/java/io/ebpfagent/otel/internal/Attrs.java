@@ -23,6 +23,8 @@ public final class Attrs {
     public static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("outcome");
     public static final AttributeKey<String> VM_OPERATION_NAME = AttributeKey.stringKey("jvm.vm_operation.name");
     public static final AttributeKey<String> JIT_COMPILER = AttributeKey.stringKey("jvm.jit.compiler");
+    /** Fully qualified method name ({@code pkg.Class.method}). */
+    public static final AttributeKey<String> CODE_FUNCTION_NAME = AttributeKey.stringKey("code.function.name");
     public static final AttributeKey<String> SERVER_ADDRESS = AttributeKey.stringKey("server.address");
     public static final AttributeKey<Long> SERVER_PORT = AttributeKey.longKey("server.port");
     public static final AttributeKey<String> INTERVAL_KIND = AttributeKey.stringKey("kernel.interval.kind");
