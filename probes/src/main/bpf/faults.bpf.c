@@ -6,8 +6,13 @@
  * fires before the fault is resolved and cannot say whether it needed I/O, while the kernel
  * counts PERF_COUNT_SW_PAGE_FAULTS_MAJ/MIN after resolving it (mm_account_fault). One program
  * per kind; user space opens one perf event per CPU (pid -1) with the matching config and attaches
- * the program. With a sample_period above 1 each run adds the period (statistical counting at a
- * fraction of the cost).
+ * the program.
+ *
+ * The counts are the kernel's own per-task counters (task min_flt / maj_flt, what
+ * /proc/<pid>/task/<tid>/stat prints), copied at every run: mm_account_fault increments them
+ * before it raises the perf event, so they include the fault being handled, the faults from the
+ * thread's start (also before the probe attached) and the ones without a perf event (faults
+ * taken for get_user_pages). With a sample_period above 1 the values only lag by up to a period.
  */
 #include "common.bpf.h"
 
@@ -16,7 +21,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* Record the user stack of major faults in `fault_stacks` (what code waits on paging). */
 const volatile __u8 capture_stacks = 0;
 
-/* 16 bytes */
+/* 16 bytes: the thread's counters since it started */
 struct fault_stats {
 	__u64 minor;
 	__u64 major;
@@ -58,38 +63,38 @@ static __always_inline struct fault_stats *stats_of(__u32 tid)
 	return lookup_or_init(&fault_stats, &tid, &zero_stats);
 }
 
-static __always_inline __u64 period_of(struct bpf_perf_event_data *ctx)
+/* Copies the current thread's own fault counters; plain stores: only the thread itself faults. */
+static __always_inline struct fault_stats *copy_counters(__u32 tid)
 {
-	__u64 p = ctx->sample_period;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fault_stats *st = stats_of(tid);
 
-	return p ? p : 1;
+	if (st) {
+		st->minor = task->min_flt;
+		st->major = task->maj_flt;
+	}
+	return st;
 }
 
 SEC("perf_event")
 int on_minor_fault(struct bpf_perf_event_data *ctx)
 {
-	struct fault_stats *st;
 	__u32 tid;
 
 	if (!current_wanted(&tid) || tid == 0)
 		return 0;
-	st = stats_of(tid);
-	if (st)
-		__sync_fetch_and_add(&st->minor, period_of(ctx));
+	copy_counters(tid);
 	return 0;
 }
 
 SEC("perf_event")
 int on_major_fault(struct bpf_perf_event_data *ctx)
 {
-	struct fault_stats *st;
 	__u32 tid;
 
 	if (!current_wanted(&tid) || tid == 0)
 		return 0;
-	st = stats_of(tid);
-	if (st)
-		__sync_fetch_and_add(&st->major, period_of(ctx));
+	copy_counters(tid);
 	if (capture_stacks) {
 		struct fault_stack_key key = {
 			.tid = tid,

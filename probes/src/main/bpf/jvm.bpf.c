@@ -20,7 +20,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile __u64 gc_threshold_ns = 0;
 /* VM operations (safepoint operations and others run by the VM thread). */
 const volatile __u64 vmop_threshold_ns = 0;
-/* JIT compilations. */
+/* JIT compilations at least this long become EV_COMPILE events; every compilation is counted in
+ * compile_stats whatever its duration. */
 const volatile __u64 compile_threshold_ns = 1000000ULL;
 /* Contended monitor enters (probes active only with -XX:+DTraceMonitorProbes). */
 const volatile __u64 monitor_threshold_ns = 10000ULL;
@@ -120,6 +121,32 @@ struct class_event {
 };
 _Static_assert(sizeof(struct class_event) == 200, "layout mirrored in PROBES.md");
 
+/* What names a Java thread, from its thread__start, kept until user space has read the thread's
+ * final counters (it deletes the entry then): 80 bytes. */
+struct java_thread {
+	__u64 java_id;      /* java.lang.Thread.threadId() */
+	__u32 name_len;     /* length of the name in HotSpot (may exceed the copy) */
+	__u8 daemon;
+	__u8 _pad[3];
+	char name[THREAD_NAME_BYTES];
+};
+_Static_assert(sizeof(struct java_thread) == 80, "layout mirrored in PROBES.md");
+
+/* Every finished compilation, by compiler and outcome: 24-byte key, 528-byte value. */
+struct compile_key {
+	char compiler[COMPILER_NAME_BYTES];  /* e.g. "c1", "c2", as HotSpot names it */
+	__u32 success;
+	__u32 _pad;
+};
+_Static_assert(sizeof(struct compile_key) == 24, "layout mirrored in PROBES.md");
+
+struct compile_stats {
+	__u64 count;        /* every compilation that ended */
+	__u64 total_ns;
+	struct hist lat;    /* durations of those that began after the probe attached */
+};
+_Static_assert(sizeof(struct compile_stats) == 528, "layout mirrored in PROBES.md");
+
 struct gc_begin {
 	__u64 start_ns;
 	__u8 full;
@@ -173,6 +200,24 @@ struct {
 	__type(value, __u64);
 } monitor_begin SEC(".maps");
 
+/* Keyed by kernel tid. LRU: without the sched probe nobody tells user space that a thread
+ * exited, so the oldest entries make room. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MAX_THREADS);
+	__type(key, __u32);
+	__type(value, struct java_thread);
+} java_threads SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, struct compile_key);
+	__type(value, struct compile_stats);
+} compile_stats SEC(".maps");
+
+static const struct compile_stats zero_compile_stats;
+
 /* Copies min(len, cap - 1) bytes of a user string and NUL-terminates; cap is a power of two. */
 #define COPY_STR(dst, src, len)                                                        \
 	({                                                                             \
@@ -215,6 +260,17 @@ static __always_inline void thread_event(__u32 kind, long name, long name_len, l
 SEC("usdt/libjvm.so:hotspot:thread__start")
 int BPF_USDT(on_thread_start, long name, long name_len, long java_id, long native_id, long daemon)
 {
+	struct java_thread jt = {};
+	__u32 tid;
+
+	if (!current_wanted(&tid))
+		return 0;
+	jt.java_id = java_id;
+	jt.name_len = name_len;
+	jt.daemon = daemon != 0;
+	COPY_STR(jt.name, name, name_len);
+	tid = (__u32)native_id;
+	bpf_map_update_elem(&java_threads, &tid, &jt, BPF_ANY);
 	thread_event(EV_THREAD_START, name, name_len, java_id, native_id, daemon);
 	return 0;
 }
@@ -392,17 +448,29 @@ SEC("usdt/libjvm.so:hotspot:method__compile__end")
 int BPF_USDT(on_compile_end, long compiler, long compiler_len, long klass, long klass_len,
 	     long method, long method_len, long sig, long sig_len, long success)
 {
+	struct compile_key key = {};
+	struct compile_stats *st;
 	struct compile_event *e;
 	__u64 *start, now, dur;
 	__u32 tid;
 
 	if (!current_wanted(&tid))
 		return 0;
+	COPY_STR(key.compiler, compiler, compiler_len);
+	key.success = success != 0;
+	st = lookup_or_init(&compile_stats, &key, &zero_compile_stats);
+	/* compiler threads finish compilations concurrently */
+	if (st)
+		__sync_fetch_and_add(&st->count, 1);
 	start = bpf_map_lookup_elem(&compile_begin, &tid);
 	if (!start)
-		return 0;
+		return 0; /* began before the probe attached: counted, without a duration */
 	now = bpf_ktime_get_ns();
 	dur = since(*start, now);
+	if (st) {
+		__sync_fetch_and_add(&st->total_ns, dur);
+		hist_add(&st->lat, dur);
+	}
 	if (dur >= compile_threshold_ns) {
 		e = event_reserve(sizeof(*e), EV_COMPILE, tid, *start, dur);
 		if (e) {

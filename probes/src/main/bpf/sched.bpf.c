@@ -4,6 +4,11 @@
  * thread blocked) and involuntary (it was preempted and stayed runnable), run-queue latency,
  * switches and migrations per thread; long off-CPU intervals become ring buffer events.
  *
+ * On-CPU time and the switch counts are the kernel's own per-task accounting, copied from the
+ * task_struct (se.sum_exec_runtime, nvcsw, nivcsw: what /proc/<pid>/task/<tid>/schedstat and
+ * status print), so they count from the thread's start, also for threads that started before
+ * the probe attached.
+ *
  * At sched_switch the running task is `prev`; `next` is only a pointer: both are filtered on
  * their own tgid read from the task_struct, never on bpf_get_current_pid_tgid().
  */
@@ -37,7 +42,6 @@ const volatile __u8 span_times_on = 1;
 
 /* Private bookkeeping per thread (user space skips it). */
 struct thread_sched {
-	__u64 oncpu_since;   /* switch-in time, 0 when unknown */
 	__u64 offcpu_since;  /* switch-out time, 0 when on CPU or unknown */
 	__u64 runq_since;    /* wakeup or preemption time, 0 when not runnable-waiting */
 	__u32 prev_state;    /* task state at switch-out */
@@ -50,30 +54,31 @@ struct thread_sched {
 	__u32 _pad2;
 };
 
-/* Per-thread totals, read by user space: 80 bytes. */
+/* Per-thread totals, read by user space: 96 bytes. */
 struct sched_stats {
-	__u64 oncpu_ns;
-	__u64 offcpu_voluntary_ns;
+	__u64 oncpu_ns;            /* task se.sum_exec_runtime at the last switch-out: since thread start */
+	__u64 offcpu_voluntary_ns; /* since the probe first saw the thread */
 	__u64 offcpu_involuntary_ns;
 	__u64 runq_ns;             /* part of the off-CPU time spent runnable on a run queue */
-	__u64 voluntary_switches;
-	__u64 involuntary_switches;
+	__u64 voluntary_switches;  /* task nvcsw: since thread start */
+	__u64 involuntary_switches;/* task nivcsw: since thread start */
 	__u64 wakeups;
 	__u64 migrations;
-	__u64 exited_ns;           /* set when the thread exited: the entry may be read and removed */
+	__u64 exited_ns;           /* set at the thread's final switch-out: read a last time, then remove */
 	__u32 tgid;
 	__u32 _pad;
+	char comm[16];             /* the kernel's name of the thread when it exited, else empty */
 };
-_Static_assert(sizeof(struct sched_stats) == 80, "layout mirrored in PROBES.md");
+_Static_assert(sizeof(struct sched_stats) == 96, "layout mirrored in PROBES.md");
 
 /* Everything the probe keeps per thread, in one hash value so that each side of a switch and
- * each wakeup costs one map lookup (three maps cost up to five per switch): 632 bytes. */
+ * each wakeup costs one map lookup (three maps cost up to five per switch): 648 bytes. */
 struct sched_thread {
 	struct sched_stats stats;   /* read by user space */
 	struct thread_sched state;  /* private */
 	struct hist runq;           /* run-queue latency, wakeup/preemption -> switch-in */
 };
-_Static_assert(sizeof(struct sched_thread) == 640, "layout mirrored in PROBES.md");
+_Static_assert(sizeof(struct sched_thread) == 648, "layout mirrored in PROBES.md");
 
 /* EV_OFFCPU record: 56 + 32 = 88 bytes. start_ns = switch-out, duration = off-CPU time. */
 struct offcpu_event {
@@ -114,12 +119,24 @@ struct {
 /* too large for the BPF stack: new entries are copied from here */
 static const struct sched_thread zero_thread;
 
-static __always_inline struct sched_thread *thread_of(__u32 tid, __u32 tgid)
+/* Copies the kernel's own accounting of task p: on-CPU time and switch counts since the thread
+ * started. Exact when p is not running (it is switching out, queued or asleep). */
+static __always_inline void copy_task_accounting(struct sched_stats *s, struct task_struct *p)
+{
+	s->oncpu_ns = p->se.sum_exec_runtime;
+	s->voluntary_switches = p->nvcsw;
+	s->involuntary_switches = p->nivcsw;
+}
+
+/* The entry of thread tid of task p, created when absent, with the task's accounting so far. */
+static __always_inline struct sched_thread *thread_of(__u32 tid, __u32 tgid, struct task_struct *p)
 {
 	struct sched_thread *t = lookup_or_init(&sched_stats, &tid, &zero_thread);
 
-	if (t && !t->stats.tgid)
+	if (t && !t->stats.tgid) {
 		t->stats.tgid = tgid;
+		copy_task_accounting(&t->stats, p);
+	}
 	return t;
 }
 
@@ -248,9 +265,9 @@ static __always_inline __u8 wait_bucket(struct task_struct *prev, unsigned int p
 	}
 }
 
-/* The counters are plain adds: a thread's entry is only written while the scheduler holds the
- * thread's run-queue or wakeup lock (switches, wakeups, migration) or by the thread itself (exit),
- * so two CPUs never update the same field at once. */
+/* The counters are plain stores and adds: a thread's entry is only written while the scheduler
+ * holds the thread's run-queue or wakeup lock (switches, wakeups, migration), so two CPUs never
+ * update the same field at once. */
 static __always_inline void switch_out(void *ctx, struct task_struct *prev, unsigned int prev_state,
 				       __u64 now)
 {
@@ -261,25 +278,20 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, unsi
 
 	if (!tgid_wanted(tgid) || tid == 0)
 		return;
-	if (prev_state & TASK_DEAD_STATE) {
-		/* the thread's last switch-out: count its final slice and forget its bookkeeping;
-		 * never create the entry here, or dead tids would fill the map (user space removes
-		 * it after reading exited_ns) */
-		t = bpf_map_lookup_elem(&sched_stats, &tid);
-		if (t) {
-			if (t->state.oncpu_since && now > t->state.oncpu_since)
-				t->stats.oncpu_ns += now - t->state.oncpu_since;
-			__builtin_memset(&t->state, 0, sizeof(t->state));
-		}
-		return;
-	}
-	t = thread_of(tid, tgid);
+	t = thread_of(tid, tgid, prev);
 	if (!t)
 		return;
+	/* the scheduler has charged the slice that ends here (update_curr) and counted the switch */
+	copy_task_accounting(&t->stats, prev);
+	if (prev_state & TASK_DEAD_STATE) {
+		/* the thread's last switch-out: its totals are final. Keep what names it, mark it
+		 * exited (user space reads it a last time and removes it) and drop the bookkeeping. */
+		bpf_probe_read_kernel(t->stats.comm, sizeof(t->stats.comm), prev->comm);
+		t->stats.exited_ns = now;
+		__builtin_memset(&t->state, 0, sizeof(t->state));
+		return;
+	}
 	st = &t->state;
-	if (st->oncpu_since && now > st->oncpu_since)
-		t->stats.oncpu_ns += now - st->oncpu_since;
-	st->oncpu_since = 0;
 	st->times_slot = 0;
 	if (span_times_on) {
 		__u32 *slot = bpf_map_lookup_elem(&tid_slot, &tid);
@@ -300,11 +312,9 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, unsi
 	if (prev_state == 0 /* TASK_RUNNING: preempted or yielded, still queued */) {
 		st->reason = OFFCPU_INVOLUNTARY;
 		st->runq_since = now;
-		t->stats.involuntary_switches++;
 	} else {
 		st->reason = OFFCPU_VOLUNTARY;
 		st->runq_since = 0;
-		t->stats.voluntary_switches++;
 		/* prev is current here, so the user stack walked is prev's */
 		if (capture_stacks)
 			st->stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
@@ -321,11 +331,10 @@ static __always_inline void switch_in(struct task_struct *next, __u64 now)
 
 	if (!tgid_wanted(tgid) || tid == 0)
 		return;
-	t = thread_of(tid, tgid);
+	t = thread_of(tid, tgid, next);
 	if (!t)
 		return;
 	st = &t->state;
-	st->oncpu_since = now;
 	if (st->runq_since && now > st->runq_since) {
 		runq = now - st->runq_since;
 		t->stats.runq_ns += runq;
@@ -416,7 +425,7 @@ static __always_inline void on_wakeup(struct task_struct *p)
 
 	if (!tgid_wanted(tgid) || tid == 0)
 		return;
-	t = thread_of(tid, tgid);
+	t = thread_of(tid, tgid, p);
 	if (!t)
 		return;
 	t->state.runq_since = bpf_ktime_get_ns();
@@ -449,32 +458,8 @@ int BPF_PROG(on_sched_migrate_task, struct task_struct *p, int dest_cpu)
 
 	if (!tgid_wanted(tgid) || tid == 0)
 		return 0;
-	t = thread_of(tid, tgid);
+	t = thread_of(tid, tgid, p);
 	if (t)
 		t->stats.migrations++;
-	return 0;
-}
-
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(on_sched_process_exit, struct task_struct *p)
-{
-	__u32 tgid = p->tgid;
-	__u32 tid = p->pid;
-	struct sched_thread *t;
-	__u64 now;
-
-	if (!tgid_wanted(tgid) || tid == 0)
-		return 0;
-	t = bpf_map_lookup_elem(&sched_stats, &tid);
-	if (!t)
-		return 0;
-	now = bpf_ktime_get_ns();
-	/* count the running slice now, so a reader that sees exited_ns has (nearly) all of it;
-	 * the final switch-out (TASK_DEAD) adds the rest */
-	if (t->state.oncpu_since && now > t->state.oncpu_since) {
-		t->stats.oncpu_ns += now - t->state.oncpu_since;
-		t->state.oncpu_since = now;
-	}
-	t->stats.exited_ns = now;
 	return 0;
 }

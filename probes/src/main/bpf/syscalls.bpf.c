@@ -76,10 +76,12 @@ struct {
 	__type(value, struct syscall_inflight);
 } sys_inflight SEC(".maps");
 
+/* A thread uses 10-20 different syscalls (a JVM thread's start and exit alone about a dozen), so
+ * this holds ~4000 threads; not preallocated: memory only for the pairs in use. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 16384);
+	__uint(max_entries, 65536);
 	__type(key, struct syscall_key);
 	__type(value, struct syscall_stats);
 } syscall_stats SEC(".maps");

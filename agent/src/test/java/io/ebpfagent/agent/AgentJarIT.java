@@ -19,12 +19,19 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Runs applications in child JVMs with the built target/ebpf-agent.jar. */
+/**
+ * Runs applications in child JVMs with the built target/ebpf-agent.jar. The applications run until
+ * the test, having seen the agent get ready (or say why it did not) in their output, closes their
+ * stdin: how long the agent needs on a loaded machine never decides what a test sees.
+ */
 class AgentJarIT {
     private static final Path AGENT_JAR = Path.of(System.getProperty("ebpf.agent.jar", "target/ebpf-agent.jar"));
     private static final Path APP_LIBS = Path.of(System.getProperty("ebpf.agent.it.libs", "target/it-app-libs"));
     private static final Path TEST_CLASSES = Path.of(System.getProperty("ebpf.agent.test.classes", "target/test-classes"));
     private static final String JAVA = ProcessHandle.current().info().command().orElse("java");
+    /** Generous: the machine may be shared and loaded. */
+    private static final long READY_SECONDS = 300;
+    private static final String INITIALIZED = "[ebpf-agent] INFO initialized in";
 
     @TempDir
     Path dir;
@@ -36,13 +43,13 @@ class AgentJarIT {
     void applicationWithItsOwnSlf4jAndByteBuddyRunsUnaffected() throws Exception {
         String classpath = TEST_CLASSES + File.pathSeparator + jarsIn(APP_LIBS);
         Run run = run(List.of(JAVA, "--enable-native-access=ALL-UNNAMED", "-Dnet.bytebuddy.experimental=true",
-                "-javaagent:" + AGENT_JAR, "-cp", classpath, "io.ebpfagent.agent.it.ClashApp", "4000"));
+                "-javaagent:" + AGENT_JAR, "-cp", classpath, "io.ebpfagent.agent.it.ClashApp"), INITIALIZED);
         assertThat(run.exit()).as(run.toString()).isZero();
         assertThat(run.out()).contains("APP slf4j=slf4j-api-1.7.36.jar", "APP bytebuddy=byte-buddy-1.14.12.jar",
                 "APP generated=io.ebpfagent.agent.it.Generated", "APP agent classes visible=false,false", "APP OK");
         assertThat(run.err()).contains("application logging through its own SLF4J binding")
                 .contains("[ebpf-agent] INFO premain took")
-                .contains("[ebpf-agent] INFO initialized in")
+                .contains(INITIALIZED)
                 .doesNotContain("SLF4J: ").doesNotContain("sun.misc.Unsafe").doesNotContain("Sharing is only supported")
                 .doesNotContain("Exception");
     }
@@ -53,7 +60,7 @@ class AgentJarIT {
                 .filter(entry -> entry.contains("opentelemetry")).collect(Collectors.joining(File.pathSeparator));
         Run run = run(List.of(JAVA, "--enable-native-access=ALL-UNNAMED",
                 "-javaagent:" + AGENT_JAR + "=agent.log_level=debug", "-cp",
-                TEST_CLASSES + File.pathSeparator + otel, "io.ebpfagent.agent.it.OtelApp"));
+                TEST_CLASSES + File.pathSeparator + otel, "io.ebpfagent.agent.it.OtelApp"), INITIALIZED);
         assertThat(run.exit()).as(run.toString()).isZero();
         assertThat(run.out()).contains("APP storage=io.opentelemetry.context.EbpfAgentContextStorage",
                 "APP vthread hooks=true", "APP OK");
@@ -75,7 +82,7 @@ class AgentJarIT {
                     enabled: true
                 """);
         Run run = run(List.of(JAVA, "--enable-native-access=ALL-UNNAMED", "-javaagent:" + AGENT_JAR + "=config=" + config,
-                "-cp", TEST_CLASSES.toString(), "io.ebpfagent.agent.it.SleepApp"));
+                "-cp", TEST_CLASSES.toString(), "io.ebpfagent.agent.it.SleepApp"), INITIALIZED);
         assertThat(run.exit()).as(run.toString()).isZero();
         assertThat(run.out()).contains("APP bridge connected=true", "APP OK");
         assertThat(run.err()).doesNotContain("method spans disabled").doesNotContain("cannot instrument")
@@ -112,7 +119,7 @@ class AgentJarIT {
         Files.writeString(config, "probes:\n  sched:\n    enabled: yes\n");
         Run run = run(List.of(JAVA, "-javaagent:" + AGENT_JAR + "=config=" + config, "-cp", TEST_CLASSES
                 + File.pathSeparator + jarsIn(APP_LIBS), "-Dnet.bytebuddy.experimental=true",
-                "io.ebpfagent.agent.it.ClashApp", "500"));
+                "io.ebpfagent.agent.it.ClashApp"), "[ebpf-agent] ERROR configuration error");
         assertThat(run.exit()).as(run.toString()).isZero();
         assertThat(run.out()).contains("APP OK");
         assertThat(run.err()).contains("[ebpf-agent] ERROR configuration error: 'probes.sched.enabled' ("
@@ -120,7 +127,7 @@ class AgentJarIT {
 
         Run unknown = run(List.of(JAVA, "-Debpf.agent.probes.shed.enabled=false", "-javaagent:" + AGENT_JAR, "-cp",
                 TEST_CLASSES + File.pathSeparator + jarsIn(APP_LIBS), "-Dnet.bytebuddy.experimental=true",
-                "io.ebpfagent.agent.it.ClashApp", "500"));
+                "io.ebpfagent.agent.it.ClashApp"), "unknown configuration key");
         assertThat(unknown.exit()).isZero();
         assertThat(unknown.err()).contains("unknown configuration key")
                 .contains("did you mean ebpf.agent.probes.sched.enabled", "system property -Debpf.agent.probes.shed.enabled")
@@ -133,7 +140,8 @@ class AgentJarIT {
         Assumptions.assumeTrue(Files.isExecutable(java17), "no JDK 17 installed at " + java17);
         Path source = dir.resolve("Hello.java");
         Files.writeString(source, "public class Hello { public static void main(String[] a) { System.out.println(\"HELLO\"); } }");
-        Run run = run(List.of(java17.toString(), "-javaagent:" + AGENT_JAR, source.toString()));
+        // the agent refuses in premain, before the application runs: nothing to wait for
+        Run run = run(List.of(java17.toString(), "-javaagent:" + AGENT_JAR, source.toString()), null);
         assertThat(run.exit()).as(run.toString()).isZero();
         assertThat(run.out()).contains("HELLO");
         assertThat(run.err()).contains("[ebpf-agent] ERROR ebpf-agent requires Java 25+, disabled (running on Java 17)");
@@ -146,14 +154,44 @@ class AgentJarIT {
         }
     }
 
-    private Run run(List<String> command) throws Exception {
+    /**
+     * Runs {@code command} until its output (stdout or stderr) contains {@code ready}, or it exits
+     * by itself; then sends a line and closes its stdin, which the applications wait for before
+     * they finish, and waits for the exit. {@code ready} null: only wait for the exit.
+     */
+    private Run run(List<String> command, String ready) throws Exception {
         assertThat(AGENT_JAR).exists();
         Path out = dir.resolve("out.txt");
         Path err = dir.resolve("err.txt");
         Process process = new ProcessBuilder(new ArrayList<>(command)).redirectOutput(out.toFile())
                 .redirectError(err.toFile()).start();
-        assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("child JVM finished").isTrue();
-        return new Run(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_SECONDS);
+            while (ready != null && process.isAlive() && !printed(out, err, ready) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            if (process.isAlive()) {
+                try (var stdin = process.getOutputStream()) {
+                    stdin.write("go\n".getBytes(StandardCharsets.UTF_8));
+                } catch (IOException exited) {
+                    // it did not wait for its stdin
+                }
+            }
+            assertThat(process.waitFor(READY_SECONDS, TimeUnit.SECONDS)).as("child JVM finished").isTrue();
+        } finally {
+            process.destroyForcibly();
+        }
+        Run run = new Run(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
                 Files.readString(err, StandardCharsets.UTF_8));
+        if (ready != null) {
+            assertThat(run.out() + run.err()).as("the child printed '%s' (%d s allowed): %s", ready, READY_SECONDS, run)
+                    .contains(ready);
+        }
+        return run;
+    }
+
+    private static boolean printed(Path out, Path err, String text) throws IOException {
+        return Files.readString(err, StandardCharsets.UTF_8).contains(text)
+                || Files.readString(out, StandardCharsets.UTF_8).contains(text);
     }
 }

@@ -17,7 +17,9 @@ public enum IntervalKind {
     /** A HotSpot VM operation at a safepoint; target is the operation name. */
     VM_OPERATION("vm operation"),
     /** A page fault that blocked the thread on I/O. */
-    MAJOR_PAGE_FAULT("major page fault");
+    MAJOR_PAGE_FAULT("major page fault"),
+    /** A JIT compilation on a compiler thread; target is the compiled method ({@code pkg.Class.method}). */
+    JIT_COMPILATION("jit compilation");
 
     private final String spanName;
 

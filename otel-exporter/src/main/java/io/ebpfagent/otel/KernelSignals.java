@@ -47,6 +47,12 @@ public interface KernelSignals {
     void onPageFaults(int tid, long minor, long major);
 
     /**
+     * Bytes a thread read and wrote before the I/O probe first counted its I/O (from
+     * {@code /proc/<pid>/task/<tid>/io}), which no descriptor kind can be told for.
+     */
+    void onIoBeforeAttach(int tid, long readBytes, long writtenBytes);
+
+    /**
      * One GC pause (an event, not cumulative).
      *
      * @param gcName the collector, e.g. {@code G1 Young Generation}
@@ -58,11 +64,12 @@ public interface KernelSignals {
     void onVmOperation(String name, long startNs, long durationNs);
 
     /**
-     * One finished JIT compilation (an event, not cumulative).
+     * Every JIT compilation that ended with {@code success} by one compiler, cumulative since the
+     * probe attached: the count and the log2 histogram of their durations.
      *
-     * @param compiler {@code c1} or {@code c2} (or the compiler thread group)
+     * @param compiler the compiler as HotSpot names it, e.g. {@code c1}, {@code c2}
      */
-    void onJitCompilation(String compiler, boolean success, long durationNs);
+    void onJitCompilations(String compiler, boolean success, long count, long[] log2BucketsNs, long sumNs);
 
     /**
      * Whether an interval of {@code kind} lasting {@code durationNs} would become a span: lets the
@@ -72,6 +79,14 @@ public interface KernelSignals {
 
     /** A kernel interval that becomes a span (if at least the minimum duration). */
     void onInterval(KernelInterval interval);
+
+    /**
+     * The thread exited and its final values follow. A thread the exporter knows by no Java
+     * identity (resolved while it was starting, before the JVM had named it, or a JVM-internal
+     * thread) is resolved once more through {@link ThreadNames}, so that what remains to be added
+     * goes to the name the thread ended with.
+     */
+    void onThreadEnding(int tid);
 
     /** The thread exited: its per-tid state is dropped (its totals stay in its group). */
     void onThreadExit(int tid);

@@ -106,8 +106,13 @@ public final class KernelTelemetry implements KernelSignals, AutoCloseable {
     }
 
     @Override
-    public void onJitCompilation(String compiler, boolean success, long durationNs) {
-        metrics.onJitCompilation(compiler, success, durationNs);
+    public void onIoBeforeAttach(int tid, long readBytes, long writtenBytes) {
+        metrics.onIoBeforeAttach(tid, readBytes, writtenBytes);
+    }
+
+    @Override
+    public void onJitCompilations(String compiler, boolean success, long count, long[] log2BucketsNs, long sumNs) {
+        metrics.onJitCompilations(compiler, success, count, log2BucketsNs, sumNs);
     }
 
     @Override
@@ -123,6 +128,11 @@ public final class KernelTelemetry implements KernelSignals, AutoCloseable {
     @Override
     public void onInterval(KernelInterval interval) {
         spans.onInterval(interval);
+    }
+
+    @Override
+    public void onThreadEnding(int tid) {
+        metrics.onThreadEnding(tid);
     }
 
     @Override

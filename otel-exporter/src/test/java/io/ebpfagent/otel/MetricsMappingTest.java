@@ -126,6 +126,27 @@ class MetricsMappingTest {
     }
 
     @Test
+    void bytesMovedBeforeAttachAreDiskIoOfAnUnknownFileKind() {
+        telemetry.onFileIo(20, FileKind.REGULAR, IoDirection.READ, 4096, new long[64], 0);
+        telemetry.onIoBeforeAttach(20, 10_000, 300);
+        // reported again (a later round): nothing more is added
+        telemetry.onIoBeforeAttach(20, 10_000, 300);
+
+        MetricData disk = collect().get("process.disk.io");
+        AttributeKey<String> direction = AttributeKey.stringKey("disk.io.direction");
+        AttributeKey<String> kind = AttributeKey.stringKey("file.kind");
+        assertThat(longValue(disk, Attributes.of(THREAD, "main", direction, "read"))).isEqualTo(4096);
+        assertThat(longValue(disk, Attributes.of(THREAD, "main", direction, "read", kind, "unknown"))).isEqualTo(10_000);
+        assertThat(longValue(disk, Attributes.of(THREAD, "main", direction, "write", kind, "unknown"))).isEqualTo(300);
+        assertThat(disk.getLongSumData().getPoints()).hasSize(3);
+
+        // a thread that wrote nothing before the attach gets no write series
+        telemetry.onIoBeforeAttach(10, 512, 0);
+        assertThat(collect().get("process.disk.io").getLongSumData().getPoints()
+                .stream().filter(p -> "pool-1-thread-*".equals(p.getAttributes().get(THREAD)))).hasSize(1);
+    }
+
+    @Test
     void unknownThreadsShareTheUnknownGroup() {
         telemetry.onRetransmit(0, 4);
         telemetry.onRetransmit(999, 2);
@@ -148,6 +169,36 @@ class MetricsMappingTest {
             AttributeKey<String> ft = AttributeKey.stringKey("process.paging.fault_type");
             assertThat(longValue(pf, Attributes.of(THREAD, "worker-*", ft, "minor"))).isEqualTo(10);
             assertThat(longValue(pf, Attributes.of(THREAD, "renamed", ft, "minor"))).isEqualTo(5);
+        } finally {
+            t.close();
+        }
+    }
+
+    @Test
+    void aThreadKnownOnlyByItsKernelNameIsResolvedAgainWhenItEnds() {
+        // first seen while starting (the kernel's inherited name "java"), the Java name is known by
+        // the time its final values are read; a Java thread keeps the name it had
+        String[] names = {"java", "pool-2-thread-1"};
+        KernelTelemetry t = KernelTelemetry.builder(tid -> tid == 7
+                        ? new ThreadKey(7, names[0], ThreadNames.groupOf(names[0]), names[0].equals("java") ? -1 : 40)
+                        : new ThreadKey(tid, names[1], ThreadNames.groupOf(names[1]), 41))
+                .addMetricReader(reader = InMemoryMetricReader.create()).spanMode(SpanMode.OFF).build();
+        try {
+            t.onPageFaults(7, 3, 0);
+            t.onPageFaults(8, 3, 0);
+            names[0] = "acc-churn-7";
+            names[1] = "renamed-later";
+            t.onThreadEnding(7);
+            t.onThreadEnding(8);
+            t.onPageFaults(7, 10, 0);
+            t.onPageFaults(8, 10, 0);
+            t.onThreadExit(7);
+            t.onThreadExit(8);
+            MetricData pf = collect().get("process.paging.faults");
+            AttributeKey<String> ft = AttributeKey.stringKey("process.paging.fault_type");
+            assertThat(longValue(pf, Attributes.of(THREAD, "java", ft, "minor"))).isEqualTo(3);
+            assertThat(longValue(pf, Attributes.of(THREAD, "acc-churn-*", ft, "minor"))).isEqualTo(7);
+            assertThat(longValue(pf, Attributes.of(THREAD, "pool-2-thread-*", ft, "minor"))).isEqualTo(10);
         } finally {
             t.close();
         }
@@ -238,13 +289,10 @@ class MetricsMappingTest {
     }
 
     @Test
-    void gcVmAndJitEventsUseSdkHistograms() {
+    void gcAndVmEventsUseSdkHistograms() {
         telemetry.onGcPause("G1 Young Generation", "end of minor GC", 0, 3_000_000L);
         telemetry.onGcPause("G1 Young Generation", "end of minor GC", 0, 7_000_000L);
         telemetry.onVmOperation("G1CollectForAllocation", 0, 4_000_000L);
-        telemetry.onJitCompilation("c2", true, 2_000_000L);
-        telemetry.onJitCompilation("c2", false, 1_000_000L);
-        telemetry.onJitCompilation("c2", true, 1_000_000L);
 
         Map<String, MetricData> m = collect();
         HistogramPointData gc = m.get("jvm.gc.duration").getHistogramData().getPoints().iterator().next();
@@ -257,11 +305,35 @@ class MetricsMappingTest {
         assertThat(gc.getBoundaries()).isEqualTo(KernelMetrics.PAUSE_BOUNDARIES);
         HistogramPointData vm = m.get("jvm.vm_operation.duration").getHistogramData().getPoints().iterator().next();
         assertThat(vm.getAttributes().get(AttributeKey.stringKey("jvm.vm_operation.name"))).isEqualTo("G1CollectForAllocation");
+    }
+
+    @Test
+    void jitCompilationsAreCumulativeKernelCountsAndHistograms() {
+        long[] slots = new long[64];
+        slots[16] = 3;  // 65-131 us: short C1 compilations
+        slots[21] = 1;  // ~2-4 ms
+        telemetry.onJitCompilations("c1", true, 4, slots, 3 * 100_000L + 3_000_000L);
+        long[] failed = new long[64];
+        failed[20] = 1;
+        telemetry.onJitCompilations("c2", false, 1, failed, 1_500_000L);
+        // the next round: cumulative values, only the increase counts
+        slots[16] = 5;
+        telemetry.onJitCompilations("c1", true, 6, slots, 5 * 100_000L + 3_000_000L);
+
+        Map<String, MetricData> m = collect();
         MetricData jit = m.get("jvm.jit.compilations");
         AttributeKey<String> comp = AttributeKey.stringKey("jvm.jit.compiler");
         AttributeKey<String> outcome = AttributeKey.stringKey("outcome");
-        assertThat(longValue(jit, Attributes.of(comp, "c2", outcome, "success"))).isEqualTo(2);
+        assertThat(longValue(jit, Attributes.of(comp, "c1", outcome, "success"))).isEqualTo(6);
         assertThat(longValue(jit, Attributes.of(comp, "c2", outcome, "failure"))).isEqualTo(1);
+        MetricData duration = m.get("jvm.jit.compilation.duration");
+        assertThat(duration.getUnit()).isEqualTo("s");
+        HistogramPointData c1 = duration.getHistogramData().getPoints().stream()
+                .filter(p -> p.getAttributes().equals(Attributes.of(comp, "c1", outcome, "success"))).findFirst()
+                .orElseThrow();
+        assertThat(c1.getCount()).isEqualTo(6);
+        assertThat(c1.getSum()).isCloseTo(0.0035, within(1e-12));
+        assertThat(c1.getBoundaries().get(0)).isCloseTo(((1L << 12) - 1) / 1e9, within(1e-15));
     }
 
     @Test

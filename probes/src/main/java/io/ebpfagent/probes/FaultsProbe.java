@@ -14,16 +14,17 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * {@code faults.bpf.o}: minor and major page faults per thread, counted by programs on the
- * kernel's software fault events (one per online CPU and kind).
+ * {@code faults.bpf.o}: minor and major page faults per thread: at every software fault event (one
+ * per online CPU and kind) the program copies the faulting thread's own counters, so the values
+ * count from the thread's start, as {@code /proc/<pid>/task/<tid>/stat} does.
  */
 public final class FaultsProbe extends ProbeBase implements Probe {
     static final long COUNT_SW_PAGE_FAULTS_MIN = 5;
     static final long COUNT_SW_PAGE_FAULTS_MAJ = 6;
 
     /**
-     * @param minorPeriod  one program run per this many minor faults, each adding the period
-     *                     (1 counts exactly; larger trades precision for cost)
+     * @param minorPeriod  one program run per this many minor faults (1: values always current;
+     *                     larger: fewer runs, the values lag by up to a period)
      * @param majorPeriod  the same for major faults
      */
     public record Config(int targetTgid, long minorPeriod, long majorPeriod, boolean captureStacks) {
@@ -84,7 +85,7 @@ public final class FaultsProbe extends ProbeBase implements Probe {
         return n;
     }
 
-    /** Minor faults of thread {@code tid} so far. */
+    /** Minor faults of thread {@code tid} since it started, as of its last counted fault (0: none seen). */
     public synchronized long minorFaults(int tid) {
         key.set(JAVA_INT, 0, tid);
         return stats.lookup(key, value) ? value.get(JAVA_LONG, FaultStats.MINOR) : 0;

@@ -1,11 +1,22 @@
 package io.ebpfagent.probes;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
 import io.ebpfagent.loader.LoaderException;
 import io.ebpfagent.loader.features.Features;
+import io.ebpfagent.loader.maps.BpfMap;
 import io.ebpfagent.loader.programs.ProgramSpec;
 import io.ebpfagent.loader.programs.ProgramType;
 import io.ebpfagent.loader.sys.FileDescriptor;
 import io.ebpfagent.loader.usdt.Usdt;
+import io.ebpfagent.probes.layout.JvmLayouts.CompileKey;
+import io.ebpfagent.probes.layout.JvmLayouts.CompileStats;
+import io.ebpfagent.probes.layout.JvmLayouts.JavaThread;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +26,9 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code jvm.bpf.o}: HotSpot's USDT probes in this JVM's libjvm.so (thread start/stop, GC and
  * memory pools, VM operations, JIT compilations, contended monitors, class loading), all as
- * events; class load counters in .bss.
+ * events; class load counters in .bss; every JIT compilation counted by compiler and outcome
+ * ({@link #forEachCompilation}); the name and Java id of every thread from its {@code
+ * thread__start}, kept until user space forgets it ({@link #javaThread}, {@link #forgetThreads}).
  */
 public final class JvmProbe extends ProbeBase implements Probe {
     private static final Logger LOG = LoggerFactory.getLogger(JvmProbe.class);
@@ -35,7 +48,35 @@ public final class JvmProbe extends ProbeBase implements Probe {
         }
     }
 
+    /** What {@code thread__start} said about a thread. */
+    public record JavaThreadName(long javaId, String name, boolean daemon) {
+    }
+
+    /** Receives the cumulative statistics of one (compiler, outcome). */
+    @FunctionalInterface
+    public interface CompilationVisitor {
+        /**
+         * @param compiler  the compiler as HotSpot names it (e.g. {@code c1}, {@code c2})
+         * @param latencyNs log2 histogram of the compilation durations (64 slots, see {@link Hist}),
+         *                  valid during the call only
+         */
+        void accept(String compiler, boolean success, long count, long totalNs, long[] latencyNs);
+    }
+
     private final List<String> attached;
+    private final Arena arena = Arena.ofShared();
+    private final BpfMap javaThreads;
+    private final BpfMap compileStats;
+    private final MapCursor compileCursor;
+    private final long[] compileHist = new long[Hist.SLOTS];
+    /** Compiler names decoded so far, by their key bytes: a walk allocates nothing once seen. */
+    private final List<byte[]> compilerKeys = new ArrayList<>();
+    private final List<String> compilerNames = new ArrayList<>();
+    private final byte[] compilerBytes = new byte[CompileKey.COMPILER_BYTES];
+    /** {@link #javaThread} and {@link #forgetThreads} have buffers of their own. */
+    private final Object threadLock = new Object();
+    private final MemorySegment threadKey;
+    private final MemorySegment threadValue;
 
     private JvmProbe(Config c, SharedMaps shared, List<String> attached) {
         super(BundledObject.JVM, c.targetTgid(), spec -> {
@@ -48,6 +89,11 @@ public final class JvmProbe extends ProbeBase implements Probe {
         }, (lo, programs) -> attachUsdt(lo, programs, c.targetTgid(), attached), shared,
                 java.util.Map.of("LINUX_HAS_BPF_COOKIE", haveBpfCookie() ? "y" : "n"));
         this.attached = List.copyOf(attached);
+        this.javaThreads = loaded.map("java_threads");
+        this.compileStats = loaded.map("compile_stats");
+        this.compileCursor = new MapCursor(compileStats, arena);
+        this.threadKey = arena.allocate(JAVA_INT);
+        this.threadValue = arena.allocate(javaThreads.valueBufferSize(), 8);
     }
 
     public static JvmProbe start(Config config, SharedMaps shared) {
@@ -107,6 +153,94 @@ public final class JvmProbe extends ProbeBase implements Probe {
     /** The USDT probe names attached (e.g. {@code thread__start}). */
     public List<String> attachedProbes() {
         return attached;
+    }
+
+    /**
+     * The name, Java id and daemon flag {@code thread__start} reported for kernel tid {@code tid},
+     * or null when the probe saw no start of that thread (it started before the probe attached,
+     * is not a Java thread, or was forgotten). Allocates the result.
+     */
+    public JavaThreadName javaThread(int tid) {
+        synchronized (threadLock) {
+            if (isClosed()) {
+                return null;
+            }
+            threadKey.set(JAVA_INT, 0, tid);
+            if (!javaThreads.lookup(threadKey, threadValue)) {
+                return null;
+            }
+            int n = 0;
+            while (n < JavaThread.NAME_BYTES && threadValue.get(JAVA_BYTE, JavaThread.NAME + n) != 0) {
+                n++;
+            }
+            byte[] name = new byte[n];
+            MemorySegment.copy(threadValue, JAVA_BYTE, JavaThread.NAME, name, 0, n);
+            return new JavaThreadName(threadValue.get(JAVA_LONG, JavaThread.JAVA_ID),
+                    new String(name, StandardCharsets.UTF_8), threadValue.get(JAVA_BYTE, JavaThread.DAEMON) != 0);
+        }
+    }
+
+    /** Forgets the names of the threads {@code tids[0..count)}: their final counters were read. */
+    public void forgetThreads(int[] tids, int count) {
+        synchronized (threadLock) {
+            if (isClosed()) {
+                return;
+            }
+            for (int i = 0; i < count; i++) {
+                threadKey.set(JAVA_INT, 0, tids[i]);
+                javaThreads.delete(threadKey);
+            }
+        }
+    }
+
+    /**
+     * Every (compiler, outcome) with finished compilations: counts and durations of all of them,
+     * whatever {@link Config#compileThresholdNs()} (which only selects the {@code EV_COMPILE}
+     * events). Returns how many entries were visited. Allocation free once each compiler was seen.
+     */
+    public synchronized int forEachCompilation(CompilationVisitor visitor) {
+        if (isClosed()) {
+            return 0;
+        }
+        int n = 0;
+        compileCursor.reset();
+        while (compileCursor.next()) {
+            MemorySegment k = compileCursor.key();
+            MemorySegment v = compileCursor.value();
+            Hist.copy(v, CompileStats.LAT, compileHist);
+            visitor.accept(compilerName(k), k.get(JAVA_INT, CompileKey.SUCCESS) != 0,
+                    v.get(JAVA_LONG, CompileStats.COUNT), v.get(JAVA_LONG, CompileStats.TOTAL_NS), compileHist);
+            n++;
+        }
+        return n;
+    }
+
+    private String compilerName(MemorySegment key) {
+        MemorySegment.copy(key, JAVA_BYTE, CompileKey.COMPILER, compilerBytes, 0, compilerBytes.length);
+        for (int i = 0; i < compilerKeys.size(); i++) {
+            if (java.util.Arrays.equals(compilerKeys.get(i), compilerBytes)) {
+                return compilerNames.get(i);
+            }
+        }
+        int n = 0;
+        while (n < compilerBytes.length && compilerBytes[n] != 0) {
+            n++;
+        }
+        String name = new String(compilerBytes, 0, n, StandardCharsets.UTF_8);
+        compilerKeys.add(compilerBytes.clone());
+        compilerNames.add(name);
+        return name;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (isClosed()) {
+            return;
+        }
+        synchronized (threadLock) {
+            super.close();
+            arena.close();
+        }
     }
 
     public long classesLoaded() {

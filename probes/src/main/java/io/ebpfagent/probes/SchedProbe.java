@@ -12,7 +12,11 @@ import java.lang.foreign.MemorySegment;
 /**
  * {@code sched.bpf.o}: on-CPU and off-CPU time (voluntary/involuntary), run-queue latency,
  * switches, wakeups and migrations per thread of the target process, off-CPU intervals above a
- * threshold as ring buffer events.
+ * threshold as ring buffer events. On-CPU time and switch counts are the kernel's own per-task
+ * accounting (what {@code /proc/<pid>/task/<tid>/schedstat} and {@code status} show), so they
+ * count from the thread's start; the other values from the probe's first sight of the thread.
+ * A thread's entry is marked exited at its final switch-out, with its final totals and its
+ * kernel name ({@link #exitedName}).
  */
 public final class SchedProbe extends ProbeBase implements Probe {
     /**
@@ -66,6 +70,10 @@ public final class SchedProbe extends ProbeBase implements Probe {
     private MemorySegment visiting;
     private int visitingTid;
     private int[] exited = new int[64];
+    /** {@link #exitedName} has buffers of its own: it is called while a walk may be running. */
+    private final Object nameLock = new Object();
+    private final MemorySegment nameKey;
+    private final MemorySegment nameValue;
 
     private SchedProbe(Config c, SharedMaps shared) {
         super(BundledObject.SCHED, c.targetTgid(), spec -> {
@@ -81,6 +89,8 @@ public final class SchedProbe extends ProbeBase implements Probe {
         this.threadValue = arena.allocate(stats.valueBufferSize(), 8);
         this.tidKey = arena.allocate(JAVA_INT);
         this.spanTimes = loaded.map("span_times").memory(arena);
+        this.nameKey = arena.allocate(JAVA_INT);
+        this.nameValue = arena.allocate(stats.valueBufferSize(), 8);
     }
 
     /** Loads and attaches the sched object. */
@@ -149,6 +159,36 @@ public final class SchedProbe extends ProbeBase implements Probe {
         return spanTimes;
     }
 
+    /**
+     * The kernel's name ({@code comm}, at most 15 bytes) of thread {@code tid} when it exited, or
+     * null when the thread has not exited or its entry was already removed. Entries of exited
+     * threads stay until the {@link #forEachThread} walk that reads them last; this lookup does not
+     * take the walk's lock, so it may be called from the walk's visitor or from any other thread.
+     * Allocates the string.
+     */
+    public String exitedName(int tid) {
+        synchronized (nameLock) {
+            if (isClosed()) {
+                return null;
+            }
+            nameKey.set(JAVA_INT, 0, tid);
+            if (!stats.lookup(nameKey, nameValue) || nameValue.get(JAVA_LONG, SchedStats.EXITED_NS) == 0) {
+                return null;
+            }
+            int n = 0;
+            while (n < SchedStats.COMM_BYTES && nameValue.get(java.lang.foreign.ValueLayout.JAVA_BYTE,
+                    SchedStats.COMM + n) != 0) {
+                n++;
+            }
+            if (n == 0) {
+                return null;
+            }
+            byte[] bytes = new byte[n];
+            MemorySegment.copy(nameValue, java.lang.foreign.ValueLayout.JAVA_BYTE, SchedStats.COMM, bytes, 0, n);
+            return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
     /** The {@code stacks} map (user stacks of voluntary switch-outs when enabled). */
     public BpfMap stacks() {
         return loaded.map("stacks");
@@ -159,7 +199,9 @@ public final class SchedProbe extends ProbeBase implements Probe {
         if (isClosed()) {
             return;
         }
-        super.close();
-        arena.close();
+        synchronized (nameLock) {
+            super.close();
+            arena.close();
+        }
     }
 }

@@ -144,6 +144,71 @@ class AggregatingProbesTest {
         }
     }
 
+    /** Faults /proc may count after a thread's last fault with a perf event (see FaultsProbe). */
+    private static final long KERNEL_ONLY_FAULTS = 8;
+
+    @Test
+    void faultsOfAThreadCountFromItsStartAsProcDoes() throws Exception {
+        var faulted = new java.util.concurrent.CountDownLatch(1);
+        var attached = new java.util.concurrent.CountDownLatch(1);
+        var done = new java.util.concurrent.CountDownLatch(1);
+        var tidBox = new java.util.concurrent.atomic.AtomicInteger();
+        int pages = 2048;
+        Thread early = Thread.ofPlatform().name("faults-early").start(() -> {
+            tidBox.set(KernelTests.gettid());
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment before = arena.allocate(pages * 4096L, 4096);
+                for (long off = 0; off < before.byteSize(); off += 4096) {
+                    before.set(ValueLayout.JAVA_BYTE, off, (byte) 1);
+                }
+                faulted.countDown();
+                attached.await();
+                // fresh pages after the attach (allocating zeroes them: that faults them in already):
+                // the probe runs and copies the thread's counters
+                MemorySegment after = arena.allocate(64 * 4096L, 4096);
+                for (long off = 0; off < after.byteSize(); off += 4096) {
+                    after.set(ValueLayout.JAVA_BYTE, off, (byte) 1);
+                }
+                done.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        try {
+            faulted.await();
+            int tid = tidBox.get();
+            long[] beforeAttach = KernelTests.procCounters(tid);
+            assertTrue(beforeAttach[3] >= pages / 2, "precondition: the thread faulted " + beforeAttach[3]);
+            try (SharedMaps shared = SharedMaps.create();
+                 FaultsProbe probe = FaultsProbe.start(FaultsProbe.Config.defaults(), shared)) {
+                attached.countDown();
+                long minor = 0;
+                long[] proc = null;
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (System.nanoTime() < deadline) {
+                    long[] p1 = KernelTests.procCounters(tid);
+                    minor = probe.minorFaults(tid);
+                    long[] p2 = KernelTests.procCounters(tid);
+                    proc = p2;
+                    if (p1[3] == p2[3] && minor > beforeAttach[3] + 32 && p1[3] - minor <= KERNEL_ONLY_FAULTS) {
+                        break;
+                    }
+                    Thread.sleep(20);
+                }
+                assertTrue(minor > beforeAttach[3] + 32, "faults after the attach are counted: " + minor + " vs "
+                        + beforeAttach[3] + " before");
+                // the values are the thread's own counters as of its last fault with a perf event;
+                // a fault taken for get_user_pages (a futex wait, say) counts there without one
+                assertTrue(minor <= proc[3] && proc[3] - minor <= KERNEL_ONLY_FAULTS,
+                        "minor faults since the thread started " + minor + ", /proc: " + proc[3]);
+                assertTrue(probe.majorFaults(tid) <= proc[4], "major faults within /proc's " + proc[4]);
+            }
+        } finally {
+            done.countDown();
+            early.join();
+        }
+    }
+
     @Test
     void profileSamplesTheBurningThread() throws Exception {
         try (SharedMaps shared = SharedMaps.create();

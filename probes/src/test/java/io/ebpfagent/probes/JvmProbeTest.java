@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ebpfagent.probes.events.CompileEvent;
 import io.ebpfagent.probes.events.EventListener;
 import io.ebpfagent.probes.events.GcEvent;
 import io.ebpfagent.probes.events.ProbeEvents;
@@ -73,5 +74,81 @@ class JvmProbeTest {
                                 + gcIntervals.stream().map(java.util.Arrays::toString).toList());
             }
         }
+    }
+
+    @Test
+    void theNameOfAnEndedThreadStaysInTheKernelUntilForgotten() throws Exception {
+        try (SharedMaps shared = SharedMaps.create();
+             JvmProbe probe = JvmProbe.start(JvmProbe.Config.defaults(), shared)) {
+            AtomicInteger tid = new AtomicInteger();
+            Thread t = Thread.ofPlatform().name("jvm-probe-name-kept-after-the-end")
+                    .start(() -> tid.set(KernelTests.gettid()));
+            t.join();
+            JvmProbe.JavaThreadName kept = probe.javaThread(tid.get());
+            assertTrue(kept != null, "the thread__start of the ended thread is kept");
+            // longer than the 15 bytes the kernel keeps of a name
+            assertEquals("jvm-probe-name-kept-after-the-end", kept.name());
+            assertEquals(t.threadId(), kept.javaId());
+            assertFalse(kept.daemon());
+            probe.forgetThreads(new int[] {tid.get()}, 1);
+            assertEquals(null, probe.javaThread(tid.get()));
+        }
+    }
+
+    @Test
+    void everyCompilationIsCountedWhateverTheEventThreshold() throws Throwable {
+        // an hour: no compilation becomes an event, every one is counted
+        JvmProbe.Config c = JvmProbe.Config.defaults();
+        JvmProbe.Config config = new JvmProbe.Config(c.targetTgid(), c.gcThresholdNs(), c.vmopThresholdNs(),
+                3_600_000_000_000L, c.monitorThresholdNs(), false, false);
+        try (SharedMaps shared = SharedMaps.create(); JvmProbe probe = JvmProbe.start(config, shared)) {
+            var events = new java.util.concurrent.atomic.AtomicLong();
+            try (ProbeEvents pe = new ProbeEvents(new EventListener() {
+                @Override
+                public void compile(CompileEvent e) {
+                    events.incrementAndGet();
+                }
+            }).add(probe)) {
+                // counted by the JVM itself (hsperfdata), while the JIT is idle
+                long[] before = snapshot(probe);
+                long sink = KernelTests.compileMethods(200);
+                long[] after = snapshot(probe);
+                long jvm = after[0] - before[0];
+                assertTrue(jvm >= 200, "precondition: the JVM compiled the methods: " + jvm + " (" + sink + ")");
+                assertEquals(jvm, after[1] - before[1], "compilations the probe counted vs the JVM's counters");
+                assertEquals(0, events.get(), "no compilation lasted an hour");
+            }
+        }
+    }
+
+    /**
+     * {the JVM's compilation count, the probe's} at one moment: the probe read between two JVM
+     * reads that agree, once the JIT went idle (waiting up to two minutes each).
+     */
+    private static long[] snapshot(JvmProbe probe) throws InterruptedException {
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (true) {
+            long a = KernelTests.awaitJitIdle();
+            long p = compilations(probe);
+            long b = KernelTests.jvmCompilations();
+            if (a == b || System.nanoTime() > deadline) {
+                return new long[] {b, p};
+            }
+        }
+    }
+
+    private static long compilations(JvmProbe probe) {
+        long[] n = new long[1];
+        probe.forEachCompilation((compiler, success, count, totalNs, latency) -> {
+            long inHistogram = 0;
+            for (long slot : latency) {
+                inHistogram += slot;
+            }
+            // a compilation that began before the probe attached has no duration
+            assertTrue(inHistogram <= count && inHistogram >= count - 8,
+                    "the timed compilations of " + compiler + " are in its histogram: " + inHistogram + " of " + count);
+            n[0] += count;
+        });
+        return n[0];
     }
 }

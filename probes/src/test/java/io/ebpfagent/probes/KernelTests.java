@@ -38,6 +38,105 @@ final class KernelTests {
         return x;
     }
 
+    /**
+     * What the kernel itself accounts for thread {@code tid} of this process, from procfs:
+     * {on-CPU ns (schedstat), voluntary switches, involuntary switches (status), minor faults,
+     * major faults (stat)}.
+     */
+    static long[] procCounters(int tid) {
+        try {
+            java.nio.file.Path task = java.nio.file.Path.of("/proc/self/task/" + tid);
+            String schedstat = java.nio.file.Files.readString(task.resolve("schedstat")).strip();
+            long[] c = new long[5];
+            c[0] = Long.parseLong(schedstat.substring(0, schedstat.indexOf(' ')));
+            for (String line : java.nio.file.Files.readAllLines(task.resolve("status"))) {
+                if (line.startsWith("voluntary_ctxt_switches:")) {
+                    c[1] = Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
+                } else if (line.startsWith("nonvoluntary_ctxt_switches:")) {
+                    c[2] = Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
+                }
+            }
+            String stat = java.nio.file.Files.readString(task.resolve("stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            c[3] = Long.parseLong(f[10 - 3]);
+            c[4] = Long.parseLong(f[12 - 3]);
+            return c;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Compilations this JVM finished (successful and failed), from its own performance counters
+     * ({@code jcmd <pid> PerfCounter.print}: {@code sun.ci.totalCompiles + sun.ci.totalBailouts}).
+     */
+    static long jvmCompilations() {
+        try {
+            java.nio.file.Path jcmd = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "jcmd");
+            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(ProcessHandle.current().pid()),
+                    "PerfCounter.print").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException("jcmd PerfCounter.print failed: " + out);
+            }
+            long n = 0;
+            for (String line : out.split("\n")) {
+                if (line.startsWith("sun.ci.totalCompiles=") || line.startsWith("sun.ci.totalBailouts=")) {
+                    n += Long.parseLong(line.substring(line.indexOf('=') + 1).strip());
+                }
+            }
+            return n;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The JVM's compilation count once it stood still for a second (the JIT queue drained), waiting
+     * up to two minutes: a loaded machine may compile slowly.
+     */
+    static long awaitJitIdle() throws InterruptedException {
+        long last = jvmCompilations();
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(1000);
+            long now = jvmCompilations();
+            if (now == last) {
+                return now;
+            }
+            last = now;
+        }
+        throw new IllegalStateException("the JIT did not go idle within two minutes");
+    }
+
+    /**
+     * Defines {@code n} small hidden classes and calls each one's method until the JIT compiled it
+     * (short C1 compilations, well below a millisecond each); returns a value so nothing is elided.
+     */
+    static long compileMethods(int n) throws Throwable {
+        var lookup = java.lang.invoke.MethodHandles.lookup();
+        long sink = 0;
+        for (int i = 0; i < n; i++) {
+            int k = i;
+            var self = java.lang.constant.ClassDesc.of(KernelTests.class.getPackageName() + ".Jit" + i);
+            byte[] bytes = java.lang.classfile.ClassFile.of().build(self, c -> c.withMethodBody("f",
+                    java.lang.constant.MethodTypeDesc.of(java.lang.constant.ConstantDescs.CD_int,
+                            java.lang.constant.ConstantDescs.CD_int),
+                    java.lang.classfile.ClassFile.ACC_PUBLIC | java.lang.classfile.ClassFile.ACC_STATIC,
+                    b -> b.iload(0).ldc(k * 31 + 17).imul().iconst_1().iadd().ireturn()));
+            var hidden = lookup.defineHiddenClass(bytes, true);
+            var f = hidden.findStatic(hidden.lookupClass(), "f",
+                    java.lang.invoke.MethodType.methodType(int.class, int.class));
+            for (int r = 0; r < 20_000; r++) {
+                sink += (int) f.invokeExact(r);
+            }
+        }
+        return sink;
+    }
+
     /** Runs {@code body} on a new named thread, returning its kernel tid once it ran. */
     static int runNamed(String name, Runnable body) throws InterruptedException {
         AtomicInteger tid = new AtomicInteger();

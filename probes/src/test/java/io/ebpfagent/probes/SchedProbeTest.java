@@ -49,7 +49,7 @@ class SchedProbeTest {
 
                 // join() returns before the kernel threads exit: read until both are marked exited
                 Map<Integer, long[]> seen = new ConcurrentHashMap<>();
-                long exitDeadline = System.nanoTime() + 5_000_000_000L;
+                long exitDeadline = System.nanoTime() + 60_000_000_000L;
                 do {
                     probe.forEachThread((tid, on, offVol, offInvol, runq, vs, is, wakeups, migr, exited) -> {
                         if ((tid == burner || tid == sleeper) && (exited || !seen.containsKey(tid) || seen.get(tid)[3] == 0)) {
@@ -165,7 +165,7 @@ class SchedProbeTest {
     private static long[] statsOf(SchedProbe probe, int tid) throws InterruptedException {
         long[][] found = new long[1][];
         boolean[] done = new boolean[1];
-        long deadline = System.nanoTime() + 5_000_000_000L;
+        long deadline = System.nanoTime() + 60_000_000_000L;
         while (!done[0] && System.nanoTime() < deadline) {
             probe.forEachThread((t, on, offVol, offInvol, runq, vs, is, wakeups, migr, exited) -> {
                 if (t == tid) {
@@ -227,6 +227,103 @@ class SchedProbeTest {
             assertTrue(s[0] >= (long) (0.85 * cpuNs[0]), "on-CPU " + s[0] + " >= 0.85 x thread CPU " + cpuNs[0]);
             // a hard bound (on-CPU also holds steal time of this VM, so not the CPU time itself)
             assertTrue(s[0] + s[1] + s[2] <= lifeNs, "on + off CPU " + (s[0] + s[1] + s[2]) + " within life " + lifeNs);
+        }
+    }
+
+    @Test
+    void anExitedThreadKeepsItsKernelNameAndFinalTotalsUntilItsEntryIsReadLast() throws Exception {
+        try (SharedMaps shared = SharedMaps.create();
+             SchedProbe probe = SchedProbe.start(SchedProbe.Config.defaults(), shared)) {
+            long[] own = new long[3];
+            // 15 characters: what the kernel keeps of a thread name
+            int tid = KernelTests.runNamed("sched-exit-name", () -> {
+                KernelTests.burn(30);
+                sleep(5);
+                long[] c = KernelTests.procCounters(KernelTests.gettid());
+                System.arraycopy(c, 0, own, 0, 3);
+            });
+            assertEquals(null, probe.exitedName(KernelTests.gettid()), "a live thread has no exit name");
+            long[] seen = null;
+            String[] name = new String[1];
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (seen == null && System.nanoTime() < deadline) {
+                long[][] box = new long[1][];
+                probe.forEachThread((t, on, offVol, offInvol, runq, vs, is, w, m, exited) -> {
+                    if (t == tid && exited) {
+                        box[0] = new long[] {on, vs, is};
+                        // the entry is removed after this walk: the name is read from inside it
+                        name[0] = probe.exitedName(t);
+                    }
+                });
+                seen = box[0];
+                if (seen == null) {
+                    Thread.sleep(5);
+                }
+            }
+            assertTrue(seen != null, "the thread was marked exited");
+            assertEquals("sched-exit-name", name[0]);
+            assertEquals(null, probe.exitedName(tid), "removed after the last read");
+            // the thread read its own counters shortly before it ended: the final ones are at least those
+            assertTrue(seen[0] >= own[0], "final on-CPU " + seen[0] + " >= what the thread read " + own[0]);
+            assertTrue(seen[0] >= 30_000_000L, "on-CPU >= 30 ms: " + seen[0]);
+            assertTrue(seen[1] >= own[1] && seen[1] >= 1, "voluntary switches " + seen[1] + " >= " + own[1]);
+            assertTrue(seen[2] >= own[2], "involuntary switches " + seen[2] + " >= " + own[2]);
+        }
+    }
+
+    @Test
+    void aThreadStartedBeforeTheProbeCountsFromItsStartAsProcDoes() throws Exception {
+        java.util.concurrent.CountDownLatch burned = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch attached = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger tidBox = new AtomicInteger();
+        Thread early = Thread.ofPlatform().name("sched-early").start(() -> {
+            tidBox.set(KernelTests.gettid());
+            KernelTests.burn(200);
+            burned.countDown();
+            try {
+                attached.await();
+                KernelTests.burn(5);
+                done.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        try {
+            burned.await();
+            int tid = tidBox.get();
+            try (SharedMaps shared = SharedMaps.create();
+                 SchedProbe probe = SchedProbe.start(SchedProbe.Config.defaults(), shared)) {
+                attached.countDown();
+                // the thread blocks on `done` again: from then on its counters stand still
+                long[] values = null;
+                long[] before = null;
+                long[] after = null;
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                while (System.nanoTime() < deadline) {
+                    before = KernelTests.procCounters(tid);
+                    long[][] box = new long[1][];
+                    probe.forEachThread((t, on, offVol, offInvol, runq, vs, is, w, m, exited) -> {
+                        if (t == tid) {
+                            box[0] = new long[] {on, vs, is};
+                        }
+                    });
+                    values = box[0];
+                    after = KernelTests.procCounters(tid);
+                    if (values != null && values[0] >= 205_000_000L && java.util.Arrays.equals(before, after)) {
+                        break;
+                    }
+                    Thread.sleep(20);
+                }
+                assertTrue(values != null, "the thread has an entry after it woke");
+                // 200 ms burned before the probe existed are in its on-CPU time
+                assertTrue(values[0] >= 205_000_000L, "on-CPU since thread start: " + values[0]);
+                assertArrayEquals(java.util.Arrays.copyOf(before, 3), values,
+                        "on-CPU ns, voluntary and involuntary switches as /proc has them");
+            }
+        } finally {
+            done.countDown();
+            early.join();
         }
     }
 

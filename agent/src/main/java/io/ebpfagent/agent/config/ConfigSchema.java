@@ -53,8 +53,9 @@ public final class ConfigSchema {
             new DurationType(Duration.ofMillis(100)), Duration.ofSeconds(5),
             "How often the probes' per-thread kernel maps are read into the metrics. Shorter: fresher values "
                     + "between exports, at a few system calls per thread and read. Exited threads keep their map "
-                    + "entries (8192 per probe) until the next read, so a JVM that starts thousands of threads per "
-                    + "second needs a short interval.");
+                    + "entries (8192 threads per probe, 65536 (thread, syscall) pairs) until they were read; "
+                    + "besides this interval the maps are also read after every 512 thread exits the jvm probe "
+                    + "reports, so a JVM that starts thousands of threads per second does not fill them.");
     public static final ConfigKey<Duration> SCHED_OFFCPU_THRESHOLD = key("probes.sched.offcpu_threshold", DURATION,
             Duration.ofMillis(10),
             "Off-CPU intervals (blocked, sleeping, preempted) at least this long become span events or spans; "
@@ -69,6 +70,11 @@ public final class ConfigSchema {
     public static final ConfigKey<Duration> NET_CONNECT_THRESHOLD = key("probes.net.connect_threshold", DURATION,
             Duration.ofMillis(50), "TCP connects at least this long (and every failed one) are reported individually, "
                     + "as spans or span events; the connect-latency histogram counts every connect.");
+    public static final ConfigKey<Duration> JVM_COMPILE_THRESHOLD = key("probes.jvm.compile_threshold", DURATION,
+            Duration.ofMillis(1), "JIT compilations at least this long become `jit compilation` spans (with "
+                    + "`spans.standalone`: compiler threads run no application span). Only selects the spans: "
+                    + "`jvm.jit.compilations` and `jvm.jit.compilation.duration` count every compilation, "
+                    + "counted in the kernel.");
     public static final ConfigKey<Integer> PROFILE_FREQUENCY_HZ = key("probes.profile.frequency_hz",
             new IntType(1, 1000), 49, "CPU sampling frequency per CPU, in Hz (odd values avoid lockstep with timers).");
     public static final ConfigKey<String> PROFILE_OUTPUT = key("probes.profile.output",
@@ -161,7 +167,8 @@ public final class ConfigSchema {
                     + "1-2 us per call and puts every task of the machine on the syscall-tracing path (docs/benchmarks.md).";
             case "net" -> "Network probe: TCP connect latency, retransmits, bytes per thread.";
             case "faults" -> "Page-fault probe: minor and major faults per thread.";
-            case "jvm" -> "HotSpot USDT probe: thread start/stop, GC and safepoint pauses, monitor contention.";
+            case "jvm" -> "HotSpot USDT probe: thread start/stop (Java thread names), GC and safepoint pauses, JIT "
+                    + "compilations, monitor contention.";
             case "profile" -> "CPU sampling profiler (perf events) attributing samples to threads and spans.";
             default -> throw new IllegalArgumentException(probe);
         };

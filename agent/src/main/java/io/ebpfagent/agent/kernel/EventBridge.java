@@ -47,6 +47,10 @@ final class EventBridge implements EventListener {
     private final byte[] name = new byte[256];
     private final boolean standalone;
     private final long connectThresholdNs;
+    /** Thread exits after which the per-thread maps are read early (their entries wait for that read). */
+    static final int EXITS_PER_EARLY_COLLECTION = 512;
+    private volatile Runnable onManyExits = () -> { };
+    private int exitsSinceTrigger;
 
     /**
      * @param connectThresholdNs connects at least this long (and every failed one) become
@@ -57,6 +61,15 @@ final class EventBridge implements EventListener {
         this.registry = registry;
         this.standalone = standalone;
         this.connectThresholdNs = connectThresholdNs;
+    }
+
+    /**
+     * Runs {@code action} (it must not block: it schedules a collection) after every
+     * {@value #EXITS_PER_EARLY_COLLECTION} thread exits: exited threads keep their kernel map
+     * entries until a collection read them a last time.
+     */
+    void onManyExits(Runnable action) {
+        this.onManyExits = action;
     }
 
     private static SpanParent parentOf(EventView e) {
@@ -160,6 +173,10 @@ final class EventBridge implements EventListener {
     @Override
     public void threadStop(ThreadEvent e) {
         registry.onThreadStop((int) e.nativeTid());
+        if (++exitsSinceTrigger >= EXITS_PER_EARLY_COLLECTION) {
+            exitsSinceTrigger = 0;
+            onManyExits.run();
+        }
     }
 
     @Override
@@ -181,8 +198,16 @@ final class EventBridge implements EventListener {
         }
     }
 
+    /**
+     * A compilation above {@code probes.jvm.compile_threshold}; the kernel counts every
+     * compilation in its statistics (read by the collector), so this only makes the span.
+     */
     @Override
     public void compile(CompileEvent e) {
-        signals.onJitCompilation(e.compiler(), e.success(), e.durationNs());
+        if (wants(e, IntervalKind.JIT_COMPILATION)) {
+            String method = e.className().replace('/', '.') + "." + e.methodName();
+            signals.onInterval(KernelInterval.of(IntervalKind.JIT_COMPILATION, e.tid(), e.startNs(), e.durationNs(),
+                    method, null));
+        }
     }
 }

@@ -54,6 +54,7 @@ public final class KernelComponent implements AgentComponent {
     private ProfileWriter profileWriter;
     private ScheduledFuture<?> profileWriting;
     private MethodSpans methodSpans;
+    private RegistryThreadNames names;
 
     @Override
     public String name() {
@@ -84,7 +85,8 @@ public final class KernelComponent implements AgentComponent {
         AgentConfig config = context.config();
         KernelFileSystems.mountIfNeeded();
         shared = SharedMaps.create();
-        telemetry = ExporterSetup.create(ExporterConfigs.from(config), new RegistryThreadNames(context.threads()));
+        names = new RegistryThreadNames(context.threads());
+        telemetry = ExporterSetup.create(ExporterConfigs.from(config), names);
         EventBridge bridge = new EventBridge(telemetry, context.threads(), config.get(ConfigSchema.SPANS_STANDALONE),
                 config.get(ConfigSchema.NET_CONNECT_THRESHOLD).toNanos());
         events = new ProbeEvents(bridge);
@@ -98,6 +100,9 @@ public final class KernelComponent implements AgentComponent {
         FaultsProbe faults = start("faults", config, () -> FaultsProbe.start(ProbeConfigs.faults(config), shared));
         ProfileProbe profile = start("profile", config,
                 () -> ProfileProbe.start(ProbeConfigs.profile(config), shared));
+        // the kernel keeps what names a thread (Java name from thread__start, comm at exit) until
+        // the collector has read the thread's final counters
+        names.useKernelNames(jvm == null ? null : jvm::javaThread, sched == null ? null : sched::exitedName);
         for (Probe p : probes) {
             events.add(p);
         }
@@ -144,11 +149,21 @@ public final class KernelComponent implements AgentComponent {
             }
             LOG.warn("no probe could start (see the lines above); only method spans are exported");
         }
-        collector = new KernelCollector(telemetry, bridge, sched, syscalls, io, faults);
-        // the maps hold cumulative values, so reading them less often loses nothing but freshness
+        collector = new KernelCollector(telemetry, bridge, sched, syscalls, io, faults, jvm);
+        // the maps hold cumulative values, so reading them less often loses nothing but freshness;
+        // the first read comes at once: it also takes the procfs counters of threads the probes
+        // have not seen yet
         long collectMillis = config.get(ConfigSchema.PROBES_COLLECT_INTERVAL).toMillis();
-        collection = context.scheduler().scheduleWithFixedDelay(this::collect, collectMillis, collectMillis,
+        collection = context.scheduler().scheduleWithFixedDelay(this::collect, 0, collectMillis,
                 TimeUnit.MILLISECONDS);
+        // exited threads keep their entries until read: many exits read them early
+        bridge.onManyExits(() -> {
+            try {
+                context.scheduler().execute(this::collect);
+            } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+                // the final collection at close reads them
+            }
+        });
         LOG.info("kernel probes running: {}", probes.stream().map(Probe::name).toList());
         if (profile != null) {
             startProfileWriter(profile, config);
@@ -164,7 +179,6 @@ public final class KernelComponent implements AgentComponent {
             LOG.info("probe profile: samples stay in the kernel map (set probes.profile.output for a folded-stacks file)");
             return;
         }
-        RegistryThreadNames names = new RegistryThreadNames(context.threads());
         profileWriter = ProfileWriter.create(profile, Path.of(output), tid -> names.resolve(tid).group());
         long millis = config.get(ConfigSchema.PROFILE_INTERVAL).toMillis();
         profileWriting = context.scheduler().scheduleWithFixedDelay(profileWriter, millis, millis, TimeUnit.MILLISECONDS);

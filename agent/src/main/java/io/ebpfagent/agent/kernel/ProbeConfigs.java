@@ -57,7 +57,10 @@ final class ProbeConfigs {
     }
 
     static JvmProbe.Config jvm(AgentConfig c) {
-        return JvmProbe.Config.defaults();
+        JvmProbe.Config d = JvmProbe.Config.defaults();
+        return new JvmProbe.Config(d.targetTgid(), d.gcThresholdNs(), d.vmopThresholdNs(),
+                c.get(ConfigSchema.JVM_COMPILE_THRESHOLD).toNanos(), d.monitorThresholdNs(), d.memPoolEvents(),
+                d.classLoadEvents());
     }
 
     static ProfileProbe.Config profile(AgentConfig c) {

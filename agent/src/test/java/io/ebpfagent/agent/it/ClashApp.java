@@ -5,7 +5,10 @@ import net.bytebuddy.dynamic.loading.ClassLoadingStrategy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** An application with its own (older) SLF4J and Byte Buddy, run under the agent by AgentJarIT. */
+/**
+ * An application with its own (older) SLF4J and Byte Buddy, run under the agent by AgentJarIT; it
+ * finishes when its stdin ends (the test closes it once the agent is ready).
+ */
 public final class ClashApp {
     private ClashApp() {
     }
@@ -22,7 +25,7 @@ public final class ClashApp {
         System.out.println("APP generated=" + generated.getName());
         System.out.println("APP agent classes visible=" + visible("io.ebpfagent.agent.Agent")
                 + "," + visible("io.ebpfagent.shaded.org.slf4j.LoggerFactory"));
-        Thread.sleep(Long.parseLong(args.length > 0 ? args[0] : "0"));
+        System.in.transferTo(java.io.OutputStream.nullOutputStream());
         System.out.println("APP OK");
     }
 

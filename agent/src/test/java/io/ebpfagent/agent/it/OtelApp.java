@@ -15,11 +15,9 @@ public final class OtelApp {
     }
 
     public static void main(String[] args) throws Exception {
-        // The virtual-thread hooks are installed on the agent's init thread; wait for them.
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (!bootBridgePresent() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        // The virtual-thread hooks are installed on the agent's init thread: the test sends a line
+        // once the agent said it is initialized.
+        new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
         System.out.println("APP vthread hooks=" + bootBridgePresent());
         Tracer tracer = SdkTracerProvider.builder()
                 .addSpanProcessor(SimpleSpanProcessor.create(io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter.create()))

@@ -2,9 +2,10 @@ package io.ebpfagent.agent.it;
 
 /**
  * An application without any OpenTelemetry: {@code handle()} sleeps 150 ms. Run with
- * {@code instrumentation.methods: [io.ebpfagent.agent.it.SleepApp#handle]}; it waits until the
- * agent has connected its method-span bridge (after installing the transformation), then calls
- * {@code handle()} three times.
+ * {@code instrumentation.methods: [io.ebpfagent.agent.it.SleepApp#handle]}; it waits for a line on
+ * stdin, which the test sends once the agent said it is initialized (the method-span bridge is
+ * connected then), calls {@code handle()} three times and ends, so that the shutdown hook closes
+ * (and flushes) the agent.
  */
 public final class SleepApp {
     private SleepApp() {
@@ -15,17 +16,11 @@ public final class SleepApp {
     }
 
     public static void main(String[] args) throws Exception {
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (!bridgeConnected() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
         System.out.println("APP bridge connected=" + bridgeConnected());
         for (int i = 0; i < 3; i++) {
             handle();
         }
-        // The agent connects the bridge at the end of its kernel component's start; let that
-        // return, so that the shutdown hook closes (and flushes) it.
-        Thread.sleep(1000);
         System.out.println("APP OK");
     }
 

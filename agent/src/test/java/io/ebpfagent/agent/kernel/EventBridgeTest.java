@@ -1,5 +1,6 @@
 package io.ebpfagent.agent.kernel;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
@@ -14,6 +15,7 @@ import io.ebpfagent.otel.KernelSignals;
 import io.ebpfagent.probes.events.EventDecoder;
 import io.ebpfagent.probes.events.EventKind;
 import io.ebpfagent.probes.layout.CommonLayouts.EventHdr;
+import io.ebpfagent.probes.layout.JvmLayouts;
 import io.ebpfagent.probes.layout.NetLayouts;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -67,6 +69,52 @@ class EventBridgeTest {
         assertThat(counted).containsEntry(ConnectOutcome.SUCCESS, 3L).containsEntry(ConnectOutcome.REFUSED, 1L);
         assertThat(intervals).hasSize(2).allMatch(i -> i.kind() == IntervalKind.SLOW_CONNECT && i.tid() == TID);
         assertThat(intervals).extracting(KernelInterval::durationNs).containsExactly(60_000_000L, 40_000L);
+    }
+
+    @Test
+    void longCompilationsBecomeIntervalsAndManyThreadExitsAskForAnEarlyCollection() {
+        List<KernelInterval> intervals = new ArrayList<>();
+        KernelSignals signals = (KernelSignals) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {KernelSignals.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "wantsInterval" -> true;
+                    case "onInterval" -> {
+                        intervals.add((KernelInterval) args[0]);
+                        yield null;
+                    }
+                    default -> null;
+                });
+        EventBridge bridge = new EventBridge(signals, new ThreadRegistry(new ThreadGroups(List.of(), 10), () -> ""),
+                true, TimeUnit.MILLISECONDS.toNanos(50));
+        int[] early = new int[1];
+        bridge.onManyExits(() -> early[0]++);
+        EventDecoder decoder = new EventDecoder(bridge);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment compile = arena.allocate(JvmLayouts.CompileEvent.SIZE, 8);
+            compile.set(JAVA_INT, EventHdr.KIND, EventKind.COMPILE);
+            compile.set(JAVA_INT, EventHdr.TID, TID);
+            compile.set(JAVA_LONG, EventHdr.DURATION_NS, 3_000_000L);
+            compile.set(JAVA_BYTE, JvmLayouts.CompileEvent.SUCCESS, (byte) 1);
+            compile.setString(JvmLayouts.CompileEvent.COMPILER, "c2");
+            compile.setString(JvmLayouts.CompileEvent.CLASS_NAME, "java/lang/String");
+            compile.setString(JvmLayouts.CompileEvent.METHOD_NAME, "hashCode");
+            decoder.onRecord(compile, 0, (int) JvmLayouts.CompileEvent.SIZE);
+
+            MemorySegment stop = arena.allocate(JvmLayouts.ThreadEvent.SIZE, 8);
+            stop.set(JAVA_INT, EventHdr.KIND, EventKind.THREAD_STOP);
+            for (int i = 0; i < 2 * EventBridge.EXITS_PER_EARLY_COLLECTION + 1; i++) {
+                stop.set(JAVA_INT, EventHdr.TID, 1000 + i);
+                stop.set(JAVA_LONG, JvmLayouts.ThreadEvent.NATIVE_ID, 1000 + i);
+                decoder.onRecord(stop, 0, (int) JvmLayouts.ThreadEvent.SIZE);
+            }
+        }
+        assertThat(decoder.malformed()).isZero();
+        assertThat(intervals).singleElement().satisfies(i -> {
+            assertThat(i.kind()).isEqualTo(IntervalKind.JIT_COMPILATION);
+            assertThat(i.target()).isEqualTo("java.lang.String.hashCode");
+            assertThat(i.durationNs()).isEqualTo(3_000_000L);
+        });
+        assertThat(early[0]).as("one early collection per %d exits", EventBridge.EXITS_PER_EARLY_COLLECTION)
+                .isEqualTo(2);
     }
 
     private static void connect(MemorySegment ring, long at, long durationNs, int error) {

@@ -101,6 +101,13 @@ public final class JavaProcess implements AutoCloseable {
         throw new IllegalStateException("no line matching /" + regex + "/ within " + timeout + "; output:\n" + output());
     }
 
+    /** Writes {@code line} and a newline to the process's stdin. */
+    public void send(String line) throws IOException {
+        var in = process.getOutputStream();
+        in.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        in.flush();
+    }
+
     public Optional<String> firstLineContaining(String text) {
         return lines.stream().filter(l -> l.contains(text)).findFirst();
     }

@@ -26,6 +26,8 @@ public final class Attrs {
     public static final AttributeKey<String> SPAN_NAME = AttributeKey.stringKey("span.name");
     public static final AttributeKey<String> HTTP_ROUTE = AttributeKey.stringKey("http.route");
     public static final AttributeKey<String> KERNEL_STATE = AttributeKey.stringKey("kernel.state");
+    /** Fully qualified method name ({@code pkg.Class.method}). */
+    public static final AttributeKey<String> CODE_FUNCTION_NAME = AttributeKey.stringKey("code.function.name");
     public static final AttributeKey<String> SERVER_ADDRESS = AttributeKey.stringKey("server.address");
     public static final AttributeKey<Long> SERVER_PORT = AttributeKey.longKey("server.port");
     public static final AttributeKey<String> INTERVAL_KIND = AttributeKey.stringKey("kernel.interval.kind");

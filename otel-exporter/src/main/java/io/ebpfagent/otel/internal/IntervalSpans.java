@@ -124,6 +124,11 @@ public final class IntervalSpans {
                     a.put(Attrs.VM_OPERATION_NAME, iv.target());
                 }
             }
+            case JIT_COMPILATION -> {
+                if (iv.target() != null) {
+                    a.put(Attrs.CODE_FUNCTION_NAME, iv.target());
+                }
+            }
             default -> putTarget(a, iv.target());
         }
         return a.build();

@@ -11,7 +11,6 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.BatchCallback;
 import io.opentelemetry.api.metrics.DoubleHistogram;
-import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.metrics.ObservableDoubleMeasurement;
 import io.opentelemetry.api.metrics.ObservableLongMeasurement;
@@ -38,8 +37,9 @@ import java.util.Map;
  * instrument can accept without replaying every sample, so they are produced as
  * {@link MetricData} by this {@link MetricProducer}: explicit buckets at {@code 2^e - 1} ns (see
  * {@link Log2Histogram}), <b>cumulative temporality</b> (what the kernel maps hold and what
- * Prometheus needs), start time = when the series was first seen. GC pauses, VM operations and
- * JIT compilations arrive as single events and go to synchronous SDK histograms.
+ * Prometheus needs), start time = when the series was first seen. JIT compilations arrive
+ * counted and bucketed by the kernel too (per compiler and outcome, not per thread). GC pauses
+ * and VM operations arrive as single events and go to synchronous SDK histograms.
  *
  * <p>All state is guarded by one lock: the agent's collection thread updates, the SDK's reader
  * threads collect. Internal class: use {@code io.ebpfagent.otel.KernelTelemetry}.
@@ -54,8 +54,10 @@ public final class KernelMetrics implements MetricProducer {
     /** Pause-like events in seconds, 100 µs .. 10 s. */
     public static final List<Double> PAUSE_BOUNDARIES =
             List.of(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0);
-    /** JIT compilations in seconds, 100 µs .. 10 s. */
-    public static final List<Double> JIT_BOUNDARIES = List.of(0.0001, 0.001, 0.01, 0.1, 1.0, 10.0);
+    /** JIT compilations, ~4 µs .. ~17 s in factors of 4. */
+    public static final Log2Histogram JIT_LAYOUT = Log2Histogram.powersOfTwo(12, 34, 2);
+    /** {@code file.kind} of the bytes a thread moved before the I/O probe saw it. */
+    static final String FILE_KIND_UNKNOWN = "unknown";
     /** Kernel time of a span by state: from 100 us to 10 s. */
     public static final List<Double> SPAN_TIME_BOUNDARIES = List.of(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
             0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0);
@@ -83,18 +85,25 @@ public final class KernelMetrics implements MetricProducer {
     private final SeriesTable<HistogramSeries> syscallDuration;
     private final SeriesTable<HistogramSeries> fileIoDuration;
     private final SeriesTable<HistogramSeries> connectDuration;
+    private final SeriesTable<CounterSeries> jitCount;
+    private final SeriesTable<HistogramSeries> jitDuration;
 
     private final DoubleHistogram gcDuration;
     private final DoubleHistogram vmOperationDuration;
-    private final DoubleHistogram jitDuration;
     private final DoubleHistogram spanTime;
     private final int spanNameLimit;
     private final java.util.Map<String, Attributes[]> spanAttributes = new java.util.HashMap<>();
-    private final LongCounter jitCompilations;
     /** Attribute sets of event metrics, by name: looked up without allocating. */
     private final Map<String, Map<String, Attributes>> gcAttributes = new HashMap<>();
     private final Map<String, Attributes> vmAttributes = new HashMap<>();
-    private final Map<String, Attributes[]> jitAttributes = new HashMap<>();
+    /** Cumulative JIT cells by compiler, [failure, success]. */
+    private final Map<String, JitCells[]> jitCells = new HashMap<>();
+
+    /** The last cumulative kernel values of one (compiler, outcome). */
+    private static final class JitCells {
+        final CounterCell count = new CounterCell();
+        final HistogramCell duration = new HistogramCell();
+    }
     private final BatchCallback callback;
 
     public KernelMetrics(Meter meter, ThreadNames names, int cardinalityLimit, Clock clock) {
@@ -116,6 +125,8 @@ public final class KernelMetrics implements MetricProducer {
         syscallDuration = histogramTable(cardinalityLimit, LATENCY_LAYOUT);
         fileIoDuration = histogramTable(cardinalityLimit, LATENCY_LAYOUT);
         connectDuration = histogramTable(cardinalityLimit, CONNECT_LAYOUT);
+        jitCount = new SeriesTable<>(counterLimit, CounterSeries::new);
+        jitDuration = histogramTable(cardinalityLimit, JIT_LAYOUT);
 
         var cpu = meter.counterBuilder(MetricNames.CPU_TIME).ofDoubles().setUnit("s")
                 .setDescription("Time threads spent on a CPU, from the scheduler").buildObserver();
@@ -133,6 +144,8 @@ public final class KernelMetrics implements MetricProducer {
                 .setDescription("Syscalls that returned an error, by syscall").buildObserver();
         var retrans = meter.counterBuilder(MetricNames.TCP_RETRANSMITS).setUnit("{segment}")
                 .setDescription("TCP segments retransmitted").buildObserver();
+        var jit = meter.counterBuilder(MetricNames.JIT_COMPILATIONS).setUnit("{compilation}")
+                .setDescription("JIT compilations, by compiler and outcome").buildObserver();
         callback = meter.batchCallback(() -> {
             synchronized (lock) {
                 recordSeconds(cpu, cpuTime);
@@ -143,8 +156,9 @@ public final class KernelMetrics implements MetricProducer {
                 record(net, networkIo);
                 record(errors, syscallErrors);
                 record(retrans, retransmits);
+                record(jit, jitCount);
             }
-        }, cpu, offCpu, switches, faults, disk, net, errors, retrans);
+        }, cpu, offCpu, switches, faults, disk, net, errors, retrans, jit);
 
         gcDuration = meter.histogramBuilder(MetricNames.GC_DURATION).setUnit("s")
                 .setDescription("Duration of JVM garbage collection pauses")
@@ -152,11 +166,6 @@ public final class KernelMetrics implements MetricProducer {
         vmOperationDuration = meter.histogramBuilder(MetricNames.VM_OPERATION_DURATION).setUnit("s")
                 .setDescription("Duration of HotSpot VM operations")
                 .setExplicitBucketBoundariesAdvice(PAUSE_BOUNDARIES).build();
-        jitDuration = meter.histogramBuilder(MetricNames.JIT_COMPILATION_DURATION).setUnit("s")
-                .setDescription("Duration of JIT compilations")
-                .setExplicitBucketBoundariesAdvice(JIT_BOUNDARIES).build();
-        jitCompilations = meter.counterBuilder(MetricNames.JIT_COMPILATIONS).setUnit("{compilation}")
-                .setDescription("JIT compilations, by compiler and outcome").build();
         spanTime = meter.histogramBuilder(MetricNames.SPAN_TIME).setUnit("s")
                 .setDescription("Kernel time of application spans, summed over the threads each span was current "
                         + "on, by state (cpu, runqueue, lock, network, disk, sleep, other)")
@@ -224,6 +233,28 @@ public final class KernelMetrics implements MetricProducer {
             link(t, t.minorFaults, pagingFaults, Attrs.PAGING_FAULT_TYPE, "minor").update(minor);
             link(t, t.majorFaults, pagingFaults, Attrs.PAGING_FAULT_TYPE, "major").update(major);
         }
+    }
+
+    public void onIoBeforeAttach(int tid, long readBytes, long writtenBytes) {
+        synchronized (lock) {
+            ThreadState t = thread(tid);
+            beforeAttach(t, t.readBeforeAttach, IoDirection.READ, readBytes);
+            beforeAttach(t, t.writtenBeforeAttach, IoDirection.WRITE, writtenBytes);
+        }
+    }
+
+    /** A direction without bytes gets no series (most threads wrote nothing before the attach). */
+    private void beforeAttach(ThreadState t, CounterCell cell, IoDirection direction, long bytes) {
+        if (cell.generation != t.generation) {
+            if (bytes == 0 && cell.series == null) {
+                return;
+            }
+            cell.series = diskIo.seriesFor(groupAttributes(t).toBuilder()
+                    .put(Attrs.DISK_IO_DIRECTION, direction.diskValue())
+                    .put(Attrs.FILE_KIND, FILE_KIND_UNKNOWN).build());
+            cell.generation = t.generation;
+        }
+        cell.update(bytes);
     }
 
     public void onRetransmit(int tid, long segments) {
@@ -355,20 +386,27 @@ public final class KernelMetrics implements MetricProducer {
         vmOperationDuration.record(durationNs / 1e9, a);
     }
 
-    public void onJitCompilation(String compiler, boolean success, long durationNs) {
-        Attributes a;
+    public void onJitCompilations(String compiler, boolean success, long count, long[] slots, long sumNs) {
         synchronized (lock) {
-            Attributes[] pair = jitAttributes.get(compiler);
+            JitCells[] pair = jitCells.get(compiler);
             if (pair == null) {
-                pair = new Attributes[] {
-                    Attributes.of(Attrs.JIT_COMPILER, compiler, Attrs.OUTCOME, "failure"),
-                    Attributes.of(Attrs.JIT_COMPILER, compiler, Attrs.OUTCOME, "success")};
-                jitAttributes.put(compiler, pair);
+                pair = new JitCells[2];
+                for (int i = 0; i < 2; i++) {
+                    Attributes a = Attributes.of(Attrs.JIT_COMPILER, compiler, Attrs.OUTCOME,
+                            i == 1 ? "success" : "failure");
+                    JitCells c = new JitCells();
+                    c.count.series = jitCount.seriesFor(a);
+                    c.count.generation = 0;
+                    c.duration.series = jitDuration.seriesFor(a);
+                    c.duration.generation = 0;
+                    pair[i] = c;
+                }
+                jitCells.put(compiler, pair);
             }
-            a = pair[success ? 1 : 0];
+            JitCells c = pair[success ? 1 : 0];
+            c.count.update(count);
+            c.duration.update(JIT_LAYOUT, slots, sumNs, scratch);
         }
-        jitCompilations.add(1, a);
-        jitDuration.record(durationNs / 1e9, a);
     }
 
     // ---------------------------------------------------------------- threads
@@ -377,6 +415,19 @@ public final class KernelMetrics implements MetricProducer {
     public ThreadKey threadKey(int tid) {
         synchronized (lock) {
             return thread(tid).key;
+        }
+    }
+
+    public void onThreadEnding(int tid) {
+        synchronized (lock) {
+            ThreadState t = threads.get(tid);
+            if (t != null && t.key.javaId() < 0) {
+                ThreadKey now = resolve(tid);
+                if (!now.equals(t.key)) {
+                    t.key = now;
+                    t.generation++;
+                }
+            }
         }
     }
 
@@ -465,6 +516,8 @@ public final class KernelMetrics implements MetricProducer {
                     "Duration of reads and writes, by file kind and direction", fileIoDuration, LATENCY_LAYOUT, now);
             addHistogram(out, resource, MetricNames.TCP_CONNECT_DURATION,
                     "Duration of TCP connects, by outcome", connectDuration, CONNECT_LAYOUT, now);
+            addHistogram(out, resource, MetricNames.JIT_COMPILATION_DURATION,
+                    "Duration of JIT compilations, by compiler and outcome", jitDuration, JIT_LAYOUT, now);
         }
         return out;
     }

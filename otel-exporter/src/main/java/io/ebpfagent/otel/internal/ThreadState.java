@@ -18,6 +18,8 @@ final class ThreadState {
     final CounterCell minorFaults = new CounterCell();
     final CounterCell majorFaults = new CounterCell();
     final CounterCell retransmits = new CounterCell();
+    final CounterCell readBeforeAttach = new CounterCell();
+    final CounterCell writtenBeforeAttach = new CounterCell();
     HistogramCell runQueue;
     /** By syscall number. */
     IntObjectMap<SyscallCells> syscalls;

@@ -40,6 +40,58 @@ public final class JvmLayouts {
         }
     }
 
+    /**
+     * {@code struct java_thread}: value of {@code java_threads} keyed by kernel tid, from the
+     * thread's {@code thread__start} (80 bytes).
+     */
+    public static final class JavaThread {
+        public static final StructLayout LAYOUT = struct("java_thread",
+                u64("java_id"),
+                u32("name_len"),
+                u8("daemon"),
+                bytes("_pad", 3),
+                bytes("name", 64));
+        public static final long SIZE = LAYOUT.byteSize();
+        public static final int NAME_BYTES = 64;
+        public static final long JAVA_ID = offset(LAYOUT, "java_id");
+        public static final long NAME_LEN = offset(LAYOUT, "name_len");
+        public static final long DAEMON = offset(LAYOUT, "daemon");
+        public static final long NAME = offset(LAYOUT, "name");
+
+        private JavaThread() {
+        }
+    }
+
+    /** {@code struct compile_key}: key of {@code compile_stats} (24 bytes). */
+    public static final class CompileKey {
+        public static final StructLayout LAYOUT = struct("compile_key",
+                bytes("compiler", 16),
+                u32("success"),
+                u32("_pad"));
+        public static final long SIZE = LAYOUT.byteSize();
+        public static final int COMPILER_BYTES = 16;
+        public static final long COMPILER = offset(LAYOUT, "compiler");
+        public static final long SUCCESS = offset(LAYOUT, "success");
+
+        private CompileKey() {
+        }
+    }
+
+    /** {@code struct compile_stats}: every finished compilation of one key (528 bytes). */
+    public static final class CompileStats {
+        public static final StructLayout LAYOUT = struct("compile_stats",
+                u64("count"),
+                u64("total_ns"),
+                CommonLayouts.Hist.LAYOUT.withName("lat"));
+        public static final long SIZE = LAYOUT.byteSize();
+        public static final long COUNT = offset(LAYOUT, "count");
+        public static final long TOTAL_NS = offset(LAYOUT, "total_ns");
+        public static final long LAT = offset(LAYOUT, "lat");
+
+        private CompileStats() {
+        }
+    }
+
     /** {@code struct gc_event}: EV_GC record (64 bytes). */
     public static final class GcEvent {
         public static final StructLayout LAYOUT = struct("gc_event",
@@ -180,6 +232,9 @@ public final class JvmLayouts {
     public static Map<String, StructLayout> all() {
         return Map.ofEntries(
                 Map.entry("thread_event", ThreadEvent.LAYOUT),
+                Map.entry("java_thread", JavaThread.LAYOUT),
+                Map.entry("compile_key", CompileKey.LAYOUT),
+                Map.entry("compile_stats", CompileStats.LAYOUT),
                 Map.entry("gc_event", GcEvent.LAYOUT),
                 Map.entry("mem_pool_event", MemPoolEvent.LAYOUT),
                 Map.entry("vmop_event", VmopEvent.LAYOUT),

@@ -14,7 +14,10 @@ public final class SchedLayouts {
     private SchedLayouts() {
     }
 
-    /** {@code struct sched_stats}: per-thread totals, value of {@code sched_stats} keyed by tid (80 bytes). */
+    /**
+     * {@code struct sched_stats}: per-thread totals, value of {@code sched_stats} keyed by tid (96
+     * bytes). On-CPU time and switch counts are the task's own accounting, since thread start.
+     */
     public static final class SchedStats {
         public static final StructLayout LAYOUT = struct("sched_stats",
                 u64("oncpu_ns"),
@@ -27,8 +30,11 @@ public final class SchedLayouts {
                 u64("migrations"),
                 u64("exited_ns"),
                 u32("tgid"),
-                u32("_pad"));
+                u32("_pad"),
+                bytes("comm", 16));
         public static final long SIZE = LAYOUT.byteSize();
+        /** Bytes of {@code comm} (TASK_COMM_LEN). */
+        public static final int COMM_BYTES = 16;
         public static final long ONCPU_NS = offset(LAYOUT, "oncpu_ns");
         public static final long OFFCPU_VOLUNTARY_NS = offset(LAYOUT, "offcpu_voluntary_ns");
         public static final long OFFCPU_INVOLUNTARY_NS = offset(LAYOUT, "offcpu_involuntary_ns");
@@ -39,6 +45,8 @@ public final class SchedLayouts {
         public static final long MIGRATIONS = offset(LAYOUT, "migrations");
         public static final long EXITED_NS = offset(LAYOUT, "exited_ns");
         public static final long TGID = offset(LAYOUT, "tgid");
+        /** The kernel's thread name at exit, NUL-terminated; empty while the thread lives. */
+        public static final long COMM = offset(LAYOUT, "comm");
         public static final VarHandle VH_ONCPU_NS = handle(LAYOUT, "oncpu_ns");
         public static final VarHandle VH_OFFCPU_VOLUNTARY_NS = handle(LAYOUT, "offcpu_voluntary_ns");
         public static final VarHandle VH_OFFCPU_INVOLUNTARY_NS = handle(LAYOUT, "offcpu_involuntary_ns");
@@ -55,13 +63,13 @@ public final class SchedLayouts {
     }
 
     /**
-     * {@code struct sched_thread}: the value of {@code sched_stats} keyed by tid (640 bytes): the
+     * {@code struct sched_thread}: the value of {@code sched_stats} keyed by tid (648 bytes): the
      * totals, the probe's private bookkeeping, the run-queue latency histogram.
      */
     public static final class SchedThread {
         public static final StructLayout LAYOUT = struct("sched_thread",
                 SchedStats.LAYOUT.withName("stats"),
-                bytes("state", 48),
+                bytes("state", 40),
                 CommonLayouts.Hist.LAYOUT.withName("runq"));
         public static final long SIZE = LAYOUT.byteSize();
         public static final long STATS = offset(LAYOUT, "stats");
