@@ -182,10 +182,13 @@ public final class CorrelationBenchmark {
                 out of their parent's time window by more than 2 ms. Kernel spans with a parent that \
                 belong to no request work are **stale-outside**, except those just around the app's \
                 work in the scope the OTel agent keeps open around it: on the parent's own thread while \
-                it was open (Jetty around the handler), ending within 1 ms before a task or handler of \
-                the same trace began (switched out in the agent's wrapper), or preempted within 1 ms \
-                after one ended (a voluntary wait there is not excused: that is where a context left \
-                behind shows). Kernel \
+                it was open (Jetty around the handler), ending before a task or handler of the same \
+                trace began (switched out in the agent's wrapper) with the thread in that work within \
+                1 ms after resuming or doing nothing else until then (a new pool thread or carrier, \
+                cold), or beginning within 1 ms after one ended, preempted, or waiting and then \
+                dropping the context itself: its next kernel span, within 1 ms, has no parent, with no \
+                work in between (a wait after which the thread idles with the context is not excused: \
+                that is where a context left behind shows). Kernel \
                 spans of a carrier that began during the sleep of a virtual thread, in that request's \
                 trace, are counted apart: the virtual thread is still mounted for a moment after its \
                 sleep began and again shortly before it ended, which Java cannot time, so a carrier \

@@ -268,7 +268,8 @@ public final class CorrelationCheck {
      * @param kernel   every span the ebpf-agent exported
      */
     public static Result classify(List<Segment> segments, Set<Long> measured, List<TelemetrySpan> received,
-                                  List<TelemetrySpan> kernel, Settings s) {
+                                  List<TelemetrySpan> exported, Settings s) {
+        List<TelemetrySpan> kernel = fullThreadNames(exported);
         Map<String, Long> clockCorrection = clockCorrections(segments, received);
         List<TelemetrySpan> otel = received.stream().map(p -> {
             long d = clockCorrection.getOrDefault(p.traceId(), 0L);
@@ -328,6 +329,18 @@ public final class CorrelationCheck {
                 }
             }
         }
+        // every kernel span and every segment start or end, per thread (a carrier's for a virtual
+        // thread's segments, occupying or not): what the thread did right after a kernel span
+        Map<String, List<TelemetrySpan>> kernelByThread = new HashMap<>();
+        for (TelemetrySpan k : kernel) {
+            kernelByThread.computeIfAbsent(k.threadName(), t -> new ArrayList<>()).add(k);
+        }
+        kernelByThread.values().forEach(l -> l.sort(Comparator.comparingLong(TelemetrySpan::start)));
+        Map<String, List<Long>> boundaries = new HashMap<>();
+        for (Segment g : segments) {
+            boundaries.computeIfAbsent(g.thread(), t -> new ArrayList<>()).add(g.start());
+            boundaries.computeIfAbsent(g.threadEnd(), t -> new ArrayList<>()).add(g.end());
+        }
         Map<Segment, List<Category>> perSegment = new IdentityHashMap<>();
         int carrierDuringSleep = 0;
         int staleOutside = 0;
@@ -365,7 +378,9 @@ public final class CorrelationCheck {
                 }
                 TelemetrySpan parent = otelById.get(k.traceId() + "/" + k.parentSpanId());
                 if ((parent != null && open(parent, k, s) && parent.threadName().equals(thread))
-                        || atTheEdgeOfItsWork(k, byThread.getOrDefault(thread, List.of()), traceOf, s)) {
+                        || atTheEdgeOfItsWork(k, byThread.getOrDefault(thread, List.of()), traceOf, s,
+                                kernelByThread.getOrDefault(thread, List.of()),
+                                boundaries.getOrDefault(thread, List.of()))) {
                     aroundWork++;
                     continue;
                 }
@@ -440,6 +455,32 @@ public final class CorrelationCheck {
     }
 
     /**
+     * The kernel spans with each thread's full name: a span of a thread the ebpf-agent had not
+     * named yet (just started) carries the kernel's 15-character {@code comm}
+     * ({@code ForkJoinPool-1-}); it gets the longest name that a span of the same
+     * {@code thread.native_id} has and that begins with it.
+     */
+    static List<TelemetrySpan> fullThreadNames(List<TelemetrySpan> kernel) {
+        Map<String, String> longest = new HashMap<>();
+        for (TelemetrySpan k : kernel) {
+            String tid = k.attribute("thread.native_id");
+            if (!tid.isEmpty()) {
+                longest.merge(tid, k.threadName(), (a, b) -> b.length() > a.length() && b.startsWith(a) ? b : a);
+            }
+        }
+        return kernel.stream().map(k -> {
+            String full = longest.get(k.attribute("thread.native_id"));
+            if (full == null || full.equals(k.threadName()) || !full.startsWith(k.threadName())) {
+                return k;
+            }
+            Map<String, String> a = new HashMap<>(k.attributes());
+            a.put("thread.name", full);
+            return new TelemetrySpan(k.traceId(), k.spanId(), k.parentSpanId(), k.name(), k.kind(), k.start(),
+                    k.end(), Map.copyOf(a));
+        }).toList();
+    }
+
+    /**
      * Per trace, how much later the OTel agent's span times must be to respect what surely
      * happened: the SERVER span ends after the app's handler returned ({@code request} envelope
      * end), a manual span after the work inside it (its last sleep, fsync, hand-off or lock).
@@ -483,26 +524,95 @@ public final class CorrelationCheck {
     /**
      * Whether {@code k}, which began in no segment, is at the edge of an envelope ({@code request},
      * {@code task}, {@code mounted}) of the request whose trace it is in, on its thread: it ended
-     * within 1 ms before the envelope began (the thread was switched out while the OTel agent's
-     * wrapper had already made the request's context current, and reached the app's code right
-     * after resuming), or, preempted (involuntary), it began within 1 ms after the envelope ended
-     * (the wrapper had not closed its scope yet). A voluntary wait just after the work is not
-     * excused: that is where a context left behind shows.
+     * before the envelope began, while the OTel agent's wrapper had already made the request's
+     * context current (around a pool task; on a carrier, around the {@code runContinuation} task
+     * that mounts a new virtual thread, submitted from the request thread), and the thread
+     * reached the app's code within 1 ms after resuming, or did nothing else until then (see
+     * {@link #nothingElseBefore}: seen on a new carrier and a new pool thread, cold, 16-48 ms off-CPU
+     * and up to 40 ms more before the task began); or it began within 1 ms after the envelope ended, in the OTel agent's scope
+     * that is still open there (around a pool task: until {@code FutureTask.run} returns; a virtual
+     * thread stays mounted with its context until its task has completed and it terminates, or
+     * until its sleep has yielded), and either
+     * <ul>
+     * <li>was preempted (involuntary), or</li>
+     * <li>was a wait (voluntary: seen on loaded machines, 10-120 ms, e.g. a virtual thread's
+     * carrier blocked while still finishing the task or yielding) after which the thread dropped
+     * the context itself, doing no other work: its next kernel span on the thread, within 1 ms
+     * after {@code k} ended, has no parent, and no segment began or ended on the thread in
+     * between (see {@link #droppedItsContextRightAfter}).</li>
+     * </ul>
+     * A voluntary wait just after the work that the thread does not leave with its context
+     * dropped is not excused: that is where a context left behind shows, on a thread idle until
+     * the next work arrives.
      */
     private static boolean atTheEdgeOfItsWork(TelemetrySpan k, List<Segment> onThread, Map<Long, String> traceOf,
-                                              Settings s) {
+                                              Settings s, List<TelemetrySpan> kernelOnThread,
+                                              List<Long> boundariesOnThread) {
         boolean preempted = k.attribute("off_cpu.reason").equals("involuntary");
         for (Segment g : onThread) {
             if (!Segment.ENVELOPES.contains(g.kind()) || !k.traceId().equals(traceOf.get(g.id()))) {
                 continue;
             }
-            boolean before = k.end() >= g.start() - EDGE_NS && k.end() <= g.start() + s.openToleranceNs();
-            boolean after = preempted && k.start() >= g.end() - s.openToleranceNs() && k.start() <= g.end() + EDGE_NS;
+            boolean before = k.end() <= g.start() + s.openToleranceNs() && (k.end() >= g.start() - EDGE_NS
+                    || nothingElseBefore(k, g.start(), kernelOnThread, boundariesOnThread));
+            boolean after = k.start() >= g.end() - s.openToleranceNs() && k.start() <= g.end() + EDGE_NS
+                    && (preempted || droppedItsContextRightAfter(k, kernelOnThread, boundariesOnThread));
             if (before || after) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * Whether the thread of {@code k} did no other work between {@code k} and the envelope of k's
+     * request beginning at {@code envelopeStart}: no segment began or ended on the thread in
+     * between, and each kernel span of the thread in between has k's parent or none. A context
+     * there that belongs to the work the thread does next cannot have been left behind by earlier
+     * work (a carrier left with a virtual thread's context over its sleep, then mounting it again,
+     * is counted apart before this is asked: see {@link #virtualSleepOfItsRequest}).
+     */
+    private static boolean nothingElseBefore(TelemetrySpan k, long envelopeStart, List<TelemetrySpan> kernelOnThread,
+                                             List<Long> boundariesOnThread) {
+        for (long b : boundariesOnThread) {
+            if (b > k.start() && b < envelopeStart) {
+                return false;
+            }
+        }
+        for (TelemetrySpan n : kernelOnThread) {
+            if (n != k && n.start() >= k.end() && n.start() < envelopeStart && n.hasParent()
+                    && !(n.traceId().equals(k.traceId()) && n.parentSpanId().equals(k.parentSpanId()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Whether the thread of {@code k} had dropped the context right after {@code k} ended: the
+     * next kernel span on the thread began within 1 ms after {@code k} ended and has no parent (the
+     * thread waited again, now without a span), and no segment began or ended on the thread since
+     * {@code k} began (it did no other work). A context left behind on an idle thread stays until
+     * the thread's next work replaces it, so its next wait would have the same parent, or come
+     * after a segment of that next work.
+     */
+    private static boolean droppedItsContextRightAfter(TelemetrySpan k, List<TelemetrySpan> kernelOnThread,
+                                                       List<Long> boundariesOnThread) {
+        TelemetrySpan next = null;
+        for (TelemetrySpan n : kernelOnThread) {
+            if (n != k && n.start() >= k.end() && (next == null || n.start() < next.start())) {
+                next = n;
+            }
+        }
+        if (next == null || next.hasParent() || next.start() - k.end() > EDGE_NS) {
+            return false;
+        }
+        for (long b : boundariesOnThread) {
+            if (b > k.start() && b <= next.start()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -162,6 +162,93 @@ class CorrelationCheckTest {
         assertThat(r.staleOutside()).isEqualTo(1);
     }
 
+    /**
+     * A thread blocked right after its task, still in the task's scope, resumes and drops the
+     * context before waiting again (seen: a carrier 17 ms off-CPU 0.03 ms after its virtual
+     * thread's task ended, then 0.46 ms later idle without a parent): around its work. A thread
+     * that keeps the context into its next wait, or into its next work, left it behind.
+     */
+    @Test
+    void aWaitRightAfterTheTaskIsExcusedOnlyWhenTheThreadThenDropsTheContext() {
+        TelemetrySpan r1 = request(1, "w-1", 0);
+        TelemetrySpan r2 = request(2, "w-2", 0);
+        // pool-1: blocked 0.03 ms after the task, resumed at 75, idle without a parent from 75.46
+        segments.add(new Segment(1, "direct", "task", "pool-1", "pool-1", false, t(20), t(60), -1));
+        kernel.add(new TelemetrySpan(r1.traceId(), "00000000000000b1", r1.spanId(), "off-cpu", "INTERNAL",
+                t(60) + 30_000, t(75), Map.of("thread.name", "pool-1", "off_cpu.reason", "voluntary")));
+        offCpu("i1", null, "pool-1", 75, 90);
+        kernel.set(kernel.size() - 1, shifted(kernel.getLast(), 460_000));
+        // pool-2: the same, but its next wait still has the request's context: left behind
+        segments.add(new Segment(2, "direct", "task", "pool-2", "pool-2", false, t(20), t(60), -1));
+        kernel.add(new TelemetrySpan(r2.traceId(), "00000000000000b2", r2.spanId(), "off-cpu", "INTERNAL",
+                t(60) + 30_000, t(75), Map.of("thread.name", "pool-2", "off_cpu.reason", "voluntary")));
+        kernel.add(new TelemetrySpan(r2.traceId(), "00000000000000b3", r2.spanId(), "off-cpu", "INTERNAL",
+                t(75) + 460_000, t(90), Map.of("thread.name", "pool-2", "off_cpu.reason", "voluntary")));
+        CorrelationCheck.Result r = classify(Set.of(1L, 2L));
+        assertThat(r.aroundWork()).isEqualTo(1);
+        assertThat(r.staleOutside()).isEqualTo(2);
+    }
+
+    @Test
+    void aWaitRightAfterTheTaskIsStaleWhenTheThreadWorkedOrWaitedLongBeforeDroppingIt() {
+        TelemetrySpan r1 = request(1, "w-1", 0);
+        TelemetrySpan r2 = request(2, "w-2", 0);
+        // pool-1: idle with the context until the next task (of request 3) began; then without
+        segments.add(new Segment(1, "direct", "task", "pool-1", "pool-1", false, t(20), t(60), -1));
+        request(3, "w-3", 70);
+        segments.add(new Segment(3, "direct", "task", "pool-1", "pool-1", false, t(75) + 100_000, t(75) + 300_000,
+                -1));
+        kernel.add(new TelemetrySpan(r1.traceId(), "00000000000000b1", r1.spanId(), "off-cpu", "INTERNAL",
+                t(60) + 30_000, t(75), Map.of("thread.name", "pool-1", "off_cpu.reason", "voluntary")));
+        kernel.add(shifted(new TelemetrySpan(trace(999), "00000000000000c1", "", "off-cpu", "INTERNAL", t(75),
+                t(90), Map.of("thread.name", "pool-1", "off_cpu.reason", "voluntary")), 460_000));
+        // pool-2: its next wait has no parent, but began 5 ms later (it ran on with the context)
+        segments.add(new Segment(2, "direct", "task", "pool-2", "pool-2", false, t(20), t(60), -1));
+        kernel.add(new TelemetrySpan(r2.traceId(), "00000000000000b2", r2.spanId(), "off-cpu", "INTERNAL",
+                t(60) + 30_000, t(75), Map.of("thread.name", "pool-2", "off_cpu.reason", "voluntary")));
+        kernel.add(new TelemetrySpan(trace(999), "00000000000000c2", "", "off-cpu", "INTERNAL", t(80), t(90),
+                Map.of("thread.name", "pool-2", "off_cpu.reason", "voluntary")));
+        CorrelationCheck.Result r = classify(Set.of(1L, 2L, 3L));
+        assertThat(r.aroundWork()).isZero();
+        assertThat(r.staleOutside()).isEqualTo(2);
+    }
+
+    /**
+     * A new carrier, cold: off-CPU 48 ms in the wrapper that made the request's context current,
+     * then 39 ms more (waits without a parent) before the task's code; reported under the kernel's
+     * 15-character name, since the thread was too new to be named. Before the task of its own
+     * request with nothing else in between: around the work. With another request's task in
+     * between: stale.
+     */
+    @Test
+    void aWaitLongBeforeItsOwnTaskIsExcusedOnlyWhenTheThreadDidNothingElseInBetween() {
+        TelemetrySpan r1 = request(1, "w-1", 0);
+        TelemetrySpan r2 = request(2, "w-2", 0);
+        segments.add(new Segment(1, "virtual", "mounted", "ForkJoinPool-1-worker-1", "ForkJoinPool-1-worker-1", true,
+                t(90), t(95), -1));
+        kernel.add(new TelemetrySpan(r1.traceId(), "00000000000000b1", r1.spanId(), "off-cpu", "INTERNAL", t(2),
+                t(50), Map.of("thread.name", "ForkJoinPool-1-", "thread.native_id", "77", "off_cpu.reason",
+                        "voluntary")));
+        kernel.add(new TelemetrySpan(trace(999), "00000000000000c1", "", "off-cpu", "INTERNAL", t(52), t(70),
+                Map.of("thread.name", "ForkJoinPool-1-worker-1", "thread.native_id", "77", "off_cpu.reason",
+                        "involuntary")));
+        // pool-2: request 2's context until request 3's task, then request 2's own task
+        segments.add(new Segment(2, "direct", "task", "pool-2", "pool-2", false, t(90), t(95), -1));
+        request(3, "w-3", 0);
+        segments.add(new Segment(3, "direct", "task", "pool-2", "pool-2", false, t(60), t(80), -1));
+        kernel.add(new TelemetrySpan(r2.traceId(), "00000000000000b2", r2.spanId(), "off-cpu", "INTERNAL", t(2),
+                t(50), Map.of("thread.name", "pool-2", "off_cpu.reason", "voluntary")));
+        CorrelationCheck.Result r = classify(Set.of(1L, 2L, 3L));
+        assertThat(r.aroundWork()).isEqualTo(1);
+        assertThat(r.staleOutside()).isEqualTo(1);
+        assertThat(r.staleOutsideByThread()).containsOnlyKeys("pool-*");
+    }
+
+    private static TelemetrySpan shifted(TelemetrySpan k, long ns) {
+        return new TelemetrySpan(k.traceId(), k.spanId(), k.parentSpanId(), k.name(), k.kind(), k.start() + ns,
+                k.end(), k.attributes());
+    }
+
     @Test
     void aTraceWhoseClockAnchorLagsIsCorrected() {
         // the whole trace 5 ms early, as when the root span's thread was preempted between the
