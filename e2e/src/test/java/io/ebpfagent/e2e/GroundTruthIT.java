@@ -131,7 +131,10 @@ class GroundTruthIT {
                             + " accounted (%.2f%%), sched_yield %.0f of %d (%.2f%%), unknown %.3f%n", THREADS,
                     agent[0], CHURN, churnCpu, 100 * agent[0] / churnCpu, agent[1], yields, 100 * agent[1] / yields,
                     agent[2]);
-            // a bound against counting twice; the process total is too coarse for a tight one
+            // A bound against counting twice, not a tight one: the process total is in clock ticks,
+            // and it lacks each exited thread's last microseconds (the kernel adds a thread's runtime
+            // to its process when it releases the thread, before its final switch-out, which is
+            // where the probe reads the thread's final value): about 1.5% here for 2000 threads.
             assertThat(agent[0]).as("not more on-CPU time than the kernel accounted").isLessThanOrEqualTo(churnCpu * 1.05 + 0.05);
             assertThat(agent[1]).as("no more sched_yield calls than made (the JVM itself yields rarely)")
                     .isLessThanOrEqualTo(yields * 1.01);

@@ -326,6 +326,7 @@ class MetricsMappingTest {
         AttributeKey<String> outcome = AttributeKey.stringKey("outcome");
         assertThat(longValue(jit, Attributes.of(comp, "c1", outcome, "success"))).isEqualTo(6);
         assertThat(longValue(jit, Attributes.of(comp, "c2", outcome, "failure"))).isEqualTo(1);
+        assertThat(jit.getLongSumData().getPoints()).as("only the outcomes that occurred").hasSize(2);
         MetricData duration = m.get("jvm.jit.compilation.duration");
         assertThat(duration.getUnit()).isEqualTo("s");
         HistogramPointData c1 = duration.getHistogramData().getPoints().stream()

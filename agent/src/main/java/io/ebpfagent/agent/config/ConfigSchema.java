@@ -72,7 +72,8 @@ public final class ConfigSchema {
                     + "as spans or span events; the connect-latency histogram counts every connect.");
     public static final ConfigKey<Duration> JVM_COMPILE_THRESHOLD = key("probes.jvm.compile_threshold", DURATION,
             Duration.ofMillis(1), "JIT compilations at least this long become `jit compilation` spans (with "
-                    + "`spans.standalone`: compiler threads run no application span). Only selects the spans: "
+                    + "`spans.standalone`: compiler threads run no application span; `spans.min_duration` applies "
+                    + "too). Only selects the spans: "
                     + "`jvm.jit.compilations` and `jvm.jit.compilation.duration` count every compilation, "
                     + "counted in the kernel.");
     public static final ConfigKey<Integer> PROFILE_FREQUENCY_HZ = key("probes.profile.frequency_hz",

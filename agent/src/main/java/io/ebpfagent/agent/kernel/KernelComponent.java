@@ -55,6 +55,8 @@ public final class KernelComponent implements AgentComponent {
     private ScheduledFuture<?> profileWriting;
     private MethodSpans methodSpans;
     private RegistryThreadNames names;
+    private JvmProbe jvmProbe;
+    private SchedProbe schedProbe;
 
     @Override
     public String name() {
@@ -102,6 +104,8 @@ public final class KernelComponent implements AgentComponent {
                 () -> ProfileProbe.start(ProbeConfigs.profile(config), shared));
         // the kernel keeps what names a thread (Java name from thread__start, comm at exit) until
         // the collector has read the thread's final counters
+        jvmProbe = jvm;
+        schedProbe = sched;
         names.useKernelNames(jvm == null ? null : jvm::javaThread, sched == null ? null : sched::exitedName);
         for (Probe p : probes) {
             events.add(p);
@@ -179,7 +183,12 @@ public final class KernelComponent implements AgentComponent {
             LOG.info("probe profile: samples stay in the kernel map (set probes.profile.output for a folded-stacks file)");
             return;
         }
-        profileWriter = ProfileWriter.create(profile, Path.of(output), tid -> names.resolve(tid).group());
+        // names of its own: the exporter resolves under its lock, this writer outside it (a shared
+        // instance would take the two locks in both orders)
+        RegistryThreadNames profileNames = new RegistryThreadNames(context.threads());
+        profileNames.useKernelNames(jvmProbe == null ? null : jvmProbe::javaThread,
+                schedProbe == null ? null : schedProbe::exitedName);
+        profileWriter = ProfileWriter.create(profile, Path.of(output), tid -> profileNames.resolve(tid).group());
         long millis = config.get(ConfigSchema.PROFILE_INTERVAL).toMillis();
         profileWriting = context.scheduler().scheduleWithFixedDelay(profileWriter, millis, millis, TimeUnit.MILLISECONDS);
         LOG.info("probe profile: folded stacks to {} every {} ms", output, millis);

@@ -391,19 +391,16 @@ public final class KernelMetrics implements MetricProducer {
             JitCells[] pair = jitCells.get(compiler);
             if (pair == null) {
                 pair = new JitCells[2];
-                for (int i = 0; i < 2; i++) {
-                    Attributes a = Attributes.of(Attrs.JIT_COMPILER, compiler, Attrs.OUTCOME,
-                            i == 1 ? "success" : "failure");
-                    JitCells c = new JitCells();
-                    c.count.series = jitCount.seriesFor(a);
-                    c.count.generation = 0;
-                    c.duration.series = jitDuration.seriesFor(a);
-                    c.duration.generation = 0;
-                    pair[i] = c;
-                }
                 jitCells.put(compiler, pair);
             }
             JitCells c = pair[success ? 1 : 0];
+            if (c == null) {
+                Attributes a = Attributes.of(Attrs.JIT_COMPILER, compiler, Attrs.OUTCOME, success ? "success" : "failure");
+                c = new JitCells();
+                c.count.series = jitCount.seriesFor(a);
+                c.duration.series = jitDuration.seriesFor(a);
+                pair[success ? 1 : 0] = c;
+            }
             c.count.update(count);
             c.duration.update(JIT_LAYOUT, slots, sumNs, scratch);
         }
