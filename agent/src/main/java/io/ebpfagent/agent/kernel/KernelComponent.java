@@ -188,6 +188,7 @@ public final class KernelComponent implements AgentComponent {
 
     @Override
     public void close() {
+        long t0 = System.nanoTime();
         if (methodSpans != null) {
             methodSpans.close();
         }
@@ -204,6 +205,7 @@ public final class KernelComponent implements AgentComponent {
                 LOG.debug("final collection failed: {}", e.toString());
             }
         }
+        long t1 = System.nanoTime();
         if (profileWriting != null) {
             profileWriting.cancel(false);
             profileWriter.run(); // the samples of the last, partial interval
@@ -212,6 +214,7 @@ public final class KernelComponent implements AgentComponent {
         if (events != null) {
             events.close();
         }
+        long t2 = System.nanoTime();
         for (Probe p : probes) {
             try {
                 p.close();
@@ -219,11 +222,19 @@ public final class KernelComponent implements AgentComponent {
                 LOG.debug("closing probe {} failed: {}", p.name(), e.toString());
             }
         }
+        long t3 = System.nanoTime();
         if (telemetry != null) {
             telemetry.close();
         }
+        long t4 = System.nanoTime();
         if (shared != null) {
             shared.close();
         }
+        LOG.debug("closed in {} ms: final collection {} ms, events and profile {} ms, probes {} ms, exporters {} ms",
+                ms(System.nanoTime() - t0), ms(t1 - t0), ms(t2 - t1), ms(t3 - t2), ms(t4 - t3));
+    }
+
+    private static String ms(long nanos) {
+        return String.format(java.util.Locale.ROOT, "%.1f", nanos / 1e6);
     }
 }
