@@ -75,7 +75,9 @@ public final class ConfigSchema {
             new StringType("a file path, or empty", null), "",
             "Folded-stacks file (`group;frame;...;frame count`, for flamegraph.pl or speedscope) rewritten every "
                     + "`probes.profile.interval` with the samples of that interval. Empty: no file. Java frames are "
-                    + "named only when the JVM runs with `-XX:+PreserveFramePointer`.");
+                    + "named only when the JVM runs with `-XX:+PreserveFramePointer`. Each rewrite creates a new file "
+                    + "of a random name next to it (exclusively, mode 0600, never through a symbolic link) and renames "
+                    + "it over the output; an output path that is a symbolic link is refused.");
     public static final ConfigKey<Duration> PROFILE_INTERVAL = key("probes.profile.interval",
             new DurationType(Duration.ofSeconds(1)), Duration.ofSeconds(30),
             "How often the folded-stacks file is rewritten (and the JVM asked for its JIT perf map).");
