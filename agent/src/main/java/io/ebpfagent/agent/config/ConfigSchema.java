@@ -11,6 +11,7 @@ import io.ebpfagent.agent.config.ConfigType.MapType;
 import io.ebpfagent.agent.config.ConfigType.MethodPattern;
 import io.ebpfagent.agent.config.ConfigType.MethodPatternType;
 import io.ebpfagent.agent.config.ConfigType.StringType;
+import io.ebpfagent.agent.config.ConfigType.UrlType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -106,14 +107,13 @@ public final class ConfigSchema {
     public static final ConfigKey<List<String>> EXPORTER_KIND = key("exporter.kind",
             new ListType<>(new EnumType(List.of("otlp", "prometheus", "logging")), ","), List.of("otlp"),
             "Where telemetry goes; several exporters may be active at once.");
-    public static final ConfigKey<String> OTLP_ENDPOINT = key("exporter.otlp.endpoint",
-            new StringType("an http:// or https:// URL, or empty", Pattern.compile("(https?://\\S+)?")), "",
+    public static final ConfigKey<String> OTLP_ENDPOINT = key("exporter.otlp.endpoint", new UrlType(), "",
             "OTLP endpoint. Empty: `http://localhost:4317` for grpc, `http://localhost:4318` for http/protobuf. "
                     + "Also set by `OTEL_EXPORTER_OTLP_ENDPOINT`.");
     public static final ConfigKey<String> OTLP_PROTOCOL = key("exporter.otlp.protocol",
             new EnumType(List.of("grpc", "http/protobuf")), "grpc",
             "OTLP transport. Also set by `OTEL_EXPORTER_OTLP_PROTOCOL`.");
-    public static final ConfigKey<Map<String, String>> OTLP_HEADERS = key("exporter.otlp.headers", new MapType(), Map.of(),
+    public static final ConfigKey<Map<String, String>> OTLP_HEADERS = key("exporter.otlp.headers", new MapType(true), Map.of(),
             "Headers sent with every OTLP request (e.g. authentication). Also set by `OTEL_EXPORTER_OTLP_HEADERS`.");
     public static final ConfigKey<Integer> PROMETHEUS_PORT = key("exporter.prometheus.port", new IntType(0, 65535), 9464,
             "Port of the Prometheus scrape endpoint (`/metrics`); 0 picks a free port.");
