@@ -127,6 +127,21 @@ class AgentJarIT {
                 .isNotEmpty();
     }
 
+    /** A JVM that is done before the agent has read its configuration still prints the error. */
+    @Test
+    void configurationErrorsOfJvmsThatExitAtOnceArePrinted() throws Exception {
+        Path config = dir.resolve("agent.yaml");
+        Files.writeString(config, "exporter:\n  interval: soon\n");
+        for (String how : List.of("return", "exit")) {
+            Run run = run(List.of(JAVA, "-javaagent:" + AGENT_JAR + "=config=" + config, "-cp", TEST_CLASSES.toString(),
+                    "io.ebpfagent.agent.it.QuickExitApp", how));
+            assertThat(run.exit()).as(run.toString()).isEqualTo(how.equals("exit") ? 3 : 0);
+            assertThat(run.out()).contains("APP done");
+            assertThat(run.err()).as(how).contains("[ebpf-agent] ERROR configuration error: 'exporter.interval' ("
+                    + config + ":2)");
+        }
+    }
+
     @Test
     void oldJvmLogsAndRunsTheApplication() throws Exception {
         Path java17 = Path.of("/usr/lib/jvm/java-17-openjdk-amd64/bin/java");

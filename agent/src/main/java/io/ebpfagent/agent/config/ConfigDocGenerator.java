@@ -54,7 +54,9 @@ public final class ConfigDocGenerator {
                 .append(" KiB, with maps and lists\nnested at most ").append(YamlParser.MAX_DEPTH)
                 .append(" levels deep; anything else is refused before it is parsed. Values quoted in\n")
                 .append("error messages are cut to ").append(ConfigText.MAX_SHOWN)
-                .append(" characters, control characters escaped.\n\n");
+                .append(" characters, control characters escaped.\n\n")
+                .append("A JVM that exits before the agent has read its configuration waits for that (at most 2 s,\n")
+                .append("usually about 100 ms), so that a configuration error is printed even by a short-lived JVM.\n\n");
 
         Map<String, List<ConfigKey<?>>> sections = new LinkedHashMap<>();
         for (ConfigKey<?> key : sorted()) {
