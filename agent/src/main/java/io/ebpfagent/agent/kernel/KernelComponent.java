@@ -141,13 +141,23 @@ public final class KernelComponent implements AgentComponent {
         long collectMillis = config.get(ConfigSchema.PROBES_COLLECT_INTERVAL).toMillis();
         collection = context.scheduler().scheduleWithFixedDelay(this::collect, collectMillis, collectMillis,
                 TimeUnit.MILLISECONDS);
-        LOG.info("kernel probes running: {}", probes.stream().map(Probe::name).toList());
+        LOG.info("kernel probes running: {}", String.join(", ", probes.stream().map(KernelComponent::describe).toList()));
         if (profile != null) {
             startProfileWriter(profile, config);
         }
         if (jvm != null && net != null) {
             LOG.debug("jvm and net probes attached");
         }
+    }
+
+    /** The probe's name, with how the jvm probe is attached. */
+    static String describe(Probe probe) {
+        if (probe instanceof JvmProbe jvm) {
+            return "jvm (" + jvm.attachedProbes().size() + " of " + JvmProbe.PROBES.size() + " hotspot probes"
+                    + (jvm.missingProbes().isEmpty() ? "" : ", not in this libjvm.so: " + jvm.missingProbes())
+                    + (jvm.multiLink() ? ", one uprobe_multi link)" : ", one uprobe per site)");
+        }
+        return probe.name();
     }
 
     private void startProfileWriter(ProfileProbe profile, AgentConfig config) {
