@@ -127,6 +127,33 @@ class AgentJarIT {
                 .isNotEmpty();
     }
 
+    /**
+     * Export failures (nothing listens at the endpoint) are the agent's own WARN lines, one per
+     * failure, never java.util.logging output of the application.
+     */
+    @Test
+    void exportErrorsAreOneAgentLineEachAndNeverTheApplicationsLogging() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "kernel probes need root");
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        for (String protocol : List.of("grpc", "http/protobuf")) {
+            Path config = dir.resolve("export.yaml");
+            Files.writeString(config, "exporter:\n  kind: [otlp]\n  interval: 1s\n  otlp:\n    protocol: " + protocol
+                    + "\n    endpoint: http://127.0.0.1:" + port + "\n");
+            Run run = run(List.of(JAVA, "--enable-native-access=ALL-UNNAMED", "-javaagent:" + AGENT_JAR + "=config="
+                    + config, "-cp", TEST_CLASSES.toString(), "io.ebpfagent.agent.it.JulApp", "20000"));
+            assertThat(run.exit()).as(run.toString()).isZero();
+            assertThat(run.out()).as(protocol + ": " + run).contains("APP foreign records=0");
+            List<String> failures = run.err().lines().filter(l -> l.contains("Failed to export")).toList();
+            assertThat(failures).as(protocol + ": " + run.err()).isNotEmpty()
+                    .allMatch(l -> l.startsWith("[ebpf-agent] WARN exporter: Failed to export"));
+            assertThat(run.err()).as(protocol).doesNotContain("SEVERE:").doesNotContain("WARNING:")
+                    .doesNotContain("Exporter failed").doesNotContain("\tat ");
+        }
+    }
+
     /** A JVM that is done before the agent has read its configuration still prints the error. */
     @Test
     void configurationErrorsOfJvmsThatExitAtOnceArePrinted() throws Exception {

@@ -14,6 +14,8 @@ import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
@@ -38,9 +40,11 @@ public final class ExporterSetup {
 
     /** As {@link #create(ExporterConfig, ThreadNames)} with a given resource. */
     public static KernelTelemetry create(ExporterConfig config, ThreadNames threadNames, Resource resource) {
+        SdkLogging.install();
         KernelTelemetry.Builder b = KernelTelemetry.builder(threadNames).resource(resource)
                 .cardinalityLimit(config.cardinalityLimit()).spanMode(config.spanMode())
                 .minSpanDuration(config.minSpanDuration());
+        List<String> running = new ArrayList<>();
         for (ExporterKind kind : config.exporters()) {
             // one exporter that cannot start (a port in use, a bad endpoint) costs only itself
             try {
@@ -48,6 +52,7 @@ public final class ExporterSetup {
                     case OTLP -> {
                         b.addMetricReader(periodic(otlpMetrics(config), config.exportInterval()));
                         b.addSpanProcessor(batch(otlpSpans(config), config));
+                        running.add("otlp " + config.otlpProtocol().id() + " " + config.effectiveOtlpEndpoint());
                     }
                     case PROMETHEUS -> b.addMetricReader(PrometheusHttpServer.builder()
                             .setHost(config.prometheusHost()).setPort(config.prometheusPort())
@@ -60,15 +65,34 @@ public final class ExporterSetup {
                         b.addSpanProcessor(batch(new CompactLogSpanExporter(), config));
                     }
                 }
+                if (kind == ExporterKind.PROMETHEUS) {
+                    running.add("prometheus http://" + config.prometheusHost() + ":" + config.prometheusPort() + "/metrics");
+                } else if (kind == ExporterKind.LOGGING) {
+                    running.add("logging");
+                }
             } catch (RuntimeException e) {
                 Throwable root = e.getCause() != null ? e.getCause() : e;
                 LOG.warn("exporter {} disabled: {}", kind.name().toLowerCase(java.util.Locale.ROOT), root.toString());
             }
         }
-        LOG.info("telemetry exporters {} (otlp {} {}, prometheus {}:{}), service.name={}", config.exporters(),
-                config.otlpProtocol().id(), config.effectiveOtlpEndpoint(), config.prometheusHost(),
-                config.prometheusPort(), resource.getAttribute(ProcessResource.SERVICE_NAME));
+        // only what runs: an exporter that could not start has had its line above
+        if (running.isEmpty()) {
+            LOG.warn("no telemetry exporter is running (see the lines above); service.name={}",
+                    resource.getAttribute(ProcessResource.SERVICE_NAME));
+        } else {
+            LOG.info("telemetry exporters: {}; service.name={}", String.join(", ", running),
+                    resource.getAttribute(ProcessResource.SERVICE_NAME));
+        }
         return b.build();
+    }
+
+    /** An exception that escapes one of the agent's exporter threads: one line, not a stack trace on stderr. */
+    static void uncaught(Thread thread, Throwable error) {
+        if (LOG.isDebugEnabled()) {
+            LOG.warn("exporter thread {} ended by {}", thread.getName(), error.toString(), error);
+        } else {
+            LOG.warn("exporter thread {} ended by {}", thread.getName(), error.toString());
+        }
     }
 
     static MetricExporter otlpMetrics(ExporterConfig c) {
@@ -110,6 +134,7 @@ public final class ExporterSetup {
         ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread t = new Thread(runnable, "ebpf-agent-metric-export");
             t.setDaemon(true);
+            t.setUncaughtExceptionHandler(ExporterSetup::uncaught);
             return t;
         });
         return PeriodicMetricReader.builder(JavaagentSuppression.metrics(exporter)).setInterval(interval)
