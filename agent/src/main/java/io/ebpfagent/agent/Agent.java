@@ -203,9 +203,9 @@ public final class Agent implements AutoCloseable {
         Agent agent = new Agent(new AgentContext(config, inst, registry, spanContexts, scheduler), extraComponents);
         current = agent;
         try {
-            Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "ebpf-agent-shutdown"));
+            Runtime.getRuntime().addShutdownHook(new Thread(agent::closeAtExit, "ebpf-agent-shutdown"));
         } catch (IllegalStateException shuttingDown) {
-            agent.close();
+            agent.closeAtExit();
         }
         return agent;
     }
@@ -315,6 +315,20 @@ public final class Agent implements AutoCloseable {
     /** Closes the components in reverse start order and stops the scheduler. Idempotent. */
     @Override
     public void close() {
+        close(false);
+    }
+
+    /**
+     * The shutdown hook's close: each component does only what must precede the end of the
+     * process ({@link AgentComponent#closeAtExit()}); the kernel detaches and frees the rest.
+     */
+    void closeAtExit() {
+        long begin = System.nanoTime();
+        close(true);
+        Log.LOG.debug("shutdown hook took {} ms", String.format("%.1f", (System.nanoTime() - begin) / 1e6));
+    }
+
+    private void close(boolean atExit) {
         if (closed) {
             return;
         }
@@ -325,7 +339,7 @@ public final class Agent implements AutoCloseable {
             started.clear();
         }
         for (int i = toClose.size() - 1; i >= 0; i--) {
-            closeQuietly(toClose.get(i), safeName(toClose.get(i)));
+            closeQuietly(toClose.get(i), safeName(toClose.get(i)), atExit);
         }
         context.spanContexts().disconnect();
         context.scheduler().shutdownNow();
@@ -335,8 +349,16 @@ public final class Agent implements AutoCloseable {
     }
 
     private static void closeQuietly(AgentComponent component, String name) {
+        closeQuietly(component, name, false);
+    }
+
+    private static void closeQuietly(AgentComponent component, String name, boolean atExit) {
         try {
-            component.close();
+            if (atExit) {
+                component.closeAtExit();
+            } else {
+                component.close();
+            }
         } catch (Throwable t) {
             Log.LOG.debug("{} close failed: {}", name, t.toString());
         }

@@ -124,6 +124,12 @@ public final class ConfigSchema {
             new DurationType(Duration.ofMillis(100)), Duration.ofSeconds(60),
             "Metric export interval (push exporters). Also set by `OTEL_METRIC_EXPORT_INTERVAL` (milliseconds).");
 
+    public static final ConfigKey<Duration> EXPORTER_SHUTDOWN_TIMEOUT = key("exporter.shutdown_timeout", DURATION,
+            Duration.ofMillis(150),
+            "How long the JVM's exit waits for the exporters' final flush (the last metrics and spans). An "
+                    + "unreachable or unanswering backend costs the exit at most this; what is not sent by then is "
+                    + "lost. A local collector answers in a few milliseconds.");
+
     public static final ConfigKey<Map<String, String>> RESOURCE_ATTRIBUTES = key("resource.attributes", new MapType(),
             Map.of(), "Extra OpenTelemetry resource attributes. Also set by `OTEL_RESOURCE_ATTRIBUTES`; "
                     + "`OTEL_SERVICE_NAME` sets `service.name`.");

@@ -41,7 +41,8 @@ public final class ExporterSetup {
     /** As {@link #create(ExporterConfig, ThreadNames)} with a given resource. */
     public static KernelTelemetry create(ExporterConfig config, ThreadNames threadNames, Resource resource) {
         SdkLogging.install();
-        KernelTelemetry.Builder b = KernelTelemetry.builder(threadNames).resource(resource)
+        Transports transports = new Transports();
+        KernelTelemetry.Builder b = KernelTelemetry.builder(threadNames).resource(resource).onAbort(transports::abortAll)
                 .cardinalityLimit(config.cardinalityLimit()).spanMode(config.spanMode())
                 .minSpanDuration(config.minSpanDuration());
         List<String> running = new ArrayList<>();
@@ -50,8 +51,8 @@ public final class ExporterSetup {
             try {
                 switch (kind) {
                     case OTLP -> {
-                        b.addMetricReader(periodic(otlpMetrics(config), config.exportInterval()));
-                        b.addSpanProcessor(batch(otlpSpans(config), config));
+                        b.addMetricReader(periodic(otlpMetrics(config, transports), config.exportInterval()));
+                        b.addSpanProcessor(batch(otlpSpans(config, transports), config));
                         running.add("otlp " + config.otlpProtocol().id() + " " + config.effectiveOtlpEndpoint());
                     }
                     case PROMETHEUS -> b.addMetricReader(PrometheusHttpServer.builder()
@@ -95,16 +96,16 @@ public final class ExporterSetup {
         }
     }
 
-    static MetricExporter otlpMetrics(ExporterConfig c) {
+    static MetricExporter otlpMetrics(ExporterConfig c, Transports transports) {
         return switch (c.otlpProtocol()) {
             case GRPC -> {
-                var b = OtlpGrpcMetricExporter.builder().setComponentLoader(new ExporterComponents())
+                var b = OtlpGrpcMetricExporter.builder().setComponentLoader(new ExporterComponents(transports))
                         .setEndpoint(c.effectiveOtlpEndpoint());
                 c.otlpHeaders().forEach(b::addHeader);
                 yield b.build();
             }
             case HTTP_PROTOBUF -> {
-                var b = OtlpHttpMetricExporter.builder().setComponentLoader(new ExporterComponents())
+                var b = OtlpHttpMetricExporter.builder().setComponentLoader(new ExporterComponents(transports))
                         .setEndpoint(c.effectiveOtlpEndpoint() + "/v1/metrics");
                 c.otlpHeaders().forEach(b::addHeader);
                 yield b.build();
@@ -112,16 +113,16 @@ public final class ExporterSetup {
         };
     }
 
-    static SpanExporter otlpSpans(ExporterConfig c) {
+    static SpanExporter otlpSpans(ExporterConfig c, Transports transports) {
         return switch (c.otlpProtocol()) {
             case GRPC -> {
-                var b = OtlpGrpcSpanExporter.builder().setComponentLoader(new ExporterComponents())
+                var b = OtlpGrpcSpanExporter.builder().setComponentLoader(new ExporterComponents(transports))
                         .setEndpoint(c.effectiveOtlpEndpoint());
                 c.otlpHeaders().forEach(b::addHeader);
                 yield b.build();
             }
             case HTTP_PROTOBUF -> {
-                var b = OtlpHttpSpanExporter.builder().setComponentLoader(new ExporterComponents())
+                var b = OtlpHttpSpanExporter.builder().setComponentLoader(new ExporterComponents(transports))
                         .setEndpoint(c.effectiveOtlpEndpoint() + "/v1/traces");
                 c.otlpHeaders().forEach(b::addHeader);
                 yield b.build();
