@@ -118,8 +118,28 @@ public final class ConfigSchema {
     public static final ConfigKey<Integer> PROMETHEUS_PORT = key("exporter.prometheus.port", new IntType(0, 65535), 9464,
             "Port of the Prometheus scrape endpoint (`/metrics`); 0 picks a free port.");
     public static final ConfigKey<String> PROMETHEUS_HOST = key("exporter.prometheus.host",
-            new StringType("a host name or IP address", Pattern.compile("[\\w.:\\-\\[\\]]+")), "0.0.0.0",
-            "Address the Prometheus endpoint binds to.");
+            new StringType("a host name or IP address", Pattern.compile("[\\w.:\\-\\[\\]]+")), "127.0.0.1",
+            "Address the Prometheus endpoint binds to. The default, loopback, serves this machine only (a "
+                    + "Prometheus server or collector running on it). To let another host scrape, bind `0.0.0.0` "
+                    + "(every interface) or one interface's address, and set `exporter.prometheus.tls.*` and "
+                    + "`exporter.prometheus.basic_auth.*`: the endpoint publishes thread names and system call timings.");
+    public static final ConfigKey<String> PROMETHEUS_TLS_KEYSTORE = key("exporter.prometheus.tls.keystore",
+            new StringType("a file path, or empty", null), "",
+            "PKCS#12 keystore with the endpoint's private key and certificate chain; when set, the endpoint "
+                    + "serves HTTPS only (`https://host:port/metrics`). Create one with e.g. `keytool -genkeypair "
+                    + "-keyalg EC -storetype PKCS12 -keystore agent.p12 -alias agent -dname CN=host` or `openssl "
+                    + "pkcs12 -export -in cert.pem -inkey key.pem -out agent.p12`.");
+    public static final ConfigKey<String> PROMETHEUS_TLS_KEYSTORE_PASSWORD = key(
+            "exporter.prometheus.tls.keystore_password", new StringType("text (never logged)", null), "",
+            "Password of the keystore (and of its key). Prefer the environment variable to a file.");
+    public static final ConfigKey<String> PROMETHEUS_BASIC_AUTH_USERNAME = key("exporter.prometheus.basic_auth.username",
+            new StringType("text, or empty", null), "",
+            "When set, a scrape must carry HTTP basic authentication with this user and the password below "
+                    + "(Prometheus: `basic_auth` in the scrape config); others get 401. Over plain HTTP the password "
+                    + "crosses the network readable: combine with TLS.");
+    public static final ConfigKey<String> PROMETHEUS_BASIC_AUTH_PASSWORD = key("exporter.prometheus.basic_auth.password",
+            new StringType("text (never logged)", null), "",
+            "Password of the basic authentication user. Prefer the environment variable to a file.");
     public static final ConfigKey<Duration> EXPORTER_INTERVAL = key("exporter.interval",
             new DurationType(Duration.ofMillis(100)), Duration.ofSeconds(60),
             "Metric export interval (push exporters). Also set by `OTEL_METRIC_EXPORT_INTERVAL` (milliseconds).");
@@ -141,6 +161,10 @@ public final class ConfigSchema {
                     + "skipped. Each span, `Class.method`, is a child of the current application span and the parent "
                     + "of the kernel intervals on its thread, so kernel activity is attributed to methods even without "
                     + "OpenTelemetry instrumentation. Exported with the kernel spans.");
+
+    /** Keys whose values never appear in the agent's log. */
+    public static final List<ConfigKey<?>> SECRETS = List.of(OTLP_HEADERS, PROMETHEUS_TLS_KEYSTORE_PASSWORD,
+            PROMETHEUS_BASIC_AUTH_PASSWORD);
 
     /** Environment variables with the agent's prefix that are not configuration keys (used by scripts). */
     public static final List<String> RESERVED_ENV = List.of("EBPF_AGENT_JDK", "EBPF_AGENT_OPTS", "EBPF_AGENT_JAR");

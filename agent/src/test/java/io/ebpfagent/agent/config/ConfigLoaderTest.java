@@ -26,6 +26,29 @@ class ConfigLoaderTest {
         assertThat(config.get(ConfigSchema.PROFILE_FREQUENCY_HZ)).isEqualTo(49);
         assertThat(config.get(ConfigSchema.SCHED_OFFCPU_THRESHOLD)).isEqualTo(Duration.ofMillis(10));
         assertThat(config.otlpEndpoint()).isEqualTo("http://localhost:4317");
+        assertThat(config.get(ConfigSchema.PROMETHEUS_HOST)).as("scrapes from this machine only").isEqualTo("127.0.0.1");
+    }
+
+    @Test
+    void secretsNeverAppearInTheDescription() throws Exception {
+        AgentConfig config = load("""
+                exporter:
+                  prometheus:
+                    host: 0.0.0.0
+                    tls:
+                      keystore: /etc/agent.p12
+                      keystore_password: ks-pass-1
+                    basic_auth:
+                      username: scraper
+                      password: auth-pass-2
+                  otlp:
+                    headers:
+                      authorization: Bearer token-3
+                """, Map.of(), new Properties());
+        assertThat(config.get(ConfigSchema.PROMETHEUS_BASIC_AUTH_PASSWORD)).isEqualTo("auth-pass-2");
+        assertThat(config.describeNonDefaults()).contains("exporter.prometheus.tls.keystore=/etc/agent.p12",
+                        "exporter.prometheus.basic_auth.username=scraper", "exporter.prometheus.basic_auth.password=<secret>")
+                .doesNotContain("ks-pass-1").doesNotContain("auth-pass-2").doesNotContain("token-3");
     }
 
     @Test

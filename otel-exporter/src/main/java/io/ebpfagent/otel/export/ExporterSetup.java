@@ -6,8 +6,6 @@ import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.metrics.OtlpGrpcMetricExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
-import io.opentelemetry.exporter.prometheus.PrometheusHttpServer;
-import io.opentelemetry.sdk.common.export.MemoryMode;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
 import io.opentelemetry.sdk.resources.Resource;
@@ -55,19 +53,16 @@ public final class ExporterSetup {
                         b.addSpanProcessor(batch(otlpSpans(config, transports), config));
                         running.add("otlp " + config.otlpProtocol().id() + " " + config.effectiveOtlpEndpoint());
                     }
-                    case PROMETHEUS -> b.addMetricReader(PrometheusHttpServer.builder()
-                            .setHost(config.prometheusHost()).setPort(config.prometheusPort())
-                            // An executor of our own (scrapes outside the OTel Java agent's
-                            // instrumentation) requires immutable data: one copy per scrape.
-                            .setExecutor(JavaagentSuppression.serverExecutor("ebpf-agent-prometheus", 2))
-                            .setMemoryMode(MemoryMode.IMMUTABLE_DATA).build());
+                    case PROMETHEUS -> b.addMetricReader(PrometheusEndpoint.create(config));
                     case LOGGING -> {
                         b.addMetricReader(periodic(new CompactLogMetricExporter(), config.exportInterval()));
                         b.addSpanProcessor(batch(new CompactLogSpanExporter(), config));
                     }
                 }
                 if (kind == ExporterKind.PROMETHEUS) {
-                    running.add("prometheus http://" + config.prometheusHost() + ":" + config.prometheusPort() + "/metrics");
+                    ExporterConfig.PrometheusAccess access = config.prometheusAccess();
+                    running.add("prometheus " + (access.tls() ? "https" : "http") + "://" + config.prometheusHost() + ":"
+                            + config.prometheusPort() + "/metrics" + (access.basicAuth() ? " (basic auth)" : ""));
                 } else if (kind == ExporterKind.LOGGING) {
                     running.add("logging");
                 }
