@@ -154,6 +154,54 @@ class AgentJarIT {
         }
     }
 
+    /**
+     * In a mount namespace without tracefs and bpffs (as on a host that has not mounted them) the
+     * agent mounts neither where the application or anyone else could see it: bpffs is never
+     * needed, and the io probe's tracepoint ids are read from a tracefs mounted in a private
+     * namespace of one short-lived thread, which the log says at INFO.
+     */
+    @Test
+    void nothingIsMountedWhereAnyoneCouldSeeIt() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "kernel probes need root");
+        Path config = dir.resolve("io.yaml");
+        Files.writeString(config, "exporter:\n  kind: [logging]\n  interval: 1h\nprobes:\n  io:\n    enabled: true\n");
+        String java = String.join(" ", List.of(JAVA, "--enable-native-access=ALL-UNNAMED",
+                "-javaagent:" + AGENT_JAR.toAbsolutePath() + "=config=" + config, "-cp", TEST_CLASSES.toAbsolutePath().toString(),
+                "io.ebpfagent.agent.it.JulApp", "600000"));
+        // a private copy of the mounts, without tracefs, debugfs and bpffs, then exec the JVM (same pid)
+        Process process = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sh", "-c",
+                "for m in /sys/kernel/debug/tracing /sys/kernel/tracing /sys/kernel/debug /sys/fs/bpf; do "
+                        + "umount -l $m 2>/dev/null; done; exec " + java).redirectErrorStream(true).start();
+        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread pump = Thread.ofPlatform().daemon().start(() -> {
+            try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                for (String l; (l = r.readLine()) != null; ) {
+                    lines.add(l);
+                }
+            } catch (IOException ignored) {
+                // ended
+            }
+        });
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
+            while (lines.stream().noneMatch(l -> l.contains("[ebpf-agent] INFO initialized in"))) {
+                assertThat(System.nanoTime() < deadline && process.isAlive()).as(String.join("\n", lines)).isTrue();
+                Thread.sleep(100);
+            }
+            String mounts = Files.readString(Path.of("/proc", Long.toString(process.pid()), "mountinfo"));
+            assertThat(mounts).as("the application's mounts").doesNotContain(" - tracefs ").doesNotContain(" - bpf ")
+                    .doesNotContain(" - debugfs ");
+            String log = String.join("\n", lines);
+            assertThat(log).contains("[ebpf-agent] INFO tracefs is not mounted: read ")
+                    .containsPattern("kernel probes running: .*\\bio\\b");
+        } finally {
+            process.destroy();
+            process.waitFor(60, TimeUnit.SECONDS);
+            pump.join(5000);
+        }
+    }
+
     /** A JVM that is done before the agent has read its configuration still prints the error. */
     @Test
     void configurationErrorsOfJvmsThatExitAtOnceArePrinted() throws Exception {

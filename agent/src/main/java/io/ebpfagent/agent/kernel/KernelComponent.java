@@ -81,7 +81,6 @@ public final class KernelComponent implements AgentComponent {
     public void start(AgentContext context) throws Exception {
         this.context = context;
         AgentConfig config = context.config();
-        KernelFileSystems.mountIfNeeded();
         shared = SharedMaps.create();
         telemetry = ExporterSetup.create(ExporterConfigs.from(config), new RegistryThreadNames(context.threads()));
         EventBridge bridge = new EventBridge(telemetry, context.threads(), config.get(ConfigSchema.SPANS_STANDALONE),
