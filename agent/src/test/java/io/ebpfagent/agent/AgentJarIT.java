@@ -150,7 +150,7 @@ class AgentJarIT {
             Files.writeString(config, "exporter:\n  kind: [otlp]\n  interval: 1s\n  otlp:\n    protocol: " + protocol
                     + "\n    endpoint: http://127.0.0.1:" + port + "\n");
             Run run = run(List.of(JAVA, "--enable-native-access=ALL-UNNAMED", "-javaagent:" + AGENT_JAR + "=config="
-                    + config, "-cp", TEST_CLASSES.toString(), "io.ebpfagent.agent.it.JulApp", "20000"));
+                    + config, "-cp", TEST_CLASSES.toString(), "io.ebpfagent.agent.it.JulApp", "20000"), null);
             assertThat(run.exit()).as(run.toString()).isZero();
             assertThat(run.out()).as(protocol + ": " + run).contains("APP foreign records=0");
             List<String> failures = run.err().lines().filter(l -> l.contains("Failed to export")).toList();
@@ -216,7 +216,7 @@ class AgentJarIT {
         Files.writeString(config, "exporter:\n  interval: soon\n");
         for (String how : List.of("return", "exit")) {
             Run run = run(List.of(JAVA, "-javaagent:" + AGENT_JAR + "=config=" + config, "-cp", TEST_CLASSES.toString(),
-                    "io.ebpfagent.agent.it.QuickExitApp", how));
+                    "io.ebpfagent.agent.it.QuickExitApp", how), null);
             assertThat(run.exit()).as(run.toString()).isEqualTo(how.equals("exit") ? 3 : 0);
             assertThat(run.out()).contains("APP done");
             assertThat(run.err()).as(how).contains("[ebpf-agent] ERROR configuration error: 'exporter.interval' ("
