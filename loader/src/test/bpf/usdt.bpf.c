@@ -74,3 +74,23 @@ int BPF_USDT(on_gc_end)
 {
 	return gc_event(ctx, GC_END, 0);
 }
+
+/* One program for several probes, attached with one uprobe_multi link: the kind is the
+ * bpf_usdt_cookie() the loader gave each probe, java_id the first argument. */
+SEC("usdt")
+int on_any(struct pt_regs *ctx)
+{
+	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	long arg0 = 0;
+
+	if (!e)
+		return 0;
+	__builtin_memset(e, 0, sizeof(*e));
+	e->kind = bpf_usdt_cookie(ctx);
+	e->tid = (__u32)bpf_get_current_pid_tgid();
+	e->arg_cnt = bpf_usdt_arg_cnt(ctx);
+	if (bpf_usdt_arg(ctx, 0, &arg0) == 0)
+		e->java_id = arg0;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}

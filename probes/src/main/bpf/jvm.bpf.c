@@ -4,8 +4,12 @@
  * pool usage, VM operations, JIT compilations, contended monitor enters and class loading.
  *
  * Argument access goes through libbpf's usdt.bpf.h: the loader fills __bpf_usdt_specs from
- * the .note.stapsdt argument specs and passes the spec id as the BPF cookie of each uprobe
- * link. The section names say which probe each program is for: usdt/libjvm.so:hotspot:NAME.
+ * the .note.stapsdt argument specs and passes the spec id as the BPF cookie of each site.
+ * One program, on_hotspot, serves every site through a single uprobe_multi link: the spec of
+ * each probe's sites carries the probe's index in enum hotspot_probe as its usdt cookie, and
+ * on_hotspot dispatches on bpf_usdt_cookie(). (One link instead of one uprobe per site: the
+ * kernel waits for an RCU grace period per uprobe when they are removed at exit, ~75 ms each
+ * here, and one per multi link.)
  *
  * Strings from HotSpot are (pointer, length) pairs, not NUL-terminated: they are copied
  * truncated to the field and NUL-terminated; bytes after the NUL are undefined.
@@ -15,6 +19,24 @@
 #include <bpf/usdt.bpf.h>
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* The probes on_hotspot serves, by usdt cookie; JvmProbe.PROBES lists their names in this order. */
+enum hotspot_probe {
+	HP_THREAD_START,
+	HP_THREAD_STOP,
+	HP_GC_BEGIN,
+	HP_GC_END,
+	HP_MEM_POOL_GC_BEGIN,
+	HP_MEM_POOL_GC_END,
+	HP_VMOPS_BEGIN,
+	HP_VMOPS_END,
+	HP_METHOD_COMPILE_BEGIN,
+	HP_METHOD_COMPILE_END,
+	HP_MONITOR_CONTENDED_ENTER,
+	HP_MONITOR_CONTENDED_ENTERED,
+	HP_CLASS_LOADED,
+	HP_CLASS_UNLOADED,
+};
 
 /* GC pauses (gc__begin..gc__end) at least this long become EV_GC events. */
 const volatile __u64 gc_threshold_ns = 0;
@@ -257,8 +279,7 @@ static __always_inline void thread_event(__u32 kind, long name, long name_len, l
 	event_submit(e);
 }
 
-SEC("usdt/libjvm.so:hotspot:thread__start")
-int BPF_USDT(on_thread_start, long name, long name_len, long java_id, long native_id, long daemon)
+static int BPF_USDT(on_thread_start, long name, long name_len, long java_id, long native_id, long daemon)
 {
 	struct java_thread jt = {};
 	__u32 tid;
@@ -275,8 +296,7 @@ int BPF_USDT(on_thread_start, long name, long name_len, long java_id, long nativ
 	return 0;
 }
 
-SEC("usdt/libjvm.so:hotspot:thread__stop")
-int BPF_USDT(on_thread_stop, long name, long name_len, long java_id, long native_id, long daemon)
+static int BPF_USDT(on_thread_stop, long name, long name_len, long java_id, long native_id, long daemon)
 {
 	thread_event(EV_THREAD_STOP, name, name_len, java_id, native_id, daemon);
 	return 0;
@@ -284,8 +304,7 @@ int BPF_USDT(on_thread_stop, long name, long name_len, long java_id, long native
 
 /* ---------------------------------------------------------------- GC */
 
-SEC("usdt/libjvm.so:hotspot:gc__begin")
-int BPF_USDT(on_gc_begin, long full)
+static int BPF_USDT(on_gc_begin, long full)
 {
 	struct gc_begin b = { .full = full != 0 };
 	__u32 tid;
@@ -297,8 +316,7 @@ int BPF_USDT(on_gc_begin, long full)
 	return 0;
 }
 
-SEC("usdt/libjvm.so:hotspot:gc__end")
-int BPF_USDT(on_gc_end)
+static int BPF_USDT(on_gc_end)
 {
 	struct gc_begin *b;
 	struct gc_event *e;
@@ -338,8 +356,7 @@ static __always_inline __u32 pool_hash(long name, long len)
 	return h;
 }
 
-SEC("usdt/libjvm.so:hotspot:mem__pool__gc__begin")
-int BPF_USDT(on_mem_pool_gc_begin, long manager, long manager_len, long pool, long pool_len,
+static int BPF_USDT(on_mem_pool_gc_begin, long manager, long manager_len, long pool, long pool_len,
 	     long init, long used, long committed, long max)
 {
 	struct pool_begin b;
@@ -355,8 +372,7 @@ int BPF_USDT(on_mem_pool_gc_begin, long manager, long manager_len, long pool, lo
 	return 0;
 }
 
-SEC("usdt/libjvm.so:hotspot:mem__pool__gc__end")
-int BPF_USDT(on_mem_pool_gc_end, long manager, long manager_len, long pool, long pool_len,
+static int BPF_USDT(on_mem_pool_gc_end, long manager, long manager_len, long pool, long pool_len,
 	     long init, long used, long committed, long max)
 {
 	struct mem_pool_event *e;
@@ -389,8 +405,7 @@ int BPF_USDT(on_mem_pool_gc_end, long manager, long manager_len, long pool, long
 
 /* ---------------------------------------------------------------- VM operations */
 
-SEC("usdt/libjvm.so:hotspot:vmops__begin")
-int BPF_USDT(on_vmop_begin, long name, long name_len, long mode)
+static int BPF_USDT(on_vmop_begin, long name, long name_len, long mode)
 {
 	__u64 now;
 	__u32 tid;
@@ -402,8 +417,7 @@ int BPF_USDT(on_vmop_begin, long name, long name_len, long mode)
 	return 0;
 }
 
-SEC("usdt/libjvm.so:hotspot:vmops__end")
-int BPF_USDT(on_vmop_end, long name, long name_len, long mode)
+static int BPF_USDT(on_vmop_end, long name, long name_len, long mode)
 {
 	struct vmop_event *e;
 	__u64 *start, now, dur;
@@ -431,8 +445,7 @@ int BPF_USDT(on_vmop_end, long name, long name_len, long mode)
 
 /* ---------------------------------------------------------------- JIT */
 
-SEC("usdt/libjvm.so:hotspot:method__compile__begin")
-int BPF_USDT(on_compile_begin)
+static int BPF_USDT(on_compile_begin)
 {
 	__u64 now;
 	__u32 tid;
@@ -444,8 +457,7 @@ int BPF_USDT(on_compile_begin)
 	return 0;
 }
 
-SEC("usdt/libjvm.so:hotspot:method__compile__end")
-int BPF_USDT(on_compile_end, long compiler, long compiler_len, long klass, long klass_len,
+static int BPF_USDT(on_compile_end, long compiler, long compiler_len, long klass, long klass_len,
 	     long method, long method_len, long sig, long sig_len, long success)
 {
 	struct compile_key key = {};
@@ -489,8 +501,7 @@ int BPF_USDT(on_compile_end, long compiler, long compiler_len, long klass, long 
 
 /* ---------------------------------------------------------------- monitors */
 
-SEC("usdt/libjvm.so:hotspot:monitor__contended__enter")
-int BPF_USDT(on_monitor_contended_enter)
+static int BPF_USDT(on_monitor_contended_enter)
 {
 	__u64 now;
 	__u32 tid;
@@ -502,8 +513,7 @@ int BPF_USDT(on_monitor_contended_enter)
 	return 0;
 }
 
-SEC("usdt/libjvm.so:hotspot:monitor__contended__entered")
-int BPF_USDT(on_monitor_contended_entered, long java_thread_id, long monitor_id, long klass,
+static int BPF_USDT(on_monitor_contended_entered, long java_thread_id, long monitor_id, long klass,
 	     long klass_len)
 {
 	struct monitor_event *e;
@@ -534,8 +544,7 @@ int BPF_USDT(on_monitor_contended_entered, long java_thread_id, long monitor_id,
 
 /* ---------------------------------------------------------------- classes */
 
-SEC("usdt/libjvm.so:hotspot:class__loaded")
-int BPF_USDT(on_class_loaded, long name, long name_len, long loader, long shared)
+static int BPF_USDT(on_class_loaded, long name, long name_len, long loader, long shared)
 {
 	struct class_event *e;
 	__u32 tid;
@@ -559,12 +568,49 @@ int BPF_USDT(on_class_loaded, long name, long name_len, long loader, long shared
 	return 0;
 }
 
-SEC("usdt/libjvm.so:hotspot:class__unloaded")
-int BPF_USDT(on_class_unloaded)
+static int BPF_USDT(on_class_unloaded)
 {
 	__u32 tid;
 
 	if (current_wanted(&tid))
 		__sync_fetch_and_add(&classes_unloaded, 1);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- dispatch */
+
+SEC("usdt")
+int on_hotspot(struct pt_regs *ctx)
+{
+	switch (bpf_usdt_cookie(ctx)) {
+	case HP_THREAD_START:
+		return on_thread_start(ctx);
+	case HP_THREAD_STOP:
+		return on_thread_stop(ctx);
+	case HP_GC_BEGIN:
+		return on_gc_begin(ctx);
+	case HP_GC_END:
+		return on_gc_end(ctx);
+	case HP_MEM_POOL_GC_BEGIN:
+		return on_mem_pool_gc_begin(ctx);
+	case HP_MEM_POOL_GC_END:
+		return on_mem_pool_gc_end(ctx);
+	case HP_VMOPS_BEGIN:
+		return on_vmop_begin(ctx);
+	case HP_VMOPS_END:
+		return on_vmop_end(ctx);
+	case HP_METHOD_COMPILE_BEGIN:
+		return on_compile_begin(ctx);
+	case HP_METHOD_COMPILE_END:
+		return on_compile_end(ctx);
+	case HP_MONITOR_CONTENDED_ENTER:
+		return on_monitor_contended_enter(ctx);
+	case HP_MONITOR_CONTENDED_ENTERED:
+		return on_monitor_contended_entered(ctx);
+	case HP_CLASS_LOADED:
+		return on_class_loaded(ctx);
+	case HP_CLASS_UNLOADED:
+		return on_class_unloaded(ctx);
+	}
 	return 0;
 }

@@ -72,22 +72,65 @@ public final class Agent implements AutoCloseable {
             }
             ContextStorageHook registeredHook = hook;
             long premainNanos = System.nanoTime() - premainStartNanos;
+            ConfigWait configWait = new ConfigWait();
             // An anonymous class, not a lambda: no LambdaMetafactory bootstrap inside premain.
             Thread init = new Thread(new Runnable() {
                 @Override
                 public void run() {
-                    boot(args, inst, spanContexts, registeredHook, premainNanos);
+                    boot(args, inst, spanContexts, registeredHook, premainNanos, configWait);
                 }
             }, "ebpf-agent-init");
             init.setDaemon(true);
+            configWait.register();
             init.start();
         } catch (Throwable t) {
             AgentLog.log(LogLevel.ERROR, "agent disabled: " + t, t);
         }
     }
 
+    /**
+     * Keeps a JVM that exits before the init thread has read the configuration alive until it
+     * has (at most {@link #MAX_WAIT_MS}), so that a configuration error is printed even by a
+     * JVM that lives a few hundred milliseconds. Removed as soon as the configuration is read.
+     */
+    static final class ConfigWait extends Thread {
+        static final long MAX_WAIT_MS = 2000;
+        private final CountDownLatch read = new CountDownLatch(1);
+
+        ConfigWait() {
+            super("ebpf-agent-config-wait");
+        }
+
+        void register() {
+            try {
+                Runtime.getRuntime().addShutdownHook(this);
+            } catch (IllegalStateException | SecurityException shuttingDown) {
+                // nothing to wait for
+            }
+        }
+
+        /** The configuration has been read (and any error printed). */
+        void done() {
+            read.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(this);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or about to; it returns at once now
+            }
+        }
+
+        @Override
+        public void run() {
+            try {
+                read.await(MAX_WAIT_MS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     private static void boot(String args, Instrumentation inst, SpanContextPublication spanContexts,
-            ContextStorageHook hook, long premainNanos) {
+            ContextStorageHook hook, long premainNanos, ConfigWait configWait) {
         try {
             AgentConfig config;
             try {
@@ -96,6 +139,8 @@ public final class Agent implements AutoCloseable {
                 AgentLog.log(LogLevel.ERROR, "configuration error: " + e.getMessage() + "; agent disabled", null);
                 unhook(hook);
                 return;
+            } finally {
+                configWait.done();
             }
             AgentLog.setLevel(LogLevel.parse(config.get(ConfigSchema.AGENT_LOG_LEVEL)));
             Log.LOG.info("premain took {} ms", String.format("%.1f", premainNanos / 1e6));
@@ -115,7 +160,8 @@ public final class Agent implements AutoCloseable {
             Agent agent = create(config, inst, spanContexts, List.of());
             agent.initialize(spanContext);
         } catch (Throwable t) {
-            AgentLog.log(LogLevel.ERROR, "agent disabled: " + t, t);
+            configWait.done();
+            AgentLog.log(LogLevel.ERROR, "agent disabled: " + Agent.reason(t), t);
         }
     }
 
@@ -157,9 +203,9 @@ public final class Agent implements AutoCloseable {
         Agent agent = new Agent(new AgentContext(config, inst, registry, spanContexts, scheduler), extraComponents);
         current = agent;
         try {
-            Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "ebpf-agent-shutdown"));
+            Runtime.getRuntime().addShutdownHook(new Thread(agent::closeAtExit, "ebpf-agent-shutdown"));
         } catch (IllegalStateException shuttingDown) {
-            agent.close();
+            agent.closeAtExit();
         }
         return agent;
     }
@@ -269,6 +315,20 @@ public final class Agent implements AutoCloseable {
     /** Closes the components in reverse start order and stops the scheduler. Idempotent. */
     @Override
     public void close() {
+        close(false);
+    }
+
+    /**
+     * The shutdown hook's close: each component does only what must precede the end of the
+     * process ({@link AgentComponent#closeAtExit()}); the kernel detaches and frees the rest.
+     */
+    void closeAtExit() {
+        long begin = System.nanoTime();
+        close(true);
+        Log.LOG.debug("shutdown hook took {} ms", String.format("%.1f", (System.nanoTime() - begin) / 1e6));
+    }
+
+    private void close(boolean atExit) {
         if (closed) {
             return;
         }
@@ -279,7 +339,7 @@ public final class Agent implements AutoCloseable {
             started.clear();
         }
         for (int i = toClose.size() - 1; i >= 0; i--) {
-            closeQuietly(toClose.get(i), safeName(toClose.get(i)));
+            closeQuietly(toClose.get(i), safeName(toClose.get(i)), atExit);
         }
         context.spanContexts().disconnect();
         context.scheduler().shutdownNow();
@@ -289,8 +349,16 @@ public final class Agent implements AutoCloseable {
     }
 
     private static void closeQuietly(AgentComponent component, String name) {
+        closeQuietly(component, name, false);
+    }
+
+    private static void closeQuietly(AgentComponent component, String name, boolean atExit) {
         try {
-            component.close();
+            if (atExit) {
+                component.closeAtExit();
+            } else {
+                component.close();
+            }
         } catch (Throwable t) {
             Log.LOG.debug("{} close failed: {}", name, t.toString());
         }

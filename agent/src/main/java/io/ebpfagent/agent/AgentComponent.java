@@ -30,4 +30,13 @@ public interface AgentComponent extends AutoCloseable {
     @Override
     default void close() throws Exception {
     }
+
+    /**
+     * Closes at JVM exit, where the kernel releases every descriptor, mapping and link of the
+     * process anyway: only what must happen before the process ends (a last collection, a final
+     * export bounded in time) is worth the exit's time. The default is {@link #close()}.
+     */
+    default void closeAtExit() throws Exception {
+        close();
+    }
 }

@@ -134,6 +134,96 @@ class AgentJarIT {
                 .isNotEmpty();
     }
 
+    /**
+     * Export failures (nothing listens at the endpoint) are the agent's own WARN lines, one per
+     * failure, never java.util.logging output of the application.
+     */
+    @Test
+    void exportErrorsAreOneAgentLineEachAndNeverTheApplicationsLogging() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "kernel probes need root");
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        for (String protocol : List.of("grpc", "http/protobuf")) {
+            Path config = dir.resolve("export.yaml");
+            Files.writeString(config, "exporter:\n  kind: [otlp]\n  interval: 1s\n  otlp:\n    protocol: " + protocol
+                    + "\n    endpoint: http://127.0.0.1:" + port + "\n");
+            Run run = run(List.of(JAVA, "--enable-native-access=ALL-UNNAMED", "-javaagent:" + AGENT_JAR + "=config="
+                    + config, "-cp", TEST_CLASSES.toString(), "io.ebpfagent.agent.it.JulApp", "20000"), null);
+            assertThat(run.exit()).as(run.toString()).isZero();
+            assertThat(run.out()).as(protocol + ": " + run).contains("APP foreign records=0");
+            List<String> failures = run.err().lines().filter(l -> l.contains("Failed to export")).toList();
+            assertThat(failures).as(protocol + ": " + run.err()).isNotEmpty()
+                    .allMatch(l -> l.startsWith("[ebpf-agent] WARN exporter: Failed to export"));
+            assertThat(run.err()).as(protocol).doesNotContain("SEVERE:").doesNotContain("WARNING:")
+                    .doesNotContain("Exporter failed").doesNotContain("\tat ");
+        }
+    }
+
+    /**
+     * In a mount namespace without tracefs and bpffs (as on a host that has not mounted them) the
+     * agent mounts neither where the application or anyone else could see it: bpffs is never
+     * needed, and the io probe's tracepoint ids are read from a tracefs mounted in a private
+     * namespace of one short-lived thread, which the log says at INFO.
+     */
+    @Test
+    void nothingIsMountedWhereAnyoneCouldSeeIt() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "kernel probes need root");
+        Path config = dir.resolve("io.yaml");
+        Files.writeString(config, "exporter:\n  kind: [logging]\n  interval: 1h\nprobes:\n  io:\n    enabled: true\n");
+        String java = String.join(" ", List.of(JAVA, "--enable-native-access=ALL-UNNAMED",
+                "-javaagent:" + AGENT_JAR.toAbsolutePath() + "=config=" + config, "-cp", TEST_CLASSES.toAbsolutePath().toString(),
+                "io.ebpfagent.agent.it.JulApp", "600000"));
+        // a private copy of the mounts, without tracefs, debugfs and bpffs, then exec the JVM (same pid)
+        Process process = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sh", "-c",
+                "for m in /sys/kernel/debug/tracing /sys/kernel/tracing /sys/kernel/debug /sys/fs/bpf; do "
+                        + "umount -l $m 2>/dev/null; done; exec " + java).redirectErrorStream(true).start();
+        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread pump = Thread.ofPlatform().daemon().start(() -> {
+            try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                for (String l; (l = r.readLine()) != null; ) {
+                    lines.add(l);
+                }
+            } catch (IOException ignored) {
+                // ended
+            }
+        });
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
+            while (lines.stream().noneMatch(l -> l.contains("[ebpf-agent] INFO initialized in"))) {
+                assertThat(System.nanoTime() < deadline && process.isAlive()).as(String.join("\n", lines)).isTrue();
+                Thread.sleep(100);
+            }
+            String mounts = Files.readString(Path.of("/proc", Long.toString(process.pid()), "mountinfo"));
+            assertThat(mounts).as("the application's mounts").doesNotContain(" - tracefs ").doesNotContain(" - bpf ")
+                    .doesNotContain(" - debugfs ");
+            String log = String.join("\n", lines);
+            assertThat(log).contains("[ebpf-agent] INFO tracefs is not mounted: read ")
+                    .containsPattern("kernel probes running: .*\\bio\\b");
+        } finally {
+            process.destroy();
+            process.waitFor(60, TimeUnit.SECONDS);
+            pump.join(5000);
+        }
+    }
+
+    /** A JVM that is done before the agent has read its configuration still prints the error. */
+    @Test
+    void configurationErrorsOfJvmsThatExitAtOnceArePrinted() throws Exception {
+        Path config = dir.resolve("agent.yaml");
+        Files.writeString(config, "exporter:\n  interval: soon\n");
+        for (String how : List.of("return", "exit")) {
+            Run run = run(List.of(JAVA, "-javaagent:" + AGENT_JAR + "=config=" + config, "-cp", TEST_CLASSES.toString(),
+                    "io.ebpfagent.agent.it.QuickExitApp", how), null);
+            assertThat(run.exit()).as(run.toString()).isEqualTo(how.equals("exit") ? 3 : 0);
+            assertThat(run.out()).contains("APP done");
+            assertThat(run.err()).as(how).contains("[ebpf-agent] ERROR configuration error: 'exporter.interval' ("
+                    + config + ":2)");
+        }
+    }
+
     @Test
     void oldJvmLogsAndRunsTheApplication() throws Exception {
         Path java17 = Path.of("/usr/lib/jvm/java-17-openjdk-amd64/bin/java");

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,11 +35,13 @@ public final class KernelTelemetry implements KernelSignals, AutoCloseable {
     private final OpenTelemetrySdk sdk;
     private final KernelMetrics metrics;
     private final IntervalSpans spans;
+    private final List<Runnable> abortActions;
 
-    private KernelTelemetry(OpenTelemetrySdk sdk, KernelMetrics metrics, IntervalSpans spans) {
+    private KernelTelemetry(OpenTelemetrySdk sdk, KernelMetrics metrics, IntervalSpans spans, List<Runnable> abortActions) {
         this.sdk = sdk;
         this.metrics = metrics;
         this.spans = spans;
+        this.abortActions = List.copyOf(abortActions);
     }
 
     public static Builder builder(ThreadNames threadNames) {
@@ -154,12 +157,67 @@ public final class KernelTelemetry implements KernelSignals, AutoCloseable {
         return m.isSuccess() && t.isSuccess();
     }
 
-    /** Flushes pending spans and metrics, then shuts the SDK (and its exporters) down. */
+    /** Flushes pending spans and metrics, then shuts the SDK (and its exporters) down; waits up to 10 s. */
     @Override
     public void close() {
-        // shut down first: the final collection still needs the counter callback
-        sdk.shutdown().join(10, TimeUnit.SECONDS);
-        metrics.close();
+        shutdown().await(Duration.ofSeconds(10));
+    }
+
+    /**
+     * Starts the final flush and shutdown of the SDK on a daemon thread and returns at once, so
+     * that a JVM's exit waits for it only as long as the caller chooses ({@link Shutdown#await}):
+     * an unreachable or unanswering backend would otherwise hold the exit for the exporters'
+     * timeouts (10 s each).
+     */
+    public Shutdown shutdown() {
+        CountDownLatch done = new CountDownLatch(1);
+        Thread thread = new Thread(() -> {
+            try {
+                // shut down first: the final collection still needs the counter callback
+                sdk.shutdown().join(30, TimeUnit.SECONDS);
+                metrics.close();
+            } finally {
+                done.countDown();
+            }
+        }, "ebpf-agent-export-shutdown");
+        thread.setDaemon(true);
+        thread.start();
+        return new Shutdown() {
+            @Override
+            public boolean await(Duration timeout) {
+                try {
+                    return done.await(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+
+            @Override
+            public void abort() {
+                KernelTelemetry.this.abort();
+            }
+        };
+    }
+
+    /**
+     * Ends the exporters' connections and their I/O threads now; exports in flight fail. For a
+     * JVM exit that cannot wait (threads waiting in native code would hold it).
+     */
+    public void abort() {
+        abortActions.forEach(Runnable::run);
+    }
+
+    /** A shutdown under way. */
+    public interface Shutdown {
+        /** Waits up to {@code timeout}; true when the exporters finished (sent or gave up). */
+        boolean await(Duration timeout);
+
+        /**
+         * Gives up on what is still being sent: ends the exporters' connections and their I/O
+         * threads now (threads waiting in native code would hold the JVM's exit).
+         */
+        void abort();
     }
 
     /** Wires a {@link KernelTelemetry}. */
@@ -173,6 +231,7 @@ public final class KernelTelemetry implements KernelSignals, AutoCloseable {
         private Duration minSpanDuration = Duration.ofMillis(1);
         private MonotonicClock monotonicClock;
         private Clock clock = Clock.getDefault();
+        private final List<Runnable> abortActions = new ArrayList<>();
 
         private Builder(ThreadNames threadNames) {
             this.threadNames = Objects.requireNonNull(threadNames, "threadNames");
@@ -220,6 +279,12 @@ public final class KernelTelemetry implements KernelSignals, AutoCloseable {
             return this;
         }
 
+        /** What {@link Shutdown#abort()} runs: ending the exporters' transports. */
+        public Builder onAbort(Runnable action) {
+            abortActions.add(action);
+            return this;
+        }
+
         public KernelTelemetry build() {
             // The kernel histograms are registered as a producer before the meter exists;
             // the producer forwards once KernelMetrics is built on that meter.
@@ -238,7 +303,7 @@ public final class KernelTelemetry implements KernelSignals, AutoCloseable {
             IntervalSpans spans = new IntervalSpans(sdk.getTracer(KernelMetrics.SCOPE), metrics,
                     monotonicClock != null ? monotonicClock : MonotonicClock.measure(),
                     spanMode, minSpanDuration.toNanos());
-            return new KernelTelemetry(sdk, metrics, spans);
+            return new KernelTelemetry(sdk, metrics, spans, abortActions);
         }
     }
 

@@ -8,8 +8,12 @@ import io.ebpfagent.loader.LoaderException;
 import io.ebpfagent.loader.features.Features;
 import io.ebpfagent.loader.maps.BpfMap;
 import io.ebpfagent.loader.programs.ProgramSpec;
+import io.ebpfagent.loader.programs.AttachType;
 import io.ebpfagent.loader.programs.ProgramType;
+import io.ebpfagent.loader.sys.Errno;
 import io.ebpfagent.loader.sys.FileDescriptor;
+import io.ebpfagent.loader.sys.NotSupportedException;
+import io.ebpfagent.loader.sys.SyscallException;
 import io.ebpfagent.loader.usdt.Usdt;
 import io.ebpfagent.probes.layout.JvmLayouts.CompileKey;
 import io.ebpfagent.probes.layout.JvmLayouts.CompileStats;
@@ -29,13 +33,31 @@ import org.slf4j.LoggerFactory;
  * events; class load counters in .bss; every JIT compilation counted by compiler and outcome
  * ({@link #forEachCompilation}); the name and Java id of every thread from its {@code
  * thread__start}, kept until user space forgets it ({@link #javaThread}, {@link #forgetThreads}).
+ *
+ * <p>One program ({@code on_hotspot}) serves every probe: by default it is attached to all their
+ * sites with one uprobe_multi link (kernel 6.6+), which the kernel removes with one RCU wait
+ * when the JVM exits instead of one per site (~1 s of exit time for 14 uprobe perf events here)
+ * and which needs only CAP_BPF + CAP_PERFMON. {@link Config#perSiteUprobes()} (and kernels
+ * without uprobe_multi links, detected at attach) use one uprobe perf event per site instead,
+ * which needs CAP_SYS_ADMIN.
  */
 public final class JvmProbe extends ProbeBase implements Probe {
     private static final Logger LOG = LoggerFactory.getLogger(JvmProbe.class);
-    private static final String USDT_PREFIX = "usdt/";
+    /** The dispatching program of jvm.bpf.o. */
+    static final String PROGRAM = "on_hotspot";
+    /** The hotspot probes {@code on_hotspot} serves, in the order of its {@code enum hotspot_probe} (the usdt cookie). */
+    public static final List<String> PROBES = List.of("thread__start", "thread__stop", "gc__begin", "gc__end",
+            "mem__pool__gc__begin", "mem__pool__gc__end", "vmops__begin", "vmops__end", "method__compile__begin",
+            "method__compile__end", "monitor__contended__enter", "monitor__contended__entered", "class__loaded",
+            "class__unloaded");
 
+    /**
+     * @param perSiteUprobes one uprobe perf event per probe site instead of one uprobe_multi link
+     *                       (for kernels before 6.6; slow to detach, needs CAP_SYS_ADMIN)
+     */
     public record Config(int targetTgid, long gcThresholdNs, long vmopThresholdNs, long compileThresholdNs,
-                         long monitorThresholdNs, boolean memPoolEvents, boolean classLoadEvents) {
+                         long monitorThresholdNs, boolean memPoolEvents, boolean classLoadEvents,
+                         boolean perSiteUprobes) {
         public Config {
             Rodata.requireNonNegative("gcThresholdNs", gcThresholdNs);
             Rodata.requireNonNegative("vmopThresholdNs", vmopThresholdNs);
@@ -43,8 +65,19 @@ public final class JvmProbe extends ProbeBase implements Probe {
             Rodata.requireNonNegative("monitorThresholdNs", monitorThresholdNs);
         }
 
+        public Config(int targetTgid, long gcThresholdNs, long vmopThresholdNs, long compileThresholdNs,
+                      long monitorThresholdNs, boolean memPoolEvents, boolean classLoadEvents) {
+            this(targetTgid, gcThresholdNs, vmopThresholdNs, compileThresholdNs, monitorThresholdNs, memPoolEvents,
+                    classLoadEvents, false);
+        }
+
         public static Config defaults() {
-            return new Config(Probe.currentPid(), 0, 0, 1_000_000L, 10_000L, true, false);
+            return new Config(Probe.currentPid(), 0, 0, 1_000_000L, 10_000L, true, false, false);
+        }
+
+        public Config withPerSiteUprobes(boolean value) {
+            return new Config(targetTgid, gcThresholdNs, vmopThresholdNs, compileThresholdNs, monitorThresholdNs,
+                    memPoolEvents, classLoadEvents, value);
         }
     }
 
@@ -77,8 +110,10 @@ public final class JvmProbe extends ProbeBase implements Probe {
     private final Object threadLock = new Object();
     private final MemorySegment threadKey;
     private final MemorySegment threadValue;
+    private final List<String> missing;
+    private final boolean multiLink;
 
-    private JvmProbe(Config c, SharedMaps shared, List<String> attached) {
+    private JvmProbe(Config c, SharedMaps shared, Attachment attachment) {
         super(BundledObject.JVM, c.targetTgid(), spec -> {
             Rodata.set(spec, "gc_threshold_ns", c.gcThresholdNs());
             Rodata.set(spec, "vmop_threshold_ns", c.vmopThresholdNs());
@@ -86,18 +121,51 @@ public final class JvmProbe extends ProbeBase implements Probe {
             Rodata.set(spec, "monitor_threshold_ns", c.monitorThresholdNs());
             Rodata.set(spec, "mem_pool_events", c.memPoolEvents());
             Rodata.set(spec, "class_load_events", c.classLoadEvents());
-        }, (lo, programs) -> attachUsdt(lo, programs, c.targetTgid(), attached), shared,
+            if (!c.perSiteUprobes()) {
+                spec.programs().put(PROGRAM, spec.program(PROGRAM).withAttachType(AttachType.TRACE_UPROBE_MULTI));
+            }
+        }, (lo, programs) -> attachUsdt(lo, programs, c, attachment), shared,
                 java.util.Map.of("LINUX_HAS_BPF_COOKIE", haveBpfCookie() ? "y" : "n"));
-        this.attached = List.copyOf(attached);
         this.javaThreads = loaded.map("java_threads");
         this.compileStats = loaded.map("compile_stats");
         this.compileCursor = new MapCursor(compileStats, arena);
         this.threadKey = arena.allocate(JAVA_INT);
         this.threadValue = arena.allocate(javaThreads.valueBufferSize(), 8);
+        this.attached = List.copyOf(attachment.attached);
+        this.missing = List.copyOf(attachment.missing);
+        this.multiLink = !c.perSiteUprobes();
     }
 
+    /** What attaching found, filled while the constructor's super call runs. */
+    private static final class Attachment {
+        final List<String> attached = new ArrayList<>();
+        final List<String> missing = new ArrayList<>();
+    }
+
+    /**
+     * Loads and attaches the probe. Without uprobe_multi links in the kernel (before 6.6) it falls
+     * back to one uprobe perf event per site.
+     */
     public static JvmProbe start(Config config, SharedMaps shared) {
-        return new JvmProbe(config, shared, new ArrayList<>());
+        if (config.perSiteUprobes()) {
+            return new JvmProbe(config, shared, new Attachment());
+        }
+        try {
+            return new JvmProbe(config, shared, new Attachment());
+        } catch (UprobeMultiUnsupported e) {
+            LOG.info("jvm: the kernel has no uprobe_multi links ({}); one uprobe per probe site instead (needs "
+                    + "CAP_SYS_ADMIN; each costs about 75 ms at exit)", e.getMessage());
+            return new JvmProbe(config.withPerSiteUprobes(true), shared, new Attachment());
+        }
+    }
+
+    /** The kernel refused the uprobe_multi link type itself. */
+    private static final class UprobeMultiUnsupported extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UprobeMultiUnsupported(String message) {
+            super(message);
+        }
     }
 
     /*
@@ -125,29 +193,60 @@ public final class JvmProbe extends ProbeBase implements Probe {
         }
     }
 
-    private static void attachUsdt(LoadedObject lo, List<String> programs, int pid, List<String> attached) {
-        Path jvm = libjvm(pid);
+    private static void attachUsdt(LoadedObject lo, List<String> programs, Config c, Attachment out) {
+        if (!programs.equals(List.of(PROGRAM))) {
+            throw new IllegalStateException("jvm: expected the single program " + PROGRAM + ", found " + programs);
+        }
+        int pid = c.targetTgid() > 0 ? c.targetTgid() : -1;
+        Path jvm = libjvm(c.targetTgid());
         FileDescriptor specs = lo.map("__bpf_usdt_specs").fd();
         FileDescriptor ipToSpec = lo.map("__bpf_usdt_ip_to_spec_id").fd();
-        for (String name : programs) {
-            ProgramSpec p = lo.spec().program(name);
-            String section = p.sectionName();
-            if (!section.startsWith(USDT_PREFIX)) {
-                throw new IllegalStateException("jvm: no attach rule for program " + name + " in " + section);
-            }
-            // usdt/<binary>:<provider>:<probe>
-            String[] parts = section.substring(USDT_PREFIX.length()).split(":");
-            if (parts.length != 3) {
-                throw new IllegalStateException("jvm: malformed USDT section " + section);
-            }
+        FileDescriptor program = lo.program(PROGRAM);
+        List<Usdt.Target> targets = new ArrayList<>();
+        for (int i = 0; i < PROBES.size(); i++) {
+            targets.add(new Usdt.Target("hotspot", PROBES.get(i), i));
+        }
+        if (!c.perSiteUprobes()) {
+            Usdt.MultiAttachment a;
             try {
-                lo.own(Usdt.attach(lo.program(name), specs, ipToSpec, jvm, parts[1], parts[2], pid > 0 ? pid : -1));
-                attached.add(parts[2]);
+                a = Usdt.attachMulti(program, specs, ipToSpec, jvm, targets, pid);
+            } catch (SyscallException e) {
+                if (e.errno() == Errno.EINVAL.value() || e instanceof NotSupportedException) {
+                    throw new UprobeMultiUnsupported(e.getMessage());
+                }
+                throw e;
+            }
+            lo.own(a.link());
+            a.attached().forEach(t -> out.attached.add(t.name()));
+            a.missing().forEach(t -> out.missing.add(t.name()));
+            return;
+        }
+        // every site its own uprobe perf event; all or none, as with the multi link
+        for (Usdt.Target t : targets) {
+            try {
+                lo.own(Usdt.attach(program, specs, ipToSpec, jvm, t.provider(), t.name(), pid, t.usdtCookie()));
+                out.attached.add(t.name());
             } catch (LoaderException e) {
-                // a JVM build without one of the probes loses that event kind only
-                LOG.warn("jvm: probe {}:{} not attached in {}: {}", parts[1], parts[2], jvm, e.getMessage());
+                if (e.getMessage() != null && e.getMessage().startsWith("no USDT probe ")) {
+                    out.missing.add(t.name()); // a JVM build without this probe loses that event kind only
+                } else {
+                    throw e;
+                }
             }
         }
+        if (out.attached.isEmpty()) {
+            throw new LoaderException("none of the hotspot USDT probes is in " + jvm);
+        }
+    }
+
+    /** Whether the probes run through one uprobe_multi link (else one uprobe per site). */
+    public boolean multiLink() {
+        return multiLink;
+    }
+
+    /** The hotspot probes this JVM's libjvm.so lacks (their events never come). */
+    public List<String> missingProbes() {
+        return missing;
     }
 
     /** The USDT probe names attached (e.g. {@code thread__start}). */

@@ -5,8 +5,10 @@ import io.ebpfagent.loader.collection.CollectionOptions;
 import io.ebpfagent.loader.collection.CollectionSpec;
 import io.ebpfagent.loader.link.Link;
 import io.ebpfagent.loader.link.Links;
+import io.ebpfagent.loader.link.Tracefs;
 import io.ebpfagent.loader.maps.BpfMap;
 import io.ebpfagent.loader.programs.ProgramSpec;
+import io.ebpfagent.loader.programs.ProgramType;
 import io.ebpfagent.loader.sys.FileDescriptor;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,6 +82,9 @@ final class LoadedObject implements AutoCloseable {
      */
     List<String> attachTracepoints() {
         List<String> rest = new ArrayList<>();
+        // every classic tracepoint id at once: one private tracefs mount when none is mounted
+        Tracefs.resolve(spec.programs().values().stream().filter(p -> p.type() == ProgramType.TRACEPOINT)
+                .map(ProgramSpec::attachTo).filter(t -> t.indexOf('/') > 0).toList());
         for (ProgramSpec p : spec.programs().values()) {
             switch (p.type()) {
                 case TRACING -> own(Links.tracing(program(p.name()), p.attachType(), 0));

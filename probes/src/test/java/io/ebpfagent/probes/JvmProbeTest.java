@@ -13,6 +13,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class JvmProbeTest {
     @BeforeAll
@@ -23,11 +25,15 @@ class JvmProbeTest {
     record Started(String name, long javaId, long nativeTid, boolean daemon, int tid) {
     }
 
-    @Test
-    void threadStartAndGcEvents() throws Exception {
+    @ParameterizedTest(name = "per-site uprobes: {0}")
+    @ValueSource(booleans = {false, true})
+    void threadStartAndGcEvents(boolean perSite) throws Exception {
         try (SharedMaps shared = SharedMaps.create();
-             JvmProbe probe = JvmProbe.start(JvmProbe.Config.defaults(), shared)) {
-            assertTrue(probe.attachedProbes().contains("thread__start"), "attached: " + probe.attachedProbes());
+             JvmProbe probe = JvmProbe.start(JvmProbe.Config.defaults().withPerSiteUprobes(perSite), shared)) {
+            assertEquals(!perSite, probe.multiLink(), "one uprobe_multi link unless asked for per-site uprobes");
+            assertEquals(JvmProbe.PROBES, probe.attachedProbes(), "every hotspot probe is in Temurin's libjvm.so");
+            assertTrue(probe.missingProbes().isEmpty());
+            assertEquals(java.util.Set.of("on_hotspot"), probe.programs().keySet(), "one program serves all probes");
             var started = new CopyOnWriteArrayList<Started>();
             var gcs = new CopyOnWriteArrayList<Long>();
             var gcIntervals = new CopyOnWriteArrayList<long[]>();

@@ -78,7 +78,7 @@ public final class AgentConfig {
                 }
                 Object value = values.get(key);
                 String shown = key.path().equals(ConfigSchema.OTLP_HEADERS.path()) ? "<" + ((Map<?, ?>) value).size()
-                        + " headers>" : formatted(key, value);
+                        + " headers>" : ConfigSchema.SECRETS.contains(key) ? "<secret>" : formatted(key, value);
                 out.append(key.path()).append('=').append(shown).append(" (").append(source).append(')');
             }
         }

@@ -49,7 +49,14 @@ public final class ConfigDocGenerator {
                 .append("property) and what is allowed; the application runs on.\n\n")
                 .append("Durations take a unit: `ns`, `us`, `ms`, `s`, `m`, `h` (`250us`, `10ms`, `1.5s`).\n\n")
                 .append("The YAML subset: nested maps, lists (block `- item` or flow `[a, b]`), plain and quoted\n")
-                .append("scalars, `#` comments. Tabs, anchors, tags and multi-line scalars are rejected.\n\n");
+                .append("scalars, `#` comments. Tabs, anchors, tags and multi-line scalars are rejected.\n\n")
+                .append("The file must be a regular file of UTF-8 text, at most ").append(ConfigLoader.MAX_FILE_BYTES >> 10)
+                .append(" KiB, with maps and lists\nnested at most ").append(YamlParser.MAX_DEPTH)
+                .append(" levels deep; anything else is refused before it is parsed. Values quoted in\n")
+                .append("error messages are cut to ").append(ConfigText.MAX_SHOWN)
+                .append(" characters, control characters escaped.\n\n")
+                .append("A JVM that exits before the agent has read its configuration waits for that (at most 2 s,\n")
+                .append("usually about 100 ms), so that a configuration error is printed even by a short-lived JVM.\n\n");
 
         Map<String, List<ConfigKey<?>>> sections = new LinkedHashMap<>();
         for (ConfigKey<?> key : sorted()) {

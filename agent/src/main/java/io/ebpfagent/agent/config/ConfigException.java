@@ -10,7 +10,8 @@ public final class ConfigException extends Exception {
     private final transient ConfigSource source;
 
     public ConfigException(String key, ConfigSource source, String problem) {
-        super((key == null ? "" : "'" + key + "' ") + "(" + source + "): " + problem);
+        super((key == null ? "" : ConfigText.quote(key) + " ") + "(" + ConfigText.escape(String.valueOf(source)) + "): "
+                + problem);
         this.key = key;
         this.source = source;
     }

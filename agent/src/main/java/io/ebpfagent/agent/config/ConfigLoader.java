@@ -1,6 +1,10 @@
 package io.ebpfagent.agent.config;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +22,8 @@ import java.util.function.Function;
  * across sources; every other key is replaced. Unknown keys and bad values are errors.
  */
 public final class ConfigLoader {
+    /** The largest configuration file read: far more than any real configuration needs. */
+    public static final int MAX_FILE_BYTES = 256 * 1024;
     private final Map<ConfigKey<?>, Object> values = new LinkedHashMap<>();
     private final Map<ConfigKey<?>, ConfigSource> sources = new LinkedHashMap<>();
 
@@ -62,14 +68,37 @@ public final class ConfigLoader {
     }
 
     private void applyFile(Path file) throws ConfigException {
-        String document;
-        try {
-            document = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new ConfigException(null, new ConfigSource(ConfigSource.Kind.FILE, file.toString()),
-                    "cannot read the configuration file: " + e);
+        applyYaml(readFile(file), file.toString());
+    }
+
+    /**
+     * The file's text: a regular file (a FIFO or device such as /dev/zero could block or never
+     * end) of at most {@link #MAX_FILE_BYTES} bytes of UTF-8.
+     */
+    static String readFile(Path file) throws ConfigException {
+        ConfigSource source = new ConfigSource(ConfigSource.Kind.FILE, file.toString());
+        if (!Files.exists(file)) {
+            throw new ConfigException(null, source, "cannot read the configuration file: it does not exist");
         }
-        applyYaml(document, file.toString());
+        if (!Files.isRegularFile(file)) {
+            throw new ConfigException(null, source, "cannot read the configuration file: not a regular file");
+        }
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(file)) {
+            bytes = in.readNBytes(MAX_FILE_BYTES + 1);
+        } catch (IOException e) {
+            throw new ConfigException(null, source, "cannot read the configuration file: " + e);
+        }
+        if (bytes.length > MAX_FILE_BYTES) {
+            throw new ConfigException(null, source, "the configuration file is larger than " + (MAX_FILE_BYTES >> 10)
+                    + " KiB, the limit");
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new ConfigException(null, source, "the configuration file is not UTF-8 text");
+        }
     }
 
     private void applyYaml(String document, String origin) throws ConfigException {
@@ -183,7 +212,7 @@ public final class ConfigLoader {
                 millis = Long.parseLong(interval.strip());
             } catch (NumberFormatException e) {
                 throw new ConfigException(ConfigSchema.EXPORTER_INTERVAL.path(), source,
-                        "expected milliseconds as an integer (OpenTelemetry convention), found '" + interval + "'");
+                        "expected milliseconds as an integer (OpenTelemetry convention), found " + ConfigText.quote(interval));
             }
             parseAndSet(ConfigSchema.EXPORTER_INTERVAL, millis + "ms", source);
         }

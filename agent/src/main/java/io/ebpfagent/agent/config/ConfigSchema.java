@@ -11,6 +11,7 @@ import io.ebpfagent.agent.config.ConfigType.MapType;
 import io.ebpfagent.agent.config.ConfigType.MethodPattern;
 import io.ebpfagent.agent.config.ConfigType.MethodPatternType;
 import io.ebpfagent.agent.config.ConfigType.StringType;
+import io.ebpfagent.agent.config.ConfigType.UrlType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -82,7 +83,9 @@ public final class ConfigSchema {
             new StringType("a file path, or empty", null), "",
             "Folded-stacks file (`group;frame;...;frame count`, for flamegraph.pl or speedscope) rewritten every "
                     + "`probes.profile.interval` with the samples of that interval. Empty: no file. Java frames are "
-                    + "named only when the JVM runs with `-XX:+PreserveFramePointer`.");
+                    + "named only when the JVM runs with `-XX:+PreserveFramePointer`. Each rewrite creates a new file "
+                    + "of a random name next to it (exclusively, mode 0600, never through a symbolic link) and renames "
+                    + "it over the output; an output path that is a symbolic link is refused.");
     public static final ConfigKey<Duration> PROFILE_INTERVAL = key("probes.profile.interval",
             new DurationType(Duration.ofSeconds(1)), Duration.ofSeconds(30),
             "How often the folded-stacks file is rewritten (and the JVM asked for its JIT perf map).");
@@ -117,23 +120,48 @@ public final class ConfigSchema {
     public static final ConfigKey<List<String>> EXPORTER_KIND = key("exporter.kind",
             new ListType<>(new EnumType(List.of("otlp", "prometheus", "logging")), ","), List.of("otlp"),
             "Where telemetry goes; several exporters may be active at once.");
-    public static final ConfigKey<String> OTLP_ENDPOINT = key("exporter.otlp.endpoint",
-            new StringType("an http:// or https:// URL, or empty", Pattern.compile("(https?://\\S+)?")), "",
+    public static final ConfigKey<String> OTLP_ENDPOINT = key("exporter.otlp.endpoint", new UrlType(), "",
             "OTLP endpoint. Empty: `http://localhost:4317` for grpc, `http://localhost:4318` for http/protobuf. "
                     + "Also set by `OTEL_EXPORTER_OTLP_ENDPOINT`.");
     public static final ConfigKey<String> OTLP_PROTOCOL = key("exporter.otlp.protocol",
             new EnumType(List.of("grpc", "http/protobuf")), "grpc",
             "OTLP transport. Also set by `OTEL_EXPORTER_OTLP_PROTOCOL`.");
-    public static final ConfigKey<Map<String, String>> OTLP_HEADERS = key("exporter.otlp.headers", new MapType(), Map.of(),
+    public static final ConfigKey<Map<String, String>> OTLP_HEADERS = key("exporter.otlp.headers", new MapType(true), Map.of(),
             "Headers sent with every OTLP request (e.g. authentication). Also set by `OTEL_EXPORTER_OTLP_HEADERS`.");
     public static final ConfigKey<Integer> PROMETHEUS_PORT = key("exporter.prometheus.port", new IntType(0, 65535), 9464,
             "Port of the Prometheus scrape endpoint (`/metrics`); 0 picks a free port.");
     public static final ConfigKey<String> PROMETHEUS_HOST = key("exporter.prometheus.host",
-            new StringType("a host name or IP address", Pattern.compile("[\\w.:\\-\\[\\]]+")), "0.0.0.0",
-            "Address the Prometheus endpoint binds to.");
+            new StringType("a host name or IP address", Pattern.compile("[\\w.:\\-\\[\\]]+")), "127.0.0.1",
+            "Address the Prometheus endpoint binds to. The default, loopback, serves this machine only (a "
+                    + "Prometheus server or collector running on it). To let another host scrape, bind `0.0.0.0` "
+                    + "(every interface) or one interface's address, and set `exporter.prometheus.tls.*` and "
+                    + "`exporter.prometheus.basic_auth.*`: the endpoint publishes thread names and system call timings.");
+    public static final ConfigKey<String> PROMETHEUS_TLS_KEYSTORE = key("exporter.prometheus.tls.keystore",
+            new StringType("a file path, or empty", null), "",
+            "PKCS#12 keystore with the endpoint's private key and certificate chain; when set, the endpoint "
+                    + "serves HTTPS only (`https://host:port/metrics`). Create one with e.g. `keytool -genkeypair "
+                    + "-keyalg EC -storetype PKCS12 -keystore agent.p12 -alias agent -dname CN=host` or `openssl "
+                    + "pkcs12 -export -in cert.pem -inkey key.pem -out agent.p12`.");
+    public static final ConfigKey<String> PROMETHEUS_TLS_KEYSTORE_PASSWORD = key(
+            "exporter.prometheus.tls.keystore_password", new StringType("text (never logged)", null), "",
+            "Password of the keystore (and of its key). Prefer the environment variable to a file.");
+    public static final ConfigKey<String> PROMETHEUS_BASIC_AUTH_USERNAME = key("exporter.prometheus.basic_auth.username",
+            new StringType("text, or empty", null), "",
+            "When set, a scrape must carry HTTP basic authentication with this user and the password below "
+                    + "(Prometheus: `basic_auth` in the scrape config); others get 401. Over plain HTTP the password "
+                    + "crosses the network readable: combine with TLS.");
+    public static final ConfigKey<String> PROMETHEUS_BASIC_AUTH_PASSWORD = key("exporter.prometheus.basic_auth.password",
+            new StringType("text (never logged)", null), "",
+            "Password of the basic authentication user. Prefer the environment variable to a file.");
     public static final ConfigKey<Duration> EXPORTER_INTERVAL = key("exporter.interval",
             new DurationType(Duration.ofMillis(100)), Duration.ofSeconds(60),
             "Metric export interval (push exporters). Also set by `OTEL_METRIC_EXPORT_INTERVAL` (milliseconds).");
+
+    public static final ConfigKey<Duration> EXPORTER_SHUTDOWN_TIMEOUT = key("exporter.shutdown_timeout", DURATION,
+            Duration.ofMillis(150),
+            "How long the JVM's exit waits for the exporters' final flush (the last metrics and spans). An "
+                    + "unreachable or unanswering backend costs the exit at most this; what is not sent by then is "
+                    + "lost. A local collector answers in a few milliseconds.");
 
     public static final ConfigKey<Map<String, String>> RESOURCE_ATTRIBUTES = key("resource.attributes", new MapType(),
             Map.of(), "Extra OpenTelemetry resource attributes. Also set by `OTEL_RESOURCE_ATTRIBUTES`; "
@@ -146,6 +174,10 @@ public final class ConfigSchema {
                     + "skipped. Each span, `Class.method`, is a child of the current application span and the parent "
                     + "of the kernel intervals on its thread, so kernel activity is attributed to methods even without "
                     + "OpenTelemetry instrumentation. Exported with the kernel spans.");
+
+    /** Keys whose values never appear in the agent's log. */
+    public static final List<ConfigKey<?>> SECRETS = List.of(OTLP_HEADERS, PROMETHEUS_TLS_KEYSTORE_PASSWORD,
+            PROMETHEUS_BASIC_AUTH_PASSWORD);
 
     /** Environment variables with the agent's prefix that are not configuration keys (used by scripts). */
     public static final List<String> RESERVED_ENV = List.of("EBPF_AGENT_JDK", "EBPF_AGENT_OPTS", "EBPF_AGENT_JAR");

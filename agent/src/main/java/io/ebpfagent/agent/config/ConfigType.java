@@ -57,7 +57,7 @@ public sealed interface ConfigType<T> {
             return switch (text.strip().toLowerCase(Locale.ROOT)) {
                 case "true" -> Boolean.TRUE;
                 case "false" -> Boolean.FALSE;
-                default -> throw new IllegalArgumentException("expected true or false, found '" + text + "'");
+                default -> throw new IllegalArgumentException("expected true or false, found " + ConfigText.quote(text));
             };
         }
     }
@@ -79,7 +79,7 @@ public sealed interface ConfigType<T> {
             try {
                 value = Integer.parseInt(text.strip().replace("_", ""));
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("expected " + allowed() + ", found '" + text + "'");
+                throw new IllegalArgumentException("expected " + allowed() + ", found " + ConfigText.quote(text));
             }
             if (value < min || value > max) {
                 throw new IllegalArgumentException("expected " + allowed() + ", found " + value);
@@ -112,7 +112,7 @@ public sealed interface ConfigType<T> {
             } else {
                 var matcher = FORMAT.matcher(value);
                 if (!matcher.matches()) {
-                    throw new IllegalArgumentException("expected " + allowed() + ", found '" + text + "'");
+                    throw new IllegalArgumentException("expected " + allowed() + ", found " + ConfigText.quote(text));
                 }
                 double amount = Double.parseDouble(matcher.group(1));
                 long unitNanos = switch (matcher.group(2)) {
@@ -126,7 +126,7 @@ public sealed interface ConfigType<T> {
                 result = Duration.ofNanos(Math.round(amount * unitNanos));
             }
             if (result.compareTo(min) < 0) {
-                throw new IllegalArgumentException("expected " + allowed() + ", found '" + text + "'");
+                throw new IllegalArgumentException("expected " + allowed() + ", found " + ConfigText.quote(text));
             }
             return result;
         }
@@ -168,7 +168,7 @@ public sealed interface ConfigType<T> {
         public String parse(String text) {
             String value = text.strip();
             if (pattern != null && !pattern.matcher(value).matches()) {
-                throw new IllegalArgumentException("expected " + description + ", found '" + text + "'");
+                throw new IllegalArgumentException("expected " + description + ", found " + ConfigText.quote(text));
             }
             return value;
         }
@@ -195,7 +195,7 @@ public sealed interface ConfigType<T> {
             String value = text.strip().toLowerCase(Locale.ROOT);
             if (!values.contains(value)) {
                 String hint = Suggestions.closest(value, values).map(s -> " (did you mean '" + s + "'?)").orElse("");
-                throw new IllegalArgumentException("expected " + allowed() + ", found '" + text + "'" + hint);
+                throw new IllegalArgumentException("expected " + allowed() + ", found " + ConfigText.quote(text) + hint);
             }
             return value;
         }
@@ -221,7 +221,7 @@ public sealed interface ConfigType<T> {
             }
             for (String item : text.split(Pattern.quote(separator), -1)) {
                 if (item.isBlank()) {
-                    throw new IllegalArgumentException("empty item in list '" + text + "'");
+                    throw new IllegalArgumentException("empty item in list " + ConfigText.quote(text));
                 }
                 result.add(element.parse(item));
             }
@@ -251,8 +251,21 @@ public sealed interface ConfigType<T> {
         }
     }
 
-    /** String keys to string values: a YAML map, or {@code k=v,k2=v2} (values URL-decoded, as OTel env vars). */
-    record MapType() implements ConfigType<Map<String, String>> {
+    /**
+     * String keys to string values: a YAML map, or {@code k=v,k2=v2} (values URL-decoded, as OTel
+     * env vars). With {@code httpHeaders} every entry must be a header both OTLP transports can
+     * send: a name of letters, digits, '.', '_' and '-' (not ending in {@code -bin}, which gRPC
+     * reserves for binary values) and a value of printable ASCII; a line break in a value would
+     * otherwise make every export fail.
+     */
+    record MapType(boolean httpHeaders) implements ConfigType<Map<String, String>> {
+        private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9._-]+");
+        private static final Pattern HEADER_VALUE = Pattern.compile("[\\x20-\\x7e\\t]*");
+
+        public MapType() {
+            this(false);
+        }
+
         @Override
         public String name() {
             return "map";
@@ -260,7 +273,10 @@ public sealed interface ConfigType<T> {
 
         @Override
         public String allowed() {
-            return "a map of string keys to string values (as one string: key=value pairs separated by ',')";
+            return httpHeaders
+                    ? "a map of header names (letters, digits, '.', '_', '-') to printable ASCII values "
+                            + "(as one string: name=value pairs separated by ',', values URL-decoded)"
+                    : "a map of string keys to string values (as one string: key=value pairs separated by ',')";
         }
 
         @Override
@@ -272,11 +288,29 @@ public sealed interface ConfigType<T> {
             for (String pair : text.split(",", -1)) {
                 int eq = pair.indexOf('=');
                 if (eq <= 0 || pair.substring(0, eq).isBlank()) {
-                    throw new IllegalArgumentException("expected key=value, found '" + pair.strip() + "'");
+                    throw new IllegalArgumentException("expected key=value, found " + ConfigText.quote(pair.strip()));
                 }
-                result.put(decode(pair.substring(0, eq).strip()), decode(pair.substring(eq + 1).strip()));
+                String key = decode(pair.substring(0, eq).strip());
+                String value = decode(pair.substring(eq + 1).strip());
+                check(key, value);
+                result.put(key, value);
             }
             return Collections.unmodifiableMap(result);
+        }
+
+        private void check(String key, String value) {
+            if (!httpHeaders) {
+                return;
+            }
+            if (!HEADER_NAME.matcher(key).matches() || key.toLowerCase(Locale.ROOT).endsWith("-bin")) {
+                throw new IllegalArgumentException("header name " + ConfigText.quote(key) + " is not allowed: "
+                        + "use letters, digits, '.', '_' and '-' (and no '-bin' suffix)");
+            }
+            if (!HEADER_VALUE.matcher(value).matches()) {
+                throw new IllegalArgumentException("the value of header " + ConfigText.quote(key)
+                        + " has a line break, a control character or a non-ASCII character: "
+                        + ConfigText.quote(value));
+            }
         }
 
         private static String decode(String text) {
@@ -293,7 +327,12 @@ public sealed interface ConfigType<T> {
                 Map<String, String> result = new LinkedHashMap<>();
                 for (YamlNode.Entry entry : mapping.entries().values()) {
                     if (!(entry.value() instanceof YamlNode.Scalar scalar) || scalar.value() == null) {
-                        throw new ItemException(entry.line(), "'" + entry.key() + "' must have a string value");
+                        throw new ItemException(entry.line(), ConfigText.quote(entry.key()) + " must have a string value");
+                    }
+                    try {
+                        check(entry.key(), scalar.value());
+                    } catch (IllegalArgumentException e) {
+                        throw new ItemException(entry.line(), e.getMessage());
                     }
                     result.put(entry.key(), scalar.value());
                 }
@@ -305,6 +344,60 @@ public sealed interface ConfigType<T> {
         @Override
         public String format(Map<String, String> value) {
             return value.isEmpty() ? "{}" : value.toString();
+        }
+    }
+
+    /**
+     * An {@code http://} or {@code https://} URL with a host and, if given, a port from 1 to
+     * 65535; no credentials, query or fragment. Empty is allowed (the default applies).
+     */
+    record UrlType() implements ConfigType<String> {
+        @Override
+        public String name() {
+            return "URL";
+        }
+
+        @Override
+        public String allowed() {
+            return "an http:// or https:// URL with a host and optionally a port (1-65535), or empty";
+        }
+
+        @Override
+        public String parse(String text) {
+            String value = text.strip();
+            if (value.isEmpty()) {
+                return value;
+            }
+            java.net.URI uri;
+            try {
+                uri = new java.net.URI(value);
+            } catch (java.net.URISyntaxException e) {
+                throw new IllegalArgumentException("expected " + allowed() + ", found " + ConfigText.quote(text)
+                        + " (" + e.getReason() + ")");
+            }
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            String problem = null;
+            if (!scheme.equals("http") && !scheme.equals("https")) {
+                problem = "the scheme must be http or https";
+            } else if (uri.getHost() == null || uri.getHost().isEmpty()) {
+                problem = "no valid host";
+            } else if (uri.getPort() != -1 && (uri.getPort() < 1 || uri.getPort() > 65535)) {
+                problem = "port " + uri.getPort() + " is out of range (1-65535)";
+            } else if (uri.getRawUserInfo() != null) {
+                problem = "credentials in the URL are not supported (use exporter.otlp.headers)";
+            } else if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+                problem = "a query or fragment is not allowed";
+            }
+            if (problem != null) {
+                throw new IllegalArgumentException("expected " + allowed() + ", found " + ConfigText.quote(text)
+                        + ": " + problem);
+            }
+            return value;
+        }
+
+        @Override
+        public String format(String value) {
+            return value.isEmpty() ? "\"\"" : value;
         }
     }
 
@@ -332,7 +425,7 @@ public sealed interface ConfigType<T> {
         public GroupPattern parse(String text) {
             int eq = text.lastIndexOf('=');
             if (eq <= 0 || eq == text.length() - 1) {
-                throw new IllegalArgumentException("expected <regex>=<group>, found '" + text + "'");
+                throw new IllegalArgumentException("expected <regex>=<group>, found " + ConfigText.quote(text));
             }
             return of(text.substring(0, eq).strip(), text.substring(eq + 1).strip());
         }
@@ -342,8 +435,8 @@ public sealed interface ConfigType<T> {
             if (node instanceof YamlNode.Mapping mapping) {
                 for (YamlNode.Entry entry : mapping.entries().values()) {
                     if (!entry.key().equals("pattern") && !entry.key().equals("group")) {
-                        throw new ItemException(entry.line(), "unknown key '" + entry.key()
-                                + "' (allowed: pattern, group)");
+                        throw new ItemException(entry.line(), "unknown key " + ConfigText.quote(entry.key())
+                                + " (allowed: pattern, group)");
                     }
                 }
                 YamlNode.Entry pattern = mapping.entries().get("pattern");
@@ -360,14 +453,14 @@ public sealed interface ConfigType<T> {
             if (entry.value() instanceof YamlNode.Scalar s && s.value() != null && !s.value().isBlank()) {
                 return s.value();
             }
-            throw new ItemException(entry.line(), "'" + entry.key() + "' must be a non-empty string");
+            throw new ItemException(entry.line(), ConfigText.quote(entry.key()) + " must be a non-empty string");
         }
 
         private static GroupPattern of(String regex, String group) {
             try {
                 return new GroupPattern(Pattern.compile(regex), group);
             } catch (PatternSyntaxException e) {
-                throw new IllegalArgumentException("invalid regex '" + regex + "': " + e.getDescription());
+                throw new IllegalArgumentException("invalid regex " + ConfigText.quote(regex) + ": " + e.getDescription());
             }
         }
     }
@@ -402,7 +495,7 @@ public sealed interface ConfigType<T> {
         public MethodPattern parse(String text) {
             var matcher = FORMAT.matcher(text.strip());
             if (!matcher.matches() || matcher.group(1).chars().allMatch(c -> c == '*' || c == '.')) {
-                throw new IllegalArgumentException("expected " + allowed() + ", found '" + text + "'");
+                throw new IllegalArgumentException("expected " + allowed() + ", found " + ConfigText.quote(text));
             }
             return new MethodPattern(matcher.group(1), matcher.group(2));
         }

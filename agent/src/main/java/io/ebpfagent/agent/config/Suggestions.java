@@ -5,13 +5,22 @@ import java.util.Optional;
 
 /** "Did you mean" for misspelt keys and values: the closest candidate within a small edit distance. */
 final class Suggestions {
+    /** Longer inputs get no suggestion: the distance table grows with the product of the lengths. */
+    static final int MAX_INPUT = 200;
+
     private Suggestions() {
     }
 
     static Optional<String> closest(String input, Collection<String> candidates) {
+        if (input.length() > MAX_INPUT) {
+            return Optional.empty(); // nobody misspells a key by hundreds of characters
+        }
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String candidate : candidates) {
+            if (candidate.length() > MAX_INPUT) {
+                continue;
+            }
             int distance = distance(input, candidate);
             if (distance < bestDistance) {
                 bestDistance = distance;

@@ -17,8 +17,12 @@ public final class YamlParser {
     private record Line(int number, int indent, String text) {
     }
 
+    /** Nesting of maps and lists allowed; the configuration needs four. */
+    static final int MAX_DEPTH = 16;
+
     private final List<Line> lines;
     private int position;
+    private int depth;
 
     private YamlParser(List<Line> lines) {
         this.lines = lines;
@@ -108,7 +112,22 @@ public final class YamlParser {
         return isListItem(line.text) ? parseList(indent) : parseMap(indent);
     }
 
+    private void enter(int number) throws YamlException {
+        if (++depth > MAX_DEPTH) {
+            throw new YamlException(number, "maps and lists nested deeper than " + MAX_DEPTH + " levels");
+        }
+    }
+
     private YamlNode.Mapping parseMap(int indent) throws YamlException {
+        enter(lines.get(position).number);
+        try {
+            return parseMapEntries(indent);
+        } finally {
+            depth--;
+        }
+    }
+
+    private YamlNode.Mapping parseMapEntries(int indent) throws YamlException {
         Map<String, YamlNode.Entry> entries = new LinkedHashMap<>();
         int mapLine = lines.get(position).number;
         while (position < lines.size()) {
@@ -126,7 +145,7 @@ public final class YamlParser {
             String key = unquoteKey(line.text.substring(0, colon).stripTrailing(), line.number);
             String rest = line.text.substring(colon + 1).strip();
             if (entries.containsKey(key)) {
-                throw new YamlException(line.number, "duplicate key '" + key + "' (first on line "
+                throw new YamlException(line.number, "duplicate key " + ConfigText.quote(key) + " (first on line "
                         + entries.get(key).line() + ")");
             }
             position++;
@@ -148,6 +167,15 @@ public final class YamlParser {
     }
 
     private YamlNode.Sequence parseList(int indent) throws YamlException {
+        enter(lines.get(position).number);
+        try {
+            return parseListItems(indent);
+        } finally {
+            depth--;
+        }
+    }
+
+    private YamlNode.Sequence parseListItems(int indent) throws YamlException {
         List<YamlNode> items = new ArrayList<>();
         int listLine = lines.get(position).number;
         while (position < lines.size()) {
@@ -212,7 +240,7 @@ public final class YamlParser {
                 return i;
             }
         }
-        throw new YamlException(line.number, "expected 'key: value', found '" + text + "'");
+        throw new YamlException(line.number, "expected 'key: value', found " + ConfigText.quote(text));
     }
 
     private static String unquoteKey(String key, int number) throws YamlException {

@@ -27,6 +27,10 @@ final class ExporterConfigs {
                         ? OtlpProtocol.GRPC : OtlpProtocol.HTTP_PROTOBUF)
                 .exportInterval(config.exportInterval())
                 .prometheus(config.get(ConfigSchema.PROMETHEUS_HOST), config.get(ConfigSchema.PROMETHEUS_PORT))
+                .prometheusAccess(new ExporterConfig.PrometheusAccess(config.get(ConfigSchema.PROMETHEUS_TLS_KEYSTORE),
+                        config.get(ConfigSchema.PROMETHEUS_TLS_KEYSTORE_PASSWORD),
+                        config.get(ConfigSchema.PROMETHEUS_BASIC_AUTH_USERNAME),
+                        config.get(ConfigSchema.PROMETHEUS_BASIC_AUTH_PASSWORD)))
                 .cardinalityLimit(Math.max(2, config.get(ConfigSchema.THREADS_MAX_DISTINCT) * 4))
                 .spanMode(switch (config.get(ConfigSchema.SPANS_MODE)) {
                     case "events" -> SpanMode.EVENTS;

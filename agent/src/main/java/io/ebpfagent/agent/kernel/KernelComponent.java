@@ -22,10 +22,13 @@ import io.ebpfagent.probes.SharedMaps;
 import io.ebpfagent.probes.SyscallsProbe;
 import io.ebpfagent.probes.events.ProbeEvents;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,7 +88,6 @@ public final class KernelComponent implements AgentComponent {
     public void start(AgentContext context) throws Exception {
         this.context = context;
         AgentConfig config = context.config();
-        KernelFileSystems.mountIfNeeded();
         shared = SharedMaps.create();
         names = new RegistryThreadNames(context.threads());
         telemetry = ExporterSetup.create(ExporterConfigs.from(config), names);
@@ -168,13 +170,23 @@ public final class KernelComponent implements AgentComponent {
                 // the final collection at close reads them
             }
         });
-        LOG.info("kernel probes running: {}", probes.stream().map(Probe::name).toList());
+        LOG.info("kernel probes running: {}", String.join(", ", probes.stream().map(KernelComponent::describe).toList()));
         if (profile != null) {
             startProfileWriter(profile, config);
         }
         if (jvm != null && net != null) {
             LOG.debug("jvm and net probes attached");
         }
+    }
+
+    /** The probe's name, with how the jvm probe is attached. */
+    static String describe(Probe probe) {
+        if (probe instanceof JvmProbe jvm) {
+            return "jvm (" + jvm.attachedProbes().size() + " of " + JvmProbe.PROBES.size() + " hotspot probes"
+                    + (jvm.missingProbes().isEmpty() ? "" : ", not in this libjvm.so: " + jvm.missingProbes())
+                    + (jvm.multiLink() ? ", one uprobe_multi link)" : ", one uprobe per site)");
+        }
+        return probe.name();
     }
 
     private void startProfileWriter(ProfileProbe profile, AgentConfig config) {
@@ -223,8 +235,85 @@ public final class KernelComponent implements AgentComponent {
         }
     }
 
+    /**
+     * At JVM exit: the last map values, the last profile and the exporters' final flush, on a
+     * daemon thread the exit waits for no longer than {@code exporter.shutdown_timeout} in all
+     * (an unreachable or unanswering backend, or a slow first collection, cannot hold the exit).
+     * Probes, ring buffers and maps are left to the kernel, which releases them when the process
+     * ends (detaching them here first would only add the Java side's time to the exit).
+     */
+    @Override
+    public void closeAtExit() {
+        long t0 = System.nanoTime();
+        Duration budget = context != null ? context.config().get(ConfigSchema.EXPORTER_SHUTDOWN_TIMEOUT)
+                : ConfigSchema.EXPORTER_SHUTDOWN_TIMEOUT.defaultValue();
+        if (methodSpans != null) {
+            methodSpans.close();
+        }
+        if (collection != null) {
+            collection.cancel(false);
+        }
+        if (profileWriting != null) {
+            profileWriting.cancel(false);
+        }
+        if (events != null) {
+            events.stop(); // its thread waits in native code, which would hold the exit
+        }
+        long[] collected = new long[1];
+        CountDownLatch finalData = new CountDownLatch(1);
+        AtomicReference<KernelTelemetry.Shutdown> flush = new AtomicReference<>();
+        Thread last = new Thread(() -> {
+            try {
+                if (collector != null) {
+                    collector.run(); // the last values before the exporter flushes
+                }
+                collected[0] = System.nanoTime();
+                if (profileWriter != null) {
+                    profileWriter.run(); // the samples of the last, partial interval
+                    profileWriter.cleanUp();
+                }
+            } catch (RuntimeException e) {
+                LOG.debug("final collection failed: {}", e.toString());
+            } finally {
+                if (telemetry != null) {
+                    flush.set(telemetry.shutdown());
+                }
+                finalData.countDown();
+            }
+        }, "ebpf-agent-final-export");
+        last.setDaemon(true);
+        last.start();
+        boolean done;
+        try {
+            done = finalData.await(remaining(t0, budget), TimeUnit.NANOSECONDS)
+                    && (flush.get() == null || flush.get().await(Duration.ofNanos(remaining(t0, budget))));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            done = false;
+        }
+        if (!done) {
+            LOG.warn("exporters: the final collection and export did not finish within {} ms "
+                    + "(exporter.shutdown_timeout); exiting without them", budget.toMillis());
+            if (telemetry != null) {
+                telemetry.abort();
+            }
+        }
+        LOG.debug("closed at exit in {} ms (final collection {} ms)", ms(System.nanoTime() - t0),
+                collected[0] == 0 ? "unfinished" : ms(collected[0] - t0));
+    }
+
+    private static long remaining(long start, Duration budget) {
+        return Math.max(0, budget.toNanos() - (System.nanoTime() - start));
+    }
+
+    /**
+     * Reads the maps a last time, stops the event thread, starts the exporters' final flush,
+     * detaches the probes while it runs, then waits for the flush no longer than
+     * {@code exporter.shutdown_timeout} from its start.
+     */
     @Override
     public void close() {
+        long t0 = System.nanoTime();
         if (methodSpans != null) {
             methodSpans.close();
         }
@@ -241,6 +330,7 @@ public final class KernelComponent implements AgentComponent {
                 LOG.debug("final collection failed: {}", e.toString());
             }
         }
+        long t1 = System.nanoTime();
         if (profileWriting != null) {
             profileWriting.cancel(false);
             profileWriter.run(); // the samples of the last, partial interval
@@ -249,6 +339,8 @@ public final class KernelComponent implements AgentComponent {
         if (events != null) {
             events.close();
         }
+        long t2 = System.nanoTime();
+        KernelTelemetry.Shutdown flush = telemetry != null ? telemetry.shutdown() : null;
         for (Probe p : probes) {
             try {
                 p.close();
@@ -256,11 +348,25 @@ public final class KernelComponent implements AgentComponent {
                 LOG.debug("closing probe {} failed: {}", p.name(), e.toString());
             }
         }
-        if (telemetry != null) {
-            telemetry.close();
+        long t3 = System.nanoTime();
+        if (flush != null) {
+            Duration budget = context != null ? context.config().get(ConfigSchema.EXPORTER_SHUTDOWN_TIMEOUT)
+                    : ConfigSchema.EXPORTER_SHUTDOWN_TIMEOUT.defaultValue();
+            if (!flush.await(budget.minusNanos(System.nanoTime() - t2))) {
+                LOG.warn("exporters: the final export did not finish within {} ms (exporter.shutdown_timeout); "
+                        + "exiting without it", budget.toMillis());
+            }
         }
+        long t4 = System.nanoTime();
         if (shared != null) {
             shared.close();
         }
+        LOG.debug("closed in {} ms: final collection {} ms, events and profile {} ms, probes {} ms, "
+                        + "waiting for the exporters {} ms more",
+                ms(System.nanoTime() - t0), ms(t1 - t0), ms(t2 - t1), ms(t3 - t2), ms(t4 - t3));
+    }
+
+    private static String ms(long nanos) {
+        return String.format(java.util.Locale.ROOT, "%.1f", nanos / 1e6);
     }
 }

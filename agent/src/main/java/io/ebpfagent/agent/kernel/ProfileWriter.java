@@ -3,11 +3,8 @@ package io.ebpfagent.agent.kernel;
 import io.ebpfagent.probes.ProfileProbe;
 import io.ebpfagent.probes.symbols.StackSymbolizer;
 import java.io.IOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * Drains the profile probe's samples into a folded-stacks file ({@code group;frame;...;frame
  * count}, the input of flamegraph.pl and speedscope), rewritten on every run with the samples
  * since the previous one. Before symbolising it has the JVM write its perf map, so JIT-compiled
- * methods have names; that only helps when compiled code keeps frame pointers.
+ * methods have names; that only helps when compiled code keeps frame pointers. The file is
+ * replaced through {@link ReplaceFile} (exclusive creation, no symbolic link followed, mode 0600).
  */
 final class ProfileWriter implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(ProfileWriter.class);
@@ -87,17 +85,11 @@ final class ProfileWriter implements Runnable {
         if (dir != null) {
             Files.createDirectories(dir);
         }
-        Path tmp = output.resolveSibling(output.getFileName() + ".tmp");
-        try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-            for (Map.Entry<String, Long> e : lines) {
-                w.write(e.getKey());
-                w.write(' ');
-                w.write(Long.toString(e.getValue()));
-                w.write('\n');
-            }
+        StringBuilder text = new StringBuilder(lines.size() * 128);
+        for (Map.Entry<String, Long> e : lines) {
+            text.append(e.getKey()).append(' ').append(e.getValue()).append('\n');
         }
-        // readers never see a half-written file
-        Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        ReplaceFile.write(output, text);
         return lines.size();
     }
 

@@ -5,11 +5,14 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 
 /**
- * The agent's only log sink: one line per message on stderr, {@code [ebpf-agent] LEVEL message}.
+ * The agent's only log sink: one line per message on stderr, {@code [ebpf-agent] LEVEL message},
+ * control characters in messages escaped (a stack trace, printed only at DEBUG, is the exception).
  * The threshold is global because the whole agent shares one configuration.
  */
 public final class AgentLog {
     public static final String PREFIX = "[ebpf-agent] ";
+    /** Longest message printed; longer ones are cut (their length is given). */
+    static final int MAX_MESSAGE = 4000;
     private static volatile LogLevel threshold = initialLevel();
     private static volatile PrintStream out = System.err;
 
@@ -47,17 +50,50 @@ public final class AgentLog {
         if (!enabled(level)) {
             return;
         }
-        StringBuilder line = new StringBuilder(PREFIX.length() + 8 + message.length())
-                .append(PREFIX).append(level.name()).append(' ').append(message);
+        String text = oneLine(String.valueOf(message));
+        StringBuilder line = new StringBuilder(PREFIX.length() + 8 + text.length())
+                .append(PREFIX).append(level.name()).append(' ').append(text);
         if (error != null) {
             if (enabled(LogLevel.DEBUG)) {
                 StringWriter trace = new StringWriter();
                 error.printStackTrace(new PrintWriter(trace));
                 line.append(System.lineSeparator()).append(trace.toString().stripTrailing());
             } else {
-                line.append(": ").append(error);
+                line.append(": ").append(oneLine(String.valueOf(error)));
             }
         }
         out.println(line);
+    }
+
+    /**
+     * {@code text} as one line: line breaks and other control characters escaped, cut to
+     * {@value #MAX_MESSAGE} characters. Stack traces (DEBUG only) are the one multi-line output.
+     */
+    static String oneLine(String text) {
+        int end = Math.min(text.length(), MAX_MESSAGE);
+        StringBuilder b = null;
+        for (int i = 0; i < end; i++) {
+            char c = text.charAt(i);
+            boolean control = Character.isISOControl(c) || c == '\u2028' || c == '\u2029';
+            if (control && b == null) {
+                b = new StringBuilder(end + 16).append(text, 0, i);
+            }
+            if (b != null) {
+                switch (c) {
+                    case '\n' -> b.append("\\n");
+                    case '\r' -> b.append("\\r");
+                    case '\t' -> b.append("\\t");
+                    default -> {
+                        if (control) {
+                            b.append("\\u").append(String.format("%04x", (int) c));
+                        } else {
+                            b.append(c);
+                        }
+                    }
+                }
+            }
+        }
+        String result = b != null ? b.toString() : end == text.length() ? text : text.substring(0, end);
+        return end == text.length() ? result : result + "... (" + text.length() + " characters)";
     }
 }

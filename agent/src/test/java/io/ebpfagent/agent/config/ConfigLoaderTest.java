@@ -26,6 +26,29 @@ class ConfigLoaderTest {
         assertThat(config.get(ConfigSchema.PROFILE_FREQUENCY_HZ)).isEqualTo(49);
         assertThat(config.get(ConfigSchema.SCHED_OFFCPU_THRESHOLD)).isEqualTo(Duration.ofMillis(10));
         assertThat(config.otlpEndpoint()).isEqualTo("http://localhost:4317");
+        assertThat(config.get(ConfigSchema.PROMETHEUS_HOST)).as("scrapes from this machine only").isEqualTo("127.0.0.1");
+    }
+
+    @Test
+    void secretsNeverAppearInTheDescription() throws Exception {
+        AgentConfig config = load("""
+                exporter:
+                  prometheus:
+                    host: 0.0.0.0
+                    tls:
+                      keystore: /etc/agent.p12
+                      keystore_password: ks-pass-1
+                    basic_auth:
+                      username: scraper
+                      password: auth-pass-2
+                  otlp:
+                    headers:
+                      authorization: Bearer token-3
+                """, Map.of(), new Properties());
+        assertThat(config.get(ConfigSchema.PROMETHEUS_BASIC_AUTH_PASSWORD)).isEqualTo("auth-pass-2");
+        assertThat(config.describeNonDefaults()).contains("exporter.prometheus.tls.keystore=/etc/agent.p12",
+                        "exporter.prometheus.basic_auth.username=scraper", "exporter.prometheus.basic_auth.password=<secret>")
+                .doesNotContain("ks-pass-1").doesNotContain("auth-pass-2").doesNotContain("token-3");
     }
 
     @Test
@@ -154,6 +177,93 @@ class ConfigLoaderTest {
     void missingFileIsAConfigError() {
         assertThatThrownBy(() -> ConfigLoader.load(AgentArgs.parse("config=" + dir.resolve("nope.yaml")), Map.of(),
                 new Properties())).isInstanceOf(ConfigException.class).hasMessageContaining("cannot read");
+    }
+
+    @Test
+    void endlessOrHugeFilesAreRefusedWithoutReadingThemWhole() throws Exception {
+        assertThatThrownBy(() -> ConfigLoader.load(AgentArgs.parse("config=/dev/zero"), Map.of(), new Properties()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("/dev/zero")
+                .hasMessageContaining("not a regular file");
+        Path big = dir.resolve("big.yaml");
+        Files.writeString(big, "# " + "x".repeat(ConfigLoader.MAX_FILE_BYTES) + "\n");
+        assertThatThrownBy(() -> ConfigLoader.load(AgentArgs.parse("config=" + big), Map.of(), new Properties()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("larger than 256 KiB");
+        Path binary = dir.resolve("binary.yaml");
+        Files.write(binary, new byte[] {(byte) 0xff, (byte) 0xfe, 'a', ':', ' ', '1'});
+        assertThatThrownBy(() -> ConfigLoader.load(AgentArgs.parse("config=" + binary), Map.of(), new Properties()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("not UTF-8");
+    }
+
+    @Test
+    void deepNestingIsAnErrorNotAStackOverflow() throws Exception {
+        StringBuilder yaml = new StringBuilder();
+        for (int i = 0; i < 700; i++) {
+            yaml.append(" ".repeat(i)).append("k").append(i).append(":\n");
+        }
+        Path file = write(yaml.toString());
+        Throwable[] thrown = new Throwable[1];
+        // a small stack, as a JVM thread may have: the parser must not need one frame per level
+        Thread parse = new Thread(null, () -> {
+            try {
+                ConfigLoader.load(AgentArgs.parse("config=" + file), Map.of(), new Properties());
+            } catch (Throwable t) {
+                thrown[0] = t;
+            }
+        }, "parse", 256 * 1024);
+        parse.start();
+        parse.join();
+        assertThat(thrown[0]).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("agent.yaml:17").hasMessageContaining("nested deeper than 16 levels");
+    }
+
+    @Test
+    void headersWithLineBreaksOrBadNamesAreRefused() throws Exception {
+        assertThatThrownBy(() -> load("exporter:\n  otlp:\n    headers:\n      x-key: \"a\\r\\nInjected: 1\"\n",
+                Map.of(), new Properties()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'exporter.otlp.headers'")
+                .hasMessageContaining("agent.yaml:4").hasMessageContaining("line break")
+                .hasMessageContaining("'a\\r\\nInjected: 1'");
+        assertThatThrownBy(() -> load("", Map.of("OTEL_EXPORTER_OTLP_HEADERS", "api-key=a%0D%0Ab"), new Properties()))
+                .hasMessageContaining("environment variable OTEL_EXPORTER_OTLP_HEADERS").hasMessageContaining("line break");
+        assertThatThrownBy(() -> load("", Map.of("OTEL_EXPORTER_OTLP_HEADERS", "bad name=x"), new Properties()))
+                .hasMessageContaining("header name 'bad name' is not allowed");
+        assertThatThrownBy(() -> load("", Map.of("OTEL_EXPORTER_OTLP_HEADERS", "trace-bin=x"), new Properties()))
+                .hasMessageContaining("-bin");
+        // resource attributes are not headers: any text
+        assertThat(load("", Map.of("OTEL_RESOURCE_ATTRIBUTES", "note=a%0Ab"), new Properties())
+                .get(ConfigSchema.RESOURCE_ATTRIBUTES)).containsEntry("note", "a\nb");
+    }
+
+    @Test
+    void endpointsMustBeUsableUrls() throws Exception {
+        assertThatThrownBy(() -> load("", Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:99999"),
+                new Properties()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("port 99999 is out of range");
+        assertThatThrownBy(() -> load("exporter:\n  otlp:\n    endpoint: http://:4317\n", Map.of(), new Properties()))
+                .hasMessageContaining("no valid host");
+        assertThatThrownBy(() -> load("exporter:\n  otlp:\n    endpoint: ftp://collector\n", Map.of(), new Properties()))
+                .hasMessageContaining("scheme");
+        assertThatThrownBy(() -> load("exporter:\n  otlp:\n    endpoint: http://u:p@collector:4317\n", Map.of(),
+                new Properties())).hasMessageContaining("credentials");
+        assertThatThrownBy(() -> load("exporter:\n  otlp:\n    endpoint: http://collector:4317 x\n", Map.of(),
+                new Properties())).hasMessageContaining("URL");
+        assertThat(load("exporter:\n  otlp:\n    endpoint: https://collector.example:443/otlp\n", Map.of(),
+                new Properties()).otlpEndpoint()).isEqualTo("https://collector.example:443/otlp");
+        assertThat(load("exporter:\n  otlp:\n    endpoint: http://[::1]:4317\n", Map.of(), new Properties())
+                .otlpEndpoint()).isEqualTo("http://[::1]:4317");
+    }
+
+    @Test
+    void hugeOrControlCharacterValuesAreQuotedShortAndOnOneLine() throws Exception {
+        String huge = "\u0001\u001b[31m" + "v".repeat(10 * 1024 * 1024) + "\n";
+        Properties props = new Properties();
+        props.setProperty("ebpf.agent.spans.mode", huge);
+        assertThatThrownBy(() -> load("", Map.of(), props))
+                .isInstanceOf(ConfigException.class)
+                .satisfies(e -> {
+                    assertThat(e.getMessage()).hasSizeLessThan(400).doesNotContain("\n").doesNotContain("\u001b")
+                            .doesNotContain("\u0001").contains("'\\u0001\\u001b[31mvvv").contains("(10485767 characters)");
+                });
     }
 
     private AgentConfig load(String yaml, Map<String, String> env, Properties props) throws Exception {

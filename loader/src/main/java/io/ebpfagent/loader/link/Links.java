@@ -16,6 +16,7 @@ import io.ebpfagent.loader.sys.FileIo;
 import io.ebpfagent.loader.sys.NotSupportedException;
 import io.ebpfagent.loader.sys.PerfEvent;
 import io.ebpfagent.loader.sys.PerfEventAttr;
+import io.ebpfagent.loader.sys.PermissionDeniedException;
 import io.ebpfagent.loader.sys.SyscallException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -89,6 +90,11 @@ public final class Links {
             MemorySegment path = arena.allocateFrom(binary.toAbsolutePath().toString());
             PerfEventAttr attr = uprobeAttr(pmu, path.address(), fileOffset, options);
             event = PerfEvent.open(attr, options.pid() > 0 ? options.pid() : -1, options.pid() > 0 ? -1 : 0, -1, 0);
+        } catch (PermissionDeniedException e) {
+            // measured on 6.18: the uprobe PMU wants CAP_SYS_ADMIN, CAP_BPF + CAP_PERFMON are not enough
+            throw new PermissionDeniedException(e.operation(), e.errno(), e.operation() + ": permission denied ("
+                    + e.errnoName() + "): a uprobe perf event needs root or CAP_SYS_ADMIN (a uprobe_multi link, "
+                    + "Links.uprobeMulti, needs only CAP_BPF and CAP_PERFMON)");
         }
         return attachPerfEvent(event, program, options.cookie());
     }

@@ -81,6 +81,13 @@ public final class RingBufferGroup implements AutoCloseable {
         return total;
     }
 
+    /** Makes a {@link #poll} under way return now (it returns 0 if nothing is ready). */
+    public void wakeup() {
+        if (!closed) {
+            epoll.wakeup();
+        }
+    }
+
     @Override
     public void close() {
         if (closed) {

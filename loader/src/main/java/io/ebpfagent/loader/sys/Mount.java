@@ -21,6 +21,10 @@ import java.util.Optional;
 public final class Mount {
     private static final MethodHandle MOUNT = Native.downcall("mount",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), true);
+    private static final MethodHandle UNSHARE = Native.downcall("unshare", FunctionDescriptor.of(JAVA_INT, JAVA_INT), true);
+    private static final int CLONE_NEWNS = 0x00020000;
+    private static final long MS_REC = 16384;
+    private static final long MS_PRIVATE = 1 << 18;
 
     private Mount() {
     }
@@ -32,6 +36,30 @@ public final class Mount {
                     arena.allocateFrom(target.toString()), arena.allocateFrom(fsType), 0L, MemorySegment.NULL);
             if (r < 0) {
                 throw SyscallException.of("mount -t " + fsType + " " + source + " " + target, Native.lastErrno());
+            }
+        } catch (SyscallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * Gives the calling thread a mount namespace of its own, into which no mount or unmount
+     * propagates in either direction ({@code unshare(CLONE_NEWNS)}, then {@code /} made private
+     * recursively): what the thread mounts afterwards no other thread or process sees, and it
+     * disappears with the thread. Needs CAP_SYS_ADMIN. Meant for a short-lived thread of its own.
+     */
+    public static void unshareMountNamespace() {
+        try (Arena arena = Arena.ofConfined()) {
+            int r = (int) UNSHARE.invokeExact(Native.errnoSegment(), CLONE_NEWNS);
+            if (r < 0) {
+                throw SyscallException.of("unshare(CLONE_NEWNS)", Native.lastErrno());
+            }
+            r = (int) MOUNT.invokeExact(Native.errnoSegment(), MemorySegment.NULL, arena.allocateFrom("/"),
+                    MemorySegment.NULL, MS_REC | MS_PRIVATE, MemorySegment.NULL);
+            if (r < 0) {
+                throw SyscallException.of("mount --make-rprivate /", Native.lastErrno());
             }
         } catch (SyscallException e) {
             throw e;

@@ -4,7 +4,9 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ebpfagent.loader.link.LinkType;
 import io.ebpfagent.loader.link.MultiLink;
+import io.ebpfagent.loader.programs.AttachType;
 import io.ebpfagent.loader.ringbuf.RingBufferReader;
 import io.ebpfagent.loader.sys.FileDescriptor;
 import io.ebpfagent.loader.sys.Native;
@@ -123,6 +125,51 @@ class UsdtAttachTest {
             }
             assertThat(begins.get()).isPositive();
             assertThat(ends.get()).isPositive();
+        }
+    }
+
+    @Test
+    void oneMultiLinkServesSeveralProbesToldApartByTheirCookie() throws Exception {
+        Path libjvm = Usdt.libjvmOf(PID);
+        List<Usdt.Target> targets = List.of(new Usdt.Target("hotspot", "thread__start", 11),
+                new Usdt.Target("hotspot", "gc__begin", 12), new Usdt.Target("hotspot", "gc__end", 13),
+                new Usdt.Target("hotspot", "no__such__probe", 14));
+        try (FileDescriptor prog = TestBpf.loadFunction("usdt.bpf.o", "on_any", TestBpf.PROG_KPROBE,
+                     AttachType.TRACE_UPROBE_MULTI.value(),
+                     Map.of("events", events, "__bpf_usdt_specs", specs, "__bpf_usdt_ip_to_spec_id", ipToSpec));
+             Usdt.MultiAttachment attachment = Usdt.attachMulti(prog, specs, ipToSpec, libjvm, targets, PID);
+             RingBufferReader reader = RingBufferReader.open(events, 64 * 1024)) {
+            assertThat(attachment.missing()).extracting(Usdt.Target::name).containsExactly("no__such__probe");
+            assertThat(attachment.attached()).extracting(Usdt.Target::name)
+                    .containsExactly("thread__start", "gc__begin", "gc__end");
+            // one kernel link for every site of the three probes
+            assertThat(attachment.link().links()).singleElement().satisfies(l -> {
+                assertThat(l.info().type()).isEqualTo(LinkType.UPROBE_MULTI);
+                assertThat(l.info().uprobeMultiCount().getAsInt()).isGreaterThanOrEqualTo(4);
+            });
+            AtomicInteger tid = new AtomicInteger();
+            Thread t = Thread.ofPlatform().name("usdt-multi-test").start(
+                    () -> tid.set((int) Native.syscall(SyscallNumbers.GETTID, 0, 0, 0, 0, 0)));
+            t.join();
+            System.gc();
+            boolean start = false, begin = false, end = false;
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!(start && begin && end) && System.nanoTime() < deadline) {
+                for (Event e : drain(reader, 200)) {
+                    if (e.kind() == 11 && e.tid() == tid.get()) {
+                        start = true;
+                        assertThat(e.argCount()).isEqualTo(5);
+                    } else if (e.kind() == 12 && e.javaId() == 1) {
+                        begin = true; // System.gc(): a full collection
+                    } else if (e.kind() == 13) {
+                        end = true;
+                        assertThat(e.argCount()).isZero();
+                    }
+                }
+            }
+            assertThat(start).as("thread__start seen").isTrue();
+            assertThat(begin).as("gc__begin(full) seen").isTrue();
+            assertThat(end).as("gc__end seen").isTrue();
         }
     }
 }

@@ -9,6 +9,11 @@ import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.export.GrpcResponse;
 import io.opentelemetry.sdk.common.export.GrpcSender;
@@ -36,8 +41,9 @@ import javax.net.ssl.SSLException;
  * manager) for {@code https://}, headers, deadline, compression by name. No retries: the next
  * export interval is the retry, as with the SDK's default retry policy disabled.
  */
-final class ChannelGrpcSender implements GrpcSender {
+final class ChannelGrpcSender implements GrpcSender, Transports.Transport {
     private final ManagedChannel channel;
+    private final EventLoopGroup events;
     private final MethodDescriptor<MessageWriter, byte[]> method;
     private final GrpcSenderConfig config;
 
@@ -46,7 +52,13 @@ final class ChannelGrpcSender implements GrpcSender {
         URI endpoint = config.getEndpoint();
         boolean tls = "https".equalsIgnoreCase(endpoint.getScheme());
         int port = endpoint.getPort() > 0 ? endpoint.getPort() : tls ? 443 : 80;
+        // an event loop of our own (grpc's shared one lives on for a second after its last
+        // channel): its thread sits in native code while it waits, which holds the JVM's exit
+        // for up to 300 ms (UserThreadWaitAttemptsAtExit) unless it is shut down first
+        this.events = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("ebpf-agent-otlp-grpc", true),
+                NioIoHandler.newFactory());
         NettyChannelBuilder b = NettyChannelBuilder.forAddress(endpoint.getHost(), port)
+                .eventLoopGroup(events).channelType(NioSocketChannel.class)
                 .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, config.getConnectTimeout().toMillis()));
         if (tls) {
             b.useTransportSecurity();
@@ -114,19 +126,27 @@ final class ChannelGrpcSender implements GrpcSender {
     public CompletableResultCode shutdown() {
         channel.shutdown();
         CompletableResultCode result = new CompletableResultCode();
-        Thread.ofPlatform().daemon().name("otlp-grpc-shutdown").start(() -> {
+        Thread.ofPlatform().daemon().name("ebpf-agent-otlp-grpc-shutdown").start(() -> {
             try {
                 if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
                     channel.shutdownNow();
                 }
+                events.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).await(5, TimeUnit.SECONDS);
                 result.succeed();
             } catch (InterruptedException e) {
-                channel.shutdownNow();
+                abort();
                 Thread.currentThread().interrupt();
                 result.fail();
             }
         });
         return result;
+    }
+
+    /** Fails what is in flight and ends the event loop thread now. */
+    @Override
+    public void abort() {
+        channel.shutdownNow();
+        events.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
     }
 
     private record Response(GrpcStatusCode getStatusCode, String getStatusDescription, byte[] getResponseMessage)

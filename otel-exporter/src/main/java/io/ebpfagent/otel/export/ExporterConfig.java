@@ -19,8 +19,9 @@ import java.util.Set;
  * @param otlpProtocol       gRPC or HTTP/protobuf
  * @param otlpHeaders        extra request headers (e.g. authorization)
  * @param exportInterval     how often push exporters (OTLP, logging) collect metrics
- * @param prometheusHost     bind address of the scrape endpoint
+ * @param prometheusHost     bind address of the scrape endpoint (default loopback)
  * @param prometheusPort     port of the scrape endpoint (0: any free port)
+ * @param prometheusAccess   TLS and basic authentication of the scrape endpoint
  * @param serviceName        {@code service.name}; {@code null}: OTEL_SERVICE_NAME, else the main class
  * @param resourceAttributes extra resource attributes (they win over detected ones)
  * @param cardinalityLimit   series per metric before folding into the overflow series
@@ -30,7 +31,7 @@ import java.util.Set;
  */
 public record ExporterConfig(Set<ExporterKind> exporters, String otlpEndpoint, OtlpProtocol otlpProtocol,
                              Map<String, String> otlpHeaders, Duration exportInterval, String prometheusHost,
-                             int prometheusPort, String serviceName, Map<String, String> resourceAttributes,
+                             int prometheusPort, PrometheusAccess prometheusAccess, String serviceName, Map<String, String> resourceAttributes,
                              int cardinalityLimit, SpanMode spanMode, Duration minSpanDuration, int spanQueueSize) {
 
     public ExporterConfig {
@@ -39,6 +40,7 @@ public record ExporterConfig(Set<ExporterKind> exporters, String otlpEndpoint, O
         otlpHeaders = Map.copyOf(otlpHeaders);
         resourceAttributes = Map.copyOf(resourceAttributes);
         Objects.requireNonNull(spanMode, "spanMode");
+        Objects.requireNonNull(prometheusAccess, "prometheusAccess");
         if (exportInterval.isNegative() || exportInterval.isZero()) {
             throw new IllegalArgumentException("exportInterval must be positive: " + exportInterval);
         }
@@ -53,7 +55,36 @@ public record ExporterConfig(Set<ExporterKind> exporters, String otlpEndpoint, O
         }
     }
 
-    /** Logging only, 10 s interval, Prometheus on 0.0.0.0:9464 when enabled, OTLP gRPC on localhost. */
+    /**
+     * Who may scrape the Prometheus endpoint: over TLS with the server certificate and key of a
+     * PKCS#12 keystore ({@code keystore} empty: plain HTTP), and with HTTP basic authentication
+     * ({@code username} empty: none).
+     */
+    public record PrometheusAccess(String keystore, String keystorePassword, String username, String password) {
+        public static final PrometheusAccess NONE = new PrometheusAccess("", "", "", "");
+
+        public PrometheusAccess {
+            keystore = keystore == null ? "" : keystore;
+            keystorePassword = keystorePassword == null ? "" : keystorePassword;
+            username = username == null ? "" : username;
+            password = password == null ? "" : password;
+        }
+
+        public boolean tls() {
+            return !keystore.isEmpty();
+        }
+
+        public boolean basicAuth() {
+            return !username.isEmpty();
+        }
+
+        @Override
+        public String toString() {
+            return "PrometheusAccess[tls=" + tls() + ", basicAuth=" + basicAuth() + "]"; // no secrets
+        }
+    }
+
+    /** Logging only, 10 s interval, Prometheus on 127.0.0.1:9464 when enabled, OTLP gRPC on localhost. */
     public static ExporterConfig defaults() {
         return builder().build();
     }
@@ -71,6 +102,7 @@ public record ExporterConfig(Set<ExporterKind> exporters, String otlpEndpoint, O
         b.exportInterval = exportInterval;
         b.prometheusHost = prometheusHost;
         b.prometheusPort = prometheusPort;
+        b.prometheusAccess = prometheusAccess;
         b.serviceName = serviceName;
         b.resourceAttributes = new LinkedHashMap<>(resourceAttributes);
         b.cardinalityLimit = cardinalityLimit;
@@ -93,8 +125,9 @@ public record ExporterConfig(Set<ExporterKind> exporters, String otlpEndpoint, O
         private OtlpProtocol otlpProtocol = OtlpProtocol.GRPC;
         private Map<String, String> otlpHeaders = new LinkedHashMap<>();
         private Duration exportInterval = Duration.ofSeconds(10);
-        private String prometheusHost = "0.0.0.0";
+        private String prometheusHost = "127.0.0.1";
         private int prometheusPort = 9464;
+        private PrometheusAccess prometheusAccess = PrometheusAccess.NONE;
         private String serviceName;
         private Map<String, String> resourceAttributes = new LinkedHashMap<>();
         private int cardinalityLimit = 2000;
@@ -138,6 +171,11 @@ public record ExporterConfig(Set<ExporterKind> exporters, String otlpEndpoint, O
             return this;
         }
 
+        public Builder prometheusAccess(PrometheusAccess access) {
+            this.prometheusAccess = access;
+            return this;
+        }
+
         public Builder serviceName(String name) {
             this.serviceName = name;
             return this;
@@ -170,7 +208,7 @@ public record ExporterConfig(Set<ExporterKind> exporters, String otlpEndpoint, O
 
         public ExporterConfig build() {
             return new ExporterConfig(exporters, otlpEndpoint, otlpProtocol, otlpHeaders, exportInterval,
-                    prometheusHost, prometheusPort, serviceName, resourceAttributes, cardinalityLimit, spanMode,
+                    prometheusHost, prometheusPort, prometheusAccess, serviceName, resourceAttributes, cardinalityLimit, spanMode,
                     minSpanDuration, spanQueueSize);
         }
     }

@@ -6,14 +6,14 @@ import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.metrics.OtlpGrpcMetricExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
-import io.opentelemetry.exporter.prometheus.PrometheusHttpServer;
-import io.opentelemetry.sdk.common.export.MemoryMode;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
@@ -38,49 +38,69 @@ public final class ExporterSetup {
 
     /** As {@link #create(ExporterConfig, ThreadNames)} with a given resource. */
     public static KernelTelemetry create(ExporterConfig config, ThreadNames threadNames, Resource resource) {
-        KernelTelemetry.Builder b = KernelTelemetry.builder(threadNames).resource(resource)
+        SdkLogging.install();
+        Transports transports = new Transports();
+        KernelTelemetry.Builder b = KernelTelemetry.builder(threadNames).resource(resource).onAbort(transports::abortAll)
                 .cardinalityLimit(config.cardinalityLimit()).spanMode(config.spanMode())
                 .minSpanDuration(config.minSpanDuration());
+        List<String> running = new ArrayList<>();
         for (ExporterKind kind : config.exporters()) {
             // one exporter that cannot start (a port in use, a bad endpoint) costs only itself
             try {
                 switch (kind) {
                     case OTLP -> {
-                        b.addMetricReader(periodic(otlpMetrics(config), config.exportInterval()));
-                        b.addSpanProcessor(batch(otlpSpans(config), config));
+                        b.addMetricReader(periodic(otlpMetrics(config, transports), config.exportInterval()));
+                        b.addSpanProcessor(batch(otlpSpans(config, transports), config));
+                        running.add("otlp " + config.otlpProtocol().id() + " " + config.effectiveOtlpEndpoint());
                     }
-                    case PROMETHEUS -> b.addMetricReader(PrometheusHttpServer.builder()
-                            .setHost(config.prometheusHost()).setPort(config.prometheusPort())
-                            // An executor of our own (scrapes outside the OTel Java agent's
-                            // instrumentation) requires immutable data: one copy per scrape.
-                            .setExecutor(JavaagentSuppression.serverExecutor("ebpf-agent-prometheus", 2))
-                            .setMemoryMode(MemoryMode.IMMUTABLE_DATA).build());
+                    case PROMETHEUS -> b.addMetricReader(PrometheusEndpoint.create(config));
                     case LOGGING -> {
                         b.addMetricReader(periodic(new CompactLogMetricExporter(), config.exportInterval()));
                         b.addSpanProcessor(batch(new CompactLogSpanExporter(), config));
                     }
+                }
+                if (kind == ExporterKind.PROMETHEUS) {
+                    ExporterConfig.PrometheusAccess access = config.prometheusAccess();
+                    running.add("prometheus " + (access.tls() ? "https" : "http") + "://" + config.prometheusHost() + ":"
+                            + config.prometheusPort() + "/metrics" + (access.basicAuth() ? " (basic auth)" : ""));
+                } else if (kind == ExporterKind.LOGGING) {
+                    running.add("logging");
                 }
             } catch (RuntimeException e) {
                 Throwable root = e.getCause() != null ? e.getCause() : e;
                 LOG.warn("exporter {} disabled: {}", kind.name().toLowerCase(java.util.Locale.ROOT), root.toString());
             }
         }
-        LOG.info("telemetry exporters {} (otlp {} {}, prometheus {}:{}), service.name={}", config.exporters(),
-                config.otlpProtocol().id(), config.effectiveOtlpEndpoint(), config.prometheusHost(),
-                config.prometheusPort(), resource.getAttribute(ProcessResource.SERVICE_NAME));
+        // only what runs: an exporter that could not start has had its line above
+        if (running.isEmpty()) {
+            LOG.warn("no telemetry exporter is running (see the lines above); service.name={}",
+                    resource.getAttribute(ProcessResource.SERVICE_NAME));
+        } else {
+            LOG.info("telemetry exporters: {}; service.name={}", String.join(", ", running),
+                    resource.getAttribute(ProcessResource.SERVICE_NAME));
+        }
         return b.build();
     }
 
-    static MetricExporter otlpMetrics(ExporterConfig c) {
+    /** An exception that escapes one of the agent's exporter threads: one line, not a stack trace on stderr. */
+    static void uncaught(Thread thread, Throwable error) {
+        if (LOG.isDebugEnabled()) {
+            LOG.warn("exporter thread {} ended by {}", thread.getName(), error.toString(), error);
+        } else {
+            LOG.warn("exporter thread {} ended by {}", thread.getName(), error.toString());
+        }
+    }
+
+    static MetricExporter otlpMetrics(ExporterConfig c, Transports transports) {
         return switch (c.otlpProtocol()) {
             case GRPC -> {
-                var b = OtlpGrpcMetricExporter.builder().setComponentLoader(new ExporterComponents())
+                var b = OtlpGrpcMetricExporter.builder().setComponentLoader(new ExporterComponents(transports))
                         .setEndpoint(c.effectiveOtlpEndpoint());
                 c.otlpHeaders().forEach(b::addHeader);
                 yield b.build();
             }
             case HTTP_PROTOBUF -> {
-                var b = OtlpHttpMetricExporter.builder().setComponentLoader(new ExporterComponents())
+                var b = OtlpHttpMetricExporter.builder().setComponentLoader(new ExporterComponents(transports))
                         .setEndpoint(c.effectiveOtlpEndpoint() + "/v1/metrics");
                 c.otlpHeaders().forEach(b::addHeader);
                 yield b.build();
@@ -88,16 +108,16 @@ public final class ExporterSetup {
         };
     }
 
-    static SpanExporter otlpSpans(ExporterConfig c) {
+    static SpanExporter otlpSpans(ExporterConfig c, Transports transports) {
         return switch (c.otlpProtocol()) {
             case GRPC -> {
-                var b = OtlpGrpcSpanExporter.builder().setComponentLoader(new ExporterComponents())
+                var b = OtlpGrpcSpanExporter.builder().setComponentLoader(new ExporterComponents(transports))
                         .setEndpoint(c.effectiveOtlpEndpoint());
                 c.otlpHeaders().forEach(b::addHeader);
                 yield b.build();
             }
             case HTTP_PROTOBUF -> {
-                var b = OtlpHttpSpanExporter.builder().setComponentLoader(new ExporterComponents())
+                var b = OtlpHttpSpanExporter.builder().setComponentLoader(new ExporterComponents(transports))
                         .setEndpoint(c.effectiveOtlpEndpoint() + "/v1/traces");
                 c.otlpHeaders().forEach(b::addHeader);
                 yield b.build();
@@ -110,6 +130,7 @@ public final class ExporterSetup {
         ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread t = new Thread(runnable, "ebpf-agent-metric-export");
             t.setDaemon(true);
+            t.setUncaughtExceptionHandler(ExporterSetup::uncaught);
             return t;
         });
         return PeriodicMetricReader.builder(JavaagentSuppression.metrics(exporter)).setInterval(interval)

@@ -172,6 +172,7 @@ final class JavaagentSuppression {
                 new LinkedBlockingQueue<>(), runnable -> {
                     Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
                     thread.setDaemon(true);
+                    thread.setUncaughtExceptionHandler(ExporterSetup::uncaught);
                     return thread;
                 }) {
             @Override

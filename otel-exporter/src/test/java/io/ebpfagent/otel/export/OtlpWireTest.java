@@ -58,7 +58,7 @@ class OtlpWireTest {
             t.onPageFaults(1, 1, 0);
             ExporterConfig config = ExporterConfig.builder().exporters(ExporterKind.OTLP).otlpProtocol(OtlpProtocol.GRPC)
                     .otlpEndpoint(endpoint).build();
-            var exporter = ExporterSetup.otlpMetrics(config);
+            var exporter = ExporterSetup.otlpMetrics(config, new Transports());
             var result = exporter.export(reader.collectAllMetrics()).join(10, java.util.concurrent.TimeUnit.SECONDS);
             assertThat(result.isDone()).isTrue();
             assertThat(result.isSuccess()).isFalse();

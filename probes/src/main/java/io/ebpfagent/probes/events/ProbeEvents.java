@@ -82,6 +82,15 @@ public final class ProbeEvents implements AutoCloseable {
         return decoder.listenerErrors();
     }
 
+    /**
+     * Ends the thread without unmapping anything (at JVM exit, where the kernel unmaps): it waits
+     * in native code otherwise, which holds the JVM's exit up to 300 ms.
+     */
+    public void stop() {
+        running = false;
+        group.wakeup();
+    }
+
     /** Stops the thread and unmaps the ring buffers; the probes stay open. */
     @Override
     public void close() {
