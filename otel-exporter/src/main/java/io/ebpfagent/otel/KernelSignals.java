@@ -78,4 +78,11 @@ public interface KernelSignals {
 
     /** The thread was renamed: the tid is resolved again through {@link ThreadNames}. */
     void onThreadRenamed(int tid);
+
+    /**
+     * The cumulative number of records {@code probe} lost in the kernel because {@code buffer}
+     * ({@code ring_buffer}, {@code perf_buffer}, {@code sample_map}) was full.
+     */
+    default void onDropped(String probe, String buffer, long total) {
+    }
 }

@@ -50,6 +50,7 @@ public final class KernelComponent implements AgentComponent {
     private ScheduledFuture<?> collection;
     private AgentContext context;
     private KernelCollector collector;
+    private DropMonitor drops;
     private ProfileWriter profileWriter;
     private ScheduledFuture<?> profileWriting;
     private MethodSpans methodSpans;
@@ -139,6 +140,7 @@ public final class KernelComponent implements AgentComponent {
             LOG.warn("no probe could start (see the lines above); only method spans are exported");
         }
         collector = new KernelCollector(telemetry, bridge, sched, syscalls, io, faults);
+        drops = DropMonitor.of(telemetry, probes, config.get(ConfigSchema.PROBES_COLLECT_INTERVAL));
         // the maps hold cumulative values, so reading them less often loses nothing but freshness
         long collectMillis = config.get(ConfigSchema.PROBES_COLLECT_INTERVAL).toMillis();
         collection = context.scheduler().scheduleWithFixedDelay(this::collect, collectMillis, collectMillis,
@@ -178,6 +180,7 @@ public final class KernelComponent implements AgentComponent {
     private void collect() {
         try {
             collector.run();
+            drops.run();
         } catch (RuntimeException e) {
             LOG.warn("kernel data collection failed: {}", e.toString());
         }
@@ -229,6 +232,7 @@ public final class KernelComponent implements AgentComponent {
             try {
                 if (collector != null) {
                     collector.run(); // the last values before the exporter flushes
+                    drops.run();
                 }
                 collected[0] = System.nanoTime();
                 if (profileWriter != null) {
@@ -289,6 +293,7 @@ public final class KernelComponent implements AgentComponent {
         if (collector != null) {
             try {
                 collector.run(); // the last values before the exporter flushes
+                drops.run();
             } catch (RuntimeException e) {
                 LOG.debug("final collection failed: {}", e.toString());
             }

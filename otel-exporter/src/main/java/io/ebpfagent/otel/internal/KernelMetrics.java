@@ -89,6 +89,8 @@ public final class KernelMetrics implements MetricProducer {
     private final Map<String, Attributes> vmAttributes = new HashMap<>();
     private final Map<String, Attributes[]> jitAttributes = new HashMap<>();
     private final BatchCallback callback;
+    /** Cumulative records lost per (probe, buffer). */
+    private final Map<Attributes, Long> droppedTotals = new HashMap<>();
 
     public KernelMetrics(Meter meter, ThreadNames names, int cardinalityLimit, Clock clock) {
         this.names = names;
@@ -126,6 +128,9 @@ public final class KernelMetrics implements MetricProducer {
                 .setDescription("Syscalls that returned an error, by syscall").buildObserver();
         var retrans = meter.counterBuilder(MetricNames.TCP_RETRANSMITS).setUnit("{segment}")
                 .setDescription("TCP segments retransmitted").buildObserver();
+        var dropped = meter.counterBuilder(MetricNames.EVENTS_DROPPED).setUnit("{event}")
+                .setDescription("Records a probe lost in the kernel because its buffer was full, by probe and buffer")
+                .buildObserver();
         callback = meter.batchCallback(() -> {
             synchronized (lock) {
                 recordSeconds(cpu, cpuTime);
@@ -136,8 +141,9 @@ public final class KernelMetrics implements MetricProducer {
                 record(net, networkIo);
                 record(errors, syscallErrors);
                 record(retrans, retransmits);
+                droppedTotals.forEach((attributes, total) -> dropped.record(total, attributes));
             }
-        }, cpu, offCpu, switches, faults, disk, net, errors, retrans);
+        }, cpu, offCpu, switches, faults, disk, net, errors, retrans, dropped);
 
         gcDuration = meter.histogramBuilder(MetricNames.GC_DURATION).setUnit("s")
                 .setDescription("Duration of JVM garbage collection pauses")
@@ -278,6 +284,13 @@ public final class KernelMetrics implements MetricProducer {
                 c.generation = t.generation;
             }
             c.update(CONNECT_LAYOUT, slots, sumNs, scratch);
+        }
+    }
+
+    /** The cumulative count of records {@code probe} lost because {@code buffer} was full. */
+    public void onDropped(String probe, String buffer, long total) {
+        synchronized (lock) {
+            droppedTotals.put(Attributes.of(Attrs.PROBE, probe, Attrs.BUFFER, buffer), total);
         }
     }
 

@@ -18,6 +18,8 @@ public final class MetricNames {
     public static final String VM_OPERATION_DURATION = "jvm.vm_operation.duration";
     public static final String JIT_COMPILATIONS = "jvm.jit.compilations";
     public static final String JIT_COMPILATION_DURATION = "jvm.jit.compilation.duration";
+    /** The agent's own: kernel records lost because a buffer was full. */
+    public static final String EVENTS_DROPPED = "ebpf_agent.probe.events.dropped";
 
     private MetricNames() {}
 }
