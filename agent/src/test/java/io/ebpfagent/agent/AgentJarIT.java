@@ -224,6 +224,19 @@ class AgentJarIT {
         }
     }
 
+    /** The README states the Java release the jar really requires. */
+    @Test
+    void readmeNamesTheJavaTheJarRequires() throws Exception {
+        String required;
+        try (java.util.jar.JarFile jar = new java.util.jar.JarFile(AGENT_JAR.toFile())) {
+            required = jar.getManifest().getMainAttributes().getValue("Ebpf-Agent-Min-Java");
+        }
+        assertThat(required).isNotBlank();
+        String readme = Files.readString(Path.of(System.getProperty("ebpf.agent.test.basedir", "."), "..", "README.md"));
+        assertThat(readme).contains("The target JVM: Java " + required + " or newer")
+                .doesNotContainPattern("Java 2[0-4] or newer");
+    }
+
     @Test
     void oldJvmLogsAndRunsTheApplication() throws Exception {
         Path java17 = Path.of("/usr/lib/jvm/java-17-openjdk-amd64/bin/java");

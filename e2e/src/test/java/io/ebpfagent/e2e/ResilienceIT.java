@@ -71,6 +71,53 @@ class ResilienceIT {
         }
     }
 
+    /**
+     * An unprivileged user with only CAP_BPF and CAP_PERFMON: every probe runs but io, whose
+     * tracepoint ids sit in a tracefs only root may read; io is reported once as disabled and is
+     * not in the running list, and the jvm probe attaches (one uprobe_multi link; per-site uprobe
+     * perf events needed CAP_SYS_ADMIN and failed with 14 WARN lines while jvm was listed as running).
+     */
+    @Test
+    void capBpfAndCapPerfmonRunEveryProbeButIoWithOneLineEach() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("caps"));
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path agent = readableCopy(AgentJvm.agentJar(), dir);
+        Path demo = readableCopy(AgentJvm.demoJar(), dir);
+        Path config = dir.resolve("agent.yaml");
+        Files.writeString(config, """
+                exporter:
+                  kind: [logging]
+                  interval: 1h
+                probes:
+                  syscalls:
+                    enabled: true
+                  io:
+                    enabled: true
+                  profile:
+                    enabled: true
+                """);
+        Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
+        List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                "--inh-caps=+bpf,+perfmon", "--ambient-caps=+bpf,+perfmon", "--",
+                JavaProcess.javaBinary().toString(), AgentJvm.javaagent(agent, config),
+                "--enable-native-access=ALL-UNNAMED", "-jar", demo.toString(), "--port=0"));
+        try (JavaProcess app = JavaProcess.startCommand("demo-caps", cmd, Map.of())) {
+            ChildOutput.onFailure(app, () -> {
+                int port = Integer.parseInt(app.await(AgentJvm.DEMO_LISTENING, START).group(1));
+                String running = app.await(Pattern.quote(AGENT_PREFIX) + " INFO kernel probes running: (.*)", START)
+                        .group(1);
+                assertThat(running).isEqualTo("sched, jvm (14 of 14 hotspot probes, one uprobe_multi link), syscalls, "
+                        + "net, faults, profile");
+                serves(port);
+                assertThat(app.lines()).filteredOn(l -> l.contains(AGENT_PREFIX) && l.contains("disabled"))
+                        .singleElement().asString().contains("probe io disabled").contains("CAP_DAC_READ_SEARCH");
+                assertThat(app.lines()).as("no line per attachment").noneMatch(l -> l.contains("not attached"));
+                noStackTrace(app);
+            });
+        }
+    }
+
     @Test
     void deniedNativeAccessGetsOneDisabledLineAndAWorkingApp() throws Exception {
         Path config = AgentJvm.writeConfig("""

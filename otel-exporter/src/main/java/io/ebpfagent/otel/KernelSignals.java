@@ -101,4 +101,11 @@ public interface KernelSignals {
      */
     default void onSpanBreakdown(String spanName, String httpRoute, String[] states, long[] nanosByState) {
     }
+
+    /**
+     * The cumulative number of records {@code probe} lost in the kernel because {@code buffer}
+     * ({@code ring_buffer}, {@code perf_buffer}, {@code sample_map}) was full.
+     */
+    default void onDropped(String probe, String buffer, long total) {
+    }
 }

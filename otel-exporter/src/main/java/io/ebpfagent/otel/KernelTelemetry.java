@@ -148,6 +148,11 @@ public final class KernelTelemetry implements KernelSignals, AutoCloseable {
         metrics.onThreadRenamed(tid);
     }
 
+    @Override
+    public void onDropped(String probe, String buffer, long total) {
+        metrics.onDropped(probe, buffer, total);
+    }
+
     /** Exports what is pending (metrics of push readers, queued spans); waits up to {@code timeout}. */
     public boolean flush(Duration timeout) {
         var m = sdk.getSdkMeterProvider().forceFlush();

@@ -19,7 +19,7 @@ public final class AgentPremain {
     static final String PREFIX = "[ebpf-agent] ";
     private static final String AGENT_CLASS = "io.ebpfagent.agent.Agent";
     private static final String MIN_JAVA_ATTRIBUTE = "Ebpf-Agent-Min-Java";
-    private static final int DEFAULT_MIN_JAVA = 22;
+    private static final int DEFAULT_MIN_JAVA = 25;
     private static volatile boolean started;
 
     private AgentPremain() {

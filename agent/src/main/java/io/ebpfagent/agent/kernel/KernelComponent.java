@@ -54,6 +54,7 @@ public final class KernelComponent implements AgentComponent {
     private ScheduledFuture<?> collection;
     private AgentContext context;
     private KernelCollector collector;
+    private DropMonitor drops;
     private ProfileWriter profileWriter;
     private ScheduledFuture<?> profileWriting;
     private MethodSpans methodSpans;
@@ -156,6 +157,7 @@ public final class KernelComponent implements AgentComponent {
             LOG.warn("no probe could start (see the lines above); only method spans are exported");
         }
         collector = new KernelCollector(telemetry, bridge, sched, syscalls, io, faults, jvm);
+        drops = DropMonitor.of(telemetry, probes, config.get(ConfigSchema.PROBES_COLLECT_INTERVAL));
         // the maps hold cumulative values, so reading them less often loses nothing but freshness;
         // the first read comes at once: it also takes the procfs counters of threads the probes
         // have not seen yet
@@ -215,6 +217,7 @@ public final class KernelComponent implements AgentComponent {
                 publisher.drainSpanBreakdowns(1_000_000_000L, (name, route, nanos) ->
                         telemetry.onSpanBreakdown(name, route, KernelTimes.NAMES, nanos));
             }
+            drops.run();
         } catch (RuntimeException e) {
             LOG.warn("kernel data collection failed: {}", e.toString());
         }
@@ -266,6 +269,7 @@ public final class KernelComponent implements AgentComponent {
             try {
                 if (collector != null) {
                     collector.run(); // the last values before the exporter flushes
+                    drops.run();
                 }
                 collected[0] = System.nanoTime();
                 if (profileWriter != null) {
@@ -326,6 +330,7 @@ public final class KernelComponent implements AgentComponent {
         if (collector != null) {
             try {
                 collector.run(); // the last values before the exporter flushes
+                drops.run();
             } catch (RuntimeException e) {
                 LOG.debug("final collection failed: {}", e.toString());
             }

@@ -32,11 +32,23 @@ public final class Tracefs {
     private Tracefs() {
     }
 
-    /** The tracefs root visible to this process, or null when none is mounted. */
+    /**
+     * The tracefs root mounted in this process's mount namespace, or null when none is (a root
+     * this process may not read counts as mounted: reading it then fails with a clear message).
+     */
     public static Path mountedRoot() {
         for (Path p : new Path[] {PRIMARY, DEBUGFS}) {
             if (Files.isDirectory(p.resolve("events"))) {
                 return p;
+            }
+        }
+        for (Path p : new Path[] {PRIMARY, DEBUGFS}) {
+            try {
+                if (Mount.typeAt(p).filter("tracefs"::equals).isPresent()) {
+                    return p;
+                }
+            } catch (RuntimeException e) {
+                // /proc unreadable: treat as not mounted
             }
         }
         return null;
@@ -99,8 +111,8 @@ public final class Tracefs {
             } catch (NoSuchFileException e) {
                 throw new LoaderException("no tracepoint " + t + " (" + id + " does not exist)");
             } catch (AccessDeniedException e) {
-                throw new LoaderException("cannot read " + id + ": tracefs is readable by root only (or with "
-                        + "CAP_DAC_READ_SEARCH)");
+                throw new LoaderException("cannot read " + id + ": tracefs is readable by root only (a process "
+                        + "of another user needs CAP_DAC_READ_SEARCH)");
             } catch (IOException e) {
                 throw new LoaderException("cannot read " + id, e);
             }

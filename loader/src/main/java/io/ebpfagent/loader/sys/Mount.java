@@ -54,7 +54,10 @@ public final class Mount {
         try (Arena arena = Arena.ofConfined()) {
             int r = (int) UNSHARE.invokeExact(Native.errnoSegment(), CLONE_NEWNS);
             if (r < 0) {
-                throw SyscallException.of("unshare(CLONE_NEWNS)", Native.lastErrno());
+                int errno = Native.lastErrno();
+                throw new SyscallException("unshare(CLONE_NEWNS)", errno,
+                        SyscallException.defaultMessage("unshare(CLONE_NEWNS)", errno)
+                                + (errno == Errno.EPERM.value() ? ": needs CAP_SYS_ADMIN" : ""));
             }
             r = (int) MOUNT.invokeExact(Native.errnoSegment(), MemorySegment.NULL, arena.allocateFrom("/"),
                     MemorySegment.NULL, MS_REC | MS_PRIVATE, MemorySegment.NULL);

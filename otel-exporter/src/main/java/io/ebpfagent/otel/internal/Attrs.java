@@ -32,6 +32,10 @@ public final class Attrs {
     public static final AttributeKey<Long> SERVER_PORT = AttributeKey.longKey("server.port");
     public static final AttributeKey<String> INTERVAL_KIND = AttributeKey.stringKey("kernel.interval.kind");
     public static final AttributeKey<Long> DURATION_NS = AttributeKey.longKey("kernel.duration_ns");
+    /** Which probe (kernel object) of the agent, e.g. {@code jvm}. */
+    public static final AttributeKey<String> PROBE = AttributeKey.stringKey("ebpf_agent.probe");
+    /** Which of its buffers: {@code ring_buffer}, {@code perf_buffer}, {@code sample_map}. */
+    public static final AttributeKey<String> BUFFER = AttributeKey.stringKey("ebpf_agent.buffer");
 
     private Attrs() {}
 }

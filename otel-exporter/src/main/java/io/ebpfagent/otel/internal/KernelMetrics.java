@@ -105,6 +105,8 @@ public final class KernelMetrics implements MetricProducer {
         final HistogramCell duration = new HistogramCell();
     }
     private final BatchCallback callback;
+    /** Cumulative records lost per (probe, buffer). */
+    private final Map<Attributes, Long> droppedTotals = new HashMap<>();
 
     public KernelMetrics(Meter meter, ThreadNames names, int cardinalityLimit, Clock clock) {
         this.names = names;
@@ -146,6 +148,9 @@ public final class KernelMetrics implements MetricProducer {
                 .setDescription("TCP segments retransmitted").buildObserver();
         var jit = meter.counterBuilder(MetricNames.JIT_COMPILATIONS).setUnit("{compilation}")
                 .setDescription("JIT compilations, by compiler and outcome").buildObserver();
+        var dropped = meter.counterBuilder(MetricNames.EVENTS_DROPPED).setUnit("{event}")
+                .setDescription("Records a probe lost in the kernel because its buffer was full, by probe and buffer")
+                .buildObserver();
         callback = meter.batchCallback(() -> {
             synchronized (lock) {
                 recordSeconds(cpu, cpuTime);
@@ -157,8 +162,9 @@ public final class KernelMetrics implements MetricProducer {
                 record(errors, syscallErrors);
                 record(retrans, retransmits);
                 record(jit, jitCount);
+                droppedTotals.forEach((attributes, total) -> dropped.record(total, attributes));
             }
-        }, cpu, offCpu, switches, faults, disk, net, errors, retrans, jit);
+        }, cpu, offCpu, switches, faults, disk, net, errors, retrans, jit, dropped);
 
         gcDuration = meter.histogramBuilder(MetricNames.GC_DURATION).setUnit("s")
                 .setDescription("Duration of JVM garbage collection pauses")
@@ -352,6 +358,13 @@ public final class KernelMetrics implements MetricProducer {
                 c.generation = t.generation;
             }
             c.update(CONNECT_LAYOUT, slots, sumNs, scratch);
+        }
+    }
+
+    /** The cumulative count of records {@code probe} lost because {@code buffer} was full. */
+    public void onDropped(String probe, String buffer, long total) {
+        synchronized (lock) {
+            droppedTotals.put(Attributes.of(Attrs.PROBE, probe, Attrs.BUFFER, buffer), total);
         }
     }
 

@@ -20,6 +20,8 @@ public final class MetricNames {
     /** Kernel time of application spans, one value per span and state. */
     public static final String SPAN_TIME = "kernel.span.time";
     public static final String JIT_COMPILATION_DURATION = "jvm.jit.compilation.duration";
+    /** The agent's own: kernel records lost because a buffer was full. */
+    public static final String EVENTS_DROPPED = "ebpf_agent.probe.events.dropped";
 
     private MetricNames() {}
 }
