@@ -52,15 +52,18 @@ class DropMonitorTest {
             assertThat(lost).as("records the kernel could not reserve").isPositive();
             monitor.run();
             assertThat(dropped(reader).orElseThrow()).isGreaterThanOrEqualTo(lost);
-            monitor.run(); // nothing new since: no second line
+            // A second run prints a line only if the kernel lost more meanwhile: the buffer stays full
+            // and JIT compilations and class loads of this JVM keep producing jvm records.
+            monitor.run();
         } finally {
             AgentLog.setOutput(System.err);
         }
         List<String> warnings = log.toString(StandardCharsets.UTF_8).lines()
                 .filter(l -> l.contains("kernel events lost")).toList();
-        assertThat(warnings).singleElement().satisfies(l -> assertThat(l)
-                .startsWith("[ebpf-agent] WARN kernel events lost in the last 5 s: jvm ")
-                .contains("(ring buffer full)").contains("ebpf_agent.probe.events.dropped"));
+        assertThat(warnings).as("one line per run that found new losses, never more").hasSizeBetween(1, 2)
+                .allSatisfy(l -> assertThat(l)
+                        .startsWith("[ebpf-agent] WARN kernel events lost in the last 5 s: jvm ")
+                        .contains("(ring buffer full)").contains("ebpf_agent.probe.events.dropped"));
     }
 
     private static Optional<Long> dropped(InMemoryMetricReader reader) {
