@@ -167,9 +167,10 @@ public final class JettyDeployment implements AutoCloseable {
         JettyDeployment d = new JettyDeployment(o, dir, otel, ebpf, prometheusPort, app);
         try {
             d.port = Integer.parseInt(app.await("jetty-app listening on port (\\d+)", START).group(1));
-            Matcher probes = app.await("kernel probes running: \\[(.*)]", START);
-            List<String> running = List.of(probes.group(1).split(",\\s*"));
-            if (!running.contains("sched") || !running.contains("io")) {
+            // "kernel probes running: sched, jvm (14 of 14 hotspot probes, ...), net, io, faults"
+            String running = app.await("kernel probes running: (.*)", START).group(1);
+            if (!java.util.regex.Pattern.compile("(^|, )sched\\b").matcher(running).find()
+                    || !java.util.regex.Pattern.compile("(^|, )io\\b").matcher(running).find()) {
                 throw new IllegalStateException("the sched and io probes must run; running: " + running);
             }
         } catch (Exception | Error e) {
