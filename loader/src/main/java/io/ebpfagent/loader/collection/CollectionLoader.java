@@ -91,17 +91,17 @@ final class CollectionLoader {
 
     private void resolveKconfig() {
         if (spec.kconfigExterns().isEmpty()) return;
-        Kconfig config;
-        try {
-            config = Kconfig.current();
-        } catch (LoaderException e) {
-            // Weak externs and caller-provided values can still be enough: let resolveKconfig decide.
-            LOG.warn("{}; using only the given kconfig values", e.getMessage());
-            config = Kconfig.of(Map.of()).with(Kconfig.LINUX_KERNEL_VERSION,
-                    Integer.toUnsignedString(io.ebpfagent.loader.features.KernelVersion.code()));
+        Kconfig config = Kconfig.of(Map.of());
+        if (VirtualKconfig.needsConfigFile(spec.kconfigExterns())) {
+            try {
+                config = Kconfig.current();
+            } catch (LoaderException e) {
+                // Weak externs and caller-provided values can still be enough: let resolveKconfig decide.
+                LOG.warn("{}; using only the given kconfig values", e.getMessage());
+            }
         }
         for (Map.Entry<String, String> e : options.kconfig().entrySet()) config = config.with(e.getKey(), e.getValue());
-        spec.resolveKconfig(config);
+        spec.resolveKconfig(VirtualKconfig.addTo(config, spec.kconfigExterns()));
     }
 
     // ------------------------------------------------------------------ maps
@@ -133,8 +133,22 @@ final class CollectionLoader {
         if (m.type() == MapType.PERF_EVENT_ARRAY && m.maxEntries() == 0) {
             out = out.withMaxEntries(Cpus.possible()); // one ring per CPU, as libbpf sizes it
         }
+        if ((m.type() == MapType.RINGBUF || m.type() == MapType.USER_RINGBUF) && m.maxEntries() != 0) {
+            out = out.withMaxEntries(ringSize(m.maxEntries())); // as libbpf, rounded up to what the kernel takes
+        }
         if (m.innerMap() != null) out = out.withInnerMap(adjust(m.innerMap(), mmapable));
         return out;
+    }
+
+    /** The smallest power-of-2 multiple of the page size holding {@code size} bytes (libbpf's rule). */
+    static int ringSize(int size) {
+        long page = io.ebpfagent.loader.sys.Mmap.pageSize();
+        long n = Integer.toUnsignedLong(size);
+        if (n % page == 0 && Long.bitCount(n / page) == 1) return size;
+        for (long mul = 1; mul * page <= 0xffffffffL; mul <<= 1) {
+            if (mul * page > n) return (int) (mul * page);
+        }
+        return size; // cannot be satisfied: the kernel will say so
     }
 
     private static boolean isDataSection(String name) {
@@ -142,6 +156,20 @@ final class CollectionLoader {
     }
 
     private BpfMap create(MapSpec m) {
+        if (m.type().isMapOfMaps() && m.innerMap() == null) {
+            // a legacy (struct bpf_map_def) map-in-map cannot name its inner map; libbpf's load fails too
+            throw new LoaderException("map '" + m.name() + "' (" + m.type() + ") has no inner map definition: declare it"
+                    + " in .maps with __array(values, ...), or pass it as a replacement map (CollectionOptions.withMapReplacement)");
+        }
+        try {
+            return createChecked(m);
+        } catch (IllegalArgumentException e) {
+            // a spec the map layer rejects before any system call is still the object's fault
+            throw new LoaderException(e.getMessage(), e);
+        }
+    }
+
+    private BpfMap createChecked(MapSpec m) {
         if (!btf.present()) return BpfMap.create(withoutBtf(m));
         MapSpec withBtf = m;
         if (NO_BTF_TYPES.contains(m.type()) || (isDataSection(m.name()) && !btf.datasecUsable())) {
@@ -200,7 +228,7 @@ final class CollectionLoader {
     // ------------------------------------------------------------------ programs
 
     private void loadPrograms() {
-        ReferenceResolver resolver = new ReferenceResolver(this::mapFd, target);
+        ReferenceResolver resolver = new ReferenceResolver(this::mapFd, target, spec.types(), spec.weakExterns());
         CoreRelocator relocator = null;
         for (ProgramSpec p : spec.programs().values()) {
             List<Instruction> insns = p.instructions();

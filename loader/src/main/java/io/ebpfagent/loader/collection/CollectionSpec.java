@@ -61,6 +61,7 @@ public final class CollectionSpec {
     private final Map<String, Integer> symbolOffsets;
     private final Map<String, List<FunctionOffset>> programFunctions;
     private Set<String> hiddenFunctions = Set.of();
+    private Set<String> weakExterns = Set.of();
 
     CollectionSpec(ByteOrder byteOrder, byte[] btf, byte[] btfExt, Btf types, List<KconfigExtern> kconfigExterns,
                    Map<String, Integer> sectionSizes, Map<String, Integer> symbolOffsets) {
@@ -227,6 +228,19 @@ public final class CollectionSpec {
         hiddenFunctions = Set.copyOf(names);
     }
 
+    /**
+     * The {@code __weak} externs of the object ({@code __ksym} variables and kfuncs): as libbpf
+     * does, one the kernel lacks resolves to 0 (the program checks it with
+     * {@code bpf_ksym_exists}) instead of failing the load.
+     */
+    public Set<String> weakExterns() {
+        return weakExterns;
+    }
+
+    void weakExterns(Set<String> names) {
+        weakExterns = Set.copyOf(names);
+    }
+
     /** An independent copy: changing one does not change the other. */
     public CollectionSpec copy() {
         CollectionSpec c = new CollectionSpec(byteOrder, btf, btfExt, types, kconfigExterns, sectionSizes, symbolOffsets);
@@ -235,6 +249,7 @@ public final class CollectionSpec {
         for (Map.Entry<String, VariableSpec> e : variables.entrySet()) c.variables.put(e.getKey(), e.getValue().copyFor(c));
         c.programFunctions.putAll(programFunctions);
         c.hiddenFunctions = hiddenFunctions;
+        c.weakExterns = weakExterns;
         return c;
     }
 

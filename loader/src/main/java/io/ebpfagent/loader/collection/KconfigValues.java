@@ -49,8 +49,9 @@ final class KconfigValues {
             for (int i = e.offset() + n; i < e.offset() + e.size(); i++) out[i] = 0;
             return;
         }
-        if (e.kind() != KconfigExtern.Kind.INT && e.kind() != KconfigExtern.Kind.CHAR) {
-            throw incompatible(e, v, "a number needs an integer type");
+        boolean bool = e.kind() == KconfigExtern.Kind.BOOL;
+        if (e.kind() != KconfigExtern.Kind.INT && e.kind() != KconfigExtern.Kind.CHAR && !bool) {
+            throw incompatible(e, v, "a number needs an integer, char or bool type");
         }
         BigInteger n;
         try {
@@ -58,6 +59,7 @@ final class KconfigValues {
         } catch (NumberFormatException ex) {
             throw incompatible(e, v, "not a number");
         }
+        if (bool && n.signum() != 0 && !n.equals(BigInteger.ONE)) throw incompatible(e, v, "a bool holds only 0 or 1");
         int bits = e.size() * 8;
         if (n.bitLength() > bits || n.compareTo(BigInteger.ONE.shiftLeft(bits - 1).negate()) < 0) {
             throw incompatible(e, v, "does not fit " + e.size() + " bytes");

@@ -83,6 +83,15 @@ final class ObjectReader {
                 symbolOffsets.putIfAbsent(sym.name(), (int) sym.value());
             }
         }
+        // Variables in sections that are no map (SEC("xdp_metadata"), libxdp's .xdp_run_config)
+        // still have a DATASEC in the BTF; as libbpf, their offsets come from the global or weak
+        // object symbol of the same name, so the BTF stays loadable.
+        for (ElfSymbol sym : symbols) {
+            if (sym.type() == ElfSymbol.STT_OBJECT && !sym.name().isEmpty() && !sym.isUndefined()
+                    && (sym.binding() == ElfSymbol.STB_GLOBAL || sym.binding() == ElfSymbol.STB_WEAK)) {
+                symbolOffsets.putIfAbsent(sym.name(), (int) sym.value());
+            }
+        }
         int kconfigSize = layoutKconfig();
         if (kconfigSize > 0) {
             sectionSizes.put(KCONFIG_MAP, kconfigSize);
@@ -99,6 +108,11 @@ final class ObjectReader {
             }
         }
         spec.hiddenFunctions(hidden);
+        java.util.Set<String> weak = new java.util.HashSet<>();
+        for (ElfSymbol sym : symbols) {
+            if (sym.isUndefined() && sym.binding() == ElfSymbol.STB_WEAK && !sym.name().isEmpty()) weak.add(sym.name());
+        }
+        spec.weakExterns(weak);
         readLegacyMaps(spec);
         if (sectionOfKind(Kind.BTF_MAPS) != null) {
             ElfSection maps = sectionOfKind(Kind.BTF_MAPS);
@@ -241,8 +255,8 @@ final class ObjectReader {
             if (s.size() == 0) continue;
             if (s.size() > Integer.MAX_VALUE - 8) fail(s + " is too large for a map value");
             boolean readOnly = s.name().startsWith(".rodata");
-            int flags = MapFlags.MMAPABLE | (readOnly ? MapFlags.RDONLY_PROG : 0);
             int datasecId = btf == null ? 0 : btf.findId(s.name(), Type.Datasec.class).orElse(0);
+            int flags = (mmapable(datasecId) ? MapFlags.MMAPABLE : 0) | (readOnly ? MapFlags.RDONLY_PROG : 0);
             MapSpec m = new MapSpec(s.name(), MapType.ARRAY, 4, (int) s.size(), 1, flags, null, MapSpec.Pinning.NONE,
                     List.of(MapSpec.Entry.of(new byte[4], elf.bytes(s))), readOnly, 0, 0, datasecId);
             putMap(spec.maps(), m);
@@ -264,6 +278,19 @@ final class ObjectReader {
         }
     }
 
+    /**
+     * As libbpf: a data section's map is mmapable only if its DATASEC holds a non-static variable.
+     * Sections of static variables only (and sections without BTF, such as string literals) are
+     * not, since no user space code can name what is in them.
+     */
+    private boolean mmapable(int datasecId) {
+        if (datasecId == 0 || !(btf.type(datasecId) instanceof Type.Datasec d)) return false;
+        for (Type.VarSecinfo vs : d.vars()) {
+            if (btf.type(vs.type()) instanceof Type.Var v && v.linkage() != Type.Linkage.STATIC) return true;
+        }
+        return false;
+    }
+
     /** Variable name → type id of the VAR's type, from the section's DATASEC. */
     private Map<String, Integer> datasecVarTypes(String section) {
         Map<String, Integer> out = new HashMap<>();
@@ -279,8 +306,10 @@ final class ObjectReader {
     // ------------------------------------------------------------------ kconfig
 
     /**
-     * Lays out the {@code __kconfig} externs in the {@code .kconfig} map: in DATASEC order, each
-     * at its type's natural alignment. Returns the map value size, 0 if there are none.
+     * Lays out the {@code __kconfig} externs in the {@code .kconfig} map as libbpf does: sorted by
+     * alignment (largest first), then size (smallest first), then name, each at its type's
+     * alignment, the value ending right after the last one. Returns the map value size, 0 if
+     * there are none.
      */
     private int layoutKconfig() {
         if (btf == null) return 0;
@@ -290,20 +319,26 @@ final class ObjectReader {
         for (ElfSymbol sym : symbols) {
             if (sym.isUndefined() && !sym.name().isEmpty()) undefined.put(sym.name(), sym);
         }
-        int offset = 0;
+        record Slot(String name, int typeId, int size, int align, KconfigExtern.Kind kind, boolean weak) {}
+        List<Slot> slots = new ArrayList<>();
         for (Type.VarSecinfo vs : ds.get().vars()) {
             if (!(btf.type(vs.type()) instanceof Type.Var var)) continue;
             int typeId = var.type();
             int size = (int) btf.sizeOf(typeId);
             KconfigExtern.Kind kind = kconfigKind(var.name(), typeId, size);
-            int align = alignment(typeId, size);
-            offset = (offset + align - 1) / align * align;
             ElfSymbol sym = undefined.get(var.name());
             boolean weak = sym != null && sym.binding() == ElfSymbol.STB_WEAK;
-            kconfig.put(var.name(), new KconfigExtern(var.name(), offset, size, kind, weak, typeId));
-            offset += size;
+            slots.add(new Slot(var.name(), typeId, size, alignment(typeId, size), kind, weak));
         }
-        return (offset + 7) / 8 * 8;
+        slots.sort(Comparator.comparingInt((Slot x) -> -x.align()).thenComparingInt(Slot::size)
+                .thenComparing(Slot::name));
+        int offset = 0;
+        for (Slot x : slots) {
+            offset = (offset + x.align() - 1) / x.align() * x.align();
+            kconfig.put(x.name(), new KconfigExtern(x.name(), offset, x.size(), x.kind(), x.weak(), x.typeId()));
+            offset += x.size();
+        }
+        return offset;
     }
 
     private KconfigExtern.Kind kconfigKind(String name, int typeId, int size) {

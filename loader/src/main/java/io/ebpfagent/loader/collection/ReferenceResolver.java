@@ -8,6 +8,7 @@ import io.ebpfagent.loader.btf.Type;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 
@@ -19,14 +20,26 @@ import java.util.function.ToIntFunction;
 final class ReferenceResolver {
     private final ToIntFunction<String> mapFd;
     private final Supplier<Btf> targetBtf;
+    private final Btf objectBtf;
+    private final Set<String> weakExterns;
+
+    /** A resolver for an object without BTF and without weak externs. */
+    ReferenceResolver(ToIntFunction<String> mapFd, Supplier<Btf> targetBtf) {
+        this(mapFd, targetBtf, null, Set.of());
+    }
 
     /**
-     * @param mapFd     the descriptor of the collection's map of a name; throws if there is none
-     * @param targetBtf the kernel's types, asked only for {@code __ksym} references
+     * @param mapFd       the descriptor of the collection's map of a name; throws if there is none
+     * @param targetBtf   the kernel's types, asked only for {@code __ksym} references
+     * @param objectBtf   the object's types (null without BTF): they say whether an extern is a
+     *                    function or a variable, whatever instruction refers to it
+     * @param weakExterns the {@code __weak} externs: missing from the kernel, they resolve to 0
      */
-    ReferenceResolver(ToIntFunction<String> mapFd, Supplier<Btf> targetBtf) {
+    ReferenceResolver(ToIntFunction<String> mapFd, Supplier<Btf> targetBtf, Btf objectBtf, Set<String> weakExterns) {
         this.mapFd = mapFd;
         this.targetBtf = targetBtf;
+        this.objectBtf = objectBtf;
+        this.weakExterns = weakExterns;
     }
 
     /** The program's instructions with every map, global and kernel symbol reference resolved. */
@@ -56,11 +69,16 @@ final class ReferenceResolver {
             return ins.withConstant((offset << 32) | Integer.toUnsignedLong(fd(program, slot, ins)));
         }
         if (ins.isLoadImm64() && ins.src() == OpCode.PSEUDO_BTF_ID) {
-            return ins.withConstant(Integer.toUnsignedLong(kernelId(program, slot, ins.reference(), Type.Var.class, "variable")));
+            // the address of a kernel variable, or of a kfunc (bpf_ksym_exists)
+            OptionalInt id = kernelId(program, slot, ins.reference(), false);
+            if (id.isEmpty()) return ins.withSrc(0).withConstant(0); // weak and missing: as libbpf, the constant 0
+            return ins.withConstant(Integer.toUnsignedLong(id.getAsInt()));
         }
         if (ins.opcode() == OpCode.CALL && ins.src() == OpCode.PSEUDO_KFUNC_CALL) {
-            // offset 0: the id is in vmlinux's BTF, not a module's
-            return ins.withConstant(kernelId(program, slot, ins.reference(), Type.Func.class, "function")).withOffset(0);
+            // offset 0: the id is in vmlinux's BTF, not a module's. A weak kfunc the kernel lacks
+            // keeps id 0, as libbpf 1.1 leaves it: the verifier accepts it only in dead code.
+            OptionalInt id = kernelId(program, slot, ins.reference(), true);
+            return ins.withConstant(id.orElse(0)).withOffset(0);
         }
         throw new LoaderException(where(program, slot) + ": cannot resolve reference to " + ins.reference() + " in " + ins);
     }
@@ -73,14 +91,26 @@ final class ReferenceResolver {
         }
     }
 
-    private int kernelId(String program, int slot, String name, Class<? extends Type> kind, String what) {
+    /** The kernel BTF id of a {@code __ksym}; empty if it is weak and the kernel lacks it. */
+    private OptionalInt kernelId(String program, int slot, String name, boolean called) {
+        boolean function = isFunction(name, called);
         Btf btf = targetBtf.get();
-        OptionalInt id = btf.findId(name, kind);
-        if (id.isEmpty()) {
-            throw new LoaderException(where(program, slot) + ": kernel " + what + " " + name
-                    + " (__ksym) is not in the kernel's BTF");
+        OptionalInt id = btf.findId(name, function ? Type.Func.class : Type.Var.class);
+        if (id.isEmpty() && !weakExterns.contains(name)) {
+            throw new LoaderException(where(program, slot) + ": " + (function ? "kfunc " : "kernel variable ") + name
+                    + " (__ksym) is not in the kernel's BTF (declare it __weak to run without it)");
         }
-        return id.getAsInt();
+        return id;
+    }
+
+    /**
+     * Whether the extern is a function (a kfunc) rather than a variable: as the object's BTF
+     * declares it, else as the instruction uses it ({@code called}).
+     */
+    private boolean isFunction(String name, boolean called) {
+        if (objectBtf == null) return called;
+        if (objectBtf.findId(name, Type.Var.class).isPresent()) return false;
+        return called || objectBtf.findId(name, Type.Func.class).isPresent();
     }
 
     private static String where(String program, int slot) {

@@ -418,6 +418,63 @@ public final class Features {
         });
     }
 
+    /** {@code BPF_FUNC_get_attach_cookie}. */
+    private static final int GET_ATTACH_COOKIE = 174;
+
+    /**
+     * Programs can read the cookie given at attach time ({@code bpf_get_attach_cookie}), libbpf's
+     * {@code FEAT_BPF_COOKIE}: a kprobe-type program calling the helper loads. This is the value
+     * of the virtual kconfig extern {@code LINUX_HAS_BPF_COOKIE}.
+     */
+    public static void haveBpfCookie() {
+        cached("bpf cookie", () -> {
+            List<Instruction> insns = List.of(callHelper(GET_ATTACH_COOKIE), exit());
+            ProbeLoader.Outcome o = ProbeLoader.loadProgram(programRequest(ProgramType.KPROBE, insns));
+            // as libbpf: only a load that succeeds counts
+            return o.ok() ? "" : "bpf cookie: a kprobe program calling bpf_get_attach_cookie does not load ("
+                    + Errno.of(o.errno()) + ")";
+        });
+    }
+
+    /**
+     * System calls enter the kernel through architecture wrappers ({@code __x64_sys_bpf}) that a
+     * kprobe can attach to, libbpf's {@code FEAT_SYSCALL_WRAPPER}: a kprobe perf event on the
+     * wrapper of {@code bpf(2)} opens. As libbpf's probe, this needs working kprobes: a kernel
+     * without them answers no. This is the value of the virtual kconfig extern
+     * {@code LINUX_HAS_SYSCALL_WRAPPER}.
+     */
+    public static void haveSyscallWrapper() {
+        cached("syscall wrapper", () -> {
+            String prefix = syscallPrefix();
+            if (prefix == null) return "syscall wrapper: unknown for architecture " + System.getProperty("os.arch");
+            String symbol = "__" + prefix + "_sys_bpf";
+            if (!Files.exists(KPROBE_PMU_TYPE)) return "syscall wrapper: cannot tell without the kprobe PMU (" + KPROBE_PMU_TYPE + ")";
+            int pmuType;
+            try {
+                pmuType = Integer.parseInt(Files.readString(KPROBE_PMU_TYPE).trim());
+            } catch (IOException | NumberFormatException e) {
+                return "syscall wrapper: cannot read " + KPROBE_PMU_TYPE + ": " + e.getMessage();
+            }
+            int errno = KprobeProbe.open(pmuType, symbol);
+            return errno == 0 ? "" : "syscall wrapper: a kprobe on " + symbol + " does not open (" + Errno.of(errno) + ")";
+        });
+    }
+
+    /** The prefix of the kernel's syscall wrapper symbols on this architecture (libbpf's list), or null. */
+    static String syscallPrefix() {
+        return switch (System.getProperty("os.arch")) {
+            case "amd64", "x86_64" -> "x64";
+            case "x86", "i386", "i686" -> "ia32";
+            case "aarch64" -> "arm64";
+            case "arm" -> "arm";
+            case "s390x", "s390" -> "s390";
+            case "ppc64", "ppc64le", "ppc" -> "powerpc";
+            case "riscv64" -> "riscv";
+            case "loongarch64" -> "loongarch";
+            default -> null;
+        };
+    }
+
     /**
      * fentry programs load: a tracing program attached (by BTF id) to a kernel function. On
      * kernels with lockdown in integrity mode this fails with EPERM and an empty log.

@@ -62,7 +62,7 @@ class LinkingUnitTest {
         assertThat(out.get(1).constant()).isEqualTo(KERNEL.findId("runqueues", Type.Var.class).orElseThrow());
         assertThatThrownBy(() -> resolver.resolve("p", List.of(
                 new Instruction(OpCode.CALL, 0, OpCode.PSEUDO_KFUNC_CALL, 0, 0).withReference("no_such_kfunc"))))
-                .hasMessageContaining("program p insn 0: kernel function no_such_kfunc (__ksym) is not in the kernel's BTF");
+                .hasMessageContaining("program p insn 0: kfunc no_such_kfunc (__ksym) is not in the kernel's BTF");
     }
 
     @Test
