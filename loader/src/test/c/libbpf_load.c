@@ -20,7 +20,7 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list args) {
     return 0;
 }
 
-static LIBBPF_OPTS(bpf_object_open_opts, open_opts);
+static struct bpf_object_open_opts open_opts = { .sz = sizeof(struct bpf_object_open_opts) };
 
 static int load_one(const char *path, const char *wanted) {
     struct bpf_object *obj = bpf_object__open_file(path, &open_opts);
@@ -48,8 +48,13 @@ static int load_one(const char *path, const char *wanted) {
     return 0;
 }
 
+static int verbose(enum libbpf_print_level level, const char *fmt, va_list args) {
+    (void) level;
+    return vfprintf(stderr, fmt, args);
+}
+
 int main(int argc, char **argv) {
-    libbpf_set_print(getenv("LIBBPF_LOAD_VERBOSE") ? NULL : quiet);
+    libbpf_set_print(getenv("LIBBPF_LOAD_VERBOSE") ? verbose : quiet);
     if (argc < 2) {
         fprintf(stderr, "usage: %s PIN_ROOT OBJECT...\n", argv[0]);
         return 2;

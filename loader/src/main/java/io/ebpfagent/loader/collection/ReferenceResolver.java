@@ -71,14 +71,15 @@ final class ReferenceResolver {
         if (ins.isLoadImm64() && ins.src() == OpCode.PSEUDO_BTF_ID) {
             // the address of a kernel variable, or of a kfunc (bpf_ksym_exists)
             OptionalInt id = kernelId(program, slot, ins.reference(), false);
-            if (id.isEmpty()) return ins.withSrc(0).withConstant(0); // weak and missing: as libbpf, the constant 0
+            if (id.isEmpty()) return ins.withSrc(0).withConstant(0).withReference(null); // weak and missing: as libbpf, the constant 0
             return ins.withConstant(Integer.toUnsignedLong(id.getAsInt()));
         }
         if (ins.opcode() == OpCode.CALL && ins.src() == OpCode.PSEUDO_KFUNC_CALL) {
             // offset 0: the id is in vmlinux's BTF, not a module's. A weak kfunc the kernel lacks
             // keeps id 0, as libbpf 1.1 leaves it: the verifier accepts it only in dead code.
             OptionalInt id = kernelId(program, slot, ins.reference(), true);
-            return ins.withConstant(id.orElse(0)).withOffset(0);
+            Instruction out = ins.withConstant(id.orElse(0)).withOffset(0);
+            return id.isPresent() ? out : out.withReference(null);
         }
         throw new LoaderException(where(program, slot) + ": cannot resolve reference to " + ins.reference() + " in " + ins);
     }

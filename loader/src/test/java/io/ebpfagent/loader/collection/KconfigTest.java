@@ -21,21 +21,22 @@ class KconfigTest {
 
     @Test
     void externsAreLaidOutInTheKconfigMap() {
-        assertThat(spec.kconfigExterns()).extracting(KconfigExtern::name).containsExactly("LINUX_KERNEL_VERSION",
-                "CONFIG_BPF_SYSCALL", "CONFIG_EXAMPLE_TRISTATE", "CONFIG_HZ", "CONFIG_DEFAULT_HOSTNAME",
-                "CONFIG_MISSING_OPTION");
-        assertThat(spec.kconfigExterns()).extracting(KconfigExtern::offset).containsExactly(0, 4, 8, 12, 16, 32);
+        // libbpf's order: alignment descending, then size ascending, then name; the value ends at the last byte
+        assertThat(spec.kconfigExterns()).extracting(KconfigExtern::name).containsExactly("CONFIG_MISSING_OPTION",
+                "CONFIG_EXAMPLE_TRISTATE", "CONFIG_HZ", "LINUX_KERNEL_VERSION", "CONFIG_BPF_SYSCALL",
+                "CONFIG_DEFAULT_HOSTNAME");
+        assertThat(spec.kconfigExterns()).extracting(KconfigExtern::offset).containsExactly(0, 8, 12, 16, 20, 21);
         assertThat(spec.kconfigExterns()).extracting(KconfigExtern::kind).containsExactly(KconfigExtern.Kind.INT,
-                KconfigExtern.Kind.BOOL, KconfigExtern.Kind.TRISTATE, KconfigExtern.Kind.INT,
-                KconfigExtern.Kind.CHAR_ARRAY, KconfigExtern.Kind.INT);
-        assertThat(spec.kconfigExterns()).extracting(KconfigExtern::weak).containsExactly(false, false, true, false, true, true);
+                KconfigExtern.Kind.TRISTATE, KconfigExtern.Kind.INT, KconfigExtern.Kind.INT, KconfigExtern.Kind.BOOL,
+                KconfigExtern.Kind.CHAR_ARRAY);
+        assertThat(spec.kconfigExterns()).extracting(KconfigExtern::weak).containsExactly(true, true, false, false, false, true);
         MapSpec m = spec.map(".kconfig");
         assertThat(m.type()).isEqualTo(MapType.ARRAY);
-        assertThat(m.valueSize()).isEqualTo(40);
+        assertThat(m.valueSize()).isEqualTo(37);
         assertThat(m.freeze()).isTrue();
         assertThat(m.flags() & MapFlags.RDONLY_PROG).isNotZero();
-        assertThat(spec.sectionSizes()).containsEntry(".kconfig", 40);
-        assertThat(spec.symbolOffsets()).containsEntry("CONFIG_MISSING_OPTION", 32);
+        assertThat(spec.sectionSizes()).containsEntry(".kconfig", 37);
+        assertThat(spec.symbolOffsets()).containsEntry("CONFIG_MISSING_OPTION", 0);
     }
 
     @Test
@@ -44,8 +45,9 @@ class KconfigTest {
                 .filter(i -> ".kconfig".equals(i.reference())).toList();
         assertThat(refs).hasSize(6);
         refs.forEach(i -> assertThat(i.src()).isEqualTo(OpCode.PSEUDO_MAP_VALUE));
-        assertThat(refs).extracting(Instruction::constant).containsExactlyInAnyOrder(0L, 4L, 8L, 12L, 16L, 32L);
-        assertLoad(spec.program("read_config").instructions().getFirst(), OpCode.PSEUDO_MAP_VALUE, ".kconfig", 0);
+        assertThat(refs).extracting(Instruction::constant).containsExactlyInAnyOrder(0L, 8L, 12L, 16L, 20L, 21L);
+        // the first load reads LINUX_KERNEL_VERSION, at 16 in libbpf's layout
+        assertLoad(spec.program("read_config").instructions().getFirst(), OpCode.PSEUDO_MAP_VALUE, ".kconfig", 16);
     }
 
     @Test
@@ -55,14 +57,14 @@ class KconfigTest {
                 .with(Kconfig.LINUX_KERNEL_VERSION, Integer.toString(Kconfig.kernelVersion("6.18.3-arch1")));
         spec.resolveKconfig(config);
         ByteBuffer v = ByteBuffer.wrap(spec.map(".kconfig").contents().getFirst().value()).order(ByteOrder.LITTLE_ENDIAN);
-        assertThat(v.getInt(0)).isEqualTo(0x061203);
-        assertThat(v.get(4)).isEqualTo((byte) 1);
+        assertThat(v.getLong(0)).isZero(); // weak and missing
         assertThat(v.getInt(8)).isEqualTo(2);
         assertThat(v.getInt(12)).isEqualTo(250);
+        assertThat(v.getInt(16)).isEqualTo(0x061203);
+        assertThat(v.get(20)).isEqualTo((byte) 1);
         byte[] host = new byte[16];
-        v.get(16, host);
+        v.get(21, host);
         assertThat(new String(host)).isEqualTo("a-very-long-hos\0");
-        assertThat(v.getLong(32)).isZero(); // weak and missing
     }
 
     @Test

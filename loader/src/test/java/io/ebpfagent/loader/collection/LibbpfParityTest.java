@@ -1,0 +1,122 @@
+package io.ebpfagent.loader.collection;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ebpfagent.loader.LoaderException;
+import io.ebpfagent.loader.features.KernelVersion;
+import io.ebpfagent.loader.maps.BpfMap;
+import io.ebpfagent.loader.maps.MapFlags;
+import io.ebpfagent.loader.maps.MapType;
+import io.ebpfagent.loader.sys.Cpus;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Behaviour this loader shares with libbpf, each found missing on objects built by others
+ * (issue 17). ForeignObjectsConformanceIT loads the same test objects with libbpf and checks
+ * that both agree on outcome and program tag.
+ */
+class LibbpfParityTest {
+
+    @Test
+    void virtualKconfigExternsAreFilledLikeLibbpf() throws IOException {
+        CollectionSpec spec = TestObjects.load("virtual_kconfig.bpf.o");
+        // libbpf's layout: 4-byte slots first (by name), then the bools; no rounding of the size
+        assertThat(spec.kconfigExterns()).extracting(KconfigExtern::name).containsExactly("LINUX_KERNEL_VERSION",
+                "LINUX_NOT_A_LIBBPF_VALUE", "LINUX_HAS_BPF_COOKIE", "LINUX_HAS_SYSCALL_WRAPPER");
+        assertThat(spec.kconfigExterns()).extracting(KconfigExtern::offset).containsExactly(0, 4, 8, 9);
+        assertThat(spec.map(".kconfig").valueSize()).isEqualTo(10);
+        try (Collection c = Collection.load(spec)) {
+            byte[] v = c.map(".kconfig").lookup(new byte[4]);
+            int version = (v[0] & 0xff) | (v[1] & 0xff) << 8 | (v[2] & 0xff) << 16 | (v[3] & 0xff) << 24;
+            assertThat(version).isEqualTo(Kconfig.kernelVersion(Files.readString(Path.of("/proc/sys/kernel/osrelease"))));
+            assertThat(v[4]).as("unknown weak LINUX_ extern").isZero();
+            // bpf_get_attach_cookie exists since 5.15
+            assertThat(v[8]).as("LINUX_HAS_BPF_COOKIE").isEqualTo((byte) (KernelVersion.code() >= 0x050f00 ? 1 : 0));
+            assertThat(v[9]).as("LINUX_HAS_SYSCALL_WRAPPER").isEqualTo((byte) (syscallWrapperProbeable() ? 1 : 0));
+        }
+    }
+
+    @Test
+    void unknownStrongLinuxExternIsAnErrorAsInLibbpf() {
+        KconfigExtern strong = new KconfigExtern("LINUX_NOT_A_LIBBPF_VALUE", 0, 4, KconfigExtern.Kind.INT, false, 1);
+        assertThatThrownBy(() -> VirtualKconfig.addTo(Kconfig.of(Map.of()), List.of(strong)))
+                .isInstanceOf(LoaderException.class).hasMessageContaining("unrecognized virtual extern");
+        KconfigExtern weakOther = new KconfigExtern("NOT_CONFIG_OR_LINUX", 0, 4, KconfigExtern.Kind.INT, true, 1);
+        assertThatThrownBy(() -> VirtualKconfig.addTo(Kconfig.of(Map.of()), List.of(weakOther)))
+                .isInstanceOf(LoaderException.class).hasMessageContaining("NOT_CONFIG_OR_LINUX");
+    }
+
+    @Test
+    void variablesInCustomSectionsKeepTheObjectsBtf() {
+        CollectionSpec spec = TestObjects.load("custom_sections.bpf.o");
+        assertThat(spec.symbolOffsets()).containsKeys("metadata_version", "run_config");
+        assertThat(spec.maps()).doesNotContainKeys("xdp_metadata", ".xdp_run_config"); // no maps, as in libbpf
+        // the spin lock map value can only be created with BTF: the object's BTF loaded
+        try (Collection c = Collection.load(spec)) {
+            BpfMap locked = c.map("locked");
+            assertThat(locked.info().btfValueTypeId()).isNotZero();
+            assertThat(c.map(".bss").info().flags() & MapFlags.MMAPABLE).as(".bss with a global").isNotZero();
+            assertThat(c.map(".rodata").info().flags() & MapFlags.MMAPABLE).as(".rodata of statics only").isZero();
+            assertThat(c.variable("global_hits").getLong()).isZero();
+            assertThat(c.variable("static_limit").getInt()).as("read through syscalls").isEqualTo(7);
+        }
+    }
+
+    @Test
+    void weakKsymsAndKfuncsMissingFromTheKernelResolveToZero() {
+        CollectionSpec spec = TestObjects.load("weak_ksym.bpf.o");
+        assertThat(spec.weakExterns()).contains("ebpf_agent_no_such_kfunc", "ebpf_agent_no_such_variable");
+        try (Collection c = Collection.load(spec)) {
+            assertThat(c.program("weak_refs").fd().get()).isPositive();
+        }
+    }
+
+    @Test
+    void aMissingStrongKfuncIsNamedAKfunc() {
+        assertThatThrownBy(() -> Collection.load(TestObjects.load("missing_kfunc.bpf.o")).close())
+                .isInstanceOf(LoaderException.class)
+                .hasMessageContaining("kfunc ebpf_agent_missing_strong_kfunc (__ksym) is not in the kernel's BTF");
+    }
+
+    @Test
+    void legacyMapInMapWithoutInnerMapFailsWithALoaderException() {
+        CollectionSpec spec = TestObjects.load("legacy_defaults.bpf.o");
+        assertThat(spec.map("outer").type()).isEqualTo(MapType.ARRAY_OF_MAPS);
+        assertThatThrownBy(() -> Collection.load(spec).close())
+                .isExactlyInstanceOf(LoaderException.class)
+                .hasMessageContaining("map 'outer' (ARRAY_OF_MAPS) has no inner map definition");
+    }
+
+    @Test
+    void legacyPerfEventArrayOfSizeZeroGetsOneSlotPerPossibleCpu() {
+        CollectionSpec spec = TestObjects.load("legacy_defaults.bpf.o");
+        spec.maps().remove("outer");
+        assertThat(spec.map("events").maxEntries()).isZero();
+        try (Collection c = Collection.load(spec)) {
+            assertThat(c.map("events").info().maxEntries()).isEqualTo(Cpus.possible());
+        }
+    }
+
+    @Test
+    void ringBufferSizesAreRoundedUpAsLibbpfDoes() {
+        long page = io.ebpfagent.loader.sys.Mmap.pageSize();
+        assertThat(CollectionLoader.ringSize((int) page)).isEqualTo((int) page);
+        assertThat(CollectionLoader.ringSize((int) page + 1)).isEqualTo((int) (2 * page));
+        assertThat(CollectionLoader.ringSize((int) (3 * page))).isEqualTo((int) (4 * page));
+        assertThat(CollectionLoader.ringSize(1)).isEqualTo((int) page);
+    }
+
+    /** What libbpf's FEAT_SYSCALL_WRAPPER probe needs: a kprobe PMU and the wrapper symbol. */
+    private static boolean syscallWrapperProbeable() throws IOException {
+        if (!Files.exists(Path.of("/sys/bus/event_source/devices/kprobe/type"))) return false;
+        try (var lines = Files.lines(Path.of("/proc/kallsyms"))) {
+            return lines.anyMatch(l -> l.endsWith(" __x64_sys_bpf"));
+        }
+    }
+}
