@@ -117,11 +117,20 @@ final class FunctionReader {
     private Map<Long, ElfSymbol> functionSymbols(int sectionIndex) {
         Map<Long, ElfSymbol> out = new HashMap<>();
         for (ElfSymbol sym : symbols) {
-            if (sym.sectionIndex() == sectionIndex && sym.type() == ElfSymbol.STT_FUNC && !sym.name().isEmpty()) {
+            if (sym.sectionIndex() == sectionIndex && isFunction(sym) && !sym.name().isEmpty()) {
                 out.putIfAbsent(sym.value(), sym);
             }
         }
         return out;
+    }
+
+    /**
+     * A function symbol. Clang 8 and older give functions STT_NOTYPE: a global symbol without
+     * type in a code section is a function too (local untyped ones are branch labels).
+     */
+    static boolean isFunction(ElfSymbol sym) {
+        return sym.type() == ElfSymbol.STT_FUNC
+                || (sym.type() == ElfSymbol.STT_NOTYPE && sym.binding() == ElfSymbol.STB_GLOBAL);
     }
 
     private List<Function> split(ElfSection section, Instruction[] insns, Map<Long, ElfSymbol> functionsAt) {
@@ -235,7 +244,7 @@ final class FunctionReader {
 
     private String functionAt(int sectionIndex, long offset, String where) {
         for (ElfSymbol s : symbols) {
-            if (s.sectionIndex() == sectionIndex && s.value() == offset && s.type() == ElfSymbol.STT_FUNC) return s.name();
+            if (s.sectionIndex() == sectionIndex && s.value() == offset && isFunction(s) && !s.name().isEmpty()) return s.name();
         }
         throw fail(where + ": no function at offset " + offset + " of section " + elf.section(sectionIndex).name());
     }

@@ -112,6 +112,39 @@ class LibbpfParityTest {
         assertThat(CollectionLoader.ringSize(1)).isEqualTo((int) page);
     }
 
+    @Test
+    void objectsWhoseFunctionSymbolsHaveNoTypeParseAsClang8Wrote() {
+        byte[] modern = TestObjects.bytes("multi.bpf.o");
+        byte[] old = untypedGlobalFunctions(modern);
+        assertThat(old).isNotEqualTo(modern);
+        CollectionSpec a = CollectionSpec.load(modern, "multi.bpf.o");
+        CollectionSpec b = CollectionSpec.load(old, "multi.bpf.o as clang 8 types its symbols");
+        assertThat(b.programs().keySet()).containsExactlyElementsOf(a.programs().keySet());
+        for (String p : a.programs().keySet()) {
+            assertThat(b.program(p).instructions()).as(p).isEqualTo(a.program(p).instructions());
+        }
+    }
+
+    /**
+     * The object with every global function symbol turned into what clang 8 and older emit:
+     * type STT_NOTYPE, size 0 (Elf64_Sym: st_info at 4, st_size at 16).
+     */
+    private static byte[] untypedGlobalFunctions(byte[] object) {
+        byte[] out = object.clone();
+        io.ebpfagent.loader.elf.ElfFile elf = io.ebpfagent.loader.elf.ElfFile.of(out, "patch");
+        io.ebpfagent.loader.elf.ElfSection symtab = elf.sections().stream()
+                .filter(s -> s.type() == io.ebpfagent.loader.elf.ElfSection.SHT_SYMTAB).findFirst().orElseThrow();
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (long at = symtab.offset(); at + 24 <= symtab.offset() + symtab.size(); at += 24) {
+            int info = out[(int) at + 4] & 0xff;
+            if ((info & 0xf) == 2 && (info >> 4) == 1) { // STT_FUNC, STB_GLOBAL
+                out[(int) at + 4] = (byte) (1 << 4); // STT_NOTYPE, STB_GLOBAL
+                b.putLong((int) at + 16, 0);
+            }
+        }
+        return out;
+    }
+
     /** What libbpf's FEAT_SYSCALL_WRAPPER probe needs: a kprobe PMU and the wrapper symbol. */
     private static boolean syscallWrapperProbeable() throws IOException {
         if (!Files.exists(Path.of("/sys/bus/event_source/devices/kprobe/type"))) return false;
