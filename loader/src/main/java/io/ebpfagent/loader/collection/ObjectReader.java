@@ -207,7 +207,19 @@ final class ObjectReader {
 
     // ------------------------------------------------------------------ maps
 
-    /** {@code struct bpf_map_def} records of the {@code maps} section, one per symbol. */
+    /** Size of iproute2's {@code struct bpf_elf_map}: bpf_map_def plus id, pinning, inner_id, inner_idx. */
+    private static final int ELF_MAP_SIZE = 36;
+    /** iproute2's pinning values: none, per object, global ({@code /sys/fs/bpf/tc/globals}). */
+    private static final int PIN_NONE = 0, PIN_GLOBAL_NS = 2;
+
+    /**
+     * {@code struct bpf_map_def} records of the {@code maps} section, one per symbol. As libbpf
+     * 0.x read them: a definition shorter than {@code bpf_map_def} leaves the missing fields zero,
+     * a longer one must have zeros after it, except iproute2's {@code struct bpf_elf_map}, whose
+     * {@code pinning = PIN_GLOBAL_NS} pins the map by name (under {@link CollectionOptions#pinPath})
+     * and whose {@code id} only names the map; per-object pinning and inner map links by id are
+     * refused with a clear error rather than ignored.
+     */
     private void readLegacyMaps(CollectionSpec spec) {
         ElfSection s = sectionOfKind(Kind.LEGACY_MAPS);
         if (s == null) return;
@@ -221,22 +233,37 @@ final class ObjectReader {
         long defaultSize = s.size() / defs.size();
         for (ElfSymbol sym : defs) {
             long size = sym.size() != 0 ? sym.size() : defaultSize;
-            if (size < 20) fail("legacy map " + sym.name() + " definition has " + size + " bytes, struct bpf_map_def needs 20");
+            if (size < 4) fail("legacy map " + sym.name() + " definition has " + size + " bytes, too few for a map type");
             if (sym.value() < 0 || sym.value() + size > s.size()) fail("legacy map " + sym.name() + " lies outside section maps");
             int base = (int) sym.value();
-            for (int i = 20; i < size; i++) {
-                if (in.get(base + i) != 0) {
-                    fail("legacy map " + sym.name() + " sets unknown field bytes after struct bpf_map_def (offset " + i + ")");
+            int[] field = new int[9];
+            for (int i = 0; i < field.length && (i + 1) * 4 <= size; i++) field[i] = in.getInt(base + 4 * i);
+            MapSpec.Pinning pinning = MapSpec.Pinning.NONE;
+            if (size == ELF_MAP_SIZE) {
+                pinning = switch (field[6]) {
+                    case PIN_NONE -> MapSpec.Pinning.NONE;
+                    case PIN_GLOBAL_NS -> MapSpec.Pinning.BY_NAME;
+                    default -> throw new ElfException(origin + ": legacy map " + sym.name() + ": iproute2 pinning "
+                            + field[6] + " is not supported (only PIN_NONE and PIN_GLOBAL_NS, pinned by name)");
+                };
+                if (field[7] != 0 || field[8] != 0) {
+                    fail("legacy map " + sym.name() + ": iproute2 inner map links (inner_id " + field[7] + ", inner_idx "
+                            + field[8] + ") are not supported; declare map-in-maps in .maps with __array(values, ...)");
+                }
+            } else {
+                for (int i = 20; i < size; i++) {
+                    if (in.get(base + i) != 0) {
+                        fail("legacy map " + sym.name() + " sets unknown field bytes after struct bpf_map_def (offset " + i + ")");
+                    }
                 }
             }
             MapType type;
             try {
-                type = MapType.of(in.getInt(base));
+                type = MapType.of(field[0]);
             } catch (IllegalArgumentException e) {
                 throw new ElfException(origin + ": legacy map " + sym.name() + ": " + e.getMessage());
             }
-            MapSpec m = MapSpec.of(sym.name(), type, in.getInt(base + 4), in.getInt(base + 8), in.getInt(base + 12))
-                    .withFlags(in.getInt(base + 16));
+            MapSpec m = MapSpec.of(sym.name(), type, field[1], field[2], field[3]).withFlags(field[4]).withPinning(pinning);
             putMap(spec.maps(), m);
         }
     }

@@ -113,6 +113,37 @@ class LibbpfParityTest {
     }
 
     @Test
+    void iproute2MapDefinitionsAreReadWithTheirPinning() throws IOException {
+        CollectionSpec spec = TestObjects.load("iproute2_maps.bpf.o");
+        assertThat(spec.map("tc_counters").pinning()).isEqualTo(io.ebpfagent.loader.maps.MapSpec.Pinning.BY_NAME);
+        assertThat(spec.map("tc_counters").maxEntries()).isEqualTo(4);
+        assertThat(spec.map("tc_scratch").pinning()).isEqualTo(io.ebpfagent.loader.maps.MapSpec.Pinning.NONE);
+        assertThat(spec.map("tc_scratch").type()).isEqualTo(MapType.HASH);
+        Path pins = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "iproute2");
+        try (Collection c = Collection.load(spec, CollectionOptions.DEFAULT.withPinPath(pins))) {
+            assertThat(pins.resolve("tc_counters")).exists();
+            assertThat(pins.resolve("tc_scratch")).doesNotExist();
+            assertThat(c.map("tc_scratch").info().valueSize()).isEqualTo(4);
+        } finally {
+            Files.deleteIfExists(pins.resolve("tc_counters"));
+            Files.delete(pins);
+        }
+        byte[] linked = TestObjects.bytes("iproute2_maps.bpf.o").clone();
+        setField(linked, "tc_scratch", 7, 1); // inner_id
+        assertThatThrownBy(() -> CollectionSpec.load(linked, "inner link"))
+                .isInstanceOf(LoaderException.class).hasMessageContaining("iproute2 inner map links");
+    }
+
+    /** Overwrites 32-bit field {@code index} of the legacy map definition {@code map}. */
+    private static void setField(byte[] object, String map, int index, int value) {
+        io.ebpfagent.loader.elf.ElfFile elf = io.ebpfagent.loader.elf.ElfFile.of(object, "patch");
+        io.ebpfagent.loader.elf.ElfSection maps = elf.section("maps").orElseThrow();
+        io.ebpfagent.loader.elf.ElfSymbol sym = elf.symbols().stream().filter(x -> x.name().equals(map)).findFirst().orElseThrow();
+        java.nio.ByteBuffer.wrap(object).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putInt((int) (maps.offset() + sym.value() + 4L * index), value);
+    }
+
+    @Test
     void objectsWhoseFunctionSymbolsHaveNoTypeParseAsClang8Wrote() {
         byte[] modern = TestObjects.bytes("multi.bpf.o");
         byte[] old = untypedGlobalFunctions(modern);
