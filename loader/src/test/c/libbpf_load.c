@@ -31,6 +31,14 @@ static int load_one(const char *path, const char *wanted) {
         bpf_program__set_autoload(prog, self);
         if (self) target = prog;
     }
+    // the tools' own setup: maps sized at run time (declared with max_entries 0) get a size;
+    // ForeignObjectsConformanceIT does the same on its side
+    struct bpf_map *map;
+    bpf_object__for_each_map(map, obj) {
+        enum bpf_map_type t = bpf_map__type(map);
+        if (bpf_map__max_entries(map) == 0 && t != BPF_MAP_TYPE_PERF_EVENT_ARRAY)
+            bpf_map__set_max_entries(map, t == BPF_MAP_TYPE_RINGBUF ? 256 * 1024 : 1024);
+    }
     int err = target ? bpf_object__load(obj) : -ENOENT;
     if (!err) {
         struct bpf_prog_info info;
