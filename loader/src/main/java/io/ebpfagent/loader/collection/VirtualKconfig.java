@@ -35,8 +35,13 @@ final class VirtualKconfig {
             String name = e.name();
             if (name.startsWith("CONFIG_") || out.value(name).isPresent()) continue;
             switch (name) {
-                case Kconfig.LINUX_KERNEL_VERSION -> out = out.with(name,
-                        Integer.toUnsignedString(io.ebpfagent.loader.features.KernelVersion.code()));
+                case Kconfig.LINUX_KERNEL_VERSION -> {
+                    int version = io.ebpfagent.loader.features.KernelVersion.code();
+                    // as libbpf: a version that cannot be read fails the load rather than reading 0
+                    if (version == 0) throw new LoaderException("kconfig extern " + name + ": cannot read the kernel"
+                            + " version from /proc/sys/kernel/osrelease (set it with CollectionOptions.withKconfig)");
+                    out = out.with(name, Integer.toUnsignedString(version));
+                }
                 case HAS_BPF_COOKIE -> out = out.with(name, flag(Features.supported(Features::haveBpfCookie)));
                 case HAS_SYSCALL_WRAPPER -> out = out.with(name, flag(Features.supported(Features::haveSyscallWrapper)));
                 default -> {
