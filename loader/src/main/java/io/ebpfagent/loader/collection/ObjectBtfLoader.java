@@ -60,7 +60,7 @@ final class ObjectBtfLoader {
         byte[] blob;
         try {
             Btf fixed = BtfExterns.staticFunctions(
-                    BtfExterns.allocated(types.withDatasecFixups(spec.sectionSizes(), spec.symbolOffsets())),
+                    BtfExterns.allocated(BtfExterns.ksyms(types).withDatasecFixups(spec.sectionSizes(), spec.symbolOffsets())),
                     spec.hiddenFunctions());
             blob = fixed.sanitized(missing).marshal();
         } catch (BtfException e) {

@@ -78,6 +78,15 @@ class LibbpfParityTest {
     }
 
     @Test
+    void objectsWithKsymsKeepTheirBtfAsInLibbpf() {
+        // kfuncs and kernel variables sit in a .ksyms DATASEC the kernel refuses as the compiler writes it
+        try (ObjectBtfLoader.Loaded btf = ObjectBtfLoader.load(TestObjects.load("weak_ksym.bpf.o"))) {
+            assertThat(btf.reason()).isNull();
+            assertThat(btf.present()).isTrue();
+        }
+    }
+
+    @Test
     void aMissingStrongKfuncIsNamedAKfunc() {
         assertThatThrownBy(() -> Collection.load(TestObjects.load("missing_kfunc.bpf.o")).close())
                 .isInstanceOf(LoaderException.class)
