@@ -26,6 +26,10 @@ const volatile __u64 connect_threshold_ns = 0;
 const volatile __u8 retransmit_events = 1;
 /* Emit EV_RESET events. */
 const volatile __u8 reset_events = 1;
+/* Take ownership of an accepted connection when its handshake completes (owner thread unknown:
+ * tid 0), for user space that leaves out the per-operation send/receive hooks, which would
+ * otherwise adopt it at its first send or receive. */
+const volatile __u8 adopt_at_handshake = 0;
 
 #define ROLE_UNKNOWN 0  /* first seen sending or receiving (opened before the probe) */
 #define ROLE_CLIENT 1   /* connect() */
@@ -291,8 +295,19 @@ int BPF_PROG(on_inet_sock_set_state, const struct sock *sk, const int oldstate, 
 		/* handshake of a passive child done (softirq): keep it when its port is ours */
 		__u32 port = BPF_CORE_READ(sk, __sk_common.skc_num);
 
-		if (bpf_map_lookup_elem(&listen_ports, &port))
-			bpf_map_update_elem(&accept_pending, &skp, &now, BPF_ANY);
+		__u32 *owner = bpf_map_lookup_elem(&listen_ports, &port);
+
+		if (!owner)
+			return 0;
+		bpf_map_update_elem(&accept_pending, &skp, &now, BPF_ANY);
+		if (adopt_at_handshake) {
+			struct sock_info info = { .role = ROLE_SERVER, .has_key = 1, .start_ns = now,
+						  .tgid = *owner };
+
+			conn_key_of(sk, &info.key);
+			bpf_map_update_elem(&sock_owner, &skp, &info, BPF_ANY);
+			conn_open(&info, now);
+		}
 		return 0;
 	}
 
@@ -313,6 +328,7 @@ int BPF_PROG(on_inet_sock_set_state, const struct sock *sk, const int oldstate, 
 		if (cs)
 			cs->closed_ns = now;
 		bpf_map_delete_elem(&sock_owner, &skp);
+		bpf_map_delete_elem(&accept_pending, &skp);
 	}
 	return 0;
 }
@@ -416,7 +432,10 @@ int on_exit_accept4(struct trace_event_raw_sys_exit *ctx)
 
 /* ---------------------------------------------------------------- bytes */
 
-/* Sockets of the process not seen at connect/accept are adopted at their first send or
+/* The two hooks below run for every socket send and receive of the machine (the tgid test is
+ * their first work): user space attaches them only when asked for per-connection bytes.
+ *
+ * Sockets of the process not seen at connect/accept are adopted at their first send or
  * receive, with the current thread as owner: sockets opened before the probe, and accepted ones
  * when the accept() hooks are not attached (user space may leave them out: syscall tracepoints
  * put every task of the machine on the slow syscall path). An accepted socket is known by its
@@ -464,7 +483,7 @@ static __always_inline void count_bytes(struct sock *sk, int ret, bool sent)
 	struct conn_stats *cs;
 	__u32 tid;
 
-	if (ret <= 0 || !sk || !current_wanted(&tid))
+	if (!current_wanted(&tid) || ret <= 0 || !sk)
 		return;
 	si = owned(sk, tid);
 	if (!si)

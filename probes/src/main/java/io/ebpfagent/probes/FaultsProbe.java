@@ -24,18 +24,25 @@ public final class FaultsProbe extends ProbeBase implements Probe {
 
     /**
      * @param minorPeriod  one program run per this many minor faults (1: values always current;
-     *                     larger: fewer runs, the values lag by up to a period)
-     * @param majorPeriod  the same for major faults
+     *                     larger: fewer runs, the values lag by up to a period; 0: no minor-fault
+     *                     program, for users that take the counts from the sched probe's copy of
+     *                     the task's counters at every switch-out: the minor-fault event fires for
+     *                     every minor fault of every process on the machine)
+     * @param majorPeriod  the same for major faults (at least 1)
      */
     public record Config(int targetTgid, long minorPeriod, long majorPeriod, boolean captureStacks) {
         public Config {
-            if (minorPeriod < 1 || majorPeriod < 1) {
-                throw new IllegalArgumentException("sample periods must be at least 1");
+            if (minorPeriod < 0 || majorPeriod < 1) {
+                throw new IllegalArgumentException("sample periods must be at least 1 (minor: 0 for none)");
             }
         }
 
         public static Config defaults() {
             return new Config(Probe.currentPid(), 1, 1, false);
+        }
+
+        public Config withMinorPeriod(long value) {
+            return new Config(targetTgid, value, majorPeriod, captureStacks);
         }
     }
 
@@ -51,9 +58,16 @@ public final class FaultsProbe extends ProbeBase implements Probe {
     private final MemorySegment value;
 
     private FaultsProbe(Config c, SharedMaps shared) {
-        super(BundledObject.FAULTS, c.targetTgid(), spec -> Rodata.set(spec, "capture_stacks", c.captureStacks()),
+        super(BundledObject.FAULTS, c.targetTgid(), spec -> {
+                    Rodata.set(spec, "capture_stacks", c.captureStacks());
+                    if (c.minorPeriod() == 0) {
+                        spec.programs().remove("on_minor_fault");
+                    }
+                },
                 (lo, programs) -> {
-                    attach(lo, "on_minor_fault", COUNT_SW_PAGE_FAULTS_MIN, c.minorPeriod());
+                    if (c.minorPeriod() > 0) {
+                        attach(lo, "on_minor_fault", COUNT_SW_PAGE_FAULTS_MIN, c.minorPeriod());
+                    }
                     attach(lo, "on_major_fault", COUNT_SW_PAGE_FAULTS_MAJ, c.majorPeriod());
                 }, shared);
         this.stats = loaded.map("fault_stats");

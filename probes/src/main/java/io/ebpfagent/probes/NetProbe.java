@@ -24,6 +24,9 @@ public final class NetProbe extends ProbeBase implements Probe {
     static final List<String> ACCEPT_PROGRAMS =
             List.of("on_enter_accept", "on_exit_accept", "on_enter_accept4", "on_exit_accept4");
 
+    /** The programs on every socket send and receive of the machine: bytes and calls per connection. */
+    static final List<String> BYTES_PROGRAMS = List.of("on_sock_send_length", "on_sock_recv_length");
+
     /**
      * @param acceptSyscalls attach the {@code accept()}/{@code accept4()} system-call tracepoints:
      *     accept-queue latency exactly to accept()'s return, the time inside accept() and
@@ -32,21 +35,34 @@ public final class NetProbe extends ProbeBase implements Probe {
      *     kernel's slow tracing path. Without them an accepted connection is recognised at its
      *     first send or receive (owner: that thread; accept-queue latency: until then) and no
      *     {@code EV_ACCEPT} is emitted.
+     * @param connectionBytes attach the {@code sock_send_length}/{@code sock_recv_length} hooks:
+     *     bytes and calls per connection in {@code conn_stats}, and sockets opened before the probe
+     *     recognised at their first send or receive. They run for every socket send and receive of
+     *     every process of the machine (the process filter is their first work). Without them an
+     *     accepted connection is taken over when its handshake completes, with owner tid 0 (no
+     *     thread: the accepting thread is not known without the accept() hooks), and connections
+     *     opened before the probe are not seen.
      */
     public record Config(int targetTgid, long acceptThresholdNs, long connectThresholdNs, boolean retransmitEvents,
-                         boolean resetEvents, boolean acceptSyscalls) {
+                         boolean resetEvents, boolean acceptSyscalls, boolean connectionBytes) {
         public Config {
             Rodata.requireNonNegative("acceptThresholdNs", acceptThresholdNs);
             Rodata.requireNonNegative("connectThresholdNs", connectThresholdNs);
         }
 
-        /** Every feature on, accept() hooks included. */
+        /** Every feature on, accept() and per-connection byte hooks included. */
         public static Config defaults() {
-            return new Config(Probe.currentPid(), 1_000_000L, 0, true, true, true);
+            return new Config(Probe.currentPid(), 1_000_000L, 0, true, true, true, true);
         }
 
         public Config withAcceptSyscalls(boolean on) {
-            return new Config(targetTgid, acceptThresholdNs, connectThresholdNs, retransmitEvents, resetEvents, on);
+            return new Config(targetTgid, acceptThresholdNs, connectThresholdNs, retransmitEvents, resetEvents, on,
+                    connectionBytes);
+        }
+
+        public Config withConnectionBytes(boolean on) {
+            return new Config(targetTgid, acceptThresholdNs, connectThresholdNs, retransmitEvents, resetEvents,
+                    acceptSyscalls, on);
         }
     }
 
@@ -74,6 +90,10 @@ public final class NetProbe extends ProbeBase implements Probe {
             Rodata.set(spec, "reset_events", c.resetEvents());
             if (!c.acceptSyscalls()) {
                 ACCEPT_PROGRAMS.forEach(spec.programs()::remove);
+            }
+            if (!c.connectionBytes()) {
+                BYTES_PROGRAMS.forEach(spec.programs()::remove);
+                Rodata.set(spec, "adopt_at_handshake", true);
             }
         }, Attacher.NONE, shared);
         this.conns = loaded.map("conn_stats");

@@ -152,6 +152,26 @@ public final class SchedProbe extends ProbeBase implements Probe {
     }
 
     /**
+     * The page faults of thread {@code tid} since it started, as of its last switch-out (the
+     * task's {@code min_flt} and {@code maj_flt}) into {@code into[0]} and {@code into[1]}; false
+     * when the probe has no entry for it. Like {@link #runqHistogram}, free of system calls when
+     * called from a {@link #forEachThread} visitor for the thread being visited.
+     */
+    public synchronized boolean pageFaults(int tid, long[] into) {
+        MemorySegment v = visiting;
+        if (v == null || visitingTid != tid) {
+            tidKey.set(JAVA_INT, 0, tid);
+            if (!stats.lookup(tidKey, threadValue)) {
+                return false;
+            }
+            v = threadValue;
+        }
+        into[0] = v.get(JAVA_LONG, SchedStats.MINOR_FAULTS);
+        into[1] = v.get(JAVA_LONG, SchedStats.MAJOR_FAULTS);
+        return true;
+    }
+
+    /**
      * The mmapped {@code span_times} array: entry i ({@code SchedLayouts.SpanTimes.SIZE} bytes)
      * holds the kernel time of the thread bound to span-context slot i. Valid until {@link #close()}.
      */

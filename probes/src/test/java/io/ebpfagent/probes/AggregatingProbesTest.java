@@ -127,6 +127,15 @@ class AggregatingProbesTest {
     }
 
     @Test
+    void withoutTheMinorFaultEventOnlyTheMajorFaultProgramIsLoaded() {
+        try (SharedMaps shared = SharedMaps.create();
+             FaultsProbe probe = FaultsProbe.start(FaultsProbe.Config.defaults().withMinorPeriod(0), shared)) {
+            assertTrue(!probe.programs().containsKey("on_minor_fault"), "no program on every minor fault of the machine");
+            assertTrue(probe.programs().containsKey("on_major_fault"), "major faults still hooked");
+        }
+    }
+
+    @Test
     void faultsCountsMinorFaultsOfFreshPages() {
         try (SharedMaps shared = SharedMaps.create();
              FaultsProbe probe = FaultsProbe.start(FaultsProbe.Config.defaults(), shared);

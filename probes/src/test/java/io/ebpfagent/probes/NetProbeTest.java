@@ -217,4 +217,19 @@ class NetProbeTest {
                     "accept-queue latency until the first receive " + s.acceptQueueNs());
         }
     }
+
+    @Test
+    void withoutByteHooksAnAcceptedConnectionIsAdoptedAtItsHandshake() throws Exception {
+        try (SharedMaps shared = SharedMaps.create();
+             NetProbe probe = NetProbe.start(NetProbe.Config.defaults().withAcceptSyscalls(false)
+                     .withConnectionBytes(false), shared)) {
+            for (String p : NetProbe.BYTES_PROGRAMS) {
+                assertTrue(!probe.programs().containsKey(p), p + " is not loaded");
+            }
+            Server s = acceptedConnection(probe, 100);
+            assertEquals(NetProbe.ROLE_SERVER, s.role(), "known as accepted from the handshake on our port");
+            assertEquals(0, s.owner(), "no thread known without the accept() or byte hooks");
+            assertEquals(0, s.bytesReceived(), "bytes are not counted without their hooks");
+        }
+    }
 }

@@ -207,6 +207,39 @@ class SchedProbeTest {
     }
 
     @Test
+    void pageFaultsOfAThreadAreItsOwnCountersAsProcPrintsThem() throws Exception {
+        int pages = 4096;
+        try (SharedMaps shared = SharedMaps.create();
+             SchedProbe probe = SchedProbe.start(SchedProbe.Config.defaults(), shared)) {
+            long[] procMinor = new long[1];
+            int tid = KernelTests.runNamed("sched-faults", () -> {
+                try (var arena = java.lang.foreign.Arena.ofConfined()) {
+                    // fresh anonymous pages: the first write to each is a minor fault of this thread
+                    var mem = arena.allocate((long) pages * 4096, 4096);
+                    for (long i = 0; i < pages; i++) {
+                        mem.set(java.lang.foreign.ValueLayout.JAVA_BYTE, i * 4096, (byte) 1);
+                    }
+                    String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/thread-self/stat"));
+                    procMinor[0] = Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[10 - 3]);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            // the kernel thread outlives join(): its final switch-out comes when its task is gone
+            for (int i = 0; i < 1000 && java.nio.file.Files.exists(java.nio.file.Path.of("/proc/self/task/" + tid)); i++) {
+                Thread.sleep(10);
+            }
+            long[] faults = new long[2];
+            assertTrue(probe.pageFaults(tid, faults), "an entry for the thread");
+            // the copy at the thread's last switch-out: at least what /proc printed before it exited,
+            // and at least the pages it touched
+            assertTrue(faults[0] >= procMinor[0], "minor " + faults[0] + " >= /proc's " + procMinor[0]);
+            assertTrue(faults[0] <= procMinor[0] + 256, "minor " + faults[0] + " close to /proc's " + procMinor[0]);
+            assertTrue(faults[0] >= pages, "minor " + faults[0] + " >= " + pages + " fresh pages");
+        }
+    }
+
+    @Test
     void aThreadSpinning300MsOfCpuIsOnCpuForWhatTheJvmMeasured() throws Exception {
         var mx = java.lang.management.ManagementFactory.getThreadMXBean();
         try (SharedMaps shared = SharedMaps.create();

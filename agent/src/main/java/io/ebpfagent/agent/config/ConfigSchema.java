@@ -191,18 +191,53 @@ public final class ConfigSchema {
         return key;
     }
 
+    /**
+     * What each probe gives and what it costs: the hooks, what fires them (the whole machine or only
+     * this JVM), and the BPF time per run measured by the light-service benchmark
+     * (docs/benchmarks.md, `./run bench light`, `kernel.bpf_stats_enabled`, 2-vCPU VM shared with
+     * other work: take the figures as ±30%).
+     */
     private static String probeDescription(String probe) {
         return switch (probe) {
-            case "sched" -> "Scheduler probe: on-/off-CPU time, run-queue latency and context switches per thread.";
-            case "syscalls" -> "System-call probe: counts and latency of system calls per thread.";
-            case "io" -> "File and socket I/O probe: bytes, operations and latency per thread by file type; fsync; "
-                    + "file opens. Off by default: it hooks the read/write family of system calls, which costs about "
-                    + "1-2 us per call and puts every task of the machine on the syscall-tracing path (docs/benchmarks.md).";
-            case "net" -> "Network probe: TCP connect latency, retransmits, bytes per thread.";
-            case "faults" -> "Page-fault probe: minor and major faults per thread.";
+            case "sched" -> "Scheduler probe: on-/off-CPU time, run-queue latency, context switches and (copied from the "
+                    + "task at every switch-out) page faults per thread. Cost: `sched_switch` runs at every context "
+                    + "switch of the machine, ~250-400 ns per run on average (a switch without a JVM thread leaves "
+                    + "after the pid test); `sched_wakeup` at every wakeup of the machine, ~270-430 ns; "
+                    + "`sched_migrate_task` ~170 ns per migration. With the default probes the agent's BPF time was "
+                    + "545-624 ns per context switch of the machine, 0.44-0.58 of libbpf-tools `runqlat` in the same "
+                    + "window.";
+            case "syscalls" -> "System-call probe: counts and latency of system calls per thread. Off by default. "
+                    + "Cost: `raw_syscalls` `sys_enter`/`sys_exit` run for every system call of every process of the "
+                    + "machine (~150-220 ns per run, 6.7 runs per context switch on the light service), and while "
+                    + "they are attached every task of the machine takes the kernel's slower syscall-tracing path: "
+                    + "no mechanism here confines that to this JVM: an unrelated process making system calls as fast "
+                    + "as it can (dd, one byte per read and write) kept 0.77 of its rate beside an idle JVM with this "
+                    + "probe on (0.56-1.17 over three rounds on a loaded machine; docs/benchmarks.md).";
+            case "io" -> "File and socket I/O probe: bytes, operations and latency per thread by file type (the source "
+                    + "of `process.network.io` and `process.disk.io`); fsync; file opens. Off by default. Cost: "
+                    + "`syscalls/sys_{enter,exit}_*` tracepoints of the read/write family, openat and fsync fire for "
+                    + "every such call of every process of the machine (~150-550 ns per run, 1.4-2.7 us for "
+                    + "pwrite64; 20-40 runs per /hello request) and put every task of the machine on the "
+                    + "syscall-tracing path: an unrelated process's system-call rate was 0.75 of its rate without the "
+                    + "agent beside an idle JVM with this probe on (0.47-0.89 over three rounds; docs/benchmarks.md).";
+            case "net" -> "Network probe: TCP connect latency and outcome, retransmits and resets. Cost: "
+                    + "`inet_sock_set_state` runs at every TCP state change of the machine (~700-1000 ns per run), "
+                    + "`tcp_retransmit_skb`/`tcp_receive_reset`/`tcp_send_reset` at every retransmit and reset of "
+                    + "the machine (rare). No hook per socket send or receive: bytes per thread come from the io "
+                    + "probe.";
+            case "faults" -> "Page-fault probe: minor and major faults per thread. Cost: with the sched probe on, the "
+                    + "counts are the sched probe's copy of the task's counters and this probe only hooks major "
+                    + "faults (a perf event per CPU: every major fault of the machine, rare); without it also every "
+                    + "minor fault of the machine (~160-200 ns per run, about one run per context switch on the "
+                    + "light service).";
             case "jvm" -> "HotSpot USDT probe: thread start/stop (Java thread names), GC and safepoint pauses, JIT "
-                    + "compilations, monitor contention.";
-            case "profile" -> "CPU sampling profiler (perf events) attributing samples to threads and spans.";
+                    + "compilations, monitor contention. Cost: uprobes in libjvm.so attached for this JVM's process "
+                    + "only: nothing for other processes; ~8-13 us per hit (a trap into the kernel), fired by thread "
+                    + "starts and stops, GC, VM operations and compilations.";
+            case "profile" -> "CPU sampling profiler (perf events) attributing samples to threads and spans. Off by "
+                    + "default. Cost: a software cpu-clock event per CPU at `probes.profile.frequency_hz` samples "
+                    + "every CPU whatever runs there (machine-wide, but at a fixed rate), ~4-6 us per sample that "
+                    + "lands in this JVM (stack walk), less for other processes.";
             default -> throw new IllegalArgumentException(probe);
         };
     }

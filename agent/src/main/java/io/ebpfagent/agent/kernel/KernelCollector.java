@@ -24,6 +24,9 @@ import java.util.Map;
  * most threads, while their names are still at hand in the kernel. The other maps follow; then the
  * entries of the exited threads are removed everywhere and the exporter forgets them.
  *
+ * <p>With the sched probe running, page faults come from its map too (the task's own counters,
+ * copied at every switch-out), not from the faults probe's.
+ *
  * <p>The first round also starts the counters the kernel keeps per thread from the thread's start:
  * on-CPU time, switch counts and page faults are the task's own counters in the probes' maps
  * already; a thread without a map entry yet (it has not run, woken or faulted since the probes
@@ -40,6 +43,9 @@ final class KernelCollector implements Runnable {
     private final IoProbe io;
     private final FaultsProbe faults;
     private final JvmProbe jvm;
+    /** Page faults from the sched probe's copy of the task counters (the faults probe then has no minor-fault hook). */
+    private final boolean faultsFromSched;
+    private final long[] faultCounts = new long[2];
     private final long[] hist = new long[64];
     private int[] exited = new int[64];
     private int exitedCount;
@@ -62,6 +68,7 @@ final class KernelCollector implements Runnable {
         this.io = io;
         this.faults = faults;
         this.jvm = jvm;
+        this.faultsFromSched = sched != null && faults != null;
         this.compileVisitor = (compiler, success, count, totalNs, latency) ->
                 signals.onJitCompilations(compiler, success, count, latency, totalNs);
     }
@@ -78,6 +85,9 @@ final class KernelCollector implements Runnable {
                     if (!visited.containsKey(c.tid())) {
                         signals.onCpuTime(c.tid(), c.cpuNs(), 0, 0);
                         signals.onContextSwitches(c.tid(), c.voluntarySwitches(), c.involuntarySwitches());
+                        if (faultsFromSched) {
+                            signals.onPageFaults(c.tid(), c.minorFaults(), c.majorFaults());
+                        }
                     }
                 }
             }
@@ -102,7 +112,7 @@ final class KernelCollector implements Runnable {
                 }
             }
         }
-        if (faults != null) {
+        if (faults != null && !faultsFromSched) {
             visited.clear();
             faults.forEachThread(faultsVisitor);
             if (procfs != null) {
@@ -151,6 +161,9 @@ final class KernelCollector implements Runnable {
         }
         signals.onCpuTime(tid, oncpuNs, offcpuVoluntaryNs, offcpuInvoluntaryNs);
         signals.onContextSwitches(tid, voluntarySwitches, involuntarySwitches);
+        if (faultsFromSched && sched.pageFaults(tid, faultCounts)) {
+            signals.onPageFaults(tid, faultCounts[0], faultCounts[1]);
+        }
         if (sched.runqHistogram(tid, hist)) {
             signals.onRunQueueLatency(tid, hist, runqNs);
         }

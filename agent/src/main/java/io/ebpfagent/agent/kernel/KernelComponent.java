@@ -102,7 +102,8 @@ public final class KernelComponent implements AgentComponent {
                 () -> SyscallsProbe.start(ProbeConfigs.syscalls(config), shared));
         IoProbe io = start("io", config, () -> IoProbe.start(ProbeConfigs.io(config), shared));
         NetProbe net = start("net", config, () -> NetProbe.start(ProbeConfigs.net(config), shared));
-        FaultsProbe faults = start("faults", config, () -> FaultsProbe.start(ProbeConfigs.faults(config), shared));
+        FaultsProbe faults = start("faults", config, () -> FaultsProbe.start(ProbeConfigs.faults(config, sched != null),
+                shared));
         ProfileProbe profile = start("profile", config,
                 () -> ProfileProbe.start(ProbeConfigs.profile(config), shared));
         // the kernel keeps what names a thread (Java name from thread__start, comm at exit) until

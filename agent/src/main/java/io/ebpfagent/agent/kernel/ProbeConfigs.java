@@ -45,15 +45,23 @@ final class ProbeConfigs {
     static NetProbe.Config net(AgentConfig c) {
         NetProbe.Config d = NetProbe.Config.defaults();
         // The agent exports no accept events, and the accept() syscall hooks would slow every
-        // system call of the machine: accepted connections are adopted at their first I/O.
+        // system call of the machine; nor does it export bytes per connection, whose hooks run at
+        // every socket send and receive of the machine: accepted connections are adopted when
+        // their handshake completes.
         // Every connect is an event (threshold 0): the latency histogram is built from them;
         // probes.net.connect_threshold picks the ones that become intervals (EventBridge).
         return new NetProbe.Config(d.targetTgid(), d.acceptThresholdNs(), 0, d.retransmitEvents(), d.resetEvents(),
-                false);
+                false, false);
     }
 
-    static FaultsProbe.Config faults(AgentConfig c) {
-        return FaultsProbe.Config.defaults();
+    /**
+     * With the sched probe running the fault counts come from its copy of the task's counters at
+     * every switch-out, so the minor-fault program (one run per minor fault of any process on the
+     * machine) is left out; the major-fault one stays (rare, and it copies both counters).
+     */
+    static FaultsProbe.Config faults(AgentConfig c, boolean schedRunning) {
+        FaultsProbe.Config d = FaultsProbe.Config.defaults();
+        return schedRunning ? d.withMinorPeriod(0) : d;
     }
 
     static JvmProbe.Config jvm(AgentConfig c) {

@@ -17,7 +17,12 @@ import org.slf4j.LoggerFactory;
 public final class ProbeEvents implements AutoCloseable {
     public static final String THREAD_NAME = "ebpf-agent-events";
     private static final Logger LOG = LoggerFactory.getLogger(ProbeEvents.class);
-    private static final int POLL_TIMEOUT_MS = 100;
+    /**
+     * The kernel side wakes this thread when a record arrives 50 ms or more after the previous
+     * wakeup, or per 64 records; the timeout only bounds how long the records of a short burst
+     * wait. Long, so that an idle JVM's agent thread does not wake ten times a second for nothing.
+     */
+    private static final int POLL_TIMEOUT_MS = 1000;
 
     private final RingBufferGroup group = new RingBufferGroup(16);
     private final EventDecoder decoder;

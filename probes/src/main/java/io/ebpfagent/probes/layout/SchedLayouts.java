@@ -15,8 +15,8 @@ public final class SchedLayouts {
     }
 
     /**
-     * {@code struct sched_stats}: per-thread totals, value of {@code sched_stats} keyed by tid (96
-     * bytes). On-CPU time and switch counts are the task's own accounting, since thread start.
+     * {@code struct sched_stats}: per-thread totals, value of {@code sched_stats} keyed by tid (112
+     * bytes). On-CPU time, switch counts and page faults are the task's own accounting, since thread start.
      */
     public static final class SchedStats {
         public static final StructLayout LAYOUT = struct("sched_stats",
@@ -31,7 +31,9 @@ public final class SchedLayouts {
                 u64("exited_ns"),
                 u32("tgid"),
                 u32("_pad"),
-                bytes("comm", 16));
+                bytes("comm", 16),
+                u64("minor_faults"),
+                u64("major_faults"));
         public static final long SIZE = LAYOUT.byteSize();
         /** Bytes of {@code comm} (TASK_COMM_LEN). */
         public static final int COMM_BYTES = 16;
@@ -47,6 +49,9 @@ public final class SchedLayouts {
         public static final long TGID = offset(LAYOUT, "tgid");
         /** The kernel's thread name at exit, NUL-terminated; empty while the thread lives. */
         public static final long COMM = offset(LAYOUT, "comm");
+        /** The task's {@code min_flt} / {@code maj_flt} as of the thread's last switch-out. */
+        public static final long MINOR_FAULTS = offset(LAYOUT, "minor_faults");
+        public static final long MAJOR_FAULTS = offset(LAYOUT, "major_faults");
         public static final VarHandle VH_ONCPU_NS = handle(LAYOUT, "oncpu_ns");
         public static final VarHandle VH_OFFCPU_VOLUNTARY_NS = handle(LAYOUT, "offcpu_voluntary_ns");
         public static final VarHandle VH_OFFCPU_INVOLUNTARY_NS = handle(LAYOUT, "offcpu_involuntary_ns");
@@ -63,7 +68,7 @@ public final class SchedLayouts {
     }
 
     /**
-     * {@code struct sched_thread}: the value of {@code sched_stats} keyed by tid (648 bytes): the
+     * {@code struct sched_thread}: the value of {@code sched_stats} keyed by tid (664 bytes): the
      * totals, the probe's private bookkeeping, the run-queue latency histogram.
      */
     public static final class SchedThread {
