@@ -40,10 +40,14 @@ public final class DemoRunner {
     private static final Pattern READY = Pattern.compile(Pattern.quote(ShopService.READY_LINE) + "(\\d+)");
     private static final String DEFAULT_MIX = "/checkout:4,/search:2,/orders:1";
 
-    /** The demo's settings; see the class comment for the flags. */
-    record Options(Path agent, Path otelAgent, Path config, int seconds, int concurrency, int prometheusPort,
-                   Path workDir, String mix) {
-        static Options parse(String[] args) {
+    /**
+     * The demo's settings; see the class comment for the flags.
+     *
+     * @param classPath the shop's class path (this JVM's by default)
+     */
+    public record Options(Path agent, Path otelAgent, Path config, int seconds, int concurrency, int prometheusPort,
+                          Path workDir, String mix, String classPath) {
+        public static Options parse(String[] args) {
             Path agent = Path.of("agent/target/ebpf-agent.jar");
             Path otel = Path.of("demo-apps/target/otel/opentelemetry-javaagent.jar");
             Path config = Path.of("demo-apps/config/demo-agent.yaml");
@@ -76,7 +80,11 @@ public final class DemoRunner {
                 }
             }
             return new Options(agent.toAbsolutePath(), otel.toAbsolutePath(), config.toAbsolutePath(), seconds,
-                    concurrency, prometheusPort, workDir.toAbsolutePath(), mix);
+                    concurrency, prometheusPort, workDir.toAbsolutePath(), mix, System.getProperty("java.class.path"));
+        }
+
+        public Options withClassPath(String cp) {
+            return new Options(agent, otelAgent, config, seconds, concurrency, prometheusPort, workDir, mix, cp);
         }
     }
 
@@ -89,10 +97,23 @@ public final class DemoRunner {
             System.exit(2);
             return;
         }
-        System.exit(run(o) ? 0 : 1);
+        System.exit(run(o).ok() ? 0 : 1);
     }
 
-    static boolean run(Options o) throws Exception {
+    /**
+     * What a run produced.
+     *
+     * @param loadOk whether the load generator measured requests and at most 1% failed
+     * @param report the report as printed, or null when the shop did not come up
+     */
+    public record Outcome(boolean loadOk, boolean breakdown, TelemetryStore store, String report) {
+        public boolean ok() {
+            return loadOk && breakdown;
+        }
+    }
+
+    /** Runs the demo, printing as it goes; the outcome carries what was received and the report. */
+    public static Outcome run(Options o) throws Exception {
         Files.createDirectories(o.workDir());
         Path log = o.workDir().resolve("shop.log");
         Path report = o.workDir().resolve("report.txt");
@@ -110,18 +131,18 @@ public final class DemoRunner {
                     port = ready.get(START.toSeconds(), TimeUnit.SECONDS);
                 } catch (java.util.concurrent.TimeoutException e) {
                     System.out.println("demo: the shop did not start within " + START.toSeconds() + " s; see " + log);
-                    return false;
+                    return new Outcome(false, false, store, null);
                 }
                 if (port < 0) {
                     System.out.println("demo: the shop exited before listening; see " + log);
-                    return false;
+                    return new Outcome(false, false, store, null);
                 }
                 // The shop answers before the ebpf-agent has loaded its probes (seconds on a busy
                 // machine): requests before that would have no kernel breakdown.
                 try {
                     if (!probes.get(START.toSeconds(), TimeUnit.SECONDS)) {
                         System.out.println("demo: the shop exited before the ebpf-agent's probes ran; see " + log);
-                        return false;
+                        return new Outcome(false, false, store, null);
                     }
                 } catch (java.util.concurrent.TimeoutException e) {
                     System.out.println("demo: the ebpf-agent did not report its probes within " + START.toSeconds()
@@ -157,7 +178,7 @@ public final class DemoRunner {
             if (!breakdown) {
                 System.out.println("demo: no server span carried a kernel breakdown; see " + log);
             }
-            return !load.failed() && breakdown;
+            return new Outcome(!load.failed(), breakdown, store, text);
         }
     }
 
@@ -177,7 +198,7 @@ public final class DemoRunner {
                 "-Dotel.bsp.schedule.delay=1000",
                 "-Dotel.bsp.max.queue.size=20000",
                 "-Dotel.javaagent.logging=application",
-                "-cp", System.getProperty("java.class.path"),
+                "-cp", o.classPath(),
                 ShopService.class.getName(), "--port=0"));
         System.out.println("demo: starting the shop (Jetty 12) with the OpenTelemetry Java agent and ebpf-agent.jar:");
         System.out.println("  -javaagent:" + o.otelAgent());
