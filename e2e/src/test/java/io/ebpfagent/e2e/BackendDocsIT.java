@@ -25,9 +25,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * docs/backends/prometheus-grafana.md works as written: the demo shop runs under the OpenTelemetry
- * Java agent and the ebpf-agent (Prometheus endpoint on), a real Prometheus server starts with the
- * page's scrape configuration (only the interval shortened and the target pointed at the agent's
- * port), and every PromQL query of the page and of grafana-dashboard.json returns data while the
+ * Java agent and the ebpf-agent with the page's agent configuration (only the port changed), a
+ * real Prometheus server starts with the page's scrape configuration (only the interval shortened
+ * and the target pointed at the agent's port), and every PromQL query of the page and of grafana-dashboard.json returns data while the
  * shop is under load. A renamed metric or label fails here.
  */
 class BackendDocsIT {
@@ -38,15 +38,9 @@ class BackendDocsIT {
     void documentedScrapeConfigAndQueriesWorkAgainstTheAgent() throws Exception {
         Assumptions.assumeTrue(PrometheusServer.installed(), "the prometheus package is not installed");
         int agentPort = PrometheusServer.freePort();
-        Path config = AgentJvm.writeConfig("""
-                exporter:
-                  kind: [prometheus]
-                  prometheus:
-                    host: 127.0.0.1
-                    port: %d
-                probes:
-                  collect_interval: 1s
-                """.formatted(agentPort));
+        String documented = BackendDocs.agentConfig();
+        assertThat(documented).contains("port: 9464");
+        Path config = AgentJvm.writeConfig(documented.replace("port: 9464", "port: " + agentPort));
         Path journal = Files.createTempDirectory(Path.of("/var/tmp"), "backend-docs");
         List<String> args = new ArrayList<>(List.of("-Xmx128m",
                 "-javaagent:" + JettyDeployment.otelJavaagentJar(),

@@ -11,8 +11,8 @@ import java.util.regex.Pattern;
 
 /**
  * What docs/backends documents for Prometheus and Grafana, read from the files themselves so the
- * tests run exactly what a user copies: the scrape configuration, the PromQL queries and the
- * starter dashboard's queries.
+ * tests run exactly what a user copies: the agent's and the scrape configuration, the PromQL
+ * queries and the starter dashboard's queries.
  */
 public final class BackendDocs {
     private static final Path DIR = Path.of("docs", "backends");
@@ -31,12 +31,21 @@ public final class BackendDocs {
 
     /** The fenced {@code yaml} block that starts with {@code # prometheus.yml}. */
     public static String scrapeConfig() throws IOException {
+        return yamlBlock("# prometheus.yml");
+    }
+
+    private static String yamlBlock(String firstLine) throws IOException {
         for (String block : blocks(Files.readString(prometheusPage()), "yaml")) {
-            if (block.startsWith("# prometheus.yml")) {
+            if (block.startsWith(firstLine + "\n")) {
                 return block;
             }
         }
-        throw new IllegalStateException("no '# prometheus.yml' yaml block in " + prometheusPage());
+        throw new IllegalStateException("no '" + firstLine + "' yaml block in " + prometheusPage());
+    }
+
+    /** The fenced {@code yaml} block that starts with {@code # agent.yaml}. */
+    public static String agentConfig() throws IOException {
+        return yamlBlock("# agent.yaml");
     }
 
     /** Every query of the page's {@code promql} blocks (lines that are not comments). */
