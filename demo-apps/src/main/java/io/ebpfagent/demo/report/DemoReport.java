@@ -26,7 +26,8 @@ public final class DemoReport {
     /**
      * @param groups         thread groups shown
      * @param slowest        slowest requests shown as trees
-     * @param kernelChildren kernel child spans shown per span (the rest summed up on one line)
+     * @param kernelChildren kinds of kernel child spans shown per span (one line each; the rest
+     *                       summed up on one line)
      */
     public DemoReport(TelemetryStore store, int groups, int slowest, int kernelChildren) {
         this.store = store;
@@ -36,7 +37,7 @@ public final class DemoReport {
     }
 
     public DemoReport(TelemetryStore store) {
-        this(store, 8, 3, 4);
+        this(store, 8, 3, 3);
     }
 
     public String render() {
@@ -202,32 +203,52 @@ public final class DemoReport {
         }
     }
 
-    private void tree(StringBuilder out, SpanRecord parent, Map<String, List<SpanRecord>> children, String indent) {
-        List<SpanRecord> kids = new ArrayList<>(children.getOrDefault(parent.traceId() + "/" + parent.spanId(), List.of()));
-        kids.sort(Comparator.comparingLong(SpanRecord::startNs));
-        List<SpanRecord> app = kids.stream().filter(k -> !k.isKernel()).toList();
-        List<SpanRecord> kernel = kids.stream().filter(SpanRecord::isKernel)
-                .sorted(Comparator.comparingLong(SpanRecord::durationNs).reversed()).toList();
-        List<SpanRecord> shown = new ArrayList<>(app);
-        shown.addAll(kernel.subList(0, Math.min(kernelChildren, kernel.size())));
-        shown.sort(Comparator.comparingLong(SpanRecord::startNs));
-        int hidden = kernel.size() - Math.min(kernelChildren, kernel.size());
-        for (int i = 0; i < shown.size(); i++) {
-            SpanRecord k = shown.get(i);
-            boolean last = i == shown.size() - 1 && hidden == 0;
-            out.append(indent).append(last ? "└─ " : "├─ ");
-            if (k.isKernel()) {
-                out.append(String.format(Locale.ROOT, "%s %s  (kernel, %s)%n", k.name(), ms(k.durationNs()),
-                        k.text(Signals.THREAD_NAME, "?")));
-            } else {
-                out.append(String.format(Locale.ROOT, "%s %s %s  [%s]%n", k.name(), k.kind().toLowerCase(Locale.ROOT),
-                        ms(k.durationNs()), k.breakdown().compact()));
-                tree(out, k, children, indent + (last ? "   " : "│  "));
-            }
+    /** Kernel child spans of one name under one parent, summed up. */
+    private record KernelGroup(String name, int count, long totalNs, long maxNs, List<String> threads) {
+        static KernelGroup of(String name, List<SpanRecord> spans) {
+            return new KernelGroup(name, spans.size(), spans.stream().mapToLong(SpanRecord::durationNs).sum(),
+                    spans.stream().mapToLong(SpanRecord::durationNs).max().orElse(0),
+                    spans.stream().map(s -> s.text(Signals.THREAD_NAME, "?")).distinct().sorted().toList());
         }
-        if (hidden > 0) {
-            long ns = kernel.subList(kernelChildren, kernel.size()).stream().mapToLong(SpanRecord::durationNs).sum();
-            out.append(indent).append("└─ ").append(hidden).append(" shorter kernel spans, ").append(ms(ns))
+
+        String line() {
+            String where = threads.size() <= 2 ? String.join(", ", threads)
+                    : threads.get(0) + ", " + threads.get(1) + " +" + (threads.size() - 2);
+            return count == 1 ? String.format(Locale.ROOT, "%s %s  (kernel, %s)", name, ms(totalNs), where)
+                    : String.format(Locale.ROOT, "%s ×%d, %s in all, longest %s  (kernel, %s)", name, count,
+                            ms(totalNs), ms(maxNs), where);
+        }
+    }
+
+    /**
+     * The application children of {@code parent} in start order, each with its own subtree, then
+     * its kernel children grouped by name, the groups with the most time first.
+     */
+    private void tree(StringBuilder out, SpanRecord parent, Map<String, List<SpanRecord>> children, String indent) {
+        List<SpanRecord> kids = children.getOrDefault(parent.traceId() + "/" + parent.spanId(), List.of());
+        List<SpanRecord> app = kids.stream().filter(k -> !k.isKernel())
+                .sorted(Comparator.comparingLong(SpanRecord::startNs)).toList();
+        Map<String, List<SpanRecord>> byName = new TreeMap<>();
+        kids.stream().filter(SpanRecord::isKernel)
+                .forEach(k -> byName.computeIfAbsent(k.name(), n -> new ArrayList<>()).add(k));
+        List<KernelGroup> groups = byName.entrySet().stream().map(e -> KernelGroup.of(e.getKey(), e.getValue()))
+                .sorted(Comparator.comparingLong(KernelGroup::totalNs).reversed()).toList();
+        List<KernelGroup> shownGroups = groups.subList(0, Math.min(kernelChildren, groups.size()));
+        List<KernelGroup> hiddenGroups = groups.subList(shownGroups.size(), groups.size());
+        int lines = app.size() + shownGroups.size() + (hiddenGroups.isEmpty() ? 0 : 1);
+        int i = 0;
+        for (SpanRecord k : app) {
+            boolean last = ++i == lines;
+            out.append(indent).append(last ? "└─ " : "├─ ").append(String.format(Locale.ROOT, "%s %s %s  [%s]%n",
+                    k.name(), k.kind().toLowerCase(Locale.ROOT), ms(k.durationNs()), k.breakdown().compact()));
+            tree(out, k, children, indent + (last ? "   " : "│  "));
+        }
+        for (KernelGroup g : shownGroups) {
+            out.append(indent).append(++i == lines ? "└─ " : "├─ ").append(g.line()).append('\n');
+        }
+        if (!hiddenGroups.isEmpty()) {
+            out.append(indent).append("└─ ").append(hiddenGroups.stream().mapToInt(KernelGroup::count).sum())
+                    .append(" more kernel spans, ").append(ms(hiddenGroups.stream().mapToLong(KernelGroup::totalNs).sum()))
                     .append(" together\n");
         }
     }

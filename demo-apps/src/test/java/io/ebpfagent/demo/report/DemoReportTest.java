@@ -39,24 +39,25 @@ class DemoReportTest {
             trace = sendSpans(receiver.endpoint());
             sendMetrics(receiver.endpoint());
         }
-        assertThat(store.spans()).hasSize(8);
+        assertThat(store.spans()).hasSize(9);
         String report = new DemoReport(store, 8, 2, 1).render();
 
         assertThat(report).contains("received over OTLP: 5 application spans (5 with a kernel breakdown), "
-                + "3 kernel spans");
+                + "4 kernel spans");
         // per route: two checkouts with 2 and 4 ms of CPU, 10 and 30 ms of lock wait -> means 3.0 and 20.0
         assertThat(report).containsPattern(
                 "  GET /checkout +2 +50\\.0 +120\\.0 +3\\.0 +0\\.5 +20\\.0 +6\\.0 +1\\.0 +0\\.0 +0\\.0\\n");
         assertThat(report).containsPattern("  GET /search +1 +20\\.0 +20\\.0 +18\\.0 +2\\.0 +0\\.0");
-        // the slowest request first, as a tree in start order: the longest kernel child, the client
-        // span with the downstream server span under it, the shorter kernel children summed up
+        // the slowest request first, as a tree: the client span with the downstream server span
+        // under it, then the kernel children by name, most time first: the off-CPU spans (two,
+        // summed up), the others (one kind shown per span here) on one line
         assertThat(report).contains("""
                   GET /checkout  120.0 ms  trace %s
                     [cpu 4.0 · runq 1.0 · lock 30.0 · net 6.0 · disk 2.0 ms]
-                  ├─ off-cpu 30.0 ms  (kernel, shop-http-3)
                   ├─ GET client 8.0 ms  [cpu 0.3 · net 6.0 ms]
                   │  └─ GET /inventory server 6.0 ms  [cpu 0.5 · sleep 4.0 ms]
-                  └─ 2 shorter kernel spans, 3.0 ms together
+                  ├─ off-cpu ×2, 35.0 ms in all, longest 30.0 ms  (kernel, shop-http-3)
+                  └─ 2 more kernel spans, 3.0 ms together
                 """.formatted(trace));
         // two trees asked for: the second slowest root (the other checkout), not the search
         assertThat(report).containsPattern("\\n  GET /checkout  50\\.0 ms  trace [0-9a-f]{32}\\n")
@@ -88,6 +89,7 @@ class DemoReportTest {
         inventory.end(T0.plusMillis(47));
         client.end(T0.plusMillis(48));
         kernel(tracer, inSlow, "off-cpu", 10, 40, "off_cpu");
+        kernel(tracer, inSlow, "off-cpu", 50, 55, "off_cpu");
         kernel(tracer, inSlow, "syscall fsync", 100, 102, "syscall");
         kernel(tracer, inSlow, "gc pause", 110, 111, "gc");
         slow.end(T0.plusMillis(120));
