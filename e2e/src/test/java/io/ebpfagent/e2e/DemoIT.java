@@ -65,6 +65,14 @@ class DemoIT {
         assertThat(all).filteredOn(s -> s.name().equals("GET /inventory"))
                 .anySatisfy(inv -> assertThat(clients).contains(inv.parentSpanId()));
         assertThat(report.lines().count()).as("a screen or two").isLessThan(80);
+        // the agent's CPU per thread group adds up to what /proc says of the whole process (read
+        // just before the stop; the agent's last collection may be a second before or after it)
+        java.util.regex.Matcher cpu = java.util.regex.Pattern.compile(
+                "CPU of all \\d+ groups: ([\\d.]+) s; /proc/PID/stat said ([\\d.]+) s").matcher(report);
+        assertThat(cpu.find()).as("CPU cross-check line").isTrue();
+        double agent = Double.parseDouble(cpu.group(1));
+        double proc = Double.parseDouble(cpu.group(2));
+        assertThat(agent).as("agent's CPU sum vs /proc (%.2f s)", proc).isBetween(proc * 0.9 - 2.5, proc * 1.1 + 2.5);
         assertThat(work.resolve("report.txt")).hasContent(report);
     }
 }

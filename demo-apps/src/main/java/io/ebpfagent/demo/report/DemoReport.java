@@ -22,6 +22,8 @@ public final class DemoReport {
     private final int groups;
     private final int slowest;
     private final int kernelChildren;
+    /** CPU seconds of the whole process from /proc, read by the runner before the stop; NaN: not known. */
+    private double processCpuSeconds = Double.NaN;
 
     /**
      * @param groups         thread groups shown
@@ -38,6 +40,16 @@ public final class DemoReport {
 
     public DemoReport(TelemetryStore store) {
         this(store, 8, 3, 3);
+    }
+
+    /**
+     * Adds the process's CPU time as /proc counts it (utime + stime of /proc/PID/stat), read just
+     * before the shop was stopped, next to the sum over the thread groups: the agent's numbers
+     * against the kernel's own account, which includes the threads that already exited.
+     */
+    public DemoReport withProcessCpu(double seconds) {
+        this.processCpuSeconds = seconds;
+        return this;
     }
 
     public String render() {
@@ -141,6 +153,12 @@ public final class DemoReport {
         if (sorted.size() > groups) {
             out.append("  (").append(sorted.size() - groups).append(" more groups with less CPU)\n");
         }
+        double allCpu = byName.values().stream().mapToDouble(g -> g.cpu).sum();
+        out.append(String.format(Locale.ROOT, "  CPU of all %d groups: %.2f s", byName.size(), allCpu));
+        if (!Double.isNaN(processCpuSeconds)) {
+            out.append(String.format(Locale.ROOT, "; /proc/PID/stat said %.2f s just before the stop", processCpuSeconds));
+        }
+        out.append('\n');
         out.append("  blocked: off-CPU waiting (locks, sleeps, I/O, idle pools); preempt: runnable but switched out\n");
     }
 

@@ -125,6 +125,7 @@ public final class DemoRunner {
             CompletableFuture<Boolean> probes = new CompletableFuture<>();
             Thread pump = pump(shop, log, ready, probes);
             LoadReport load;
+            double procCpu = Double.NaN;
             try {
                 int port;
                 try {
@@ -155,6 +156,7 @@ public final class DemoRunner {
                 System.out.println();
                 System.out.print(load.format().lines().filter(l -> !l.startsWith("RESULT"))
                         .map(l -> "  " + l + "\n").reduce("", String::concat));
+                procCpu = processCpuSeconds(shop.pid());
             } finally {
                 System.out.println("demo: stopping the shop (both agents send their last spans and metrics)");
                 shop.destroy();
@@ -166,7 +168,7 @@ public final class DemoRunner {
             // the OTLP requests of the final flush are answered before the JVM exits; a short
             // grace for requests still being decoded by the receiver's threads
             Thread.sleep(500);
-            DemoReport r = new DemoReport(store);
+            DemoReport r = new DemoReport(store).withProcessCpu(procCpu);
             String text = r.render();
             Files.writeString(report, text);
             Files.write(o.workDir().resolve("spans.tsv"), store.spans().stream().map(DemoRunner::tsv).toList());
@@ -260,6 +262,21 @@ public final class DemoRunner {
         for (Signals.Query q : Signals.LIVE_QUERIES) {
             System.out.println("    # " + q.title());
             System.out.println("    " + q.promql());
+        }
+    }
+
+    /**
+     * utime + stime of the whole process (exited threads included) from /proc/PID/stat, in
+     * seconds; the kernel reports them in USER_HZ, 100 per second on Linux. NaN when unreadable.
+     */
+    static double processCpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            // fields after the command name, which is in parentheses and may contain spaces
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
         }
     }
 

@@ -40,7 +40,7 @@ class DemoReportTest {
             sendMetrics(receiver.endpoint());
         }
         assertThat(store.spans()).hasSize(9);
-        String report = new DemoReport(store, 8, 2, 1).render();
+        String report = new DemoReport(store, 8, 2, 1).withProcessCpu(1.8).render();
 
         assertThat(report).contains("received over OTLP: 5 application spans (5 with a kernel breakdown), "
                 + "4 kernel spans");
@@ -66,6 +66,7 @@ class DemoReportTest {
         assertThat(report).containsPattern("  shop-http-\\* +1\\.50 +0\\.40 +12\\.00 +0\\.30  futex 9\\.00s, fsync 500\\.0ms +"
                 + "0/2\\.0M +0/0 +120/3");
         assertThat(report.indexOf("shop-http-*")).isLessThan(report.indexOf("pricing-*"));
+        assertThat(report).contains("  CPU of all 2 groups: 1.75 s; /proc/PID/stat said 1.80 s just before the stop\n");
         // the GC histogram: 3 pauses, 30 ms in all, the longest in the bucket up to 25 ms
         assertThat(report).contains("gc G1 Young Generation", "3 pauses, 30.0ms total, longest <= 25.0ms");
         assertThat(report).contains("pauses that stopped a request (kernel spans under application spans): 1 gc pause");
