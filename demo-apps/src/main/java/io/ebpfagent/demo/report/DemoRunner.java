@@ -123,7 +123,8 @@ public final class DemoRunner {
             Process shop = start(o, receiver.endpoint(), promPort);
             CompletableFuture<Integer> ready = new CompletableFuture<>();
             CompletableFuture<Boolean> probes = new CompletableFuture<>();
-            Thread pump = pump(shop, log, ready, probes);
+            java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread pump = pump(shop, log, ready, probes, stopping);
             LoadReport load;
             double procCpu = Double.NaN;
             try {
@@ -159,6 +160,7 @@ public final class DemoRunner {
                 procCpu = processCpuSeconds(shop.pid());
             } finally {
                 System.out.println("demo: stopping the shop (both agents send their last spans and metrics)");
+                stopping.set(true);
                 shop.destroy();
                 if (!shop.waitFor(60, TimeUnit.SECONDS)) {
                     shop.destroyForcibly();
@@ -214,7 +216,7 @@ public final class DemoRunner {
      * and echoes what the agent says about its probes and problems.
      */
     private static Thread pump(Process shop, Path log, CompletableFuture<Integer> ready,
-                               CompletableFuture<Boolean> probes) {
+                               CompletableFuture<Boolean> probes, java.util.concurrent.atomic.AtomicBoolean stopping) {
         return Thread.ofPlatform().daemon().name("shop-output").start(() -> {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(shop.getInputStream(),
                     StandardCharsets.UTF_8));
@@ -234,7 +236,8 @@ public final class DemoRunner {
                     }
                 }
             } catch (IOException e) {
-                if (shop.isAlive()) {
+                // the pipe closes under the reader once the shop is being stopped: expected then
+                if (!stopping.get()) {
                     System.out.println("demo: reading the shop's output failed: " + e);
                 }
             } finally {

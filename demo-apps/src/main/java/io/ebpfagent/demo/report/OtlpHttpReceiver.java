@@ -34,7 +34,9 @@ public final class OtlpHttpReceiver implements AutoCloseable {
     /** Listens on 127.0.0.1, on {@code port} (0: a free one). */
     public static OtlpHttpReceiver start(int port, TelemetryStore store) throws IOException {
         HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
-        ExecutorService ex = Executors.newFixedThreadPool(2, r -> Thread.ofPlatform().daemon().name("otlp-receiver")
+        // two agents export at once, each with a 10 s timeout: enough threads that neither waits
+        // for the other's decoding on a busy machine
+        ExecutorService ex = Executors.newFixedThreadPool(4, r -> Thread.ofPlatform().daemon().name("otlp-receiver")
                 .unstarted(r));
         OtlpHttpReceiver r = new OtlpHttpReceiver(s, ex, store);
         s.createContext("/v1/traces", e -> r.handle(e, Signal.TRACES));
