@@ -227,12 +227,13 @@ public final class DemoRunner {
                     if (m.find()) {
                         ready.complete(Integer.parseInt(m.group(1)));
                     }
-                    if (line.startsWith("[ebpf-agent]") && line.contains("kernel probes running")) {
-                        probes.complete(true);
-                    }
                     if (line.startsWith("[ebpf-agent]") && (line.contains("kernel probes running")
                             || line.contains(" disabled") || line.contains(" WARN ") || line.contains(" ERROR "))) {
                         System.out.println("  " + line);
+                    }
+                    // after the echo, so the probes line comes before what the runner prints next
+                    if (line.startsWith("[ebpf-agent]") && line.contains("kernel probes running")) {
+                        probes.complete(true);
                     }
                 }
             } catch (IOException e) {
