@@ -21,6 +21,16 @@ class DemoIT {
     @Test
     void shortDemoReportsServerSpansWithTheirKernelBreakdown() throws Exception {
         Path work = Files.createTempDirectory("demo-it");
+        try {
+            check(work);
+        } finally {
+            try (var files = Files.walk(work)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    private static void check(Path work) throws Exception {
         Path root = JavaProcess.repoRoot();
         DemoRunner.Options o = DemoRunner.Options.parse(new String[] {
                 "--agent=" + AgentJvm.agentJar(),
