@@ -38,9 +38,7 @@ public final class PrometheusServer implements AutoCloseable {
 
     /** Starts Prometheus scraping {@code target} ("host:port") and waits until it is ready. */
     public static PrometheusServer start(String target) throws IOException, InterruptedException {
-        Path dir = Files.createTempDirectory("prometheus");
-        Path config = dir.resolve("prometheus.yml");
-        Files.writeString(config, """
+        return startWithConfig("""
                 global:
                   scrape_interval: 1s
                   evaluation_interval: 1s
@@ -49,6 +47,13 @@ public final class PrometheusServer implements AutoCloseable {
                     static_configs:
                       - targets: ['%s']
                 """.formatted(target));
+    }
+
+    /** Starts Prometheus with {@code yaml} as its configuration file and waits until it is ready. */
+    public static PrometheusServer startWithConfig(String yaml) throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("prometheus");
+        Path config = dir.resolve("prometheus.yml");
+        Files.writeString(config, yaml);
         int port = freePort();
         Process p = new ProcessBuilder(BINARY.toString(),
                 "--config.file=" + config,

@@ -8,37 +8,78 @@ import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.data.PointData;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 
-/** One short human-readable line per metric point or span, for the logging exporter. */
+/**
+ * Human-readable lines for the logging exporter: per metric its non-zero series, largest first,
+ * a bounded number of them (a process has thousands of series, most of them zero at any time:
+ * per thread group and system call, say); one line per span.
+ */
 final class CompactLogFormat {
     private CompactLogFormat() {}
 
-    static List<String> lines(MetricData m) {
+    /**
+     * The metric's non-zero points, largest first, at most {@code top} of them: a header line
+     * ({@code name unit: N non-zero of M series}) and one indented line per point (value, then
+     * attributes); nothing when every point is zero.
+     */
+    static List<String> lines(MetricData m, int top) {
+        List<PointData> all = new ArrayList<>(m.getData().getPoints());
+        List<PointData> nonZero = new ArrayList<>();
+        for (PointData p : all) {
+            if (magnitude(p) != 0) {
+                nonZero.add(p);
+            }
+        }
         List<String> out = new ArrayList<>();
-        for (PointData p : m.getData().getPoints()) {
-            StringBuilder sb = new StringBuilder(m.getName());
-            appendAttributes(sb, p.getAttributes());
-            sb.append(' ');
+        if (nonZero.isEmpty()) {
+            return out;
+        }
+        nonZero.sort(Comparator.comparingDouble((PointData p) -> -Math.abs(magnitude(p))));
+        StringBuilder header = new StringBuilder(m.getName());
+        if (!m.getUnit().isEmpty()) {
+            header.append(" [").append(m.getUnit()).append(']');
+        }
+        header.append(": ").append(nonZero.size()).append(" non-zero of ").append(all.size()).append(" series");
+        out.add(header.toString());
+        for (PointData p : nonZero.subList(0, Math.min(top, nonZero.size()))) {
+            StringBuilder sb = new StringBuilder("  ");
             switch (p) {
                 case LongPointData l -> sb.append(l.getValue());
                 case DoublePointData d -> sb.append(number(d.getValue()));
                 case HistogramPointData h -> {
                     sb.append("count=").append(h.getCount()).append(" sum=").append(number(h.getSum()));
-                    if (h.getCount() > 0) {
-                        sb.append(" mean=").append(number(h.getSum() / h.getCount()));
-                        sb.append(" p50<=").append(quantileBound(h, 0.5)).append(" p99<=").append(quantileBound(h, 0.99));
-                    }
+                    sb.append(" mean=").append(number(h.getSum() / h.getCount()));
+                    sb.append(" p50<=").append(quantileBound(h, 0.5)).append(" p99<=").append(quantileBound(h, 0.99));
                 }
                 default -> sb.append(p);
             }
-            if (!m.getUnit().isEmpty()) {
-                sb.append(' ').append(m.getUnit());
+            if (!p.getAttributes().isEmpty()) {
+                sb.append("  ");
+                appendAttributes(sb, p.getAttributes());
             }
             out.add(sb.toString());
         }
+        if (nonZero.size() > top) {
+            out.add("  ... " + (nonZero.size() - top) + " smaller non-zero series not shown");
+        }
         return out;
+    }
+
+    static boolean isZero(PointData p) {
+        return magnitude(p) == 0;
+    }
+
+    /** What orders the points: a sum's or gauge's value, a histogram's sum (its count if the sum is 0). */
+    private static double magnitude(PointData p) {
+        return switch (p) {
+            case LongPointData l -> l.getValue();
+            case DoublePointData d -> d.getValue();
+            case HistogramPointData h -> h.getCount() == 0 ? 0 : (h.getSum() != 0 ? h.getSum() : h.getCount());
+            default -> 1;
+        };
     }
 
     static String line(SpanData s) {

@@ -6,6 +6,11 @@ import io.ebpfagent.otel.KernelInterval;
 import io.ebpfagent.otel.KernelTelemetry;
 import io.ebpfagent.otel.MonotonicClock;
 import io.ebpfagent.otel.ThreadKey;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.LongCounter;
+import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.time.Duration;
@@ -15,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 class CompactLogTest {
     @Test
-    void oneReadableLinePerPointAndSpan() {
+    void readableLinesPerMetricAndSpan() {
         List<String> lines = new CopyOnWriteArrayList<>();
         KernelTelemetry t = KernelTelemetry.builder(tid -> new ThreadKey(tid, "main", "main", 1))
                 .addMetricReader(PeriodicMetricReader.builder(new CompactLogMetricExporter(lines::add))
@@ -28,10 +33,48 @@ class CompactLogTest {
         t.onRunQueueLatency(1, slots, 10 * 40_000L);
         t.onInterval(KernelInterval.syscall(1, 5_000_000, 2_000_000, 7, null, null));
         t.close();
-        assertThat(lines).contains("process.paging.faults{process.paging.fault_type=minor,thread.name=main} 12 {fault}");
-        assertThat(lines).anySatisfy(l -> assertThat(l)
-                .isEqualTo("jvm.thread.runqueue.latency{thread.name=main} count=10 sum=0.0004 mean=0.00004 p50<=0.000065535 p99<=0.000065535 s"));
+        // minor faults 12, major faults 0: the zero series is left out
+        int faults = lines.indexOf("process.paging.faults [{fault}]: 1 non-zero of 2 series");
+        assertThat(faults).as("header in %s", lines).isNotNegative();
+        assertThat(lines.get(faults + 1)).isEqualTo("  12  {process.paging.fault_type=minor,thread.name=main}");
+        assertThat(lines).noneMatch(l -> l.contains("fault_type=major"));
+        int runq = lines.indexOf("jvm.thread.runqueue.latency [s]: 1 non-zero of 1 series");
+        assertThat(runq).isNotNegative();
+        assertThat(lines.get(runq + 1)).isEqualTo(
+                "  count=10 sum=0.0004 mean=0.00004 p50<=0.000065535 p99<=0.000065535  {thread.name=main}");
         assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("span syscall poll 0.002s trace=")
                 .contains("syscall.name=poll", "thread.name=main"));
+        assertThat(lines).anySatisfy(l -> assertThat(l).matches(
+                "metrics: \\d+ with non-zero series shown \\(top 10 each\\), \\d+ all zero, [1-9]\\d* zero-valued series omitted"));
+    }
+
+    @Test
+    void onlyTheLargestNonZeroSeriesLargestFirst() {
+        List<String> lines = new CopyOnWriteArrayList<>();
+        SdkMeterProvider provider = SdkMeterProvider.builder()
+                .registerMetricReader(PeriodicMetricReader.builder(new CompactLogMetricExporter(lines::add, 3))
+                        .setInterval(Duration.ofHours(1)).build())
+                .build();
+        Meter meter = provider.get("test");
+        AttributeKey<String> syscall = AttributeKey.stringKey("syscall.name");
+        LongCounter errors = meter.counterBuilder("process.syscall.errors").setUnit("{error}").build();
+        for (int i = 0; i < 100; i++) {
+            errors.add(0, Attributes.of(syscall, "zero" + i));
+        }
+        errors.add(5, Attributes.of(syscall, "read"));
+        errors.add(50, Attributes.of(syscall, "futex"));
+        errors.add(7, Attributes.of(syscall, "write"));
+        errors.add(1, Attributes.of(syscall, "close"));
+        LongCounter silent = meter.counterBuilder("process.network.tcp.retransmits").build();
+        silent.add(0, Attributes.of(syscall, "none"));
+        provider.close();
+
+        assertThat(lines).containsExactly(
+                "process.syscall.errors [{error}]: 4 non-zero of 104 series",
+                "  50  {syscall.name=futex}",
+                "  7  {syscall.name=write}",
+                "  5  {syscall.name=read}",
+                "  ... 1 smaller non-zero series not shown",
+                "metrics: 1 with non-zero series shown (top 3 each), 1 all zero, 101 zero-valued series omitted");
     }
 }
