@@ -2,6 +2,7 @@ package io.ebpfagent.agent.context;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ebpfagent.probes.JvmProbe;
 import io.ebpfagent.probes.SchedProbe;
 import io.ebpfagent.probes.SharedMaps;
 import io.opentelemetry.api.common.AttributeKey;
@@ -55,9 +56,16 @@ class SpanBreakdownTest {
     private static final AttributeKey<Double> SLEEP = AttributeKey.doubleKey("kernel.wait.sleep.time");
     private static final AttributeKey<Double> NET = AttributeKey.doubleKey("kernel.wait.network.time");
     private static final AttributeKey<Double> OTHER = AttributeKey.doubleKey("kernel.wait.other.time");
+    private static final AttributeKey<Double> GC = AttributeKey.doubleKey("kernel.gc.pause.time");
+    private static final AttributeKey<Double> SAFEPOINT = AttributeKey.doubleKey("kernel.safepoint.time");
+    private static final AttributeKey<Long> READ_BYTES = AttributeKey.longKey("kernel.io.read.bytes");
+    private static final AttributeKey<Long> WRITE_BYTES = AttributeKey.longKey("kernel.io.write.bytes");
+    private static final AttributeKey<Long> READ_CALLS = AttributeKey.longKey("kernel.io.read.calls");
+    private static final AttributeKey<Long> WRITE_CALLS = AttributeKey.longKey("kernel.io.write.calls");
 
     private static SharedMaps shared;
     private static SchedProbe sched;
+    private static JvmProbe jvm;
     private static SpanContextPublication publication;
     private static SpanContextPublisher publisher;
     private static InMemorySpanExporter spans;
@@ -83,7 +91,8 @@ class SpanBreakdownTest {
                 shared.unbindThread(tid);
             }
         });
-        publisher.readKernelTimes(sched.spanTimes());
+        jvm = JvmProbe.start(JvmProbe.Config.defaults(), shared);
+        publisher.readKernelTimes(sched.spanTimes(), jvm.pauseClocks());
         SpanBreakdownTest.publisher = publisher;
         spans = InMemorySpanExporter.create();
         tracer = SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build().get("test");
@@ -96,6 +105,9 @@ class SpanBreakdownTest {
         }
         if (sched != null) {
             sched.close();
+        }
+        if (jvm != null) {
+            jvm.close();
         }
         if (shared != null) {
             shared.close();
@@ -226,6 +238,104 @@ class SpanBreakdownTest {
             assertThat(value(data, RUNQ)).as("%s waited for the CPU the other one used", data.getName())
                     .isGreaterThan(0.02);
         }
+    }
+
+    @Test
+    void aSystemGcInTheSpanIsItsGcPauseAndSafepointTime() throws Exception {
+        java.util.List<java.lang.management.GarbageCollectorMXBean> collectors =
+                ManagementFactory.getGarbageCollectorMXBeans();
+        long[] gcMillis = new long[1];
+        // a pause before the scope, not in it
+        System.gc();
+        inSpan("before-gc", () -> burnCpu(5));
+        inSpan("gc", () -> {
+            long before = collectorMillis(collectors);
+            System.gc();
+            gcMillis[0] = collectorMillis(collectors) - before;
+        });
+        assertThat(gcMillis[0]).as("precondition: the collectors report a pause").isPositive();
+        SpanData gc = span("gc");
+        // the collectors' own figure: whole milliseconds of their pause timers
+        double expected = gcMillis[0] / 1e3;
+        assertThat(value(gc, GC)).as("GC pause overlap against the GarbageCollectorMXBeans' %d ms (%s)", gcMillis[0],
+                gc.getAttributes()).isBetween(expected - Math.max(expected * 0.10, 0.002),
+                expected + Math.max(expected * 0.10, 0.002));
+        assertThat(value(gc, SAFEPOINT)).as("the safepoint of the collection contains its GC pause")
+                .isGreaterThanOrEqualTo(value(gc, GC))
+                .isLessThanOrEqualTo(scopeWall.get("gc") / 1e9);
+        assertThat(value(span("before-gc"), GC)).as("no pause while the earlier span was open").isZero();
+    }
+
+    private static long collectorMillis(java.util.List<java.lang.management.GarbageCollectorMXBean> collectors) {
+        long sum = 0;
+        for (var c : collectors) {
+            // G1's concurrent cycle is no pause; the pauses are in the other beans
+            if (!c.getName().contains("Concurrent")) {
+                sum += Math.max(0, c.getCollectionTime());
+            }
+        }
+        return sum;
+    }
+
+    @Test
+    void bytesAndCallsOfReadsAndWritesAgainstTheThreadsProcIo(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        Path file = dir.resolve("io.bin");
+        Files.write(file, new byte[3 << 20]);
+        long[] before = new long[4];
+        long[] after = new long[4];
+        // The kernel's accounting reaches the span at the thread's switch-outs: the slice the
+        // scope closes in is counted by the next one. The sleeps at both ends make the scope's
+        // first and last slices end inside it, so that the span must match /proc exactly.
+        sleepQuietly(2);
+        inSpan("io", () -> {
+            procIo(before);
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
+                for (int i = 0; i < 3; i++) {
+                    buffer.clear();
+                    ch.read(buffer, (long) i << 20);
+                }
+                buffer.clear();
+                ch.write(buffer.limit(256 << 10), 0);
+                ch.force(false);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            procIo(after);
+            sleepQuietly(2);
+        });
+        SpanData io = span("io");
+        long readBytes = after[0] - before[0];
+        long writeBytes = after[1] - before[1];
+        assertThat(readBytes).as("precondition: /proc saw the reads").isGreaterThanOrEqualTo(3L << 20);
+        // the two /proc reads themselves are read calls of their own, of a few hundred bytes
+        assertThat(longValue(io, READ_BYTES)).as("read bytes against /proc/thread-self/io (%s)", io.getAttributes())
+                .isBetween(readBytes - 4096, readBytes + 4096);
+        assertThat(longValue(io, WRITE_BYTES)).as("written bytes against /proc/thread-self/io (%s)", io.getAttributes())
+                .isBetween(writeBytes, writeBytes + 4096).isGreaterThanOrEqualTo(256L << 10);
+        assertThat(longValue(io, READ_CALLS)).as("read calls").isBetween(after[2] - before[2] - 3, after[2] - before[2] + 3);
+        assertThat(longValue(io, WRITE_CALLS)).as("write calls").isBetween(after[3] - before[3], after[3] - before[3] + 3);
+    }
+
+    /** rchar, wchar, syscr, syscw of the calling thread. */
+    private static void procIo(long[] into) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/thread-self/io"))) {
+                String[] kv = line.split(":\\s*");
+                int i = java.util.List.of("rchar", "wchar", "syscr", "syscw").indexOf(kv[0]);
+                if (i >= 0) {
+                    into[i] = Long.parseLong(kv[1].trim());
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static long longValue(SpanData data, AttributeKey<Long> key) {
+        Long v = data.getAttributes().get(key);
+        return v == null ? 0 : v;
     }
 
     /**
