@@ -91,6 +91,7 @@ public final class ScopeCostBenchmark {
     private static double child(String mode) {
         SharedMaps shared = null;
         SchedProbe sched = null;
+        io.ebpfagent.probes.JvmProbe jvm = null;
         if (!mode.equals("none")) {
             SpanContextPublication publication = new SpanContextPublication();
             ContextStorageHook.of(ByteBuddyAgent.install(), publication).register();
@@ -109,7 +110,9 @@ public final class ScopeCostBenchmark {
             });
             if (mode.equals("breakdown")) {
                 sched = SchedProbe.start(SchedProbe.Config.defaults(), shared);
-                publisher.readKernelTimes(sched.spanTimes());
+                // the stop-the-world clocks too, as the agent reads them with the jvm probe on
+                jvm = io.ebpfagent.probes.JvmProbe.start(io.ebpfagent.probes.JvmProbe.Config.defaults(), shared);
+                publisher.readKernelTimes(sched.spanTimes(), jvm.pauseClocks());
             }
         }
         // A span processor that keeps nothing: the SDK's own cost stays, export does not.
@@ -123,6 +126,9 @@ public final class ScopeCostBenchmark {
         }
         if (sched != null) {
             sched.close();
+        }
+        if (jvm != null) {
+            jvm.close();
         }
         if (shared != null) {
             shared.close();

@@ -122,6 +122,9 @@ class SpanBreakdownTest {
         long[] lockWall = new long[1];
         long[] sleepWall = new long[1];
         long[] fsyncWall = new long[1];
+        long[] lockBlocked = new long[1];
+        long[] sleepBlocked = new long[1];
+        long[] fsyncBlocked = new long[1];
         try (Scope r = request.makeCurrent()) {
             inSpan("cpu", () -> cpu[0] = burnCpu(20));
             CountDownLatch held = new CountDownLatch(1);
@@ -138,20 +141,20 @@ class SpanBreakdownTest {
             held.await();
             inSpan("lock", () -> {
                 long begin = System.nanoTime();
-                lock.lock();
+                lockBlocked[0] = blockedNanos(lock::lock);
                 lockWall[0] = System.nanoTime() - begin;
                 lock.unlock();
             });
             holder.join();
             inSpan("sleep", () -> {
                 long begin = System.nanoTime();
-                sleepQuietly(40);
+                sleepBlocked[0] = blockedNanos(() -> sleepQuietly(40));
                 sleepWall[0] = System.nanoTime() - begin;
             });
             long[] forceWall = new long[1];
             inSpan("fsync", () -> {
                 long begin = System.nanoTime();
-                forceWall[0] = writeAndFsync(dir.resolve("data.bin"));
+                fsyncBlocked[0] = blockedNanos(() -> forceWall[0] = writeAndFsync(dir.resolve("data.bin")));
                 fsyncWall[0] = System.nanoTime() - begin;
             });
             assertThat(forceWall[0]).as("precondition: fsync waited for a device").isGreaterThan(500_000L);
@@ -160,6 +163,9 @@ class SpanBreakdownTest {
             request.end();
         }
 
+        for (String name : java.util.List.of("cpu", "lock", "sleep", "fsync")) {
+            System.out.printf("%s: %s%n", name, span(name).getAttributes());
+        }
         SpanData cpuSpan = span("cpu");
         assertWithin("CPU of the burn (thread CPU clock)", value(cpuSpan, CPU), cpu[0]);
         assertWait("lock wait", span("lock"), LOCK, lockWall[0]);
@@ -170,6 +176,12 @@ class SpanBreakdownTest {
                 .isGreaterThan(fsyncForce / 1e9 * 0.5);
         assertNothingIn("fsync", span("fsync"), LOCK, SLEEP, NET);
         assertThat(lockWall[0]).as("precondition: the lock was contended").isGreaterThan(15_000_000L);
+        // each cause against the thread's blocked time by the kernel's own per-task accounting:
+        // wall time - CPU time (thread CPU clock) - run-queue wait (/proc schedstat run_delay)
+        assertWithin("lock wait against wall - CPU - run delay", value(span("lock"), LOCK), lockBlocked[0]);
+        assertWithin("sleep against wall - CPU - run delay", value(span("sleep"), SLEEP), sleepBlocked[0]);
+        assertWithin("write + fsync against wall - CPU - run delay", value(span("fsync"), DISK) + value(span("fsync"), OTHER),
+                fsyncBlocked[0]);
 
         SpanData whole = span("request");
         assertThat(value(whole, CPU)).as("request CPU includes the burn").isGreaterThanOrEqualTo(cpu[0] / 1e9 * 0.9);
@@ -316,6 +328,34 @@ class SpanBreakdownTest {
                 .isBetween(writeBytes, writeBytes + 4096).isGreaterThanOrEqualTo(256L << 10);
         assertThat(longValue(io, READ_CALLS)).as("read calls").isBetween(after[2] - before[2] - 3, after[2] - before[2] + 3);
         assertThat(longValue(io, WRITE_CALLS)).as("write calls").isBetween(after[3] - before[3], after[3] - before[3] + 3);
+    }
+
+    /**
+     * Runs {@code body} and answers how long the calling thread was blocked in it: its wall time
+     * minus its CPU time (the thread CPU clock) minus its run-queue wait (run_delay of
+     * /proc/thread-self/schedstat, which the kernel brings up to date at every switch-in).
+     */
+    private static long blockedNanos(Runnable body) {
+        // nested so that the wall time covers everything the other two measure: the window holds
+        // nothing but CPU time, run-queue waits and blocked time
+        long t0 = System.nanoTime();
+        long cpu0 = threads.getCurrentThreadCpuTime();
+        long delay0 = runDelay();
+        body.run();
+        long delay1 = runDelay();
+        long cpu1 = threads.getCurrentThreadCpuTime();
+        long t1 = System.nanoTime();
+        System.out.printf("blocked: wall %.2f ms, cpu %.2f ms, run delay %.2f ms%n", (t1 - t0) / 1e6,
+                (cpu1 - cpu0) / 1e6, (delay1 - delay0) / 1e6);
+        return (t1 - t0) - (cpu1 - cpu0) - (delay1 - delay0);
+    }
+
+    private static long runDelay() {
+        try {
+            return Long.parseLong(Files.readString(Path.of("/proc/thread-self/schedstat")).trim().split(" ")[1]);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** rchar, wchar, syscr, syscw of the calling thread. */
