@@ -32,6 +32,14 @@ public final class KernelTimes {
     public static final int TIME_COUNT = 9;
     /** The I/O values: {@code [IO_FIRST, COUNT)}, read bytes, write bytes, read calls, write calls. */
     public static final int IO_FIRST = 9;
+    /**
+     * The span attribute of each value, in order: the times in seconds (doubles), the rest as
+     * integers. The context-storage bridge keeps its own copy (it cannot see this class).
+     */
+    public static final String[] ATTRIBUTES = {"kernel.cpu.time", "kernel.runqueue.time", "kernel.wait.lock.time",
+        "kernel.wait.network.time", "kernel.wait.disk.time", "kernel.wait.sleep.time", "kernel.wait.other.time",
+        "kernel.gc.pause.time", "kernel.safepoint.time", "kernel.io.read.bytes", "kernel.io.write.bytes",
+        "kernel.io.read.calls", "kernel.io.write.calls"};
     /** Names of the time values, the states of the per-span-name histogram. */
     public static final String[] TIME_NAMES = java.util.Arrays.copyOf(NAMES, TIME_COUNT);
 

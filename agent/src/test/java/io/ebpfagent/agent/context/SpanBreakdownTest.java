@@ -179,7 +179,13 @@ class SpanBreakdownTest {
         // each cause against the thread's blocked time by the kernel's own per-task accounting:
         // wall time - CPU time (thread CPU clock) - run-queue wait (/proc schedstat run_delay)
         assertWithin("lock wait against wall - CPU - run delay", value(span("lock"), LOCK), lockBlocked[0]);
-        assertWithin("sleep against wall - CPU - run delay", value(span("sleep"), SLEEP), sleepBlocked[0]);
+        // A sleep's blocked time is its timeout (plus timer slack): the reference here. Against
+        // wall - CPU - run delay it held in most runs, but that figure once came out 14 ms above
+        // the 40 ms timeout on the loaded machine (no other wait in the span by either account),
+        // so it only bounds the value from above.
+        assertWithin("sleep against its 40 ms timeout", value(span("sleep"), SLEEP), 40_000_000L);
+        assertThat(value(span("sleep"), SLEEP)).as("sleep within wall - CPU - run delay")
+                .isLessThanOrEqualTo(sleepBlocked[0] / 1e9 + Math.max(sleepBlocked[0] / 1e9 * 0.10, 0.002));
         assertWithin("write + fsync against wall - CPU - run delay", value(span("fsync"), DISK) + value(span("fsync"), OTHER),
                 fsyncBlocked[0]);
 
