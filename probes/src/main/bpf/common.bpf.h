@@ -173,7 +173,7 @@ static __always_inline void span_ctx_of(__u32 tid, struct span_ctx *dst)
  * loads at every scope open and close on the thread, so that a scope's share is the difference.
  * Written by the sched probe while the thread is switched out or switching (never while it runs
  * its own Java code), for every thread that has a slot; its map (same index as span_ctx_slots)
- * is the sched probe's. 96 bytes. */
+ * is the sched probe's. 128 bytes. */
 struct span_times {
 	__u64 oncpu_ns;     /* completed on-CPU slices */
 	__u64 oncpu_since;  /* switch-in time of the running slice, 0 when off CPU or unknown */
@@ -184,9 +184,16 @@ struct span_times {
 	__u64 sleep_ns;     /* blocked in a timed wait: sleep, timed park or wait */
 	__u64 other_ns;     /* blocked for another reason */
 	__u64 switches;     /* voluntary switch-outs counted in the buckets above */
+	/* The task's own I/O accounting (task->ioac, what /proc/<pid>/task/<tid>/io prints) as of
+	 * the thread's last switch-out: no hook of its own, so a slice's calls and bytes become
+	 * visible when the slice ends. */
+	__u64 rchar;        /* bytes returned by read-family system calls */
+	__u64 wchar;        /* bytes passed to write-family system calls */
+	__u64 syscr;        /* read-family system calls */
+	__u64 syscw;        /* write-family system calls */
 	__u64 _reserved[3];
 };
-_Static_assert(sizeof(struct span_times) == 96, "layout mirrored in PROBES.md");
+_Static_assert(sizeof(struct span_times) == 128, "layout mirrored in PROBES.md");
 
 #define TIME_RUNQ 0
 #define TIME_LOCK 1

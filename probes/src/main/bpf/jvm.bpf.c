@@ -57,6 +57,50 @@ __u64 classes_loaded = 0;
 __u64 classes_loaded_shared = 0;  /* from the CDS archive */
 __u64 classes_unloaded = 0;
 
+/* Stop-the-world clocks: cumulative time the JVM spent in GC pauses and at safepoints, with the
+ * start of the one in progress. The agent reads them with plain loads at every scope open and
+ * close, so that a scope's overlap with the pauses is the difference: exact, and no work per
+ * thread or per context switch. Only the VM thread writes them (every safepoint operation and
+ * the GC pauses in them run on it); the sequence number is odd while a clock changes, so a
+ * reader retries instead of adding a finished pause twice. 48 bytes. */
+struct pause_clocks {
+	__u64 seq;
+	__u64 gc_ns;             /* completed GC pauses (gc__begin .. gc__end) */
+	__u64 gc_since;          /* start of the GC pause in progress, 0 when none */
+	__u64 safepoint_ns;      /* completed VM operations evaluated at a safepoint (vmops__begin .. end) */
+	__u64 safepoint_since;   /* start of the one in progress, 0 when none */
+	__u32 safepoint_depth;   /* a safepoint operation may run nested ones */
+	__u32 _pad;
+};
+_Static_assert(sizeof(struct pause_clocks) == 48, "layout mirrored in PROBES.md");
+
+struct pause_clocks pauses = {};
+
+/* Orders the stores around a clock change: the BPF JIT keeps program order, x86 keeps store order. */
+#define CLOCK_BARRIER() asm volatile("" ::: "memory")
+
+static __always_inline void clock_begin(__u64 *since, __u64 now)
+{
+	pauses.seq++;
+	CLOCK_BARRIER();
+	*since = now ? now : 1;
+	CLOCK_BARRIER();
+	pauses.seq++;
+}
+
+static __always_inline void clock_end(__u64 *total, __u64 *since, __u64 now)
+{
+	if (!*since)
+		return; /* began before the probe attached */
+	pauses.seq++;
+	CLOCK_BARRIER();
+	if (now > *since)
+		*total += now - *since;
+	*since = 0;
+	CLOCK_BARRIER();
+	pauses.seq++;
+}
+
 #define THREAD_NAME_BYTES 64
 #define VMOP_NAME_BYTES 64
 #define POOL_NAME_BYTES 32
@@ -313,6 +357,7 @@ static int BPF_USDT(on_gc_begin, long full)
 		return 0;
 	b.start_ns = bpf_ktime_get_ns();
 	bpf_map_update_elem(&gc_begin, &tid, &b, BPF_ANY);
+	clock_begin(&pauses.gc_since, b.start_ns);
 	return 0;
 }
 
@@ -329,6 +374,7 @@ static int BPF_USDT(on_gc_end)
 	if (!b)
 		return 0;
 	now = bpf_ktime_get_ns();
+	clock_end(&pauses.gc_ns, &pauses.gc_since, now);
 	dur = since(b->start_ns, now);
 	if (dur >= gc_threshold_ns) {
 		e = event_reserve(sizeof(*e), EV_GC, tid, b->start_ns, dur);
@@ -413,6 +459,9 @@ static int BPF_USDT(on_vmop_begin, long name, long name_len, long mode)
 	if (!current_wanted(&tid))
 		return 0;
 	now = bpf_ktime_get_ns();
+	/* mode 0: evaluated at a safepoint (JDK 9+ and 8 alike) */
+	if (mode == 0 && pauses.safepoint_depth++ == 0)
+		clock_begin(&pauses.safepoint_since, now);
 	bpf_map_update_elem(&vmop_begin, &tid, &now, BPF_ANY);
 	return 0;
 }
@@ -425,10 +474,12 @@ static int BPF_USDT(on_vmop_end, long name, long name_len, long mode)
 
 	if (!current_wanted(&tid))
 		return 0;
+	now = bpf_ktime_get_ns();
+	if (mode == 0 && pauses.safepoint_depth > 0 && --pauses.safepoint_depth == 0)
+		clock_end(&pauses.safepoint_ns, &pauses.safepoint_since, now);
 	start = bpf_map_lookup_elem(&vmop_begin, &tid);
 	if (!start)
 		return 0;
-	now = bpf_ktime_get_ns();
 	dur = since(*start, now);
 	if (dur >= vmop_threshold_ns) {
 		e = event_reserve(sizeof(*e), EV_VMOP, tid, *start, dur);

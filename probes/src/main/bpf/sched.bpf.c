@@ -307,6 +307,13 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, unsi
 			if (tm->oncpu_since && now > tm->oncpu_since)
 				tm->oncpu_ns += now - tm->oncpu_since;
 			tm->oncpu_since = 0;
+			/* kept by kernels with CONFIG_TASK_XACCT only */
+			if (bpf_core_field_exists(prev->ioac)) {
+				tm->rchar = prev->ioac.rchar;
+				tm->wchar = prev->ioac.wchar;
+				tm->syscr = prev->ioac.syscr;
+				tm->syscw = prev->ioac.syscw;
+			}
 			st->times_slot = *slot + 1;
 			st->time_bucket = prev_state == 0 ? TIME_RUNQ : wait_bucket(prev, prev_state);
 		}

@@ -21,10 +21,15 @@ public final class EbpfAgentContextStorage implements ContextStorage, Scope {
     /** The storage class the OpenTelemetry Java agent puts in front of an application's API. */
     private static final String JAVAAGENT_BRIDGE = "io.opentelemetry.javaagent.instrumentation.";
 
-    /** Kernel-time attributes set on a span whose scope closed, in the agent's KernelTimes.NAMES order. */
+    /**
+     * Attributes set on a span whose scope closed, in the agent's KernelTimes.NAMES order: first
+     * times (nanoseconds, exported in seconds), then counts and bytes (exported as they are).
+     */
     private static final String[] TIME_ATTRIBUTES = {"kernel.cpu.time", "kernel.runqueue.time",
         "kernel.wait.lock.time", "kernel.wait.network.time", "kernel.wait.disk.time", "kernel.wait.sleep.time",
-        "kernel.wait.other.time"};
+        "kernel.wait.other.time", "kernel.gc.pause.time", "kernel.safepoint.time"};
+    private static final String[] COUNT_ATTRIBUTES = {"kernel.io.read.bytes", "kernel.io.write.bytes",
+        "kernel.io.read.calls", "kernel.io.write.calls"};
 
     private static volatile MethodHandle sink;
     private static volatile MethodHandle exit;
@@ -134,6 +139,12 @@ public final class EbpfAgentContextStorage implements ContextStorage, Scope {
                 for (int i = 0; i < TIME_ATTRIBUTES.length && i < totals.length; i++) {
                     if (totals[i] > 0) {
                         span.setAttribute(TIME_ATTRIBUTES[i], totals[i] / 1e9);
+                    }
+                }
+                for (int i = 0; i < COUNT_ATTRIBUTES.length && TIME_ATTRIBUTES.length + i < totals.length; i++) {
+                    long value = totals[TIME_ATTRIBUTES.length + i];
+                    if (value > 0) {
+                        span.setAttribute(COUNT_ATTRIBUTES[i], value);
                     }
                 }
             }

@@ -78,6 +78,15 @@ class SpanBreakdownIT {
             int threads = scenarioOf.get(e.getKey()).equals("direct") ? 1 : 2;
             soft.assertThat(total(span)).as("%s: kernel time within %d thread(s) for the span's duration", what, threads)
                     .isLessThanOrEqualTo(threads * (span.durationNs() / 1e9 * 1.10 + 0.002));
+            // overlaps with pauses: within the span's time on its threads, the GC pause within the safepoint
+            soft.assertThat(seconds(span, "kernel.safepoint.time")).as("%s: safepoint overlap", what)
+                    .isLessThanOrEqualTo(threads * (span.durationNs() / 1e9 * 1.10 + 0.002))
+                    .isGreaterThanOrEqualTo(seconds(span, "kernel.gc.pause.time"));
+            for (String count : List.of("kernel.io.read.bytes", "kernel.io.write.bytes", "kernel.io.read.calls",
+                    "kernel.io.write.calls")) {
+                String v = span.attribute(count);
+                soft.assertThat(v).as("%s: %s is an integer on the wire", what, count).matches("|[1-9][0-9]*");
+            }
             switch (scenarioOf.get(e.getKey())) {
                 case "direct" -> {
                     soft.assertThat(seconds(span, "kernel.wait.sleep.time")).as("%s: the 30 ms sleep", what)

@@ -342,6 +342,16 @@ public final class JvmProbe extends ProbeBase implements Probe {
         }
     }
 
+    /**
+     * The mmapped {@code pauses} variable ({@code JvmLayouts.PauseClocks}): cumulative time in GC
+     * pauses and at safepoints, and the start of the one in progress; null when the kernel could
+     * not map the object's {@code .bss}. Valid until {@link #close()}.
+     */
+    public MemorySegment pauseClocks() {
+        var pauses = loaded.collection().variable("pauses");
+        return pauses.isMapped() ? pauses.memory() : null;
+    }
+
     public long classesLoaded() {
         return loaded.collection().variable("classes_loaded").getLong();
     }

@@ -114,8 +114,10 @@ public final class ConfigSchema {
     public static final ConfigKey<Boolean> SPANS_BREAKDOWN = key("spans.breakdown", BOOL, true,
             "Set the kernel time of every application span on it as attributes: `kernel.cpu.time`, "
                     + "`kernel.runqueue.time` and `kernel.wait.{lock,network,disk,sleep,other}.time`, in seconds, "
-                    + "summed over every thread the span was current on (docs/SIGNALS.md). Needs the sched probe "
-                    + "and `spans.mode` other than off.");
+                    + "summed over every thread the span was current on; with the jvm probe also the overlap with "
+                    + "GC pauses and safepoints (`kernel.gc.pause.time`, `kernel.safepoint.time`); the read/write "
+                    + "system calls and bytes (`kernel.io.{read,write}.{calls,bytes}`) (docs/SIGNALS.md). Needs "
+                    + "the sched probe and `spans.mode` other than off.");
 
     public static final ConfigKey<List<String>> EXPORTER_KIND = key("exporter.kind",
             new ListType<>(new EnumType(List.of("otlp", "prometheus", "logging")), ","), List.of("otlp"),

@@ -1,33 +1,76 @@
 package io.ebpfagent.agent.context;
 
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
- * Reads a thread's cumulative kernel-time counters from its slot of the sched probe's mmapped
- * {@code span_times} array (96 bytes per slot, layout in {@code SchedLayouts.SpanTimes}), with
- * plain loads. The kernel writes a slot only when its thread switches, so the thread reading its
- * own slot sees a stable value unless it is switched out in the middle of the read; the switch-in
- * time changes then, and the read is retried.
+ * Reads a thread's cumulative kernel counters, with plain loads: its slot of the sched probe's
+ * mmapped {@code span_times} array (128 bytes per slot, layout in {@code SchedLayouts.SpanTimes})
+ * and, when the jvm probe runs, the process-wide stop-the-world clocks of its {@code pauses}
+ * variable ({@code JvmLayouts.PauseClocks}). The kernel writes a slot only when its thread
+ * switches, so the thread reading its own slot sees a stable value unless it is switched out in
+ * the middle of the read; the switch-in time changes then, and the read is retried.
  *
- * <p>Values, in nanoseconds, in the order of {@link #NAMES}: on-CPU (the running slice included),
- * run-queue wait, then blocked time by cause.
+ * <p>Values in the order of {@link #NAMES}: nanoseconds on CPU (the running slice included),
+ * waiting for a CPU, blocked by cause, then the overlap with GC pauses and with safepoints
+ * (nanoseconds, the one in progress included), then the thread's read/write-family system calls
+ * and their bytes as of its last switch-out.
  */
 public final class KernelTimes {
-    /** Attribute suffixes of the values, in order. */
-    public static final String[] NAMES = {"cpu", "runqueue", "lock", "network", "disk", "sleep", "other"};
+    /** Suffixes of the values, in order; the first {@link #TIME_COUNT} are nanoseconds. */
+    public static final String[] NAMES = {"cpu", "runqueue", "lock", "network", "disk", "sleep", "other",
+        "gc", "safepoint", "read.bytes", "write.bytes", "read.calls", "write.calls"};
     public static final int COUNT = NAMES.length;
     public static final int CPU = 0;
-    static final long SLOT_SIZE = 96;
+    public static final int GC = 7;
+    public static final int SAFEPOINT = 8;
+    /** The time values come first: {@code [0, TIME_COUNT)}. */
+    public static final int TIME_COUNT = 9;
+    /** The I/O values: {@code [IO_FIRST, COUNT)}, read bytes, write bytes, read calls, write calls. */
+    public static final int IO_FIRST = 9;
+    /**
+     * The span attribute of each value, in order: the times in seconds (doubles), the rest as
+     * integers. The context-storage bridge keeps its own copy (it cannot see this class).
+     */
+    public static final String[] ATTRIBUTES = {"kernel.cpu.time", "kernel.runqueue.time", "kernel.wait.lock.time",
+        "kernel.wait.network.time", "kernel.wait.disk.time", "kernel.wait.sleep.time", "kernel.wait.other.time",
+        "kernel.gc.pause.time", "kernel.safepoint.time", "kernel.io.read.bytes", "kernel.io.write.bytes",
+        "kernel.io.read.calls", "kernel.io.write.calls"};
+    /** Names of the time values, the states of the per-span-name histogram. */
+    public static final String[] TIME_NAMES = java.util.Arrays.copyOf(NAMES, TIME_COUNT);
+
+    static final long SLOT_SIZE = 128;
     private static final long ONCPU_NS = 0;
     private static final long ONCPU_SINCE = 8;
     private static final long RUNQ_NS = 16;
+    /** rchar, wchar, syscr, syscw: the task's I/O accounting at its last switch-out. */
+    private static final long RCHAR = 72;
+    /** Stored by {@link #reset} when the task's I/O accounting could not be read: no I/O values. */
+    static final long IO_UNKNOWN = -1;
+
+    private static final long SEQ = 0;
+    private static final long GC_NS = 8;
+    private static final long GC_SINCE = 16;
+    private static final long SAFEPOINT_NS = 24;
+    private static final long SAFEPOINT_SINCE = 32;
+    private static final long PAUSES_SIZE = 48;
 
     private final MemorySegment slots;
+    private final MemorySegment pauses;
     private final int capacity;
 
-    KernelTimes(MemorySegment slots) {
+    /**
+     * @param slots  the sched probe's {@code span_times}
+     * @param pauses the jvm probe's {@code pauses} variable, or null without the jvm probe (the
+     *               GC and safepoint values are then zero)
+     */
+    KernelTimes(MemorySegment slots, MemorySegment pauses) {
         this.slots = slots;
+        this.pauses = pauses != null && pauses.byteSize() >= PAUSES_SIZE ? pauses : null;
         this.capacity = (int) Math.min(Integer.MAX_VALUE, slots.byteSize() / SLOT_SIZE);
     }
 
@@ -37,9 +80,10 @@ public final class KernelTimes {
 
     /**
      * Starts slot {@code slot} over for the calling thread, which was just given it and is running:
-     * zero counters, the running slice counted from now. Must happen before the kernel learns the
-     * thread's slot (the kernel then writes the entry only when the thread switches); without it the
-     * slice running at the binding would be missed and a previous owner's values would remain.
+     * zero counters, the running slice counted from now, the task's I/O accounting as of now (the
+     * kernel copies it only at switch-outs). Must happen before the kernel learns the thread's slot
+     * (the kernel then writes the entry only when the thread switches); without it the slice
+     * running at the binding would be missed and a previous owner's values would remain.
      */
     void reset(int slot, long now) {
         if (slot < 0 || slot >= capacity) {
@@ -47,6 +91,10 @@ public final class KernelTimes {
         }
         long base = slot * SLOT_SIZE;
         slots.asSlice(base, SLOT_SIZE).fill((byte) 0);
+        long[] io = ownIoAccounting();
+        for (int i = 0; i < 4; i++) {
+            slots.set(ValueLayout.JAVA_LONG, base + RCHAR + i * 8L, io == null ? IO_UNKNOWN : io[i]);
+        }
         slots.set(ValueLayout.JAVA_LONG, base + ONCPU_SINCE, now);
     }
 
@@ -57,19 +105,78 @@ public final class KernelTimes {
             return;
         }
         long base = slot * SLOT_SIZE;
-        for (int attempt = 0; attempt < 4; attempt++) {
+        boolean done = false;
+        for (int attempt = 0; attempt < 4 && !done; attempt++) {
             long since = slots.get(ValueLayout.JAVA_LONG, base + ONCPU_SINCE);
             long oncpu = slots.get(ValueLayout.JAVA_LONG, base + ONCPU_NS);
-            for (int i = 1; i < COUNT; i++) {
+            for (int i = 1; i < GC; i++) {
                 into[offset + i] = slots.get(ValueLayout.JAVA_LONG, base + RUNQ_NS + (i - 1) * 8L);
+            }
+            for (int i = 0; i < 4; i++) {
+                into[offset + IO_FIRST + i] = slots.get(ValueLayout.JAVA_LONG, base + RCHAR + i * 8L);
             }
             // the kernel's clock is CLOCK_MONOTONIC, as System.nanoTime()'s
             long now = System.nanoTime();
             if (slots.get(ValueLayout.JAVA_LONG, base + ONCPU_SINCE) == since) {
                 into[offset + CPU] = since != 0 && now > since ? oncpu + (now - since) : oncpu;
-                return;
+                readPauses(into, offset, now);
+                done = true;
             }
         }
-        into[offset + CPU] = slots.get(ValueLayout.JAVA_LONG, base + ONCPU_NS);
+        if (!done) {
+            into[offset + CPU] = slots.get(ValueLayout.JAVA_LONG, base + ONCPU_NS);
+            readPauses(into, offset, System.nanoTime());
+        }
+    }
+
+    /** The stop-the-world clocks at {@code now}, the pause in progress included. */
+    private void readPauses(long[] into, int offset, long now) {
+        MemorySegment p = pauses;
+        if (p == null) {
+            into[offset + GC] = 0;
+            into[offset + SAFEPOINT] = 0;
+            return;
+        }
+        for (int attempt = 0; attempt < 8; attempt++) {
+            long seq = p.get(ValueLayout.JAVA_LONG, SEQ);
+            VarHandle.loadLoadFence();
+            long gc = p.get(ValueLayout.JAVA_LONG, GC_NS);
+            long gcSince = p.get(ValueLayout.JAVA_LONG, GC_SINCE);
+            long sp = p.get(ValueLayout.JAVA_LONG, SAFEPOINT_NS);
+            long spSince = p.get(ValueLayout.JAVA_LONG, SAFEPOINT_SINCE);
+            VarHandle.loadLoadFence();
+            if ((seq & 1) == 0 && p.get(ValueLayout.JAVA_LONG, SEQ) == seq) {
+                into[offset + GC] = gcSince != 0 && now > gcSince ? gc + (now - gcSince) : gc;
+                into[offset + SAFEPOINT] = spSince != 0 && now > spSince ? sp + (now - spSince) : sp;
+                return;
+            }
+            Thread.onSpinWait();
+        }
+        // a clock changing all the time: the completed pauses only
+        into[offset + GC] = p.get(ValueLayout.JAVA_LONG, GC_NS);
+        into[offset + SAFEPOINT] = p.get(ValueLayout.JAVA_LONG, SAFEPOINT_NS);
+    }
+
+    /**
+     * rchar, wchar, syscr, syscw of the calling thread from {@code /proc/thread-self/io} (once per
+     * thread, when it gets its slot), or null when the kernel keeps no such accounting.
+     */
+    static long[] ownIoAccounting() {
+        try {
+            long[] values = new long[4];
+            String[] keys = {"rchar:", "wchar:", "syscr:", "syscw:"};
+            int found = 0;
+            for (String line : Files.readAllLines(Path.of("/proc/thread-self/io"))) {
+                for (int i = 0; i < keys.length; i++) {
+                    if (line.startsWith(keys[i])) {
+                        values[i] = Long.parseLong(line.substring(keys[i].length()).trim());
+                        found++;
+                    }
+                }
+            }
+            return found == keys.length ? values : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 }

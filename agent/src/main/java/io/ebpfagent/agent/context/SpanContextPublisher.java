@@ -115,7 +115,15 @@ public final class SpanContextPublisher {
      * accounted.
      */
     public void readKernelTimes(MemorySegment spanTimes) {
-        this.times = spanTimes == null ? null : new KernelTimes(spanTimes);
+        readKernelTimes(spanTimes, null);
+    }
+
+    /**
+     * As {@link #readKernelTimes(MemorySegment)}, with the jvm probe's stop-the-world clocks
+     * ({@code pauses}, null without that probe) for the overlap with GC pauses and safepoints.
+     */
+    public void readKernelTimes(MemorySegment spanTimes, MemorySegment pauses) {
+        this.times = spanTimes == null ? null : new KernelTimes(spanTimes, pauses);
     }
 
     /**
@@ -218,8 +226,10 @@ public final class SpanContextPublisher {
         int base = frames.depth * Frames.WIDTH;
         long spanId = frames.frames[base];
         for (int i = 0; i < KernelTimes.COUNT; i++) {
-            long d = frames.now[i] - frames.frames[base + 1 + i];
-            frames.delta[i] = d > 0 ? d : 0;
+            long start = frames.frames[base + 1 + i];
+            long d = frames.now[i] - start;
+            // a negative start is KernelTimes.IO_UNKNOWN: the thread's I/O accounting is unknown
+            frames.delta[i] = d > 0 && start >= 0 ? d : 0;
         }
         return spanTotals.add(spanId, frames.delta, frames.totals, System.nanoTime(), closedSpan, naming)
                 ? frames.totals : null;

@@ -141,7 +141,7 @@ public final class KernelComponent implements AgentComponent {
                 }
             });
             if (sched != null && ProbeConfigs.spanBreakdown(config)) {
-                publisher.readKernelTimes(sched.spanTimes());
+                publisher.readKernelTimes(sched.spanTimes(), jvm == null ? null : jvm.pauseClocks());
                 breakdowns = publisher;
             }
         }
@@ -216,7 +216,7 @@ public final class KernelComponent implements AgentComponent {
             if (publisher != null) {
                 // spans no scope touched for a second are done: one histogram value each
                 publisher.drainSpanBreakdowns(1_000_000_000L, (name, route, nanos) ->
-                        telemetry.onSpanBreakdown(name, route, KernelTimes.NAMES, nanos));
+                        telemetry.onSpanBreakdown(name, route, KernelTimes.TIME_NAMES, nanos));
             }
             drops.run();
         } catch (RuntimeException e) {

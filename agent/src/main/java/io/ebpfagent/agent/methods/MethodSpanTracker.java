@@ -1,5 +1,6 @@
 package io.ebpfagent.agent.methods;
 
+import io.ebpfagent.agent.context.KernelTimes;
 import io.ebpfagent.agent.context.SpanContextPublication;
 import io.ebpfagent.agent.context.SpanContextPublisher;
 import io.ebpfagent.agent.context.SpanIds;
@@ -129,7 +130,8 @@ final class MethodSpanTracker implements Function<String, Object>, BiConsumer<Ob
         frame.own.set(SpanContextPublisher.parseHexOrZero(traceId, 0), SpanContextPublisher.parseHexOrZero(traceId, 16),
                 SpanContextPublisher.parseHexOrZero(context.getSpanId(), 0), context.getTraceFlags().asByte() & 0xff);
         if (frame.own.valid()) {
-            publication.publish(frame.own.traceHigh(), frame.own.traceLow(), frame.own.spanId(), frame.own.flags());
+            // a scope of its own: published, and its kernel-time breakdown accounted
+            publication.enter(traceId, context.getSpanId(), frame.own.flags());
         }
         return frame;
     }
@@ -145,6 +147,15 @@ final class MethodSpanTracker implements Function<String, Object>, BiConsumer<Ob
         try {
             Span span = frame.span;
             frame.span = null;
+            if (frame.own.valid()) {
+                // closes the scope (publishing none for an instant), then restores what was current
+                long[] totals = publication.exit(null, null, 0, span);
+                SpanIds saved = frame.saved;
+                publication.publish(saved.traceHigh(), saved.traceLow(), saved.spanId(), saved.flags());
+                if (totals != null && span != null && span.isRecording()) {
+                    setBreakdown(span, totals);
+                }
+            }
             if (span != null) {
                 if (thrown != null) {
                     span.recordException(thrown);
@@ -152,14 +163,24 @@ final class MethodSpanTracker implements Function<String, Object>, BiConsumer<Ob
                 }
                 span.end();
             }
-            if (frame.own.valid()) {
-                SpanIds saved = frame.saved;
-                publication.publish(saved.traceHigh(), saved.traceLow(), saved.spanId(), saved.flags());
-            }
         } finally {
             // Also unwinds frames whose exit was skipped (cannot happen with the advice, but cheap).
             stack.depth = frame.depth;
             stack.busy = false;
+        }
+    }
+
+    /** The non-zero kernel-time values of the method's scope, as the bridge sets them on other spans. */
+    private static void setBreakdown(Span span, long[] totals) {
+        for (int i = 0; i < KernelTimes.ATTRIBUTES.length && i < totals.length; i++) {
+            if (totals[i] <= 0) {
+                continue;
+            }
+            if (i < KernelTimes.TIME_COUNT) {
+                span.setAttribute(KernelTimes.ATTRIBUTES[i], totals[i] / 1e9);
+            } else {
+                span.setAttribute(KernelTimes.ATTRIBUTES[i], totals[i]);
+            }
         }
     }
 

@@ -44,30 +44,40 @@ public final class ScopeCostBenchmark {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 2 && args[0].equals("--child")) {
-            System.out.println("RESULT " + child(args[1]));
+            double[] r = child(args[1]);
+            System.out.println("RESULT " + r[0] + " " + r[1]);
             return;
         }
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         List<String> modes = List.of("none", "context", "breakdown");
         Map<String, List<Double>> results = new LinkedHashMap<>();
+        Map<String, List<Double>> cpuResults = new LinkedHashMap<>();
+        String load0 = java.nio.file.Files.readString(Path.of("/proc/loadavg")).trim();
         for (int round = 0; round < rounds; round++) {
             for (String mode : modes) {
-                double ns = runChild(mode);
-                results.computeIfAbsent(mode, m -> new ArrayList<>()).add(ns);
-                System.out.printf("round %d %-9s %.1f ns per span%n", round + 1, mode, ns);
+                double[] ns = runChild(mode);
+                results.computeIfAbsent(mode, m -> new ArrayList<>()).add(ns[0]);
+                cpuResults.computeIfAbsent(mode, m -> new ArrayList<>()).add(ns[1]);
+                System.out.printf("round %d %-9s %.1f ns per span (thread CPU %.1f ns)%n", round + 1, mode, ns[0], ns[1]);
             }
         }
+        String load1 = java.nio.file.Files.readString(Path.of("/proc/loadavg")).trim();
         double base = median(results.get("none"));
+        double cpuBase = median(cpuResults.get("none"));
         System.out.println();
-        System.out.println("| mode | ns per span (median of " + rounds + ") | added by the agent |");
-        System.out.println("|---|---|---|");
+        System.out.println("| mode | wall ns per span (median of " + rounds + ") | added | thread CPU ns per span | added |");
+        System.out.println("|---|---|---|---|---|");
         for (String mode : modes) {
             double m = median(results.get(mode));
-            System.out.printf("| %s | %.0f | %s |%n", mode, m, mode.equals("none") ? "" : String.format("%+.0f ns", m - base));
+            double c = median(cpuResults.get(mode));
+            System.out.printf("| %s | %.0f | %s | %.0f | %s |%n", mode, m,
+                    mode.equals("none") ? "" : String.format("%+.0f ns", m - base), c,
+                    mode.equals("none") ? "" : String.format("%+.0f ns", c - cpuBase));
         }
+        System.out.println("load average before: " + load0 + ", after: " + load1);
     }
 
-    private static double runChild(String mode) throws Exception {
+    private static double[] runChild(String mode) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-XX:+EnableDynamicAgentLoading",
                 "-Xshare:auto", "-cp", System.getProperty("java.class.path"), ScopeCostBenchmark.class.getName(), "--child",
@@ -85,12 +95,15 @@ public final class ScopeCostBenchmark {
         if (p.waitFor() != 0 || result == null) {
             throw new IllegalStateException("child " + mode + " failed (exit " + p.exitValue() + ")");
         }
-        return Double.parseDouble(result);
+        String[] parts = result.trim().split(" ");
+        return new double[] {Double.parseDouble(parts[0]), Double.parseDouble(parts[1])};
     }
 
-    private static double child(String mode) {
+    /** Wall and thread CPU nanoseconds per span. */
+    private static double[] child(String mode) {
         SharedMaps shared = null;
         SchedProbe sched = null;
+        io.ebpfagent.probes.JvmProbe jvm = null;
         if (!mode.equals("none")) {
             SpanContextPublication publication = new SpanContextPublication();
             ContextStorageHook.of(ByteBuddyAgent.install(), publication).register();
@@ -109,25 +122,33 @@ public final class ScopeCostBenchmark {
             });
             if (mode.equals("breakdown")) {
                 sched = SchedProbe.start(SchedProbe.Config.defaults(), shared);
-                publisher.readKernelTimes(sched.spanTimes());
+                // the stop-the-world clocks too, as the agent reads them with the jvm probe on
+                jvm = io.ebpfagent.probes.JvmProbe.start(io.ebpfagent.probes.JvmProbe.Config.defaults(), shared);
+                publisher.readKernelTimes(sched.spanTimes(), jvm.pauseClocks());
             }
         }
         // A span processor that keeps nothing: the SDK's own cost stays, export does not.
         Tracer tracer = SdkTracerProvider.builder().addSpanProcessor(new Discard()).build().get("bench");
         loop(tracer, WARMUP);
+        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        long cpu0 = mx.getCurrentThreadCpuTime();
         long begin = System.nanoTime();
         long sink = loop(tracer, MEASURED);
         double ns = (System.nanoTime() - begin) / (double) MEASURED;
+        double cpuNs = (mx.getCurrentThreadCpuTime() - cpu0) / (double) MEASURED;
         if (sink == 42) {
             System.out.println(sink);
         }
         if (sched != null) {
             sched.close();
         }
+        if (jvm != null) {
+            jvm.close();
+        }
         if (shared != null) {
             shared.close();
         }
-        return ns;
+        return new double[] {ns, cpuNs};
     }
 
     private static long loop(Tracer tracer, int n) {

@@ -129,7 +129,8 @@ public final class OverheadBenchmark {
                     enabled: true
                 """);
         String agent = "-javaagent:" + agentJar;
-        List<Variant> variants = List.of(
+        boolean breakdown = System.getProperty("bench.variants", "probes").equals("breakdown");
+        List<Variant> variants = breakdown ? breakdownVariants(agent) : List.of(
                 new Variant("baseline (no agent)", List.of()),
                 new Variant("agent, default probes", List.of(agent + "=config=" + defaults)),
                 new Variant("agent, all probes", List.of(agent + "=config=" + all)));
@@ -148,11 +149,11 @@ public final class OverheadBenchmark {
             }
         }
         deleteQuietly(settings.fileDir());
-        String report = report(results, settings);
+        String report = breakdown ? breakdownReport(results, settings) : report(results, settings);
         System.out.println(report);
         Path out = root.resolve("docs/benchmarks.md");
         String existing = Files.exists(out) ? Files.readString(out) : "# Benchmarks\n";
-        String marker = "<!-- overhead-benchmark -->";
+        String marker = breakdown ? "<!-- breakdown-overhead-benchmark -->" : "<!-- overhead-benchmark -->";
         int at = existing.indexOf(marker);
         String head = at >= 0 ? existing.substring(0, at) : existing + "\n";
         int end = at >= 0 ? existing.indexOf(marker, at + marker.length()) : -1;
@@ -254,6 +255,59 @@ public final class OverheadBenchmark {
             }
         }
         return -1;
+    }
+
+    /**
+     * {@code -Dbench.variants=breakdown}: the agent with default probes and one span per request
+     * (its method span on the demo's request handler, so that every request opens and closes a
+     * scope), with the per-span kernel-time breakdown off (the reference) and on.
+     */
+    private static List<Variant> breakdownVariants(String agent) throws IOException {
+        List<Variant> variants = new ArrayList<>();
+        for (boolean on : new boolean[] {false, true}) {
+            Path config = Files.createTempFile("bench-breakdown-" + on, ".yaml");
+            Files.writeString(config, "exporter:\n  kind: [prometheus]\n  interval: 10s\n  prometheus:\n    port: 0\n"
+                    + "instrumentation:\n  methods: [io.ebpfagent.demo.EndpointHandler#handle]\n"
+                    + "spans:\n  breakdown: " + on + "\n");
+            variants.add(new Variant("breakdown " + (on ? "on" : "off"), List.of(agent + "=config=" + config)));
+        }
+        return variants;
+    }
+
+    private static String breakdownReport(Map<String, List<Measurement>> results, Settings settings) {
+        List<Measurement> off = results.values().iterator().next();
+        StringBuilder b = new StringBuilder();
+        b.append("## Throughput with `spans.breakdown` on against off (").append(LocalDate.now()).append(")\n\n");
+        b.append("Reproduce: `./run bench -Dbench.variants=breakdown` (").append(settings.rounds())
+                .append(" interleaved rounds; per round and variant a fresh demo-service JVM with the agent, default")
+                .append(" probes and a method span on every request (`instrumentation.methods:")
+                .append(" io.ebpfagent.demo.EndpointHandler#handle`), ").append(settings.warmup())
+                .append(" s of warm-up load, then ").append(settings.seconds()).append(" s measured; closed loop, ")
+                .append(settings.concurrency()).append(" connections, mix `").append(settings.mix()).append("`; ")
+                .append(settings.placement().description()).append("). Ratios against `breakdown off` of the same")
+                .append(" round: median [min..max] over the rounds.\n\n");
+        b.append("| variant | steady throughput (req/s) | vs off | p99 (ms) | vs off | service CPU (µs/req) | vs off |\n");
+        b.append("|---|---|---|---|---|---|---|\n");
+        for (var e : results.entrySet()) {
+            List<Measurement> runs = e.getValue();
+            Measurement m = median(runs);
+            b.append(String.format(java.util.Locale.ROOT, "| %s | %.1f | %s | %.2f | %s | %.0f | %s |%n", e.getKey(),
+                    m.steady().rps(), ratio(runs, off, x -> x.steady().rps()), m.steady().p99(),
+                    ratio(runs, off, x -> x.steady().p99()), m.serviceCpuMicrosPerRequest(),
+                    ratio(runs, off, Measurement::serviceCpuMicrosPerRequest)));
+        }
+        b.append("\nEvery round (steady req/s, p99, service µs/req):\n\n");
+        for (var e : results.entrySet()) {
+            b.append("- ").append(e.getKey()).append(":");
+            for (Measurement m : e.getValue()) {
+                b.append(String.format(java.util.Locale.ROOT, " %.1f (p99 %.1f ms, %.0f µs);", m.steady().rps(),
+                        m.steady().p99(), m.serviceCpuMicrosPerRequest()));
+            }
+            b.append("\n");
+        }
+        b.append("\nGoal (issue \"Where did this request's time go\"): throughput with the breakdown on within 1%")
+                .append(" of off.\n");
+        return b.toString();
     }
 
     private static String report(Map<String, List<Measurement>> results, Settings settings) {

@@ -174,7 +174,8 @@ public final class KernelMetrics implements MetricProducer {
                 .setExplicitBucketBoundariesAdvice(PAUSE_BOUNDARIES).build();
         spanTime = meter.histogramBuilder(MetricNames.SPAN_TIME).setUnit("s")
                 .setDescription("Kernel time of application spans, summed over the threads each span was current "
-                        + "on, by state (cpu, runqueue, lock, network, disk, sleep, other)")
+                        + "on, by state (cpu, runqueue, lock, network, disk, sleep, other) and its overlap with GC "
+                        + "pauses and safepoints (gc, safepoint)")
                 .setExplicitBucketBoundariesAdvice(SPAN_TIME_BOUNDARIES).build();
         spanNameLimit = Math.max(1, cardinalityLimit / 8);
     }

@@ -62,6 +62,27 @@ public final class JvmLayouts {
         }
     }
 
+    /** {@code struct pause_clocks}: the .bss variable {@code pauses} (48 bytes). */
+    public static final class PauseClocks {
+        public static final StructLayout LAYOUT = struct("pause_clocks",
+                u64("seq"),
+                u64("gc_ns"),
+                u64("gc_since"),
+                u64("safepoint_ns"),
+                u64("safepoint_since"),
+                u32("safepoint_depth"),
+                u32("_pad"));
+        public static final long SIZE = LAYOUT.byteSize();
+        public static final long SEQ = offset(LAYOUT, "seq");
+        public static final long GC_NS = offset(LAYOUT, "gc_ns");
+        public static final long GC_SINCE = offset(LAYOUT, "gc_since");
+        public static final long SAFEPOINT_NS = offset(LAYOUT, "safepoint_ns");
+        public static final long SAFEPOINT_SINCE = offset(LAYOUT, "safepoint_since");
+
+        private PauseClocks() {
+        }
+    }
+
     /** {@code struct compile_key}: key of {@code compile_stats} (24 bytes). */
     public static final class CompileKey {
         public static final StructLayout LAYOUT = struct("compile_key",
@@ -233,6 +254,7 @@ public final class JvmLayouts {
         return Map.ofEntries(
                 Map.entry("thread_event", ThreadEvent.LAYOUT),
                 Map.entry("java_thread", JavaThread.LAYOUT),
+                Map.entry("pause_clocks", PauseClocks.LAYOUT),
                 Map.entry("compile_key", CompileKey.LAYOUT),
                 Map.entry("compile_stats", CompileStats.LAYOUT),
                 Map.entry("gc_event", GcEvent.LAYOUT),

@@ -99,6 +99,10 @@ public final class SchedLayouts {
                 u64("sleep_ns"),
                 u64("other_ns"),
                 u64("switches"),
+                u64("rchar"),
+                u64("wchar"),
+                u64("syscr"),
+                u64("syscw"),
                 bytes("_reserved", 24));
         public static final long SIZE = LAYOUT.byteSize();
         public static final long ONCPU_NS = offset(LAYOUT, "oncpu_ns");
@@ -110,6 +114,10 @@ public final class SchedLayouts {
         public static final long SLEEP_NS = offset(LAYOUT, "sleep_ns");
         public static final long OTHER_NS = offset(LAYOUT, "other_ns");
         public static final long SWITCHES = offset(LAYOUT, "switches");
+        public static final long RCHAR = offset(LAYOUT, "rchar");
+        public static final long WCHAR = offset(LAYOUT, "wchar");
+        public static final long SYSCR = offset(LAYOUT, "syscr");
+        public static final long SYSCW = offset(LAYOUT, "syscw");
 
         private SpanTimes() {
         }
