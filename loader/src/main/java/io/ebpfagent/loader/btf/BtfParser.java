@@ -255,31 +255,44 @@ final class BtfParser {
     /**
      * The start (in the type section) of every type, index 0 standing for void; validates as
      * {@link #types(int)} does, without allocating per type.
+     *
+     * <p>The type section is copied to an {@code int[]} in one bulk copy first: this pass runs
+     * once per JVM over ~130k kernel types, mostly in the interpreter before the JIT has compiled
+     * it, where an array load is one bytecode and a buffer read a chain of calls (the copy, 3 to 4
+     * MB, is garbage at once).
      */
     private int[] scan(int sectionStart) {
         int limit = in.limit();
+        int[] w = words(in);
+        int strLimit = strings.capacity();
         int[] offsets = new int[Math.max(16, limit / 24)];
         int n = 1; // void
         int pos = 0;
         while (pos < limit) {
             if (n == offsets.length) offsets = java.util.Arrays.copyOf(offsets, n + (n >> 1) + 16);
             offsets[n] = pos;
-            int at = sectionStart + pos;
-            pos = skip(pos, limit, at, n);
+            pos = skip(w, pos, limit, sectionStart + pos, n, strLimit);
             n++;
         }
         offsets = java.util.Arrays.copyOf(offsets, n);
-        for (int id = 1; id < n; id++) checkRefsRaw(offsets[id], id, n);
+        for (int id = 1; id < n; id++) checkRefsRaw(w, offsets[id], id, n);
         return offsets;
     }
 
+    /** The buffer's whole content as 32-bit words of its byte order (a trailing partial word dropped). */
+    static int[] words(ByteBuffer section) {
+        int[] w = new int[section.capacity() >> 2];
+        section.duplicate().order(section.order()).clear().asIntBuffer().get(w);
+        return w;
+    }
+
     /** Validates the type at {@code pos} like {@link #type(int)} and returns where the next one starts. */
-    private int skip(int pos, int limit, int at, int id) {
+    private static int skip(int[] w, int pos, int limit, int at, int id, int strLimit) {
         // same order of checks as the decoder: the name is resolved before the rest is read
         if (pos + 4 > limit) throw truncated(id, at);
-        checkString(in.getInt(pos), at);
+        checkString(w[pos >> 2], at, strLimit);
         if (pos + 12 > limit) throw truncated(id, at);
-        int info = in.getInt(pos + 4);
+        int info = w[(pos >> 2) + 1];
         int vlen = info & 0xffff;
         int kind = (info >>> 24) & 0x1f;
         boolean kindFlag = (info >>> 31) != 0;
@@ -306,7 +319,7 @@ final class BtfParser {
             }
             case Type.KIND_VAR -> {
                 if (body + 4 > limit) throw truncated(id, at);
-                Linkage.of(in.getInt(body), at);
+                Linkage.of(w[body >> 2], at);
                 extra = 4;
                 entry = 0;
             }
@@ -346,7 +359,8 @@ final class BtfParser {
             // the eager decoder reads entry by entry: a truncated entry list fails at the first missing one
             for (int i = 0, p = body; i < vlen; i++, p += entry) {
                 if (p + 4 > limit) throw truncated(id, at);
-                checkString(in.getInt(p), at);
+                int off = w[p >> 2];
+                if (off < 0 || off >= strLimit) checkString(off, at, strLimit);
                 if (p + entry > limit) throw truncated(id, at);
             }
         }
@@ -354,41 +368,45 @@ final class BtfParser {
         return body + extra;
     }
 
-    private BtfException truncated(int id, int at) {
+    private static BtfException truncated(int id, int at) {
         return new BtfException("BTF type " + id + " truncated at offset " + at);
     }
 
-    private void checkString(int off, int at) {
+    private static void checkString(int off, int at, int strLimit) {
         if (off < 0) throw new BtfException("negative string offset " + off + " in type at offset " + at);
-        if (off >= strings.capacity()) {
-            throw new BtfException("string offset " + off + " beyond the string section (" + strings.capacity()
+        if (off >= strLimit) {
+            throw new BtfException("string offset " + off + " beyond the string section (" + strLimit
                     + " bytes) in type at offset " + at);
         }
     }
 
     /** {@link #checkRefs} on the encoded type at {@code pos}. */
-    private void checkRefsRaw(int pos, int id, int count) {
-        int info = in.getInt(pos + 4);
+    private static void checkRefsRaw(int[] w, int pos, int id, int count) {
+        int i0 = pos >> 2;
+        int info = w[i0 + 1];
         int vlen = info & 0xffff;
         int kind = (info >>> 24) & 0x1f;
-        int sizeOrType = in.getInt(pos + 8);
-        int body = pos + 12;
+        int sizeOrType = w[i0 + 2];
+        int body = i0 + 3;
         switch (kind) {
             case Type.KIND_PTR, Type.KIND_TYPEDEF, Type.KIND_VOLATILE, Type.KIND_CONST, Type.KIND_RESTRICT,
                  Type.KIND_TYPE_TAG, Type.KIND_FUNC, Type.KIND_VAR, Type.KIND_DECL_TAG -> ref(sizeOrType, id, count);
             case Type.KIND_ARRAY -> {
-                ref(in.getInt(body), id, count);
-                ref(in.getInt(body + 4), id, count);
+                ref(w[body], id, count);
+                ref(w[body + 1], id, count);
             }
             case Type.KIND_STRUCT, Type.KIND_UNION -> {
-                for (int i = 0; i < vlen; i++) ref(in.getInt(body + 12 * i + 4), id, count);
+                for (int i = 0; i < vlen; i++) {
+                    int t = w[body + 3 * i + 1];
+                    if (t < 0 || t >= count) ref(t, id, count);
+                }
             }
             case Type.KIND_FUNC_PROTO -> {
                 ref(sizeOrType, id, count);
-                for (int i = 0; i < vlen; i++) ref(in.getInt(body + 8 * i + 4), id, count);
+                for (int i = 0; i < vlen; i++) ref(w[body + 2 * i + 1], id, count);
             }
             case Type.KIND_DATASEC -> {
-                for (int i = 0; i < vlen; i++) ref(in.getInt(body + 12 * i), id, count);
+                for (int i = 0; i < vlen; i++) ref(w[body + 3 * i], id, count);
             }
             default -> {
             }

@@ -125,14 +125,14 @@ final class LazyTypes extends AbstractList<Type> implements RandomAccess {
 
     /** Ids (ascending) of the types called exactly {@code name}. */
     synchronized int[] idsByName(String name) {
-        ByteBuffer want = ByteBuffer.wrap(name.getBytes(StandardCharsets.UTF_8));
-        return index().find(want, essentialLength(want, 0, want.capacity()), true);
+        byte[] want = name.getBytes(StandardCharsets.UTF_8);
+        return index().find(want, essentialLength(want, 0, want.length), true);
     }
 
     /** Ids (ascending) of the named types whose name without its flavor is {@code essential}. */
     synchronized int[] idsByEssentialName(String essential) {
-        ByteBuffer want = ByteBuffer.wrap(essential.getBytes(StandardCharsets.UTF_8));
-        return index().find(want, want.capacity(), false);
+        byte[] want = essential.getBytes(StandardCharsets.UTF_8);
+        return index().find(want, want.length, false);
     }
 
     /** Hold the lock. */
@@ -154,10 +154,24 @@ final class LazyTypes extends AbstractList<Type> implements RandomAccess {
         return to - from;
     }
 
-    private static int hash(ByteBuffer s, int from, int len) {
+    /**
+     * {@link #essentialLength(ByteBuffer, int, int)} on an array: the index is built over a copy of
+     * the string section, since that pass over ~130k names runs mostly interpreted (see
+     * {@link BtfParser#words}); lookups compare against the section where it lies.
+     */
+    private static int essentialLength(byte[] s, int from, int to) {
+        for (int i = to - 5; i >= from; i--) {
+            if (s[i] != '_' && s[i + 1] == '_' && s[i + 2] == '_' && s[i + 3] == '_' && s[i + 4] != '_') {
+                return i + 1 - from;
+            }
+        }
+        return to - from;
+    }
+
+    private static int hash(byte[] s, int from, int len) {
         int h = 0x811c9dc5;
         for (int i = from; i < from + len; i++) {
-            h = (h ^ (s.get(i) & 0xff)) * 0x01000193;
+            h = (h ^ (s[i] & 0xff)) * 0x01000193;
         }
         return h ^ (h >>> 16);
     }
@@ -196,22 +210,32 @@ final class LazyTypes extends AbstractList<Type> implements RandomAccess {
                 next = MemorySegment.ofArray(new int[n]);
             }
             mask = cap - 1;
+            // On heap copies (one bulk copy each, garbage right after): see BtfParser.words.
+            int[] w = BtfParser.words(types);
+            byte[] str = new byte[strings.capacity()];
+            strings.get(0, str);
+            int[] h = new int[cap];
+            int[] nx = new int[n];
             // ids from last to first, each pushed in front: every chain ends up ascending
             for (int id = n - 1; id >= 1; id--) {
-                int off = types.getInt(offsets[id]);
+                int off = w[offsets[id] >> 2];
                 if (off == 0) continue;
-                int e = end(strings, off);
-                int h = hash(strings, off, essentialLength(strings, off, e)) & mask;
-                next.setAtIndex(JAVA_INT, id, heads.getAtIndex(JAVA_INT, h));
-                heads.setAtIndex(JAVA_INT, h, id); // 0 (void, never named) ends a chain
+                int e = off;
+                while (str[e] != 0) e++;
+                int b = hash(str, off, essentialLength(str, off, e)) & mask;
+                nx[id] = h[b];
+                h[b] = id; // 0 (void, never named) ends a chain
             }
+            MemorySegment.copy(h, 0, heads, JAVA_INT, 0, cap);
+            MemorySegment.copy(nx, 0, next, JAVA_INT, 0, n);
         }
 
-        int[] find(ByteBuffer want, int essentialLen, boolean exact) {
+        int[] find(byte[] wantBytes, int essentialLen, boolean exact) {
+            ByteBuffer want = ByteBuffer.wrap(wantBytes);
             int[] out = null;
             int count = 0;
             int len = exact ? want.capacity() : essentialLen;
-            for (int id = heads.getAtIndex(JAVA_INT, hash(want, 0, essentialLen) & mask); id != 0;
+            for (int id = heads.getAtIndex(JAVA_INT, hash(wantBytes, 0, essentialLen) & mask); id != 0;
                  id = next.getAtIndex(JAVA_INT, id)) {
                 int off = types.getInt(offsets[id]);
                 int e = end(strings, off);
