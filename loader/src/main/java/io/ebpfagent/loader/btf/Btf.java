@@ -239,6 +239,18 @@ public final class Btf {
         return name;
     }
 
+    /**
+     * {@link #idsByEssentialName(String)} for CO-RE candidates of a local type: a function only
+     * when {@code funcs}, any other kind only when not (kinds must be compatible anyway, and the
+     * kernel's functions have a name index of their own, built only when needed).
+     */
+    int[] candidateIds(String essential, boolean funcs) {
+        if (base == null && types instanceof LazyTypes lazy) {
+            return lazy.idsByEssentialName(essential, !funcs, funcs);
+        }
+        return idsByEssentialName(essential);
+    }
+
     /** Ids of every named type whose {@link #essentialName} is {@code essential} (base first). */
     int[] idsByEssentialName(String essential) {
         if (types instanceof LazyTypes lazy) {
@@ -308,7 +320,11 @@ public final class Btf {
 
     /** Id of the first type called {@code name} of the given record class (e.g. {@code Type.Struct.class}). */
     public OptionalInt findId(String name, Class<? extends Type> kind) {
-        for (int id : idsByName(name)) {
+        // the kernel's functions have a name index of their own: look only where the kind can be
+        int[] ids = base == null && types instanceof LazyTypes lazy
+                ? lazy.idsByName(name, kind != Func.class, kind.isAssignableFrom(Func.class))
+                : idsByName(name);
+        for (int id : ids) {
             if (kind.isInstance(type(id))) return OptionalInt.of(id);
         }
         return OptionalInt.empty();

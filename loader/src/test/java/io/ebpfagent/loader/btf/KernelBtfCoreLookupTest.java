@@ -54,6 +54,16 @@ class KernelBtfCoreLookupTest {
                     assertEquals(eagerResult.outcomes().toString(), lazyResult.outcomes().toString(), name + "/" + p.name());
                 }
             }
+            // lookups by kind look only where the kind can be (functions have their own index)
+            int func = eager.idsOfKind(Type.Func.class).get(0);
+            String funcName = eager.type(func).name();
+            assertEquals(eager.findId(funcName, Type.Func.class), kernel.findId(funcName, Type.Func.class));
+            assertEquals(eager.findId(funcName, Type.class), kernel.findId(funcName, Type.class));
+            assertEquals(eager.findId("btf_trace_sched_switch", Type.Typedef.class),
+                    kernel.findId("btf_trace_sched_switch", Type.Typedef.class));
+            assertEquals(eager.findId("task_struct", Type.Composite.class), kernel.findId("task_struct", Type.Composite.class));
+            assertTrue(kernel.findId(funcName, Type.Struct.class).isEmpty());
+            assertArrayEquals(eager.idsByName(funcName), kernel.idsByName(funcName));
             // the second round runs on raw types read again, with a rebuilt name index
             Btf.flushKernelCache();
         }
