@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
  *
  * <p>With {@code --debug} the agent runs at {@code agent.log_level=debug} and the per-probe phase
  * lines are collected too (debug logging costs a little: use it for the phases, not the totals).
- * Arguments: {@code [--rounds=N] [--debug] [--compare=<other agent jar>]}; with {@code --compare}
+ * Arguments: {@code [--rounds=N] [--debug] [--agent=<jar>] [--compare=<other agent jar>]}; with {@code --compare}
  * each round also runs the other jar (e.g. an earlier build), compared at the line both versions
  * log, "kernel probes running". Run as root from the repository root after
  * {@code mvn -DskipTests package}. See docs/benchmarks.md, "Agent startup".
@@ -49,19 +49,22 @@ public final class StartupBenchmark {
         int rounds = 5;
         boolean debug = false;
         String compareJar = null;
+        String agentArg = null;
         for (String a : args) {
             if (a.startsWith("--rounds=")) {
                 rounds = Integer.parseInt(a.substring(9));
             } else if (a.equals("--debug")) {
                 debug = true;
+            } else if (a.startsWith("--agent=")) {
+                agentArg = a.substring(8);
             } else if (a.startsWith("--compare=")) {
                 compareJar = a.substring(10);
             }
         }
         Path root = Path.of("").toAbsolutePath();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String agentJar = root.resolve("agent/target/ebpf-agent.jar").toString();
-        String cp = root.resolve("e2e/target/test-classes").toString();
+        String agentJar = agentArg != null ? agentArg : root.resolve("agent/target/ebpf-agent.jar").toString();
+        String cp = Path.of(StartupBenchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
         Map<String, List<Double>> values = new LinkedHashMap<>();
         System.out.println("load average before: " + loadAverage());
         for (int r = 0; r < rounds; r++) {
