@@ -77,7 +77,7 @@ public final class Agent implements AutoCloseable {
             Thread init = new Thread(new Runnable() {
                 @Override
                 public void run() {
-                    boot(args, inst, spanContexts, registeredHook, premainNanos, configWait);
+                    boot(args, inst, spanContexts, registeredHook, premainStartNanos, premainNanos, configWait);
                 }
             }, "ebpf-agent-init");
             init.setDaemon(true);
@@ -130,7 +130,7 @@ public final class Agent implements AutoCloseable {
     }
 
     private static void boot(String args, Instrumentation inst, SpanContextPublication spanContexts,
-            ContextStorageHook hook, long premainNanos, ConfigWait configWait) {
+            ContextStorageHook hook, long premainStartNanos, long premainNanos, ConfigWait configWait) {
         try {
             AgentConfig config;
             try {
@@ -143,7 +143,8 @@ public final class Agent implements AutoCloseable {
                 configWait.done();
             }
             AgentLog.setLevel(LogLevel.parse(config.get(ConfigSchema.AGENT_LOG_LEVEL)));
-            Log.LOG.info("premain took {} ms", String.format("%.1f", premainNanos / 1e6));
+            Log.LOG.info("premain took {} ms (began {} ms after JVM start)", String.format("%.1f", premainNanos / 1e6),
+                    JvmStart.millisSince(premainStartNanos));
             if (!config.enabled()) {
                 Log.LOG.info("disabled by agent.enabled=false");
                 unhook(hook);

@@ -2,6 +2,7 @@ package io.ebpfagent.agent.kernel;
 
 import io.ebpfagent.agent.AgentComponent;
 import io.ebpfagent.agent.AgentContext;
+import io.ebpfagent.agent.JvmStart;
 import io.ebpfagent.agent.config.AgentConfig;
 import io.ebpfagent.agent.config.ConfigSchema;
 import io.ebpfagent.agent.context.SlotListener;
@@ -10,7 +11,6 @@ import io.ebpfagent.agent.context.SpanContextPublisher;
 import io.ebpfagent.agent.methods.MethodSpans;
 import io.ebpfagent.loader.btf.Btf;
 import io.ebpfagent.otel.KernelTelemetry;
-import io.ebpfagent.otel.export.ExporterSetup;
 import io.ebpfagent.probes.FaultsProbe;
 import io.ebpfagent.probes.IoProbe;
 import io.ebpfagent.probes.JvmProbe;
@@ -89,12 +89,22 @@ public final class KernelComponent implements AgentComponent {
     public void start(AgentContext context) throws Exception {
         this.context = context;
         AgentConfig config = context.config();
-        shared = SharedMaps.create();
+        long begin = System.nanoTime();
         names = new RegistryThreadNames(context.threads());
-        telemetry = ExporterSetup.create(ExporterConfigs.from(config), names);
-        EventBridge bridge = new EventBridge(telemetry, context.threads(), config.get(ConfigSchema.SPANS_STANDALONE),
-                config.get(ConfigSchema.NET_CONNECT_THRESHOLD).toNanos());
-        events = new ProbeEvents(bridge);
+        // The exporters (gRPC channels, Prometheus server) take longer to set up than all probes
+        // together: they start on a thread of their own while the probes load and attach. Nothing
+        // is lost meanwhile: the maps count from attach, and the ring buffers keep their records
+        // until the event thread, started once the exporters are ready, drains them.
+        ExporterStart exporters = ExporterStart.begin(ExporterConfigs.from(config), names);
+        try {
+            shared = SharedMaps.create();
+        } catch (RuntimeException | Error e) {
+            KernelTelemetry orphan = exporters.await();
+            if (orphan != null) {
+                orphan.close();
+            }
+            throw e;
+        }
 
         SchedProbe sched = start("sched", config, () -> SchedProbe.start(ProbeConfigs.sched(config), shared));
         JvmProbe jvm = start("jvm", config, () -> JvmProbe.start(ProbeConfigs.jvm(config), shared));
@@ -111,6 +121,14 @@ public final class KernelComponent implements AgentComponent {
         jvmProbe = jvm;
         schedProbe = sched;
         names.useKernelNames(jvm == null ? null : jvm::javaThread, sched == null ? null : sched::exitedName);
+        long attached = System.nanoTime();
+        telemetry = exporters.await();
+        long exportersReady = System.nanoTime();
+        LOG.info("kernel probes attached in {} ms ({} ms after JVM start); exporters ready {} ms after that",
+                ms(attached - begin), JvmStart.millisSince(attached), ms(Math.max(0, exportersReady - attached)));
+        EventBridge bridge = new EventBridge(telemetry, context.threads(), config.get(ConfigSchema.SPANS_STANDALONE),
+                config.get(ConfigSchema.NET_CONNECT_THRESHOLD).toNanos());
+        events = new ProbeEvents(bridge);
         for (Probe p : probes) {
             events.add(p);
         }

@@ -30,7 +30,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * <p>Arguments ({@code ./run bench-loader [...]}): {@code --forks=N} rounds, each one JMH fork and
  * one C process per case (3), {@code --iterations=N} measured iterations per fork (3), {@code --seconds=S}
  * per iteration (2), {@code --warmups=N} warm-up iterations of 1 s (2), {@code --only=REGEX}
- * cases whose name matches, {@code --no-write} leaves the docs alone.
+ * cases whose name matches, {@code --no-write} leaves the docs alone, {@code --cold-rounds=N} rounds
+ * of the cold-load comparison (5; {@code --only='cold load'} runs it alone and prints it).
  */
 public final class LoaderBenchmarks {
     private static final Pattern RESULT = Pattern.compile("^RESULT \\S+ \\d+ ([0-9.]+)$", Pattern.MULTILINE);
@@ -62,6 +63,7 @@ public final class LoaderBenchmarks {
         double seconds = 2;
         String only = ".*";
         boolean write = true;
+        int coldRounds = 5;
         for (String a : args) {
             String v = a.substring(a.indexOf('=') + 1);
             if (a.startsWith("--forks=")) forks = Integer.parseInt(v);
@@ -70,12 +72,18 @@ public final class LoaderBenchmarks {
             else if (a.startsWith("--warmups=")) warmups = Integer.parseInt(v);
             else if (a.startsWith("--only=")) only = v;
             else if (a.equals("--no-write")) write = false;
+            else if (a.startsWith("--cold-rounds=")) coldRounds = Integer.parseInt(v);
             else throw new IllegalArgumentException("unknown argument " + a);
         }
         Path root = Path.of("").toAbsolutePath();
         Path obj = root.resolve("loader/src/test/resources/bpf/ringbuf_bench.bpf.o");
         Path bin = root.resolve("loader/target/bench");
         Files.createDirectories(bin);
+        if (!".*".equals(only) && "cold load".matches(only)) {
+            String report = ColdLoadComparison.run(root, coldRounds);
+            System.out.println(report);
+            return; // the cold-load comparison alone does not rewrite the JMH table
+        }
         Path ringC = compile(root, bin, "ringbuf_bench", "-lbpf", "-lelf", "-lz", "-lpthread");
         Path mapC = compile(root, bin, "map_bench");
 
@@ -119,6 +127,9 @@ public final class LoaderBenchmarks {
             outcomes.add(o);
         }
         String report = report(outcomes, forks, iterations, warmups, seconds);
+        if ("cold load".matches(pattern)) {
+            report += ColdLoadComparison.run(root, coldRounds);
+        }
         System.out.println(report);
         if (write) {
             writeReport(root.resolve("docs/benchmarks.md"), report);

@@ -85,23 +85,20 @@ public final class Btf {
     }
 
     /**
-     * Forgets the types cached by {@link #kernel()} so that their memory is given back (a 6.x
-     * kernel's raw types, about 5 MB of native memory, at once; the few megabytes of index and
-     * decoded types on the heap when the collector gets to them); the next {@link #kernel()}
-     * reads them again.
+     * Gives back the memory of the types cached by {@link #kernel()} that only loading needs: the
+     * raw types (a 6.x kernel's, about 5 MB of native memory) and the name index (1.5 MB, native),
+     * at once. What stays is compact: where each type starts (4 bytes per type, about 0.5 MB) and
+     * the types decoded so far. The next use of the kernel's types (a probe loaded later) reads
+     * the raw types again (one bulk read) and rebuilds the name index on its first lookup, but
+     * neither scans nor validates the types again nor decodes again what it had decoded.
      * For hosts that load their programs at startup and then run for a long time, like
-     * cilium/ebpf's {@code btf.FlushKernelSpec}. Instances already handed out stay valid: one
-     * that must decode another type reads the kernel's BTF again.
+     * cilium/ebpf's {@code btf.FlushKernelSpec}. Instances handed out stay valid.
      */
     public static void flushKernelCache() {
-        Btf k;
-        synchronized (Btf.class) {
-            k = kernel;
-            kernel = null;
-        }
+        Btf k = kernel;
         // The raw kernel types live in native memory: give it back now rather than whenever the
-        // garbage collector gets to the Btf (on the heap, megabytes promoted during loading would
-        // stay resident in the old generation). An instance still in use reads them again.
+        // garbage collector gets to them (on the heap, megabytes promoted during loading would
+        // stay resident in the old generation).
         if (k != null && k.types instanceof LazyTypes lazy) {
             lazy.release();
         }
@@ -242,6 +239,18 @@ public final class Btf {
         return name;
     }
 
+    /**
+     * {@link #idsByEssentialName(String)} for CO-RE candidates of a local type: a function only
+     * when {@code funcs}, any other kind only when not (kinds must be compatible anyway, and the
+     * kernel's functions have a name index of their own, built only when needed).
+     */
+    int[] candidateIds(String essential, boolean funcs) {
+        if (base == null && types instanceof LazyTypes lazy) {
+            return lazy.idsByEssentialName(essential, !funcs, funcs);
+        }
+        return idsByEssentialName(essential);
+    }
+
     /** Ids of every named type whose {@link #essentialName} is {@code essential} (base first). */
     int[] idsByEssentialName(String essential) {
         if (types instanceof LazyTypes lazy) {
@@ -311,7 +320,11 @@ public final class Btf {
 
     /** Id of the first type called {@code name} of the given record class (e.g. {@code Type.Struct.class}). */
     public OptionalInt findId(String name, Class<? extends Type> kind) {
-        for (int id : idsByName(name)) {
+        // the kernel's functions have a name index of their own: look only where the kind can be
+        int[] ids = base == null && types instanceof LazyTypes lazy
+                ? lazy.idsByName(name, kind != Func.class, kind.isAssignableFrom(Func.class))
+                : idsByName(name);
+        for (int id : ids) {
             if (kind.isInstance(type(id))) return OptionalInt.of(id);
         }
         return OptionalInt.empty();

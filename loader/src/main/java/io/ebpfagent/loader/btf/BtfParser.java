@@ -55,8 +55,9 @@ final class BtfParser {
     static LazyTypes parseLazily(ByteBuffer raw, NativeBlob blob) {
         Sections sec = sections(raw, null);
         BtfParser p = new BtfParser(sec.types(), sec.strings(), 0, null);
-        int[] offsets = p.scan(sec.typesStart());
-        return new LazyTypes(p, offsets, sec.typesStart(), sec.order(), blob);
+        int[] words = words(sec.types());
+        int[] offsets = p.scan(words, sec.typesStart());
+        return new LazyTypes(p, offsets, sec.typesStart(), sec.order(), blob, words);
     }
 
     /**
@@ -255,31 +256,113 @@ final class BtfParser {
     /**
      * The start (in the type section) of every type, index 0 standing for void; validates as
      * {@link #types(int)} does, without allocating per type.
+     *
+     * <p>{@code w} is the type section copied to an {@code int[]} in one bulk copy ({@link #words}):
+     * this pass runs once per JVM over ~130k kernel types, mostly in the interpreter before the
+     * JIT has compiled it, where an array load is one bytecode and a buffer read a chain of calls.
      */
-    private int[] scan(int sectionStart) {
+    private int[] scan(int[] w, int sectionStart) {
         int limit = in.limit();
+        int strLimit = strings.capacity();
         int[] offsets = new int[Math.max(16, limit / 24)];
         int n = 1; // void
         int pos = 0;
         while (pos < limit) {
             if (n == offsets.length) offsets = java.util.Arrays.copyOf(offsets, n + (n >> 1) + 16);
             offsets[n] = pos;
-            int at = sectionStart + pos;
-            pos = skip(pos, limit, at, n);
+            int next = fastSkip(w, pos, limit, strLimit);
+            // anything unusual takes the path that names the problem exactly
+            pos = next >= 0 ? next : skip(w, pos, limit, sectionStart + pos, n, strLimit);
             n++;
         }
         offsets = java.util.Arrays.copyOf(offsets, n);
-        for (int id = 1; id < n; id++) checkRefsRaw(offsets[id], id, n);
+        for (int id = 1; id < n; id++) {
+            int i = offsets[id] >> 2;
+            int kind = (w[i + 1] >>> 24) & 0x1f;
+            if ((SINGLE_REF >>> kind & 1) != 0) {
+                int t = w[i + 2];
+                if (t < 0 || t >= n) ref(t, id, n);
+            } else if ((NO_REF >>> kind & 1) == 0) {
+                checkRefsRaw(w, offsets[id], id, n);
+            }
+        }
         return offsets;
     }
 
+    /** Bytes per vlen entry of each kind (0: none), -1 for kinds {@link #fastSkip} leaves to {@link #skip}. */
+    private static final int[] STRIDE = new int[32];
+    /** Fixed bytes after the 12-byte header of each kind. */
+    private static final int[] FIXED = new int[32];
+    /** Kinds whose vlen entries start with a name. */
+    private static final int NAMED_ENTRIES = 1 << Type.KIND_STRUCT | 1 << Type.KIND_UNION | 1 << Type.KIND_ENUM
+            | 1 << Type.KIND_ENUM64 | 1 << Type.KIND_FUNC_PROTO;
+    private static final int USES_VLEN = NAMED_ENTRIES | 1 << Type.KIND_FUNC | 1 << Type.KIND_DATASEC;
+    private static final int USES_KIND_FLAG = 1 << Type.KIND_STRUCT | 1 << Type.KIND_UNION | 1 << Type.KIND_ENUM
+            | 1 << Type.KIND_ENUM64 | 1 << Type.KIND_FWD | 1 << Type.KIND_DECL_TAG | 1 << Type.KIND_TYPE_TAG;
+    /** Kinds that refer to exactly one type, in their third word. */
+    private static final int SINGLE_REF = 1 << Type.KIND_PTR | 1 << Type.KIND_TYPEDEF | 1 << Type.KIND_VOLATILE
+            | 1 << Type.KIND_CONST | 1 << Type.KIND_RESTRICT | 1 << Type.KIND_TYPE_TAG | 1 << Type.KIND_FUNC
+            | 1 << Type.KIND_VAR | 1 << Type.KIND_DECL_TAG;
+    private static final int NO_REF = 1 << Type.KIND_INT | 1 << Type.KIND_FWD | 1 << Type.KIND_FLOAT
+            | 1 << Type.KIND_ENUM | 1 << Type.KIND_ENUM64;
+
+    static {
+        java.util.Arrays.fill(STRIDE, -1);
+        for (int k : new int[] {Type.KIND_INT, Type.KIND_PTR, Type.KIND_ARRAY, Type.KIND_FWD, Type.KIND_TYPEDEF,
+                Type.KIND_VOLATILE, Type.KIND_CONST, Type.KIND_RESTRICT, Type.KIND_FUNC, Type.KIND_FLOAT,
+                Type.KIND_DECL_TAG, Type.KIND_TYPE_TAG}) {
+            STRIDE[k] = 0;
+        }
+        STRIDE[Type.KIND_STRUCT] = STRIDE[Type.KIND_UNION] = STRIDE[Type.KIND_ENUM64] = STRIDE[Type.KIND_DATASEC] = 12;
+        STRIDE[Type.KIND_ENUM] = STRIDE[Type.KIND_FUNC_PROTO] = 8;
+        FIXED[Type.KIND_INT] = FIXED[Type.KIND_DECL_TAG] = 4;
+        FIXED[Type.KIND_ARRAY] = 12;
+    }
+
+    /**
+     * Where the type at {@code pos} ends when it is well formed and of a common shape; -1 leaves it
+     * to {@link #skip}, which checks the same and names what is wrong. One flat method with table
+     * lookups: it runs ~130k times, mostly interpreted, where each call and switch counts.
+     */
+    private static int fastSkip(int[] w, int pos, int limit, int strLimit) {
+        if (pos + 12 > limit) return -1;
+        int i = pos >> 2;
+        int nameOff = w[i];
+        int info = w[i + 1];
+        int kind = (info >>> 24) & 0x1f;
+        int vlen = info & 0xffff;
+        int stride = STRIDE[kind];
+        if (stride < 0 || nameOff < 0 || nameOff >= strLimit || (info & 0x60ff0000) != 0
+                || (vlen != 0 && (USES_VLEN >>> kind & 1) == 0) || (info < 0 && (USES_KIND_FLAG >>> kind & 1) == 0)
+                || (kind == Type.KIND_FUNC && vlen > 2)) {
+            return -1;
+        }
+        int next = pos + 12 + FIXED[kind] + stride * vlen;
+        if (next > limit) return -1;
+        if ((NAMED_ENTRIES >>> kind & 1) != 0) {
+            int step = stride >> 2;
+            for (int e = i + 3, end = e + step * vlen; e < end; e += step) {
+                int off = w[e];
+                if (off < 0 || off >= strLimit) return -1;
+            }
+        }
+        return next;
+    }
+
+    /** The buffer's whole content as 32-bit words of its byte order (a trailing partial word dropped). */
+    static int[] words(ByteBuffer section) {
+        int[] w = new int[section.capacity() >> 2];
+        section.duplicate().order(section.order()).clear().asIntBuffer().get(w);
+        return w;
+    }
+
     /** Validates the type at {@code pos} like {@link #type(int)} and returns where the next one starts. */
-    private int skip(int pos, int limit, int at, int id) {
+    private static int skip(int[] w, int pos, int limit, int at, int id, int strLimit) {
         // same order of checks as the decoder: the name is resolved before the rest is read
         if (pos + 4 > limit) throw truncated(id, at);
-        checkString(in.getInt(pos), at);
+        checkString(w[pos >> 2], at, strLimit);
         if (pos + 12 > limit) throw truncated(id, at);
-        int info = in.getInt(pos + 4);
+        int info = w[(pos >> 2) + 1];
         int vlen = info & 0xffff;
         int kind = (info >>> 24) & 0x1f;
         boolean kindFlag = (info >>> 31) != 0;
@@ -306,7 +389,7 @@ final class BtfParser {
             }
             case Type.KIND_VAR -> {
                 if (body + 4 > limit) throw truncated(id, at);
-                Linkage.of(in.getInt(body), at);
+                Linkage.of(w[body >> 2], at);
                 extra = 4;
                 entry = 0;
             }
@@ -346,7 +429,8 @@ final class BtfParser {
             // the eager decoder reads entry by entry: a truncated entry list fails at the first missing one
             for (int i = 0, p = body; i < vlen; i++, p += entry) {
                 if (p + 4 > limit) throw truncated(id, at);
-                checkString(in.getInt(p), at);
+                int off = w[p >> 2];
+                if (off < 0 || off >= strLimit) checkString(off, at, strLimit);
                 if (p + entry > limit) throw truncated(id, at);
             }
         }
@@ -354,41 +438,45 @@ final class BtfParser {
         return body + extra;
     }
 
-    private BtfException truncated(int id, int at) {
+    private static BtfException truncated(int id, int at) {
         return new BtfException("BTF type " + id + " truncated at offset " + at);
     }
 
-    private void checkString(int off, int at) {
+    private static void checkString(int off, int at, int strLimit) {
         if (off < 0) throw new BtfException("negative string offset " + off + " in type at offset " + at);
-        if (off >= strings.capacity()) {
-            throw new BtfException("string offset " + off + " beyond the string section (" + strings.capacity()
+        if (off >= strLimit) {
+            throw new BtfException("string offset " + off + " beyond the string section (" + strLimit
                     + " bytes) in type at offset " + at);
         }
     }
 
     /** {@link #checkRefs} on the encoded type at {@code pos}. */
-    private void checkRefsRaw(int pos, int id, int count) {
-        int info = in.getInt(pos + 4);
+    private static void checkRefsRaw(int[] w, int pos, int id, int count) {
+        int i0 = pos >> 2;
+        int info = w[i0 + 1];
         int vlen = info & 0xffff;
         int kind = (info >>> 24) & 0x1f;
-        int sizeOrType = in.getInt(pos + 8);
-        int body = pos + 12;
+        int sizeOrType = w[i0 + 2];
+        int body = i0 + 3;
         switch (kind) {
             case Type.KIND_PTR, Type.KIND_TYPEDEF, Type.KIND_VOLATILE, Type.KIND_CONST, Type.KIND_RESTRICT,
                  Type.KIND_TYPE_TAG, Type.KIND_FUNC, Type.KIND_VAR, Type.KIND_DECL_TAG -> ref(sizeOrType, id, count);
             case Type.KIND_ARRAY -> {
-                ref(in.getInt(body), id, count);
-                ref(in.getInt(body + 4), id, count);
+                ref(w[body], id, count);
+                ref(w[body + 1], id, count);
             }
             case Type.KIND_STRUCT, Type.KIND_UNION -> {
-                for (int i = 0; i < vlen; i++) ref(in.getInt(body + 12 * i + 4), id, count);
+                for (int i = 0; i < vlen; i++) {
+                    int t = w[body + 3 * i + 1];
+                    if (t < 0 || t >= count) ref(t, id, count);
+                }
             }
             case Type.KIND_FUNC_PROTO -> {
                 ref(sizeOrType, id, count);
-                for (int i = 0; i < vlen; i++) ref(in.getInt(body + 8 * i + 4), id, count);
+                for (int i = 0; i < vlen; i++) ref(w[body + 2 * i + 1], id, count);
             }
             case Type.KIND_DATASEC -> {
-                for (int i = 0; i < vlen; i++) ref(in.getInt(body + 12 * i), id, count);
+                for (int i = 0; i < vlen; i++) ref(w[body + 3 * i], id, count);
             }
             default -> {
             }

@@ -207,7 +207,7 @@ public final class CoreRelocator {
 
     private List<Integer> findCandidates(Type localType) {
         List<Integer> out = new ArrayList<>();
-        for (int id : target.idsByEssentialName(Btf.essentialName(localType.name()))) {
+        for (int id : target.candidateIds(Btf.essentialName(localType.name()), localType instanceof Func)) {
             if (CoreTypes.kindCompat(target.type(id), localType)) out.add(id);
         }
         return out;

@@ -18,6 +18,9 @@ import java.util.RandomAccess;
  *
  * <p>Name lookups use an index over the raw string section: a hash table of the types' names
  * without their CO-RE flavor, so neither the index nor a lookup creates a string per type.
+ * Functions (about 56k of a 6.x kernel's 71k named types) have an index of their own, built only
+ * when a lookup may return a function: CO-RE never relocates against one, so loading a program
+ * without an fentry/fexit target or kfunc indexes a fifth of the names.
  *
  * <p>The raw sections are read where they lie (no copy), and for a {@link NativeBlob} the name
  * index lives in native memory too: {@link #release()} then gives all of it back, and what the
@@ -36,11 +39,22 @@ final class LazyTypes extends AbstractList<Type> implements RandomAccess {
     private final Type[] decoded;
     /** Guarded by this; null while the blob is released. */
     private BtfParser parser;
-    /** Guarded by this; built on the first name lookup, dropped with the blob. */
+    /** Guarded by this; built on the first name lookup, dropped with the blob: types but functions. */
     private NameIndex names;
+    /** As {@link #names}, for functions only. */
+    private NameIndex funcNames;
 
-    LazyTypes(BtfParser parser, int[] offsets, int sectionStart, ByteOrder order, NativeBlob blob) {
+    /**
+     * Guarded by this; the type section as words and a copy of the string section, kept from the
+     * scan for building the name indexes (3 to 4 MB and 2 to 3 MB for a kernel's types, on the
+     * heap while programs load), dropped with the blob.
+     */
+    private int[] words;
+    private byte[] stringCopy;
+
+    LazyTypes(BtfParser parser, int[] offsets, int sectionStart, ByteOrder order, NativeBlob blob, int[] words) {
         this.parser = parser;
+        this.words = words;
         this.blob = blob;
         this.typeSectionBytes = parser.typeSection().capacity();
         this.stringSectionBytes = parser.stringSection().capacity();
@@ -58,9 +72,15 @@ final class LazyTypes extends AbstractList<Type> implements RandomAccess {
     synchronized void release() {
         if (blob != null) {
             parser = null;
+            words = null;
+            stringCopy = null;
             if (names != null) {
                 names.close();
                 names = null;
+            }
+            if (funcNames != null) {
+                funcNames.close();
+                funcNames = null;
             }
             blob.release();
         }
@@ -124,23 +144,57 @@ final class LazyTypes extends AbstractList<Type> implements RandomAccess {
     }
 
     /** Ids (ascending) of the types called exactly {@code name}. */
-    synchronized int[] idsByName(String name) {
-        ByteBuffer want = ByteBuffer.wrap(name.getBytes(StandardCharsets.UTF_8));
-        return index().find(want, essentialLength(want, 0, want.capacity()), true);
+    int[] idsByName(String name) {
+        return idsByName(name, true, true);
+    }
+
+    /** Ids (ascending) of the types called exactly {@code name}: functions, other types, or both. */
+    synchronized int[] idsByName(String name, boolean others, boolean funcs) {
+        byte[] want = name.getBytes(StandardCharsets.UTF_8);
+        int essential = essentialLength(want, 0, want.length);
+        return merge(others ? index(false).find(want, essential, true) : null,
+                funcs ? index(true).find(want, essential, true) : null);
     }
 
     /** Ids (ascending) of the named types whose name without its flavor is {@code essential}. */
-    synchronized int[] idsByEssentialName(String essential) {
-        ByteBuffer want = ByteBuffer.wrap(essential.getBytes(StandardCharsets.UTF_8));
-        return index().find(want, want.capacity(), false);
+    int[] idsByEssentialName(String essential) {
+        return idsByEssentialName(essential, true, true);
     }
 
-    /** Hold the lock. */
-    private NameIndex index() {
-        if (names == null) {
-            names = new NameIndex(parser(), blob != null);
+    /** As {@link #idsByEssentialName(String)}, of functions, other types, or both. */
+    synchronized int[] idsByEssentialName(String essential, boolean others, boolean funcs) {
+        byte[] want = essential.getBytes(StandardCharsets.UTF_8);
+        return merge(others ? index(false).find(want, want.length, false) : null,
+                funcs ? index(true).find(want, want.length, false) : null);
+    }
+
+    /** The ascending union of two ascending, disjoint id lists (either may be null). */
+    private static int[] merge(int[] a, int[] b) {
+        if (a == null || b == null) return a != null ? a : b != null ? b : new int[0];
+        if (b.length == 0) return a;
+        if (a.length == 0) return b;
+        int[] out = new int[a.length + b.length];
+        int i = 0, j = 0, k = 0;
+        while (i < a.length && j < b.length) out[k++] = a[i] < b[j] ? a[i++] : b[j++];
+        while (i < a.length) out[k++] = a[i++];
+        while (j < b.length) out[k++] = b[j++];
+        return out;
+    }
+
+    /** The index of functions or of the other types. Hold the lock. */
+    private NameIndex index(boolean funcs) {
+        if (funcs ? funcNames == null : names == null) {
+            BtfParser p = parser();
+            if (words == null) words = BtfParser.words(p.typeSection());
+            if (stringCopy == null) {
+                stringCopy = new byte[stringSectionBytes];
+                p.stringSection().get(0, stringCopy);
+            }
+            NameIndex built = new NameIndex(p, words, stringCopy, blob != null, funcs);
+            if (funcs) funcNames = built;
+            else names = built;
         }
-        return names;
+        return funcs ? funcNames : names;
     }
 
     /** The length of the bytes {@code [from, to)} without the CO-RE flavor, as {@link Btf#essentialName}. */
@@ -154,10 +208,24 @@ final class LazyTypes extends AbstractList<Type> implements RandomAccess {
         return to - from;
     }
 
-    private static int hash(ByteBuffer s, int from, int len) {
+    /**
+     * {@link #essentialLength(ByteBuffer, int, int)} on an array: the index is built over a copy of
+     * the string section, since that pass over ~130k names runs mostly interpreted (see
+     * {@link BtfParser#words}); lookups compare against the section where it lies.
+     */
+    private static int essentialLength(byte[] s, int from, int to) {
+        for (int i = to - 5; i >= from; i--) {
+            if (s[i] != '_' && s[i + 1] == '_' && s[i + 2] == '_' && s[i + 3] == '_' && s[i + 4] != '_') {
+                return i + 1 - from;
+            }
+        }
+        return to - from;
+    }
+
+    private static int hash(byte[] s, int from, int len) {
         int h = 0x811c9dc5;
         for (int i = from; i < from + len; i++) {
-            h = (h ^ (s.get(i) & 0xff)) * 0x01000193;
+            h = (h ^ (s[i] & 0xff)) * 0x01000193;
         }
         return h ^ (h >>> 16);
     }
@@ -181,7 +249,7 @@ final class LazyTypes extends AbstractList<Type> implements RandomAccess {
         private final ByteBuffer strings;
         private final ByteBuffer types;
 
-        NameIndex(BtfParser p, boolean nativeTables) {
+        NameIndex(BtfParser p, int[] w, byte[] str, boolean nativeTables, boolean funcs) {
             int n = offsets.length;
             int cap = Integer.highestOneBit(Math.max(16, n)) << 1;
             strings = p.stringSection();
@@ -196,22 +264,30 @@ final class LazyTypes extends AbstractList<Type> implements RandomAccess {
                 next = MemorySegment.ofArray(new int[n]);
             }
             mask = cap - 1;
+            // over heap copies of the sections: see BtfParser.words
+            int[] h = new int[cap];
+            int[] nx = new int[n];
             // ids from last to first, each pushed in front: every chain ends up ascending
             for (int id = n - 1; id >= 1; id--) {
-                int off = types.getInt(offsets[id]);
-                if (off == 0) continue;
-                int e = end(strings, off);
-                int h = hash(strings, off, essentialLength(strings, off, e)) & mask;
-                next.setAtIndex(JAVA_INT, id, heads.getAtIndex(JAVA_INT, h));
-                heads.setAtIndex(JAVA_INT, h, id); // 0 (void, never named) ends a chain
+                int at = offsets[id] >> 2;
+                int off = w[at];
+                if (off == 0 || (((w[at + 1] >>> 24) & 0x1f) == Type.KIND_FUNC) != funcs) continue;
+                int e = off;
+                while (str[e] != 0) e++;
+                int b = hash(str, off, essentialLength(str, off, e)) & mask;
+                nx[id] = h[b];
+                h[b] = id; // 0 (void, never named) ends a chain
             }
+            MemorySegment.copy(h, 0, heads, JAVA_INT, 0, cap);
+            MemorySegment.copy(nx, 0, next, JAVA_INT, 0, n);
         }
 
-        int[] find(ByteBuffer want, int essentialLen, boolean exact) {
+        int[] find(byte[] wantBytes, int essentialLen, boolean exact) {
+            ByteBuffer want = ByteBuffer.wrap(wantBytes);
             int[] out = null;
             int count = 0;
             int len = exact ? want.capacity() : essentialLen;
-            for (int id = heads.getAtIndex(JAVA_INT, hash(want, 0, essentialLen) & mask); id != 0;
+            for (int id = heads.getAtIndex(JAVA_INT, hash(wantBytes, 0, essentialLen) & mask); id != 0;
                  id = next.getAtIndex(JAVA_INT, id)) {
                 int off = types.getInt(offsets[id]);
                 int e = end(strings, off);

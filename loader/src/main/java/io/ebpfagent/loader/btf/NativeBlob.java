@@ -1,5 +1,8 @@
 package io.ebpfagent.loader.btf;
 
+import io.ebpfagent.loader.sys.FileDescriptor;
+import io.ebpfagent.loader.sys.FileIo;
+import io.ebpfagent.loader.sys.Mmap;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -77,7 +80,26 @@ final class NativeBlob {
         }
     }
 
+    /**
+     * The file mapped read-only and private, or null where it cannot be. Since Linux 6.16 the
+     * kernel's BTF can be mapped (only so): no copy, no allocation, pages shared with the kernel.
+     * Older kernels refuse it; reading works everywhere.
+     */
+    private static ByteBuffer map(Path path, long size, Arena arena) {
+        try (FileDescriptor fd = FileIo.open(path, FileIo.O_RDONLY)) {
+            return Mmap.map(arena, fd.get(), size, Mmap.PROT_READ, Mmap.MAP_PRIVATE, 0).asByteBuffer()
+                    .asReadOnlyBuffer();
+        } catch (RuntimeException e) {
+            return null; // SyscallException (EPERM, EINVAL, ENODEV) on kernels without it
+        }
+    }
+
     private static ByteBuffer readInto(Path path, Arena arena) throws IOException {
+        long known = Files.size(path);
+        ByteBuffer mapped = known > 0 && known <= Integer.MAX_VALUE ? map(path, known, arena) : null;
+        if (mapped != null) {
+            return mapped;
+        }
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size <= 0 || size > Integer.MAX_VALUE) {
