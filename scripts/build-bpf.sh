@@ -25,6 +25,18 @@ CFLAGS=(-target bpf -g -O2 -D__TARGET_ARCH_x86 -Wall -Werror
         -fdebug-compilation-dir=. -fno-ident
         -Ibpf/include -I/usr/include/x86_64-linux-gnu)
 
+# clang-19's BTF type order for some objects depends on the absolute path it compiles in (not
+# only on the sources), so every checkout compiles in one fixed staging directory: the same
+# sources give the same bytes wherever the repository is cloned.
+REPO=$PWD
+STAGE=/tmp/ebpf-agent-bpf-build
+exec 9>"$STAGE.lock"
+flock 9
+rm -rf "$STAGE"
+mkdir -p "$STAGE"
+cp -r --parents bpf/include "${!OUT[@]}" "$STAGE"/ 2>/dev/null || true
+cd "$STAGE"
+
 built=0
 for src_dir in "${!OUT[@]}"; do
   [ -d "$src_dir" ] || continue
@@ -35,7 +47,8 @@ for src_dir in "${!OUT[@]}"; do
     name=$(basename "$src" .c)
     obj="$out_dir/$name.o"
     "$CLANG" "${CFLAGS[@]}" -I"$src_dir" -c "$src" -o "$obj.tmp"
-    "$STRIP" -g "$obj.tmp" -o "$obj"
+    mkdir -p "$REPO/$out_dir"
+    "$STRIP" -g "$obj.tmp" -o "$REPO/$obj"
     rm -f "$obj.tmp"
     echo "build-bpf: $src -> $obj"
     built=$((built + 1))
