@@ -47,6 +47,11 @@ public final class ExitTimeBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        String fromLog = System.getProperty("bench.fromLog");
+        if (fromLog != null) {
+            rewriteFromLog(Path.of(fromLog), Duration.ofSeconds(Long.getLong("bench.settle", 3)));
+            return;
+        }
         int rounds = Integer.getInteger("bench.rounds", 5);
         Duration settle = Duration.ofSeconds(Long.getLong("bench.settle", 3));
         Path root = JavaProcess.repoRoot();
@@ -100,7 +105,42 @@ public final class ExitTimeBenchmark {
                 }
             }
         }
-        String report = report(results, rounds, settle, load, probeLines, notes);
+        write(report(results, rounds, settle, load, probeLines, notes), root);
+    }
+
+    /**
+     * The table again from the progress lines of an interrupted run's output ({@code round N
+     * <variant> <how> <ms> ms (exit code C, load L)}), with the rounds that completed for each row.
+     */
+    private static void rewriteFromLog(Path log, Duration settle) throws Exception {
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile(
+                "round (\\d+) (.+?)\\s+(System\\.exit|SIGTERM|Runtime\\.halt|end of main)\\s+(\\d+) ms \\(exit code (-?\\d+), load ([\\d.]+)\\)");
+        Map<Case, List<Double>> results = new LinkedHashMap<>();
+        double[] load = {Double.MAX_VALUE, 0};
+        int rounds = 0;
+        List<String> notes = new ArrayList<>();
+        notes.add("rendered from the progress lines of " + log.getFileName() + ": exit codes checked, stack traces not");
+        for (String l : Files.readAllLines(log)) {
+            java.util.regex.Matcher m = line.matcher(l);
+            if (!m.find()) {
+                continue;
+            }
+            How how = java.util.Arrays.stream(How.values()).filter(h -> h.label.equals(m.group(3))).findFirst().orElseThrow();
+            rounds = Math.max(rounds, Integer.parseInt(m.group(1)));
+            double loadNow = Double.parseDouble(m.group(6));
+            load[0] = Math.min(load[0], loadNow);
+            load[1] = Math.max(load[1], loadNow);
+            int expected = how == How.SIGTERM ? 143 : 0;
+            if (Integer.parseInt(m.group(5)) != expected) {
+                notes.add(m.group(2).trim() + ", " + how.label + ": exit code " + m.group(5));
+            }
+            results.computeIfAbsent(new Case(m.group(2).trim(), how), k -> new ArrayList<>())
+                    .add(Double.parseDouble(m.group(4)));
+        }
+        write(report(results, rounds, settle, load, Set.of(), notes), JavaProcess.repoRoot());
+    }
+
+    private static void write(String report, Path root) throws Exception {
         System.out.println(report);
         if (Boolean.parseBoolean(System.getProperty("bench.write", "true"))) {
             Path out = root.resolve("docs/benchmarks.md");
@@ -152,7 +192,7 @@ public final class ExitTimeBenchmark {
                                  Set<String> probeLines, List<String> notes) {
         StringBuilder b = new StringBuilder();
         b.append("## Exit time (").append(LocalDate.now()).append(")\n\n");
-        b.append(String.format(Locale.ROOT, "`./run bench-exit`: %d rounds, each JVM ended %d s after the agent said it "
+        b.append(String.format(Locale.ROOT, "`./run bench-exit`: %d rounds (column \"runs\": how many of them this row completed), each JVM ended %d s after the agent said it "
                 + "was initialized; export interval 2 s; `exporter.shutdown_timeout` 150 ms (default); 2 vCPUs shared with "
                 + "other builds and tests, 1-minute load average %.1f to %.1f during the run. Time from the "
                 + "`System.exit`/`Runtime.halt` call, the return from main or the SIGTERM until the parent has reaped the "
@@ -161,7 +201,7 @@ public final class ExitTimeBenchmark {
         for (String line : probeLines) {
             b.append("Probes: `").append(line).append("`\n\n");
         }
-        b.append("| JVM | ended by | median | min-max | added |\n|---|---|---:|---:|---:|\n");
+        b.append("| JVM | ended by | runs | median | min-max | added |\n|---|---|---:|---:|---:|---:|\n");
         for (How how : How.values()) {
             for (Map.Entry<Case, List<Double>> e : results.entrySet()) {
                 if (e.getKey().how() != how) {
@@ -173,7 +213,7 @@ public final class ExitTimeBenchmark {
                 String added = e.getKey().variant().equals("no agent") || base == null ? ""
                         : ExitTimes.ms(median - ExitTimes.median(base));
                 b.append("| ").append(e.getKey().variant()).append(" | ").append(how.label).append(" | ")
-                        .append(ExitTimes.ms(median)).append(" | ")
+                        .append(v.size()).append(" | ").append(ExitTimes.ms(median)).append(" | ")
                         .append(ExitTimes.ms(v.stream().mapToDouble(Double::doubleValue).min().orElse(0))).append("-")
                         .append(ExitTimes.ms(v.stream().mapToDouble(Double::doubleValue).max().orElse(0))).append(" | ")
                         .append(added).append(" |\n");
