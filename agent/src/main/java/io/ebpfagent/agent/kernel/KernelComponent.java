@@ -281,6 +281,7 @@ public final class KernelComponent implements AgentComponent {
         if (events != null) {
             events.stop(); // its thread waits in native code, which would hold the exit
         }
+        long stopped = System.nanoTime();
         long[] collected = new long[1];
         CountDownLatch finalData = new CountDownLatch(1);
         AtomicReference<KernelTelemetry.Shutdown> flush = new AtomicReference<>();
@@ -314,15 +315,23 @@ public final class KernelComponent implements AgentComponent {
             Thread.currentThread().interrupt();
             done = false;
         }
+        long waited = System.nanoTime();
         if (!done) {
             LOG.warn("exporters: the final collection and export did not finish within {} ms "
                     + "(exporter.shutdown_timeout); exiting without them", budget.toMillis());
             if (telemetry != null) {
-                telemetry.abort();
+                // on a thread of its own: ending the transports runs code (and loads classes) the
+                // JVM has not run yet, 0.2-0.6 s on a loaded machine, which the exit need not wait
+                // for; HotSpot's own wait for threads in native code ends as soon as the I/O
+                // threads have left it
+                Thread abort = new Thread(telemetry::abort, "ebpf-agent-export-abort");
+                abort.setDaemon(true);
+                abort.start();
             }
         }
-        LOG.debug("closed at exit in {} ms (final collection {} ms)", ms(System.nanoTime() - t0),
-                collected[0] == 0 ? "unfinished" : ms(collected[0] - t0));
+        LOG.debug("closed at exit in {} ms (event thread stopped {} ms, final collection {} ms, waited until {} ms, "
+                        + "abort {} ms)", ms(System.nanoTime() - t0), ms(stopped - t0),
+                collected[0] == 0 ? "unfinished" : ms(collected[0] - t0), ms(waited - t0), ms(System.nanoTime() - waited));
     }
 
     private static long remaining(long start, Duration budget) {

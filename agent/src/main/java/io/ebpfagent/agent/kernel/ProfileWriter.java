@@ -29,6 +29,8 @@ final class ProfileWriter implements Runnable {
     private final boolean perfMapExisted;
     private StackSymbolizer symbolizer;
     private boolean perfMapFailed;
+    /** The failure last logged at WARN, until a write succeeds; only the scheduler thread (or the exit's) writes it. */
+    private volatile String lastFailure;
 
     /** {@code perfMap} null: Java frames stay unnamed. */
     ProfileWriter(ProfileProbe probe, Path output, IntFunction<String> threadGroup, JitPerfMap perfMap) {
@@ -55,12 +57,27 @@ final class ProfileWriter implements Runnable {
         return new ProfileWriter(probe, output, threadGroup, perfMap);
     }
 
+    /**
+     * One pass, failures logged: the first of a kind at WARN, the same one again only at DEBUG
+     * (a link in the way or a full disk would otherwise repeat the line every interval), and one
+     * INFO line when writing works again.
+     */
     @Override
     public void run() {
         try {
             writeOnce();
+            if (lastFailure != null) {
+                LOG.info("profile: writing {} works again", output);
+                lastFailure = null;
+            }
         } catch (Exception e) {
-            LOG.warn("profile: writing {} failed: {}", output, e.toString());
+            String reason = e.toString();
+            if (reason.equals(lastFailure)) {
+                LOG.debug("profile: writing {} failed again: {}", output, reason);
+            } else {
+                LOG.warn("profile: writing {} failed: {} (the same failure again is logged at DEBUG)", output, reason);
+                lastFailure = reason;
+            }
         }
     }
 

@@ -104,6 +104,39 @@ class ProfileWriterTest {
         }
     }
 
+    /**
+     * A write that keeps failing (here: a link in the way) is one WARN line, not one per
+     * interval; a write that works again says so once.
+     */
+    @Test
+    void aFailureThatRepeatsIsLoggedOnce() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "the profile probe needs root");
+        Path out = tmp.resolve("profile.folded");
+        Files.createSymbolicLink(out, tmp.resolve("elsewhere"));
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        io.ebpfagent.agent.log.AgentLog.setOutput(new java.io.PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8));
+        long pid = ProcessHandle.current().pid();
+        try (SharedMaps maps = SharedMaps.create();
+             ProfileProbe probe = ProfileProbe.start(new ProfileProbe.Config((int) pid, 49, true, true), maps)) {
+            ProfileWriter writer = new ProfileWriter(probe, out, tid -> "group", null);
+            for (int i = 0; i < 5; i++) {
+                writer.run();
+            }
+            Files.delete(out);
+            writer.run();
+            writer.run();
+        } finally {
+            io.ebpfagent.agent.log.AgentLog.setOutput(System.err);
+        }
+        List<String> lines = log.toString(java.nio.charset.StandardCharsets.UTF_8).lines()
+                .filter(l -> l.contains("profile: writing")).toList();
+        assertEquals(2, lines.size(), String.join("\n", lines));
+        assertTrue(lines.get(0).startsWith("[ebpf-agent] WARN profile: writing " + out + " failed: ")
+                && lines.get(0).contains("symbolic link"), lines.get(0));
+        assertEquals("[ebpf-agent] INFO profile: writing " + out + " works again", lines.get(1));
+        assertTrue(Files.isRegularFile(out, LinkOption.NOFOLLOW_LINKS));
+    }
+
     /** On a full file system the write fails and leaves no temporary file behind. */
     @Test
     void aFullFileSystemLeavesNoTemporaryFile() throws Exception {

@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * How long a JVM takes to end ({@link ExitApp}): from the moment it is told to (its
- * {@code System.exit}/{@code Runtime.halt} call, or the SIGTERM sent) until its parent reaps it,
+ * {@code System.exit}/{@code Runtime.halt} call, the return from main, or the SIGTERM sent) until
+ * its parent reaps it,
  * on CLOCK_MONOTONIC in both processes.
  */
 public final class ExitTimes {
@@ -30,12 +31,15 @@ public final class ExitTimes {
 
     /** How the JVM is ended. */
     public enum How {
-        EXIT("System.exit"), SIGTERM("SIGTERM"), HALT("Runtime.halt");
+        EXIT("System.exit", "exit"), SIGTERM("SIGTERM", null), HALT("Runtime.halt", "halt"), END("end of main", "end");
 
         public final String label;
+        /** What {@link ExitApp} is told on stdin; null: a signal instead. */
+        final String command;
 
-        How(String label) {
+        How(String label, String command) {
             this.label = label;
+            this.command = command;
         }
     }
 
@@ -88,7 +92,7 @@ public final class ExitTimes {
                 process.destroy();
             } else {
                 OutputStream in = process.getOutputStream();
-                in.write((how == How.EXIT ? "exit\n" : "halt\n").getBytes(StandardCharsets.UTF_8));
+                in.write((how.command + "\n").getBytes(StandardCharsets.UTF_8));
                 in.flush();
                 start = 0;
                 while (start == 0) {
