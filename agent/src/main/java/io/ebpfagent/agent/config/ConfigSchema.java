@@ -65,6 +65,12 @@ public final class ConfigSchema {
             "Capture the kernel and user stack of long off-CPU intervals (costs a stack map).");
     public static final ConfigKey<Duration> SYSCALLS_SLOW_THRESHOLD = key("probes.syscalls.slow_threshold", DURATION,
             Duration.ofMillis(10), "System calls at least this long are reported individually.");
+    public static final ConfigKey<Integer> SYSCALLS_TOP_N = key("probes.syscalls.top_n", new IntType(0, 1024), 8,
+            "System calls named in the metrics: those ranking among this many by total time in the process "
+                    + "(a name once given stays; at most twice this many); every other call is `syscall.name=other`. "
+                    + "1024 names every call, 0 none.");
+    public static final ConfigKey<Boolean> SYSCALLS_BY_THREAD = key("probes.syscalls.by_thread", BOOL, false,
+            "Split the system-call metrics by `thread.name` too (a series per thread group and call).");
     public static final ConfigKey<Integer> IO_OPEN_EVENTS_PER_SECOND = key("probes.io.open_events_per_second",
             new IntType(0, 1_000_000), 100,
             "Rate limit of file-open events sent to user space (0: none; open counts are still aggregated).");
@@ -196,7 +202,7 @@ public final class ConfigSchema {
             case "sched" -> "Scheduler probe: on-/off-CPU time, run-queue latency and context switches per thread.";
             case "syscalls" -> "System-call probe: counts and latency of system calls per thread.";
             case "io" -> "File and socket I/O probe: bytes, operations and latency per thread by file type; fsync; "
-                    + "file opens. Off by default: it hooks the read/write family of system calls, which costs about "
+                    + "file opens; storage bytes per thread at the block layer (block_bio_queue). Off by default: it hooks the read/write family of system calls, which costs about "
                     + "1-2 us per call and puts every task of the machine on the syscall-tracing path (docs/benchmarks.md).";
             case "net" -> "Network probe: TCP connect latency, retransmits, bytes per thread.";
             case "faults" -> "Page-fault probe: minor and major faults per thread.";
