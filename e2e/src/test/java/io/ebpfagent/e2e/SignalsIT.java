@@ -93,8 +93,11 @@ class SignalsIT {
 
                     String text = Http.get(metricsPort, "/metrics");
                     List<String> series = text.lines().filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
-                    assertThat(series.size()).as("Prometheus series of the demo service under the demo load")
-                            .isLessThan(MAX_SERIES);
+                    Map<String, Long> byFamily = new java.util.TreeMap<>(series.stream().collect(
+                            java.util.stream.Collectors.groupingBy(l -> l.replaceAll("[{ ].*", "")
+                                    .replaceAll("_(bucket|sum|count)$", ""), java.util.stream.Collectors.counting())));
+                    assertThat(series.size()).as("Prometheus series of the demo service under the demo load, by family: %s",
+                            byFamily).isLessThan(MAX_SERIES);
                     assertThat(series).as("syscall series are per call, not per thread, by default")
                             .filteredOn(l -> l.startsWith("kernel_syscall_")).noneMatch(l -> l.contains("thread_name="));
                     assertThat(series).as("zero-valued error series")

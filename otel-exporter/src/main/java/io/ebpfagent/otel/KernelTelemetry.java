@@ -314,7 +314,11 @@ public final class KernelTelemetry implements KernelSignals, AutoCloseable {
             SdkMeterProviderBuilder mb = SdkMeterProvider.builder().setResource(resource).setClock(clock)
                     .registerMetricProducer(producer)
                     .registerView(InstrumentSelector.builder().setMeterName(KernelMetrics.SCOPE).build(),
-                            View.builder().setCardinalityLimit(cardinalityLimit).build());
+                            View.builder().setCardinalityLimit(cardinalityLimit).build())
+                    // the SDK's own telemetry (otel.sdk.metric_reader.collection.duration, ...): a
+                    // histogram per reader that says nothing about the application
+                    .registerView(InstrumentSelector.builder().setName("otel.sdk.*").build(),
+                            View.builder().setAggregation(io.opentelemetry.sdk.metrics.Aggregation.drop()).build());
             readers.forEach(mb::registerMetricReader);
             SdkTracerProviderBuilder tb = SdkTracerProvider.builder().setResource(resource).setClock(clock);
             processors.forEach(tb::addSpanProcessor);

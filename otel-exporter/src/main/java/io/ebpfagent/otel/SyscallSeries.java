@@ -22,6 +22,6 @@ public record SyscallSeries(int topN, boolean byThread) {
     }
 
     public static SyscallSeries defaults() {
-        return new SyscallSeries(8, false);
+        return new SyscallSeries(6, false);
     }
 }

@@ -65,7 +65,7 @@ public final class ConfigSchema {
             "Capture the kernel and user stack of long off-CPU intervals (costs a stack map).");
     public static final ConfigKey<Duration> SYSCALLS_SLOW_THRESHOLD = key("probes.syscalls.slow_threshold", DURATION,
             Duration.ofMillis(10), "System calls at least this long are reported individually.");
-    public static final ConfigKey<Integer> SYSCALLS_TOP_N = key("probes.syscalls.top_n", new IntType(0, 1024), 8,
+    public static final ConfigKey<Integer> SYSCALLS_TOP_N = key("probes.syscalls.top_n", new IntType(0, 1024), 6,
             "System calls named in the metrics: those ranking among this many by total time in the process "
                     + "(a name once given stays; at most twice this many); every other call is `syscall.name=other`. "
                     + "1024 names every call, 0 none.");
