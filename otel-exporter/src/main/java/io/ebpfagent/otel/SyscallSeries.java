@@ -6,9 +6,10 @@ package io.ebpfagent.otel;
  * most total time in the process are named, every other call counts as {@code syscall.name="other"},
  * and the series are per call only, not per thread group.
  *
- * @param topN     calls named in the metrics: those that ranked among the {@code topN} by total
- *                 time at some collection (a name once given stays, so counters stay monotonic;
- *                 at most {@code 2 * topN} names); {@link #ALL} names every call
+ * @param topN     calls named in the metrics: the first {@code topN} that ranked among the
+ *                 {@code topN} by total time of the application's threads at a collection (from
+ *                 the third on; a name once given stays, so counters stay monotonic);
+ *                 {@link #ALL} names every call
  * @param byThread whether the series are also split by {@code thread.name}
  */
 public record SyscallSeries(int topN, boolean byThread) {

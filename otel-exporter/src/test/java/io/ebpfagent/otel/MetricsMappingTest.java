@@ -313,6 +313,9 @@ class MetricsMappingTest {
         telemetry.onSyscall(20, 0, 1, 1, one, 2_000_000_000L);
         telemetry.onSyscall(20, 1, 1, 0, one, 1_000_000_000L);
         telemetry.onSyscall(20, 3, 1, 0, one, 1_000_000L);
+        // ranked from the third collection on
+        telemetry.onSyscallsCollected();
+        telemetry.onSyscallsCollected();
         telemetry.onSyscallsCollected();
         // round 2: the same cumulative values plus one more call of each
         long[] two = new long[64];

@@ -66,9 +66,9 @@ public final class ConfigSchema {
     public static final ConfigKey<Duration> SYSCALLS_SLOW_THRESHOLD = key("probes.syscalls.slow_threshold", DURATION,
             Duration.ofMillis(10), "System calls at least this long are reported individually.");
     public static final ConfigKey<Integer> SYSCALLS_TOP_N = key("probes.syscalls.top_n", new IntType(0, 1024), 6,
-            "System calls named in the metrics: those ranking among this many by total time in the process "
-                    + "(a name once given stays; at most twice this many); every other call is `syscall.name=other`. "
-                    + "1024 names every call, 0 none.");
+            "System calls named in the metrics: this many, ranked by total time of the application's threads "
+                    + "(from the third collection on; a name once given stays); every other call is "
+                    + "`syscall.name=other`. 1024 names every call, 0 none.");
     public static final ConfigKey<Boolean> SYSCALLS_BY_THREAD = key("probes.syscalls.by_thread", BOOL, false,
             "Split the system-call metrics by `thread.name` too (a series per thread group and call).");
     public static final ConfigKey<Integer> IO_OPEN_EVENTS_PER_SECOND = key("probes.io.open_events_per_second",

@@ -124,6 +124,11 @@ public final class KernelMetrics implements MetricProducer {
     /** Bumped when a syscall gets its name: the cells of "other" link again. */
     private int syscallNaming;
     private final Map<String, Attributes> syscallAttributes = new HashMap<>();
+    private int syscallRounds;
+    /** Collection rounds before the syscalls are ranked. */
+    static final int RANKING_FROM_ROUND = 3;
+    /** Thread groups of the agent itself. */
+    private static final String AGENT_THREADS = "ebpf-agent-";
     private final BatchCallback callback;
     /** Cumulative records lost per (probe, buffer). */
     private final Map<Attributes, Long> droppedTotals = new HashMap<>();
@@ -336,7 +341,8 @@ public final class KernelMetrics implements MetricProducer {
                 cells = new ThreadState.SyscallCells();
                 t.syscalls.put(nr, cells);
             }
-            if (sumNs >= 0) {
+            // the agent's own calls (loading the probes: bpf, mmap, openat...) do not rank
+            if (sumNs >= 0 && !t.key.group().startsWith(AGENT_THREADS)) {
                 int slot = rankSlot(nr);
                 long delta = sumNs >= cells.lastSumNs ? sumNs - cells.lastSumNs : sumNs;
                 cells.lastSumNs = sumNs;
@@ -368,25 +374,28 @@ public final class KernelMetrics implements MetricProducer {
     }
 
     /**
-     * After a round of {@link #onSyscall} calls: names the calls that rank among the top N by
-     * total time now. A name, once given, stays (its series keeps counting; the cells of the
-     * call link to it at their next update, what they counted before stays in "other"), and
-     * names stop at 2N.
+     * After a round of {@link #onSyscall} calls: from the third round on, names the calls that
+     * rank among the top N by total time of the application's threads. A name, once given, stays
+     * (its series keeps counting; the cells of the call link to it at their next update, what
+     * they counted before stays in "other"), and names stop at N.
      */
     public void onSyscallsCollected() {
         synchronized (lock) {
-            rankSyscalls();
+            // the first rounds see the JVM's start-up, not its work
+            if (++syscallRounds >= RANKING_FROM_ROUND) {
+                rankSyscalls();
+            }
         }
     }
 
     private void rankSyscalls() {
         int n = syscallSeries.topN();
-        if (n >= SyscallSeries.ALL || n == 0 || syscallNamedCount >= 2 * n) {
+        if (n >= SyscallSeries.ALL || n == 0 || syscallNamedCount >= n) {
             return;
         }
         boolean changed = false;
         boolean[] taken = new boolean[syscallTimeNs.length];
-        for (int rank = 0; rank < n && syscallNamedCount < 2 * n; rank++) {
+        for (int rank = 0; rank < n && syscallNamedCount < n; rank++) {
             int best = -1;
             for (int nr = 0; nr < SyscallNames.size(); nr++) {
                 if (!taken[nr] && syscallTimeNs[nr] > 0 && (best < 0 || syscallTimeNs[nr] > syscallTimeNs[best])) {
