@@ -213,7 +213,7 @@ class GroundTruthIT {
             System.out.printf("GroundTruthIT JIT: %d compilations counted of %d the JVM counted (%.0f%% of all by C1)%n",
                     agent, jvm, 100 * c1);
             assertThat(jvm).as("precondition: the JVM compiled the 300 methods").isGreaterThanOrEqualTo(300);
-            assertThat(agent).as("compilations in jvm_jit_compilations_total vs the JVM's counters").isEqualTo(jvm);
+            assertThat(agent).as("compilations in kernel_jvm_jit_compilations_total vs the JVM's counters").isEqualTo(jvm);
         });
     }
 
@@ -247,12 +247,12 @@ class GroundTruthIT {
 
     private double c1Share() throws Exception {
         PrometheusText m = scrape();
-        double all = m.sum("jvm_jit_compilations_total", s -> true);
-        return all == 0 ? 0 : m.sum("jvm_jit_compilations_total", s -> s.label("jvm_jit_compiler").equalsIgnoreCase("c1")) / all;
+        double all = m.sum("kernel_jvm_jit_compilations_total", s -> true);
+        return all == 0 ? 0 : m.sum("kernel_jvm_jit_compilations_total", s -> s.label("jvm_jit_compiler").equalsIgnoreCase("c1")) / all;
     }
 
     private static long jitCount(PrometheusText m) {
-        return Math.round(m.sum("jvm_jit_compilations_total", s -> true));
+        return Math.round(m.sum("kernel_jvm_jit_compilations_total", s -> true));
     }
 
     private static double yields(PrometheusText m) {
