@@ -2,7 +2,8 @@
 /*
  * File-descriptor I/O of the JVM's threads: bytes, calls, errors and latency per (thread,
  * operation, file type), the file type read from the descriptor table at entry; slow I/O,
- * fsync/fdatasync and openat as events.
+ * fsync/fdatasync and openat as events. Storage I/O apart from it: the bytes of the block
+ * requests (bios) the JVM's threads submit, at the block layer.
  *
  * Per-syscall tracepoints (syscalls:sys_enter_read ...) instead of raw_syscalls: the kernel
  * only calls these programs for the syscalls they trace, not for every syscall of the machine.
@@ -17,6 +18,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define IO_WRITE 1  /* write, pwrite64, writev, pwritev, sendfile64 (as a write to out_fd) */
 #define IO_FSYNC 2  /* fsync, fdatasync */
 #define IO_OPEN 3   /* openat; file type of the returned descriptor */
+#define IO_DISK_READ 4   /* bios read from a block device on behalf of the thread (ftype FT_OTHER) */
+#define IO_DISK_WRITE 5  /* bios written to a block device by the thread (ftype FT_OTHER) */
 
 /* file types, from the inode mode of the descriptor's file */
 #define FT_OTHER 0  /* anon inodes (eventfd, epoll, ...), directories, block devices, unknown */
@@ -82,17 +85,19 @@ struct slow_io_event {
 	__u8 op;          /* IO_* */
 	__u8 ftype;       /* FT_* */
 	__u8 _pad[6];
+	__u64 ino;        /* inode number of the descriptor's file at the exit, 0 when gone */
 };
-_Static_assert(sizeof(struct slow_io_event) == 80, "layout mirrored in PROBES.md");
+_Static_assert(sizeof(struct slow_io_event) == 88, "layout mirrored in PROBES.md");
 
-/* EV_FSYNC: 56 + 16 = 72 bytes */
+/* EV_FSYNC: 56 + 24 = 80 bytes */
 struct fsync_event {
 	struct event_hdr hdr;
 	__s64 ret;
 	__s32 fd;
 	__u32 nr;
+	__u64 ino;        /* inode number of the descriptor's file at the exit, 0 when gone */
 };
-_Static_assert(sizeof(struct fsync_event) == 72, "layout mirrored in PROBES.md");
+_Static_assert(sizeof(struct fsync_event) == 80, "layout mirrored in PROBES.md");
 
 /* EV_OPEN: 56 + 16 + 256 = 328 bytes */
 struct open_event {
@@ -141,6 +146,14 @@ static __always_inline __u8 fd_type(int fd)
 	case S_IFCHR: return FT_CHR;
 	default: return FT_OTHER;
 	}
+}
+
+/* Lets user space check that the descriptor it resolves to a path is still the same file. */
+static __always_inline __u64 fd_ino(int fd)
+{
+	struct file *f = current_fd_file(fd);
+
+	return f ? BPF_CORE_READ(f, f_inode, i_ino) : 0;
 }
 
 static __always_inline int io_enter(struct trace_event_raw_sys_enter *ctx, __u8 op, int fd, __u64 path)
@@ -237,6 +250,7 @@ static __always_inline int io_exit(long ret)
 				e->ret = ret;
 				e->fd = in->fd;
 				e->nr = in->nr;
+				e->ino = fd_ino(in->fd);
 				event_submit(e);
 			}
 		}
@@ -250,6 +264,7 @@ static __always_inline int io_exit(long ret)
 			e->op = in->op;
 			e->ftype = key.ftype;
 			__builtin_memset(e->_pad, 0, sizeof(e->_pad));
+			e->ino = fd_ino(in->fd);
 			event_submit(e);
 		}
 	}
@@ -293,4 +308,42 @@ SEC("tracepoint/syscalls/sys_exit_openat")
 int on_exit_openat(struct trace_event_raw_sys_exit *ctx)
 {
 	return io_exit(ctx->ret);
+}
+
+/*
+ * Storage I/O. block_bio_queue runs in the context of the task that submits the bio: a read
+ * that missed the page cache, an O_DIRECT transfer, the writeback an fsync starts. Writeback
+ * that the kernel's flusher threads do on their own is not the JVM's and is not counted (as
+ * in /proc/<pid>/io, whose write_bytes counts at page dirtying instead). A bio is traced once,
+ * with its full size, however the block layer later splits or merges it; a stacked device
+ * (device mapper, md) submits bios of its own to the devices below, which count again.
+ */
+#define REQ_OP_MASK_BITS 0xff
+#define REQ_OP_READ_ 0
+#define REQ_OP_WRITE_ 1
+
+SEC("tp_btf/block_bio_queue")
+int BPF_PROG(on_bio_queue, struct bio *bio)
+{
+	struct io_key key = {};
+	struct io_stats *st;
+	__u32 op, bytes, tid;
+
+	if (!current_wanted(&tid))
+		return 0;
+	op = BPF_CORE_READ(bio, bi_opf) & REQ_OP_MASK_BITS;
+	if (op != REQ_OP_READ_ && op != REQ_OP_WRITE_)
+		return 0;
+	bytes = BPF_CORE_READ(bio, bi_iter.bi_size);
+	if (!bytes)
+		return 0;
+	key.tid = tid;
+	key.op = op == REQ_OP_READ_ ? IO_DISK_READ : IO_DISK_WRITE;
+	key.ftype = FT_OTHER;
+	st = lookup_or_init(&io_stats, &key, &zero_stats);
+	if (st) {
+		__sync_fetch_and_add(&st->calls, 1);
+		__sync_fetch_and_add(&st->bytes, bytes);
+	}
+	return 0;
 }

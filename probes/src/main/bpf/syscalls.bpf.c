@@ -33,8 +33,27 @@ const volatile __u64 slow_exclude[8] = {
 };
 #undef B
 
+/* The io probe makes the span of a read or write on a regular file of at least this long
+ * (0: the io probe is not running), and of an fsync/fdatasync of at least file_sync_span_ns:
+ * no second event for the same call from here. */
+const volatile __u64 file_io_span_ns = 0;
+const volatile __u64 file_sync_span_ns = 0;
+
+#define NR_READ 0
+#define NR_WRITE 1
+#define NR_PREAD64 17
+#define NR_PWRITE64 18
+#define NR_READV 19
+#define NR_WRITEV 20
+#define NR_SENDFILE 40
 #define NR_EXIT 60
+#define NR_FSYNC 74
+#define NR_FDATASYNC 75
+#define NR_PREADV 295
+#define NR_PWRITEV 296
 #define NR_EXIT_GROUP 231
+#define S_IFMT 0170000
+#define S_IFREG 0100000
 
 struct syscall_inflight {
 	__u64 start_ns;
@@ -96,8 +115,20 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 
 	if (!current_wanted(&tid))
 		return 0;
-	if (id == NR_EXIT || id == NR_EXIT_GROUP || id < 0)
+	if (id < 0)
 		return 0;
+	if (id == NR_EXIT || id == NR_EXIT_GROUP) {
+		/* never return: counted here, with a zero duration */
+		struct syscall_key key = { .tid = tid, .nr = (__u32)id };
+		struct syscall_stats *st = lookup_or_init(&syscall_stats, &key, &zero_stats);
+
+		if (st) {
+			__sync_fetch_and_add(&st->count, 1);
+			if (syscall_histograms)
+				hist_add(&st->lat, 0);
+		}
+		return 0;
+	}
 	in.start_ns = bpf_ktime_get_ns();
 	in.nr = (__u32)id;
 	in._pad = 0;
@@ -113,6 +144,27 @@ static __always_inline bool excluded(__u32 nr)
 	if (nr >= 512)
 		return false;
 	return (slow_exclude[nr >> 6] >> (nr & 63)) & 1;
+}
+
+/* Whether the io probe reports this call as a span of its own (only asked of slow calls). */
+static __always_inline bool io_probe_reports(__u32 nr, int fd, __u64 dur)
+{
+	struct file *f;
+
+	switch (nr) {
+	case NR_FSYNC:
+	case NR_FDATASYNC:
+		return file_sync_span_ns && dur >= file_sync_span_ns;
+	case NR_READ: case NR_WRITE: case NR_PREAD64: case NR_PWRITE64: case NR_READV:
+	case NR_WRITEV: case NR_SENDFILE: case NR_PREADV: case NR_PWRITEV:
+		if (!file_io_span_ns || dur < file_io_span_ns)
+			return false;
+		/* sendfile's file type is that of its out_fd (args[0]), as in the io probe */
+		f = current_fd_file(fd);
+		return f && (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) == S_IFREG;
+	default:
+		return false;
+	}
 }
 
 SEC("tp_btf/sys_exit")
@@ -144,7 +196,8 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		if (syscall_histograms)
 			hist_add(&st->lat, dur);
 	}
-	if (slow_syscall_ns && dur >= slow_syscall_ns && !excluded(key.nr)) {
+	if (slow_syscall_ns && dur >= slow_syscall_ns && !excluded(key.nr)
+	    && !io_probe_reports(key.nr, (int)in->args[0], dur)) {
 		struct slow_syscall_event *e =
 			event_reserve(sizeof(*e), EV_SLOW_SYSCALL, tid, in->start_ns, dur);
 

@@ -42,8 +42,8 @@ class GroundTruthIT {
     private static final String CHURN = "acc-churn-*";
     private static final int THREADS = 2000;
     private static final int YIELDS = 20;
-    private static final String CPU = "jvm_thread_cpu_time_seconds_total";
-    private static final String SYSCALLS = "process_syscall_duration_seconds_count";
+    private static final String CPU = "process_cpu_time_seconds_total";
+    private static final String SYSCALLS = "kernel_syscall_duration_seconds_count";
 
     private JavaProcess app;
     private int metricsPort;
@@ -64,6 +64,9 @@ class GroundTruthIT {
                     enabled: true
                   syscalls:
                     enabled: true
+                    # per thread and every call: the counts are compared with each thread's own
+                    by_thread: true
+                    top_n: 1024
                   io:
                     enabled: true
                   faults:
@@ -166,11 +169,11 @@ class GroundTruthIT {
                         agent[2] = Math.round(m.sum("process_context_switches_total", s -> s.label("thread_name").equals("main")
                                 && s.label("process_context_switch_type").equals("involuntary")));
                         agent[3] = Math.round(m.sum("process_paging_faults_total", s -> s.label("thread_name").equals("main")
-                                && s.label("process_paging_fault_type").equals("minor")));
-                        agent[4] = Math.round(m.sum("process_disk_io_bytes_total", s -> s.label("thread_name").equals("main")
-                                && s.label("disk_io_direction").equals("read")));
-                        agent[5] = Math.round(m.sum("process_disk_io_bytes_total", s -> s.label("thread_name").equals("main")
-                                && s.label("disk_io_direction").equals("write")));
+                                && s.label("system_paging_fault_type").equals("minor")));
+                        agent[4] = Math.round(m.sum("kernel_file_io_bytes_total", s -> s.label("thread_name").equals("main")
+                                && s.label("io_direction").equals("read")));
+                        agent[5] = Math.round(m.sum("kernel_file_io_bytes_total", s -> s.label("thread_name").equals("main")
+                                && s.label("io_direction").equals("write")));
                         process[0] = m.sum(CPU, s -> true);
                         process[1] = ProcThreads.processCpuSeconds(app.pid());
                         assertThat(agent[0]).as("main's on-CPU ns vs schedstat").isBetween((long) (p.cpuNs() * 0.99), p.cpuNs());
@@ -210,7 +213,7 @@ class GroundTruthIT {
             System.out.printf("GroundTruthIT JIT: %d compilations counted of %d the JVM counted (%.0f%% of all by C1)%n",
                     agent, jvm, 100 * c1);
             assertThat(jvm).as("precondition: the JVM compiled the 300 methods").isGreaterThanOrEqualTo(300);
-            assertThat(agent).as("compilations in jvm_jit_compilations_total vs the JVM's counters").isEqualTo(jvm);
+            assertThat(agent).as("compilations in kernel_jvm_jit_compilations_total vs the JVM's counters").isEqualTo(jvm);
         });
     }
 
@@ -244,12 +247,12 @@ class GroundTruthIT {
 
     private double c1Share() throws Exception {
         PrometheusText m = scrape();
-        double all = m.sum("jvm_jit_compilations_total", s -> true);
-        return all == 0 ? 0 : m.sum("jvm_jit_compilations_total", s -> s.label("jvm_jit_compiler").equalsIgnoreCase("c1")) / all;
+        double all = m.sum("kernel_jvm_jit_compilations_total", s -> true);
+        return all == 0 ? 0 : m.sum("kernel_jvm_jit_compilations_total", s -> s.label("jvm_jit_compiler").equalsIgnoreCase("c1")) / all;
     }
 
     private static long jitCount(PrometheusText m) {
-        return Math.round(m.sum("jvm_jit_compilations_total", s -> true));
+        return Math.round(m.sum("kernel_jvm_jit_compilations_total", s -> true));
     }
 
     private static double yields(PrometheusText m) {

@@ -91,16 +91,16 @@ class OtlpIT {
                 await("on-CPU time of " + WORKERS + " over OTLP").atMost(ARRIVAL).pollInterval(Duration.ofSeconds(2))
                         .until(() -> {
                             Http.get(port, "/cpu?ms=50");
-                            return maxSum(agent, "jvm.thread.cpu.time", WORKERS) > 0;
+                            return maxSum(agent, "process.cpu.time", WORKERS) > 0;
                         });
-                double cpu0 = maxSum(agent, "jvm.thread.cpu.time", WORKERS);
+                double cpu0 = maxSum(agent, "process.cpu.time", WORKERS);
                 long procCpu0 = ProcThreads.cpuNanos(process.pid(), "app-worker-");
                 Map<String, Object> cpu = Http.getJson(port, "/cpu?ms=300");
                 double procCpuSeconds = (ProcThreads.cpuNanos(process.pid(), "app-worker-") - procCpu0) / 1e9;
                 assertThat(procCpuSeconds).as("precondition: schedstat saw the /cpu work").isGreaterThanOrEqualTo(0.3);
                 assertThat((Double) cpu.get("cpu_ns")).isGreaterThanOrEqualTo(300e6);
                 await("on-CPU time of /cpu over OTLP").atMost(ARRIVAL).pollInterval(Duration.ofSeconds(1))
-                        .untilAsserted(() -> assertThat(maxSum(agent, "jvm.thread.cpu.time", WORKERS) - cpu0)
+                        .untilAsserted(() -> assertThat(maxSum(agent, "process.cpu.time", WORKERS) - cpu0)
                                 .as("on-CPU seconds of %s added by /cpu?ms=300 (schedstat: %.3f s)", WORKERS,
                                         procCpuSeconds)
                                 .isGreaterThanOrEqualTo(procCpuSeconds - 0.02));

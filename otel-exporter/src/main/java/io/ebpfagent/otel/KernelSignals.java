@@ -52,6 +52,14 @@ public interface KernelSignals {
      */
     void onIoBeforeAttach(int tid, long readBytes, long writtenBytes);
 
+    /** The end of a round of {@link #onSyscall} calls: the moment to rank the calls by time. */
+    default void onSyscallsCollected() {
+    }
+
+    /** Cumulative bytes of the block requests a thread submitted to storage in one direction. */
+    default void onDiskIo(int tid, IoDirection direction, long bytes) {
+    }
+
     /**
      * One GC pause (an event, not cumulative).
      *

@@ -114,6 +114,16 @@ public final class KernelTelemetry implements KernelSignals, AutoCloseable {
     }
 
     @Override
+    public void onSyscallsCollected() {
+        metrics.onSyscallsCollected();
+    }
+
+    @Override
+    public void onDiskIo(int tid, IoDirection direction, long bytes) {
+        metrics.onDiskIo(tid, direction, bytes);
+    }
+
+    @Override
     public void onJitCompilations(String compiler, boolean success, long count, long[] log2BucketsNs, long sumNs) {
         metrics.onJitCompilations(compiler, success, count, log2BucketsNs, sumNs);
     }
@@ -232,6 +242,7 @@ public final class KernelTelemetry implements KernelSignals, AutoCloseable {
         private final List<SpanProcessor> processors = new ArrayList<>();
         private Resource resource = Resource.getDefault();
         private int cardinalityLimit = 2000;
+        private SyscallSeries syscallSeries = SyscallSeries.defaults();
         private SpanMode spanMode = SpanMode.SPANS;
         private Duration minSpanDuration = Duration.ofMillis(1);
         private MonotonicClock monotonicClock;
@@ -260,6 +271,12 @@ public final class KernelTelemetry implements KernelSignals, AutoCloseable {
         /** Series per metric before new attribute sets fold into the overflow series. */
         public Builder cardinalityLimit(int limit) {
             this.cardinalityLimit = limit;
+            return this;
+        }
+
+        /** Which syscall series the metrics get. */
+        public Builder syscallSeries(SyscallSeries series) {
+            this.syscallSeries = Objects.requireNonNull(series, "series");
             return this;
         }
 
@@ -297,13 +314,18 @@ public final class KernelTelemetry implements KernelSignals, AutoCloseable {
             SdkMeterProviderBuilder mb = SdkMeterProvider.builder().setResource(resource).setClock(clock)
                     .registerMetricProducer(producer)
                     .registerView(InstrumentSelector.builder().setMeterName(KernelMetrics.SCOPE).build(),
-                            View.builder().setCardinalityLimit(cardinalityLimit).build());
+                            View.builder().setCardinalityLimit(cardinalityLimit).build())
+                    // the SDK's own telemetry (otel.sdk.metric_reader.collection.duration, ...): a
+                    // histogram per reader that says nothing about the application
+                    .registerView(InstrumentSelector.builder().setName("otel.sdk.*").build(),
+                            View.builder().setAggregation(io.opentelemetry.sdk.metrics.Aggregation.drop()).build());
             readers.forEach(mb::registerMetricReader);
             SdkTracerProviderBuilder tb = SdkTracerProvider.builder().setResource(resource).setClock(clock);
             processors.forEach(tb::addSpanProcessor);
             OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
                     .setMeterProvider(mb.build()).setTracerProvider(tb.build()).build();
-            KernelMetrics metrics = new KernelMetrics(sdk.getMeter(KernelMetrics.SCOPE), threadNames, cardinalityLimit, clock);
+            KernelMetrics metrics = new KernelMetrics(sdk.getMeter(KernelMetrics.SCOPE), threadNames, cardinalityLimit, clock,
+                    syscallSeries);
             producer.target = metrics;
             IntervalSpans spans = new IntervalSpans(sdk.getTracer(KernelMetrics.SCOPE), metrics,
                     monotonicClock != null ? monotonicClock : MonotonicClock.measure(),

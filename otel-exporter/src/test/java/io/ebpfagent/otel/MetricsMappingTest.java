@@ -70,7 +70,7 @@ class MetricsMappingTest {
         telemetry.onCpuTime(10, 1_500_000_000L, 300_000_000L, 50_000_000L);
 
         Map<String, MetricData> m = collect();
-        MetricData cpu = m.get("jvm.thread.cpu.time");
+        MetricData cpu = m.get("process.cpu.time");
         assertThat(cpu.getUnit()).isEqualTo("s");
         assertThat(cpu.getType()).isEqualTo(MetricDataType.DOUBLE_SUM);
         assertThat(cpu.getDoubleSumData().isMonotonic()).isTrue();
@@ -78,7 +78,7 @@ class MetricsMappingTest {
         assertThat(doubleValue(cpu, Attributes.of(THREAD, "pool-1-thread-*"))).isCloseTo(2.0, within(1e-9));
         assertThat(doubleValue(cpu, Attributes.of(THREAD, "main"))).isCloseTo(0.25, within(1e-9));
 
-        MetricData off = m.get("jvm.thread.off_cpu.time");
+        MetricData off = m.get("kernel.off_cpu.time");
         AttributeKey<String> reason = AttributeKey.stringKey("off_cpu.reason");
         assertThat(doubleValue(off, Attributes.of(THREAD, "pool-1-thread-*", reason, "voluntary"))).isCloseTo(0.3, within(1e-9));
         assertThat(doubleValue(off, Attributes.of(THREAD, "pool-1-thread-*", reason, "involuntary"))).isCloseTo(0.05, within(1e-9));
@@ -111,14 +111,17 @@ class MetricsMappingTest {
         Map<String, MetricData> m = collect();
         MetricData pf = m.get("process.paging.faults");
         assertThat(pf.getUnit()).isEqualTo("{fault}");
-        AttributeKey<String> ft = AttributeKey.stringKey("process.paging.fault_type");
+        AttributeKey<String> ft = AttributeKey.stringKey("system.paging.fault.type");
         assertThat(longValue(pf, Attributes.of(THREAD, "main", ft, "minor"))).isEqualTo(1000);
         assertThat(longValue(pf, Attributes.of(THREAD, "main", ft, "major"))).isEqualTo(3);
 
-        MetricData disk = m.get("process.disk.io");
-        assertThat(disk.getUnit()).isEqualTo("By");
-        assertThat(longValue(disk, Attributes.of(THREAD, "main", AttributeKey.stringKey("disk.io.direction"), "read"))).isEqualTo(4096);
-        assertThat(disk.getLongSumData().getPoints()).hasSize(1);
+        // reads of files are file I/O, not storage I/O
+        assertThat(m).doesNotContainKey("process.disk.io");
+        MetricData file = m.get("kernel.file.io");
+        assertThat(file.getUnit()).isEqualTo("By");
+        assertThat(longValue(file, Attributes.of(THREAD, "main", AttributeKey.stringKey("io.direction"), "read",
+                AttributeKey.stringKey("file.kind"), "regular"))).isEqualTo(4096);
+        assertThat(file.getLongSumData().getPoints()).hasSize(1);
         MetricData net = m.get("process.network.io");
         assertThat(longValue(net, Attributes.of(THREAD, "main", AttributeKey.stringKey("network.io.direction"), "transmit"))).isEqualTo(1500);
         // pipe bytes are neither disk nor network
@@ -126,23 +129,39 @@ class MetricsMappingTest {
     }
 
     @Test
-    void bytesMovedBeforeAttachAreDiskIoOfAnUnknownFileKind() {
+    void storageBytesAreDiskIoPerThreadGroupAndDirection() {
+        telemetry.onDiskIo(10, IoDirection.WRITE, 8192);
+        telemetry.onDiskIo(11, IoDirection.WRITE, 4096);
+        telemetry.onDiskIo(20, IoDirection.READ, 512);
+        // cumulative: only the increase counts
+        telemetry.onDiskIo(10, IoDirection.WRITE, 12288);
+
+        MetricData disk = collect().get("process.disk.io");
+        assertThat(disk.getUnit()).isEqualTo("By");
+        AttributeKey<String> direction = AttributeKey.stringKey("disk.io.direction");
+        assertThat(longValue(disk, Attributes.of(THREAD, "pool-1-thread-*", direction, "write"))).isEqualTo(12288 + 4096);
+        assertThat(longValue(disk, Attributes.of(THREAD, "main", direction, "read"))).isEqualTo(512);
+        assertThat(disk.getLongSumData().getPoints()).hasSize(2);
+    }
+
+    @Test
+    void bytesMovedBeforeAttachAreFileIoOfAnUnknownFileKind() {
         telemetry.onFileIo(20, FileKind.REGULAR, IoDirection.READ, 4096, new long[64], 0);
         telemetry.onIoBeforeAttach(20, 10_000, 300);
         // reported again (a later round): nothing more is added
         telemetry.onIoBeforeAttach(20, 10_000, 300);
 
-        MetricData disk = collect().get("process.disk.io");
-        AttributeKey<String> direction = AttributeKey.stringKey("disk.io.direction");
+        MetricData file = collect().get("kernel.file.io");
+        AttributeKey<String> direction = AttributeKey.stringKey("io.direction");
         AttributeKey<String> kind = AttributeKey.stringKey("file.kind");
-        assertThat(longValue(disk, Attributes.of(THREAD, "main", direction, "read"))).isEqualTo(4096);
-        assertThat(longValue(disk, Attributes.of(THREAD, "main", direction, "read", kind, "unknown"))).isEqualTo(10_000);
-        assertThat(longValue(disk, Attributes.of(THREAD, "main", direction, "write", kind, "unknown"))).isEqualTo(300);
-        assertThat(disk.getLongSumData().getPoints()).hasSize(3);
+        assertThat(longValue(file, Attributes.of(THREAD, "main", direction, "read", kind, "regular"))).isEqualTo(4096);
+        assertThat(longValue(file, Attributes.of(THREAD, "main", direction, "read", kind, "unknown"))).isEqualTo(10_000);
+        assertThat(longValue(file, Attributes.of(THREAD, "main", direction, "write", kind, "unknown"))).isEqualTo(300);
+        assertThat(file.getLongSumData().getPoints()).hasSize(3);
 
         // a thread that wrote nothing before the attach gets no write series
         telemetry.onIoBeforeAttach(10, 512, 0);
-        assertThat(collect().get("process.disk.io").getLongSumData().getPoints()
+        assertThat(collect().get("kernel.file.io").getLongSumData().getPoints()
                 .stream().filter(p -> "pool-1-thread-*".equals(p.getAttributes().get(THREAD)))).hasSize(1);
     }
 
@@ -150,7 +169,7 @@ class MetricsMappingTest {
     void unknownThreadsShareTheUnknownGroup() {
         telemetry.onRetransmit(0, 4);
         telemetry.onRetransmit(999, 2);
-        MetricData r = collect().get("process.network.tcp.retransmits");
+        MetricData r = collect().get("kernel.tcp.retransmits");
         assertThat(r.getUnit()).isEqualTo("{segment}");
         assertThat(longValue(r, Attributes.of(THREAD, "unknown"))).isEqualTo(6);
     }
@@ -166,7 +185,7 @@ class MetricsMappingTest {
             t.onThreadRenamed(7);
             t.onPageFaults(7, 15, 0);
             MetricData pf = collect().get("process.paging.faults");
-            AttributeKey<String> ft = AttributeKey.stringKey("process.paging.fault_type");
+            AttributeKey<String> ft = AttributeKey.stringKey("system.paging.fault.type");
             assertThat(longValue(pf, Attributes.of(THREAD, "worker-*", ft, "minor"))).isEqualTo(10);
             assertThat(longValue(pf, Attributes.of(THREAD, "renamed", ft, "minor"))).isEqualTo(5);
         } finally {
@@ -195,7 +214,7 @@ class MetricsMappingTest {
             t.onThreadExit(7);
             t.onThreadExit(8);
             MetricData pf = collect().get("process.paging.faults");
-            AttributeKey<String> ft = AttributeKey.stringKey("process.paging.fault_type");
+            AttributeKey<String> ft = AttributeKey.stringKey("system.paging.fault.type");
             assertThat(longValue(pf, Attributes.of(THREAD, "java", ft, "minor"))).isEqualTo(3);
             assertThat(longValue(pf, Attributes.of(THREAD, "acc-churn-*", ft, "minor"))).isEqualTo(7);
             assertThat(longValue(pf, Attributes.of(THREAD, "pool-2-thread-*", ft, "minor"))).isEqualTo(10);
@@ -209,9 +228,9 @@ class MetricsMappingTest {
         long[] slots = new long[64];
         slots[0] = 1;   // 0..1 ns
         slots[9] = 2;   // 512..1023 ns: below the first boundary (1023 ns)
-        slots[10] = 3;  // 1024..2047 ns: bucket 1 (boundary 4095 ns)
+        slots[10] = 3;  // 1024..2047 ns: bucket 1 (boundary 16383 ns)
         slots[11] = 4;  // 2048..4095 ns: bucket 1
-        slots[12] = 5;  // 4096..8191 ns: bucket 2
+        slots[14] = 5;  // 16384..32767 ns: bucket 2
         slots[30] = 6;  // ~1.07..2.1 s: past the last boundary (2^30-1 ns): overflow bucket
         telemetry.onRunQueueLatency(10, slots, 123_456_789L);
         long[] more = slots.clone();
@@ -219,24 +238,28 @@ class MetricsMappingTest {
         telemetry.onRunQueueLatency(10, more, 223_456_789L);
         telemetry.onRunQueueLatency(11, slots, 1_000_000_000L);
 
-        MetricData h = collect().get("jvm.thread.runqueue.latency");
+        MetricData h = collect().get("kernel.runqueue.latency");
         assertThat(h.getType()).isEqualTo(MetricDataType.HISTOGRAM);
         assertThat(h.getUnit()).isEqualTo("s");
         assertThat(h.getHistogramData().getAggregationTemporality()).isEqualTo(AggregationTemporality.CUMULATIVE);
         HistogramPointData p = h.getHistogramData().getPoints().iterator().next();
-        assertThat(p.getAttributes()).isEqualTo(Attributes.of(THREAD, "pool-1-thread-*"));
+        // one distribution for the process; the per-group split is kernel.runqueue.time
+        assertThat(p.getAttributes()).isEqualTo(Attributes.empty());
+        assertThat(h.getHistogramData().getPoints()).hasSize(1);
         List<Double> b = p.getBoundaries();
-        assertThat(b).hasSize(11);
+        assertThat(b).hasSize(6);
         assertThat(b.get(0)).isCloseTo(1023e-9, within(1e-15));
-        assertThat(b.get(1)).isCloseTo(4095e-9, within(1e-15));
-        assertThat(b.get(10)).isCloseTo(((1L << 30) - 1) / 1e9, within(1e-15));
+        assertThat(b.get(1)).isCloseTo(16383e-9, within(1e-15));
+        assertThat(b.get(5)).isCloseTo(((1L << 30) - 1) / 1e9, within(1e-15));
         List<Long> c = p.getCounts();
-        assertThat(c).hasSize(12);
+        assertThat(c).hasSize(7);
         // two threads with the same slots, plus 10 more in slot 11 from the second update
         assertThat(c.get(0)).isEqualTo(2 * (1 + 2));
         assertThat(c.get(1)).isEqualTo(2 * (3 + 4) + 10);
         assertThat(c.get(2)).isEqualTo(2 * 5);
-        assertThat(c.get(11)).isEqualTo(2 * 6);
+        assertThat(c.get(6)).isEqualTo(2 * 6);
+        assertThat(doubleValue(collect().get("kernel.runqueue.time"), Attributes.of(THREAD, "pool-1-thread-*")))
+                .isCloseTo(0.223456789 + 1.0, within(1e-9));
         assertThat(c.stream().mapToLong(Long::longValue).sum()).isEqualTo(p.getCount()).isEqualTo(2 * 21 + 10);
         assertThat(p.getSum()).isCloseTo(0.223456789 + 1.0, within(1e-9));
         assertThat(p.getStartEpochNanos()).isPositive().isLessThanOrEqualTo(p.getEpochNanos());
@@ -247,30 +270,78 @@ class MetricsMappingTest {
         long[] slots = new long[64];
         slots[20] = 4; // 2^20 .. 2^21-1 ns, midpoint 1.5 * 2^20 - 0.5
         telemetry.onRunQueueLatency(20, slots, -1);
-        HistogramPointData p = collect().get("jvm.thread.runqueue.latency").getHistogramData().getPoints().iterator().next();
+        HistogramPointData p = collect().get("kernel.runqueue.latency").getHistogramData().getPoints().iterator().next();
         assertThat(p.getSum()).isCloseTo(4 * (1.5 * (1 << 20) - 0.5) / 1e9, within(1e-12));
     }
 
     @Test
     void syscallsGetNamesLatencyAndErrors() {
+        telemetry.close();
+        telemetry = KernelTelemetry.builder(NAMES).addMetricReader(reader = InMemoryMetricReader.create())
+                .spanMode(SpanMode.OFF).syscallSeries(new SyscallSeries(SyscallSeries.ALL, true)).build();
         long[] slots = new long[64];
         slots[14] = 9;
         telemetry.onSyscall(20, 0, 9, 2, slots, 9 * 20_000L);
         telemetry.onSyscall(20, 232, 1, 0, new long[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 20_000_000L);
 
         Map<String, MetricData> m = collect();
-        MetricData d = m.get("process.syscall.duration");
+        MetricData d = m.get("kernel.syscall.duration");
         AttributeKey<String> sys = AttributeKey.stringKey("syscall.name");
         HistogramPointData read = d.getHistogramData().getPoints().stream()
                 .filter(p -> "read".equals(p.getAttributes().get(sys))).findFirst().orElseThrow();
         assertThat(read.getAttributes().get(THREAD)).isEqualTo("main");
         assertThat(read.getCount()).isEqualTo(9);
-        // slot 14 = 16..32 µs: boundaries are 2^14-1 ns (bucket 2) and 2^16-1 ns (bucket 3)
-        assertThat(read.getCounts().get(3)).isEqualTo(9);
+        // slot 14 = 16..32 µs: between the boundaries 2^14-1 ns and 2^18-1 ns, bucket 2
+        assertThat(read.getCounts().get(2)).isEqualTo(9);
         assertThat(d.getHistogramData().getPoints()).anyMatch(p -> "epoll_wait".equals(p.getAttributes().get(sys)));
-        MetricData e = m.get("process.syscall.errors");
+        MetricData e = m.get("kernel.syscall.errors");
         assertThat(longValue(e, Attributes.of(THREAD, "main", sys, "read"))).isEqualTo(2);
-        assertThat(longValue(e, Attributes.of(THREAD, "main", sys, "epoll_wait"))).isZero();
+        // no error series for a call that never failed
+        assertThat(e.getLongSumData().getPoints()).hasSize(1);
+    }
+
+    @Test
+    void syscallsOutsideTheTopByTimeAreOtherAndSeriesArePerCallByDefault() {
+        telemetry.close();
+        telemetry = KernelTelemetry.builder(NAMES).addMetricReader(reader = InMemoryMetricReader.create())
+                .spanMode(SpanMode.OFF).syscallSeries(new SyscallSeries(2, false)).build();
+        long[] one = new long[64];
+        one[10] = 1;
+        // round 1: futex (202) 5 s, read (0) 2 s, write (1) 1 s, close (3) 1 ms: futex and read rank
+        telemetry.onSyscall(10, 202, 1, 0, one, 3_000_000_000L);
+        telemetry.onSyscall(11, 202, 1, 0, one, 2_000_000_000L);
+        telemetry.onSyscall(20, 0, 1, 1, one, 2_000_000_000L);
+        telemetry.onSyscall(20, 1, 1, 0, one, 1_000_000_000L);
+        telemetry.onSyscall(20, 3, 1, 0, one, 1_000_000L);
+        // ranked from the third collection on
+        telemetry.onSyscallsCollected();
+        telemetry.onSyscallsCollected();
+        telemetry.onSyscallsCollected();
+        // round 2: the same cumulative values plus one more call of each
+        long[] two = new long[64];
+        two[10] = 2;
+        telemetry.onSyscall(10, 202, 2, 0, two, 3_000_000_001L);
+        telemetry.onSyscall(11, 202, 2, 0, two, 2_000_000_001L);
+        telemetry.onSyscall(20, 0, 2, 1, two, 2_000_000_001L);
+        telemetry.onSyscall(20, 1, 2, 0, two, 1_000_000_001L);
+        telemetry.onSyscall(20, 3, 2, 0, two, 1_000_001L);
+        telemetry.onSyscallsCollected();
+
+        Map<String, MetricData> m = collect();
+        AttributeKey<String> sys = AttributeKey.stringKey("syscall.name");
+        Map<String, Long> counts = m.get("kernel.syscall.duration").getHistogramData().getPoints().stream()
+                .peek(p -> assertThat(p.getAttributes().get(THREAD)).isNull())
+                .collect(Collectors.toMap(p -> p.getAttributes().get(sys), HistogramPointData::getCount));
+        // round 1 went to "other" (nothing was ranked yet), round 2 of the named calls to their own series
+        assertThat(counts).containsOnlyKeys("futex", "read", "other");
+        assertThat(counts.get("futex")).isEqualTo(2);
+        assertThat(counts.get("read")).isEqualTo(1);
+        assertThat(counts.get("other")).isEqualTo(5 + 2);
+        // the error of read happened in round 1, before it was named
+        MetricData errors = m.get("kernel.syscall.errors");
+        assertThat(errors.getLongSumData().getPoints()).singleElement()
+                .satisfies(p -> assertThat(p.getAttributes().get(sys)).isEqualTo("other"))
+                .satisfies(p -> assertThat(p.getValue()).isEqualTo(1));
     }
 
     @Test
@@ -280,10 +351,10 @@ class MetricsMappingTest {
         telemetry.onTcpConnect(20, ConnectOutcome.REFUSED, slots, 150_000);
         telemetry.onFileIo(20, FileKind.REGULAR, IoDirection.WRITE, 10, slots, 150_000);
         Map<String, MetricData> m = collect();
-        HistogramPointData c = m.get("process.network.tcp.connect.duration").getHistogramData().getPoints().iterator().next();
+        HistogramPointData c = m.get("kernel.tcp.connect.duration").getHistogramData().getPoints().iterator().next();
         assertThat(c.getAttributes()).isEqualTo(Attributes.of(THREAD, "main", AttributeKey.stringKey("outcome"), "refused"));
         assertThat(c.getBoundaries().get(0)).isCloseTo(((1L << 14) - 1) / 1e9, within(1e-15));
-        HistogramPointData f = m.get("process.file.io.duration").getHistogramData().getPoints().iterator().next();
+        HistogramPointData f = m.get("kernel.file.io.duration").getHistogramData().getPoints().iterator().next();
         assertThat(f.getAttributes().get(AttributeKey.stringKey("file.kind"))).isEqualTo("regular");
         assertThat(f.getAttributes().get(AttributeKey.stringKey("io.direction"))).isEqualTo("write");
     }
@@ -303,7 +374,7 @@ class MetricsMappingTest {
         assertThat(gc.getCount()).isEqualTo(2);
         assertThat(gc.getSum()).isCloseTo(0.010, within(1e-12));
         assertThat(gc.getBoundaries()).isEqualTo(KernelMetrics.PAUSE_BOUNDARIES);
-        HistogramPointData vm = m.get("jvm.vm_operation.duration").getHistogramData().getPoints().iterator().next();
+        HistogramPointData vm = m.get("kernel.jvm.vm_operation.duration").getHistogramData().getPoints().iterator().next();
         assertThat(vm.getAttributes().get(AttributeKey.stringKey("jvm.vm_operation.name"))).isEqualTo("G1CollectForAllocation");
     }
 
@@ -321,13 +392,13 @@ class MetricsMappingTest {
         telemetry.onJitCompilations("c1", true, 6, slots, 5 * 100_000L + 3_000_000L);
 
         Map<String, MetricData> m = collect();
-        MetricData jit = m.get("jvm.jit.compilations");
+        MetricData jit = m.get("kernel.jvm.jit.compilations");
         AttributeKey<String> comp = AttributeKey.stringKey("jvm.jit.compiler");
         AttributeKey<String> outcome = AttributeKey.stringKey("outcome");
         assertThat(longValue(jit, Attributes.of(comp, "c1", outcome, "success"))).isEqualTo(6);
         assertThat(longValue(jit, Attributes.of(comp, "c2", outcome, "failure"))).isEqualTo(1);
         assertThat(jit.getLongSumData().getPoints()).as("only the outcomes that occurred").hasSize(2);
-        MetricData duration = m.get("jvm.jit.compilation.duration");
+        MetricData duration = m.get("kernel.jvm.jit.compilation.duration");
         assertThat(duration.getUnit()).isEqualTo("s");
         HistogramPointData c1 = duration.getHistogramData().getPoints().stream()
                 .filter(p -> p.getAttributes().equals(Attributes.of(comp, "c1", outcome, "success"))).findFirst()
@@ -357,11 +428,12 @@ class MetricsMappingTest {
             assertThat(pf).hasSizeLessThanOrEqualTo(5);
             assertThat(pf.stream().mapToLong(LongPointData::getValue).sum()).isEqualTo(20);
             assertThat(pf).anyMatch(p -> Boolean.TRUE.equals(p.getAttributes().get(overflow)));
-            var rq = m.get("jvm.thread.runqueue.latency").getHistogramData().getPoints();
-            assertThat(rq).hasSize(5);
+            var rq = m.get("kernel.runqueue.latency").getHistogramData().getPoints();
+            assertThat(rq).hasSize(1);
             assertThat(rq.stream().mapToLong(HistogramPointData::getCount).sum()).isEqualTo(20);
-            HistogramPointData of = rq.stream().filter(p -> Boolean.TRUE.equals(p.getAttributes().get(overflow))).findFirst().orElseThrow();
-            assertThat(of.getCount()).isEqualTo(16);
+            var rqTime = m.get("kernel.runqueue.time").getDoubleSumData().getPoints();
+            assertThat(rqTime).hasSizeLessThanOrEqualTo(5);
+            assertThat(rqTime).anyMatch(p -> Boolean.TRUE.equals(p.getAttributes().get(overflow)));
             var gc = m.get("jvm.gc.duration").getHistogramData().getPoints();
             assertThat(gc).hasSize(5);
             assertThat(gc).anyMatch(p -> Boolean.TRUE.equals(p.getAttributes().get(overflow)));

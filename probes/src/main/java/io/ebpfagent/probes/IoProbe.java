@@ -12,10 +12,13 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * {@code io.bpf.o}: calls, bytes, errors and latency of descriptor I/O per (thread, operation,
- * file type); slow reads/writes, slow fsyncs and opens as events.
+ * file type); slow reads/writes, slow fsyncs and opens as events; the bytes of the block requests
+ * each thread submits ({@link #OP_DISK_READ}, {@link #OP_DISK_WRITE}).
  */
 public final class IoProbe extends ProbeBase implements Probe {
     public static final int OP_READ = 0, OP_WRITE = 1, OP_FSYNC = 2, OP_OPEN = 3;
+    /** Block-layer bytes a thread submitted (file type {@link #FT_OTHER}; calls = bios, no latency). */
+    public static final int OP_DISK_READ = 4, OP_DISK_WRITE = 5;
     public static final int FT_OTHER = 0, FT_REG = 1, FT_SOCK = 2, FT_PIPE = 3, FT_CHR = 4;
 
     /**

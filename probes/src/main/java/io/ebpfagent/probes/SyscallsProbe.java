@@ -19,14 +19,25 @@ public final class SyscallsProbe extends ProbeBase implements Probe {
      * @param histograms     keep the latency histograms
      * @param slowExclude    512-bit mask of syscall numbers never reported as slow (8 words), or
      *                       null for the object's default (calls a JVM blocks in by design)
+     * @param fileIoSpanNs   the io probe runs and reports reads/writes of regular files at least
+     *                       this long itself: no slow-syscall event for them (0: it does not)
+     * @param fileSyncSpanNs the same for fsync/fdatasync
      */
-    public record Config(int targetTgid, long slowSyscallNs, boolean histograms, long[] slowExclude) {
+    public record Config(int targetTgid, long slowSyscallNs, boolean histograms, long[] slowExclude,
+                         long fileIoSpanNs, long fileSyncSpanNs) {
         public Config {
             Rodata.requireNonNegative("slowSyscallNs", slowSyscallNs);
+            Rodata.requireNonNegative("fileIoSpanNs", fileIoSpanNs);
+            Rodata.requireNonNegative("fileSyncSpanNs", fileSyncSpanNs);
             if (slowExclude != null && slowExclude.length != 8) {
                 throw new IllegalArgumentException("slowExclude needs 8 words, has " + slowExclude.length);
             }
             slowExclude = slowExclude == null ? null : slowExclude.clone();
+        }
+
+        /** Without an io probe beside it: every slow call becomes an event here. */
+        public Config(int targetTgid, long slowSyscallNs, boolean histograms, long[] slowExclude) {
+            this(targetTgid, slowSyscallNs, histograms, slowExclude, 0, 0);
         }
 
         public static Config defaults() {
@@ -51,6 +62,8 @@ public final class SyscallsProbe extends ProbeBase implements Probe {
         super(BundledObject.SYSCALLS, c.targetTgid(), spec -> {
             Rodata.set(spec, "slow_syscall_ns", c.slowSyscallNs());
             Rodata.set(spec, "syscall_histograms", c.histograms());
+            Rodata.set(spec, "file_io_span_ns", c.fileIoSpanNs());
+            Rodata.set(spec, "file_sync_span_ns", c.fileSyncSpanNs());
             if (c.slowExclude() != null) {
                 java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(64).order(java.nio.ByteOrder.LITTLE_ENDIAN);
                 for (long w : c.slowExclude()) {

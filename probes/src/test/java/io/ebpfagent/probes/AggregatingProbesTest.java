@@ -111,6 +111,75 @@ class AggregatingProbesTest {
         }
     }
 
+    /**
+     * Storage bytes at the block layer, against the kernel's own per-thread accounting in
+     * /proc/thread-self/io: O_DIRECT transfers bypass the page cache, so every byte is a bio the
+     * thread submits. read_bytes is accounted where the bio is submitted (equal); write_bytes
+     * for O_DIRECT where the transfer starts (equal but for file-system metadata).
+     */
+    @Test
+    void storageBytesOfTheThreadMatchProcReadAndWriteBytes() throws Exception {
+        Path file = Files.createTempFile("probes-io-direct", ".bin");
+        int size = 4 << 20;
+        try (SharedMaps shared = SharedMaps.create();
+             IoProbe probe = IoProbe.start(IoProbe.Config.defaults(), shared)) {
+            long[] proc = new long[2];
+            int tid = KernelTests.runNamed("io-direct", () -> {
+                try {
+                    long[] before = procIo();
+                    ByteBuffer raw = ByteBuffer.allocateDirect((1 << 20) + 4096);
+                    ByteBuffer buf = raw.alignedSlice(4096).limit(1 << 20);
+                    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE,
+                            com.sun.nio.file.ExtendedOpenOption.DIRECT)) {
+                        for (long pos = 0; pos < size; pos += 1 << 20) {
+                            buf.clear();
+                            while (buf.hasRemaining()) {
+                                ch.write(buf, pos + buf.position());
+                            }
+                        }
+                    }
+                    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ,
+                            com.sun.nio.file.ExtendedOpenOption.DIRECT)) {
+                        for (long pos = 0; pos < size; pos += 1 << 20) {
+                            buf.clear();
+                            while (buf.hasRemaining() && ch.read(buf, pos + buf.position()) > 0) {
+                                // until the MiB is in
+                            }
+                        }
+                    }
+                    long[] after = procIo();
+                    proc[0] = after[0] - before[0];
+                    proc[1] = after[1] - before[1];
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            long read = probe.bytes(tid, IoProbe.OP_DISK_READ, IoProbe.FT_OTHER);
+            long written = probe.bytes(tid, IoProbe.OP_DISK_WRITE, IoProbe.FT_OTHER);
+            assertEquals(size, proc[0], "precondition: /proc read_bytes of the O_DIRECT reads");
+            assertEquals(proc[0], read, "storage bytes read vs /proc read_bytes");
+            assertTrue(proc[1] >= size, "precondition: /proc write_bytes " + proc[1]);
+            assertTrue(written >= size && written <= proc[1] + 64 * 1024 && written >= proc[1] - 64 * 1024,
+                    "storage bytes written " + written + " vs /proc write_bytes " + proc[1]);
+            assertTrue(probe.calls(tid, IoProbe.OP_DISK_READ, IoProbe.FT_OTHER) >= size / (1 << 20), "read bios");
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    /** read_bytes and write_bytes of the calling thread. */
+    private static long[] procIo() throws IOException {
+        long[] v = new long[2];
+        for (String line : Files.readAllLines(Path.of("/proc/thread-self/io"))) {
+            if (line.startsWith("read_bytes:")) {
+                v[0] = Long.parseLong(line.substring(11).strip());
+            } else if (line.startsWith("write_bytes:")) {
+                v[1] = Long.parseLong(line.substring(12).strip());
+            }
+        }
+        return v;
+    }
+
     private static void writeAndRead(Path file, int n) throws IOException {
         ByteBuffer buf = ByteBuffer.allocateDirect(n);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {

@@ -65,6 +65,12 @@ public final class ConfigSchema {
             "Capture the kernel and user stack of long off-CPU intervals (costs a stack map).");
     public static final ConfigKey<Duration> SYSCALLS_SLOW_THRESHOLD = key("probes.syscalls.slow_threshold", DURATION,
             Duration.ofMillis(10), "System calls at least this long are reported individually.");
+    public static final ConfigKey<Integer> SYSCALLS_TOP_N = key("probes.syscalls.top_n", new IntType(0, 1024), 6,
+            "System calls named in the metrics: this many, ranked by total time of the application's threads "
+                    + "(from the third collection on; a name once given stays); every other call is "
+                    + "`syscall.name=other`. 1024 names every call, 0 none.");
+    public static final ConfigKey<Boolean> SYSCALLS_BY_THREAD = key("probes.syscalls.by_thread", BOOL, false,
+            "Split the system-call metrics by `thread.name` too (a series per thread group and call).");
     public static final ConfigKey<Integer> IO_OPEN_EVENTS_PER_SECOND = key("probes.io.open_events_per_second",
             new IntType(0, 1_000_000), 100,
             "Rate limit of file-open events sent to user space (0: none; open counts are still aggregated).");
@@ -216,7 +222,8 @@ public final class ConfigSchema {
                     + "as it can (dd, one byte per read and write) kept 0.77 of its rate beside an idle JVM with this "
                     + "probe on (0.56-1.17 over three rounds on a loaded machine; docs/benchmarks.md).";
             case "io" -> "File and socket I/O probe: bytes, operations and latency per thread by file type (the source "
-                    + "of `process.network.io` and `process.disk.io`); fsync; file opens. Off by default. Cost: "
+                    + "of `process.network.io` and `kernel.file.io`); fsync; file opens; storage bytes per thread at "
+                    + "the block layer (`block_bio_queue`, the source of `process.disk.io`). Off by default. Cost: "
                     + "`syscalls/sys_{enter,exit}_*` tracepoints of the read/write family, openat and fsync fire for "
                     + "every such call of every process of the machine (~150-550 ns per run, 1.4-2.7 us for "
                     + "pwrite64; 20-40 runs per /hello request) and put every task of the machine on the "

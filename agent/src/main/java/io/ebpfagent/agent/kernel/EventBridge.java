@@ -45,6 +45,8 @@ final class EventBridge implements EventListener {
     private final Map<Long, long[]> connectHist = new HashMap<>();
     private final Map<Integer, long[]> retransmits = new HashMap<>();
     private final byte[] name = new byte[256];
+    private final DescriptorPaths paths = new DescriptorPaths();
+    private final GcNames gcNames = GcNames.ofThisJvm();
     private final boolean standalone;
     private final long connectThresholdNs;
     /** Thread exits after which the per-thread maps are read early (their entries wait for that read). */
@@ -99,11 +101,12 @@ final class EventBridge implements EventListener {
         }
     }
 
+    /** A slow read or write of a regular file: its path, when the descriptor still names it. */
     @Override
     public void slowIo(SlowIoEvent e) {
         if (wants(e, IntervalKind.SLOW_FILE_IO)) {
             signals.onInterval(new KernelInterval(IntervalKind.SLOW_FILE_IO, e.tid(), e.startNs(), e.durationNs(),
-                    parentOf(e), OffCpuReason.NONE, e.nr(), "fd " + e.fd()));
+                    parentOf(e), OffCpuReason.NONE, e.nr(), paths.path(e.fd(), e.inode())));
         }
     }
 
@@ -111,7 +114,7 @@ final class EventBridge implements EventListener {
     public void fsync(FsyncEvent e) {
         if (wants(e, IntervalKind.SLOW_FILE_IO)) {
             signals.onInterval(new KernelInterval(IntervalKind.SLOW_FILE_IO, e.tid(), e.startNs(), e.durationNs(),
-                    parentOf(e), OffCpuReason.NONE, e.nr(), "fd " + e.fd()));
+                    parentOf(e), OffCpuReason.NONE, e.nr(), paths.path(e.fd(), e.inode())));
         }
     }
 
@@ -131,7 +134,21 @@ final class EventBridge implements EventListener {
         if ((outcome != ConnectOutcome.SUCCESS || e.durationNs() >= connectThresholdNs)
                 && wants(e, IntervalKind.SLOW_CONNECT)) {
             signals.onInterval(KernelInterval.of(IntervalKind.SLOW_CONNECT, e.tid(), e.startNs(), e.durationNs(),
-                    outcome.value(), parentOf(e)));
+                    peer(e), parentOf(e)));
+        }
+    }
+
+    /** {@code address:port} of the connect's peer (IPv6 in brackets), or null when unknown. */
+    private static String peer(ConnectEvent e) {
+        try {
+            java.net.InetAddress a = e.remoteAddress();
+            if (a == null) {
+                return null;
+            }
+            String host = a.getHostAddress();
+            return (a instanceof java.net.Inet6Address ? "[" + host + "]" : host) + ":" + e.remotePort();
+        } catch (RuntimeException ex) {
+            return null;
         }
     }
 
@@ -182,10 +199,11 @@ final class EventBridge implements EventListener {
     @Override
     public void gc(GcEvent e) {
         String action = e.full() ? "end of major GC" : "end of minor GC";
-        signals.onGcPause("hotspot", action, e.startNs(), e.durationNs());
+        String collector = gcNames.of(e.full());
+        signals.onGcPause(collector, action, e.startNs(), e.durationNs());
         if (wants(e, IntervalKind.GC_PAUSE)) {
             signals.onInterval(KernelInterval.of(IntervalKind.GC_PAUSE, e.tid(), e.startNs(), e.durationNs(),
-                    action, null));
+                    collector, null));
         }
     }
 

@@ -3,6 +3,7 @@ package io.ebpfagent.agent.kernel;
 import io.ebpfagent.agent.config.AgentConfig;
 import io.ebpfagent.agent.config.ConfigSchema;
 import io.ebpfagent.otel.SpanMode;
+import io.ebpfagent.otel.SyscallSeries;
 import io.ebpfagent.otel.export.ExporterConfig;
 import io.ebpfagent.otel.export.ExporterKind;
 import io.ebpfagent.otel.export.OtlpProtocol;
@@ -32,6 +33,8 @@ final class ExporterConfigs {
                         config.get(ConfigSchema.PROMETHEUS_BASIC_AUTH_USERNAME),
                         config.get(ConfigSchema.PROMETHEUS_BASIC_AUTH_PASSWORD)))
                 .cardinalityLimit(Math.max(2, config.get(ConfigSchema.THREADS_MAX_DISTINCT) * 4))
+                .syscallSeries(new SyscallSeries(config.get(ConfigSchema.SYSCALLS_TOP_N),
+                        config.get(ConfigSchema.SYSCALLS_BY_THREAD)))
                 .spanMode(switch (config.get(ConfigSchema.SPANS_MODE)) {
                     case "events" -> SpanMode.EVENTS;
                     case "off" -> SpanMode.OFF;

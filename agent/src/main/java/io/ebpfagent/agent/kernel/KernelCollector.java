@@ -94,6 +94,7 @@ final class KernelCollector implements Runnable {
         }
         if (syscalls != null) {
             syscalls.forEach(syscallVisitor);
+            signals.onSyscallsCollected();
         }
         if (io != null) {
             visited.clear();
@@ -192,6 +193,10 @@ final class KernelCollector implements Runnable {
     }
 
     private void io(int tid, int op, int fileType, long calls, long bytes, long errors, long totalNs, long maxNs) {
+        if (op == IoProbe.OP_DISK_READ || op == IoProbe.OP_DISK_WRITE) {
+            signals.onDiskIo(tid, op == IoProbe.OP_DISK_READ ? IoDirection.READ : IoDirection.WRITE, bytes);
+            return;
+        }
         IoDirection direction;
         if (op == IoProbe.OP_READ) {
             direction = IoDirection.READ;

@@ -30,10 +30,16 @@ final class ProbeConfigs {
         return c.get(ConfigSchema.SPANS_BREAKDOWN) && !c.get(ConfigSchema.SPANS_MODE).equals("off");
     }
 
+    /**
+     * One kernel call, one span: when the io probe is configured, it reports slow calls on
+     * regular files (with the path) and slow fsyncs, so the syscalls probe leaves those out.
+     */
     static SyscallsProbe.Config syscalls(AgentConfig c) {
         SyscallsProbe.Config d = SyscallsProbe.Config.defaults();
+        IoProbe.Config io = io(c);
+        boolean ioSpans = c.probeEnabled("io");
         return new SyscallsProbe.Config(d.targetTgid(), c.get(ConfigSchema.SYSCALLS_SLOW_THRESHOLD).toNanos(),
-                d.histograms(), d.slowExclude());
+                d.histograms(), d.slowExclude(), ioSpans ? io.slowIoNs() : 0, ioSpans ? io.fsyncThresholdNs() : 0);
     }
 
     static IoProbe.Config io(AgentConfig c) {

@@ -1,6 +1,7 @@
 package io.ebpfagent.otel.export;
 
 import io.ebpfagent.otel.SpanMode;
+import io.ebpfagent.otel.SyscallSeries;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -28,11 +29,13 @@ import java.util.Set;
  * @param spanMode           how kernel intervals appear in traces
  * @param minSpanDuration    intervals shorter than this produce no span
  * @param spanQueueSize      spans buffered for export; beyond it new spans are dropped
+ * @param syscallSeries      which syscall series the metrics get
  */
 public record ExporterConfig(Set<ExporterKind> exporters, String otlpEndpoint, OtlpProtocol otlpProtocol,
                              Map<String, String> otlpHeaders, Duration exportInterval, String prometheusHost,
                              int prometheusPort, PrometheusAccess prometheusAccess, String serviceName, Map<String, String> resourceAttributes,
-                             int cardinalityLimit, SpanMode spanMode, Duration minSpanDuration, int spanQueueSize) {
+                             int cardinalityLimit, SpanMode spanMode, Duration minSpanDuration, int spanQueueSize,
+                             SyscallSeries syscallSeries) {
 
     public ExporterConfig {
         exporters = exporters.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(exporters));
@@ -40,6 +43,7 @@ public record ExporterConfig(Set<ExporterKind> exporters, String otlpEndpoint, O
         otlpHeaders = Map.copyOf(otlpHeaders);
         resourceAttributes = Map.copyOf(resourceAttributes);
         Objects.requireNonNull(spanMode, "spanMode");
+        Objects.requireNonNull(syscallSeries, "syscallSeries");
         Objects.requireNonNull(prometheusAccess, "prometheusAccess");
         if (exportInterval.isNegative() || exportInterval.isZero()) {
             throw new IllegalArgumentException("exportInterval must be positive: " + exportInterval);
@@ -106,6 +110,7 @@ public record ExporterConfig(Set<ExporterKind> exporters, String otlpEndpoint, O
         b.serviceName = serviceName;
         b.resourceAttributes = new LinkedHashMap<>(resourceAttributes);
         b.cardinalityLimit = cardinalityLimit;
+        b.syscallSeries = syscallSeries;
         b.spanMode = spanMode;
         b.minSpanDuration = minSpanDuration;
         b.spanQueueSize = spanQueueSize;
@@ -131,6 +136,7 @@ public record ExporterConfig(Set<ExporterKind> exporters, String otlpEndpoint, O
         private String serviceName;
         private Map<String, String> resourceAttributes = new LinkedHashMap<>();
         private int cardinalityLimit = 2000;
+        private SyscallSeries syscallSeries = SyscallSeries.defaults();
         private SpanMode spanMode = SpanMode.SPANS;
         private Duration minSpanDuration = Duration.ofMillis(1);
         private int spanQueueSize = 2048;
@@ -191,6 +197,11 @@ public record ExporterConfig(Set<ExporterKind> exporters, String otlpEndpoint, O
             return this;
         }
 
+        public Builder syscallSeries(SyscallSeries series) {
+            this.syscallSeries = series;
+            return this;
+        }
+
         public Builder spanMode(SpanMode mode) {
             this.spanMode = mode;
             return this;
@@ -209,7 +220,7 @@ public record ExporterConfig(Set<ExporterKind> exporters, String otlpEndpoint, O
         public ExporterConfig build() {
             return new ExporterConfig(exporters, otlpEndpoint, otlpProtocol, otlpHeaders, exportInterval,
                     prometheusHost, prometheusPort, prometheusAccess, serviceName, resourceAttributes, cardinalityLimit, spanMode,
-                    minSpanDuration, spanQueueSize);
+                    minSpanDuration, spanQueueSize, syscallSeries);
         }
     }
 }

@@ -41,7 +41,7 @@ public final class ExporterSetup {
         SdkLogging.install();
         Transports transports = new Transports();
         KernelTelemetry.Builder b = KernelTelemetry.builder(threadNames).resource(resource).onAbort(transports::abortAll)
-                .cardinalityLimit(config.cardinalityLimit()).spanMode(config.spanMode())
+                .cardinalityLimit(config.cardinalityLimit()).syscallSeries(config.syscallSeries()).spanMode(config.spanMode())
                 .minSpanDuration(config.minSpanDuration());
         List<String> running = new ArrayList<>();
         for (ExporterKind kind : config.exporters()) {

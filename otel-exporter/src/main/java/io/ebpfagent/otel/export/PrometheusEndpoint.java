@@ -2,7 +2,6 @@ package io.ebpfagent.otel.export;
 
 import com.sun.net.httpserver.BasicAuthenticator;
 import com.sun.net.httpserver.HttpsConfigurator;
-import io.opentelemetry.exporter.prometheus.PrometheusHttpServer;
 import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.export.MemoryMode;
@@ -13,7 +12,12 @@ import io.opentelemetry.sdk.metrics.export.CollectionRegistration;
 import io.opentelemetry.sdk.metrics.export.MetricReader;
 import io.prometheus.metrics.config.PrometheusProperties;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.InfoSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricMetadata;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -23,14 +27,15 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
 /**
  * The Prometheus scrape endpoint ({@code /metrics}), bound to the configured address (loopback
- * by default). Plain HTTP runs on the SDK's {@link PrometheusHttpServer}; with a keystore it is
- * HTTPS on the Prometheus client's {@link HTTPServer} around the SDK's
- * {@link PrometheusMetricReader}. Either way with optional HTTP basic authentication, and scrapes
+ * by default): the Prometheus client's {@link HTTPServer} around the SDK's
+ * {@link PrometheusMetricReader}, HTTPS with a keystore. Either way with optional HTTP basic authentication, and scrapes
  * served by {@link JavaagentSuppression#serverExecutor} (outside the OpenTelemetry Java agent's
  * instrumentation) with immutable data: one copy of the metrics per scrape.
  */
@@ -45,32 +50,27 @@ final class PrometheusEndpoint {
                     + "(exporter.prometheus.basic_auth.password)");
         }
         BasicAuthenticator auth = access.basicAuth() ? authenticator(access.username(), access.password()) : null;
-        if (!access.tls()) {
-            var b = PrometheusHttpServer.builder().setHost(config.prometheusHost()).setPort(config.prometheusPort())
-                    // An executor of our own (scrapes outside the OTel Java agent's
-                    // instrumentation) requires immutable data: one copy per scrape.
-                    .setExecutor(JavaagentSuppression.serverExecutor("ebpf-agent-prometheus", 2))
-                    .setMemoryMode(MemoryMode.IMMUTABLE_DATA);
-            if (auth != null) {
-                b.setAuthenticator(auth);
-            }
-            return b.build();
-        }
+        // One server for HTTP and HTTPS: the Prometheus client's, around the SDK's reader, behind
+        // a collector that gives target_info its help text (the SDK leaves it without one, which
+        // promtool reports). Scrapes run on an executor outside the OTel Java agent's
+        // instrumentation, hence immutable data: one copy per scrape.
         PrometheusMetricReader reader = PrometheusMetricReader.builder().build();
         PrometheusRegistry registry = new PrometheusRegistry();
-        registry.register(reader);
+        registry.register(new TargetInfoHelp(reader));
         HTTPServer.Builder server = HTTPServer.builder(PrometheusProperties.builder().build())
                 .hostname(config.prometheusHost()).port(config.prometheusPort())
                 .executorService(JavaagentSuppression.serverExecutor("ebpf-agent-prometheus", 2))
-                .registry(registry)
-                .httpsConfigurator(new HttpsConfigurator(sslContext(access)));
+                .registry(registry);
+        if (access.tls()) {
+            server.httpsConfigurator(new HttpsConfigurator(sslContext(access)));
+        }
         if (auth != null) {
             server.authenticator(auth);
         }
         try {
             return new WithServer(reader, server.buildAndStart());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the Prometheus HTTPS endpoint on " + config.prometheusHost()
+            throw new UncheckedIOException("cannot start the Prometheus endpoint on " + config.prometheusHost()
                     + ":" + config.prometheusPort() + ": " + e.getMessage(), e);
         }
     }
@@ -106,7 +106,31 @@ final class PrometheusEndpoint {
         }
     }
 
-    /** The SDK's reader, whose shutdown also stops the HTTPS server. */
+    /** The SDK's snapshots with a help text on {@code target_info}. */
+    static final class TargetInfoHelp implements MultiCollector {
+        static final String HELP = "Target metadata: the resource attributes of the process the agent runs in";
+        private final MultiCollector delegate;
+
+        TargetInfoHelp(MultiCollector delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public MetricSnapshots collect() {
+            MetricSnapshots snapshots = delegate.collect();
+            List<MetricSnapshot> out = new ArrayList<>(snapshots.size());
+            for (MetricSnapshot s : snapshots) {
+                MetricMetadata m = s.getMetadata();
+                if (s instanceof InfoSnapshot info && m.getName().equals("target") && m.getHelp() == null) {
+                    s = new InfoSnapshot(new MetricMetadata(m.getName(), HELP), info.getDataPoints());
+                }
+                out.add(s);
+            }
+            return new MetricSnapshots(out);
+        }
+    }
+
+    /** The SDK's reader, whose shutdown also stops the server. */
     private static final class WithServer implements MetricReader {
         private final PrometheusMetricReader reader;
         private final HTTPServer server;
@@ -149,7 +173,7 @@ final class PrometheusEndpoint {
 
         @Override
         public String toString() {
-            return "PrometheusHttpsServer{port=" + server.getPort() + "}";
+            return "PrometheusServer{port=" + server.getPort() + "}";
         }
     }
 }

@@ -9,7 +9,7 @@ public final class Attrs {
     /** The OS thread id (semantic conventions only define the managed {@code thread.id}). */
     public static final AttributeKey<Long> THREAD_NATIVE_ID = AttributeKey.longKey("thread.native_id");
     public static final AttributeKey<String> CONTEXT_SWITCH_TYPE = AttributeKey.stringKey("process.context_switch.type");
-    public static final AttributeKey<String> PAGING_FAULT_TYPE = AttributeKey.stringKey("process.paging.fault_type");
+    public static final AttributeKey<String> PAGING_FAULT_TYPE = AttributeKey.stringKey("system.paging.fault.type");
     public static final AttributeKey<String> DISK_IO_DIRECTION = AttributeKey.stringKey("disk.io.direction");
     public static final AttributeKey<String> NETWORK_IO_DIRECTION = AttributeKey.stringKey("network.io.direction");
     public static final AttributeKey<String> GC_NAME = AttributeKey.stringKey("jvm.gc.name");

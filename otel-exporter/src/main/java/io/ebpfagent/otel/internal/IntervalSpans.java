@@ -109,6 +109,9 @@ public final class IntervalSpans {
                 putTarget(a, iv.target());
             }
             case SLOW_FILE_IO -> {
+                if (iv.syscallNr() >= 0) {
+                    a.put(Attrs.SYSCALL_NAME, SyscallNames.name(iv.syscallNr()));
+                }
                 if (iv.target() != null) {
                     a.put(Attrs.FILE_PATH, iv.target());
                 }

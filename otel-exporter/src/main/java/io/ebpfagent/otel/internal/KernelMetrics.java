@@ -5,6 +5,7 @@ import io.ebpfagent.otel.FileKind;
 import io.ebpfagent.otel.IoDirection;
 import io.ebpfagent.otel.Log2Histogram;
 import io.ebpfagent.otel.SyscallNames;
+import io.ebpfagent.otel.SyscallSeries;
 import io.ebpfagent.otel.ThreadKey;
 import io.ebpfagent.otel.ThreadNames;
 import io.opentelemetry.api.common.AttributeKey;
@@ -47,21 +48,29 @@ import java.util.Map;
 public final class KernelMetrics implements MetricProducer {
     public static final String SCOPE = "io.ebpfagent.otel";
 
-    /** ~1 µs .. ~1 s in factors of 4. */
-    public static final Log2Histogram LATENCY_LAYOUT = Log2Histogram.powersOfTwo(10, 30, 2);
-    /** ~16 µs .. ~4 s in factors of 4: connects include a network round trip. */
-    public static final Log2Histogram CONNECT_LAYOUT = Log2Histogram.powersOfTwo(14, 32, 2);
-    /** Pause-like events in seconds, 100 µs .. 10 s. */
-    public static final List<Double> PAUSE_BOUNDARIES =
-            List.of(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0);
-    /** JIT compilations, ~4 µs .. ~17 s in factors of 4. */
-    public static final Log2Histogram JIT_LAYOUT = Log2Histogram.powersOfTwo(12, 34, 2);
+    /*
+     * Bucket layouts are coarse on purpose: every bucket is a Prometheus series per attribute
+     * set, and the kernel's log2 slots stay exact for the sum and count. Factors of 16 keep a
+     * histogram at 9 series (7 buckets, sum, count).
+     */
+    /** ~1 µs .. ~1 s in factors of 16. */
+    public static final Log2Histogram LATENCY_LAYOUT = Log2Histogram.powersOfTwo(10, 30, 4);
+    /** ~16 µs .. ~1 s in factors of 16: connects include a network round trip. */
+    public static final Log2Histogram CONNECT_LAYOUT = Log2Histogram.powersOfTwo(14, 30, 4);
+    /** GC pauses: the semantic conventions' advice for {@code jvm.gc.duration}. */
+    public static final List<Double> PAUSE_BOUNDARIES = List.of(0.01, 0.1, 1.0, 10.0);
+    /** VM operations, most well under a millisecond, 100 µs .. 1 s. */
+    public static final List<Double> VM_OPERATION_BOUNDARIES = List.of(0.0001, 0.001, 0.01, 0.1, 1.0);
+    /** JIT compilations, ~4 µs .. ~4 s in factors of 16. */
+    public static final Log2Histogram JIT_LAYOUT = Log2Histogram.powersOfTwo(12, 32, 4);
     /** {@code file.kind} of the bytes a thread moved before the I/O probe saw it. */
     static final String FILE_KIND_UNKNOWN = "unknown";
     /** Kernel time of a span by state: from 100 us to 10 s. */
     public static final List<Double> SPAN_TIME_BOUNDARIES = List.of(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
             0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0);
     private static final String OTHER_SPAN = "other";
+    /** {@code syscall.name} of the calls outside the named top N. */
+    public static final String OTHER_SYSCALL = "other";
 
     private static final Attributes VOLUNTARY = Attributes.of(Attrs.CONTEXT_SWITCH_TYPE, "voluntary");
     private static final Attributes INVOLUNTARY = Attributes.of(Attrs.CONTEXT_SWITCH_TYPE, "involuntary");
@@ -78,10 +87,12 @@ public final class KernelMetrics implements MetricProducer {
     private final SeriesTable<CounterSeries> contextSwitches;
     private final SeriesTable<CounterSeries> pagingFaults;
     private final SeriesTable<CounterSeries> diskIo;
+    private final SeriesTable<CounterSeries> fileIo;
     private final SeriesTable<CounterSeries> networkIo;
     private final SeriesTable<CounterSeries> syscallErrors;
     private final SeriesTable<CounterSeries> retransmits;
     private final SeriesTable<HistogramSeries> runQueue;
+    private final SeriesTable<CounterSeries> runQueueTime;
     private final SeriesTable<HistogramSeries> syscallDuration;
     private final SeriesTable<HistogramSeries> fileIoDuration;
     private final SeriesTable<HistogramSeries> connectDuration;
@@ -104,12 +115,32 @@ public final class KernelMetrics implements MetricProducer {
         final CounterCell count = new CounterCell();
         final HistogramCell duration = new HistogramCell();
     }
+    private final SyscallSeries syscallSeries;
+    /** Total time of each syscall number in the process so far, for the ranking. */
+    private final long[] syscallTimeNs = new long[SyscallNames.size() + 1];
+    /** Syscall numbers named in the metrics (the rest are "other"); only ever grows. */
+    private final boolean[] syscallNamed = new boolean[SyscallNames.size() + 1];
+    private int syscallNamedCount;
+    /** Bumped when a syscall gets its name: the cells of "other" link again. */
+    private int syscallNaming;
+    private final Map<String, Attributes> syscallAttributes = new HashMap<>();
+    private int syscallRounds;
+    /** Collection rounds before the syscalls are ranked. */
+    static final int RANKING_FROM_ROUND = 3;
+    /** Thread groups of the agent itself. */
+    private static final String AGENT_THREADS = "ebpf-agent-";
     private final BatchCallback callback;
     /** Cumulative records lost per (probe, buffer). */
     private final Map<Attributes, Long> droppedTotals = new HashMap<>();
 
     public KernelMetrics(Meter meter, ThreadNames names, int cardinalityLimit, Clock clock) {
+        this(meter, names, cardinalityLimit, clock, SyscallSeries.defaults());
+    }
+
+    public KernelMetrics(Meter meter, ThreadNames names, int cardinalityLimit, Clock clock,
+                         SyscallSeries syscallSeries) {
         this.names = names;
+        this.syscallSeries = syscallSeries;
         this.clock = clock;
         this.scope = InstrumentationScopeInfo.builder(SCOPE).build();
         // Counters pass through the SDK, whose own limit counts our overflow series as one more
@@ -120,10 +151,12 @@ public final class KernelMetrics implements MetricProducer {
         contextSwitches = new SeriesTable<>(counterLimit, CounterSeries::new);
         pagingFaults = new SeriesTable<>(counterLimit, CounterSeries::new);
         diskIo = new SeriesTable<>(counterLimit, CounterSeries::new);
+        fileIo = new SeriesTable<>(counterLimit, CounterSeries::new);
         networkIo = new SeriesTable<>(counterLimit, CounterSeries::new);
         syscallErrors = new SeriesTable<>(counterLimit, CounterSeries::new);
         retransmits = new SeriesTable<>(counterLimit, CounterSeries::new);
         runQueue = histogramTable(cardinalityLimit, LATENCY_LAYOUT);
+        runQueueTime = new SeriesTable<>(counterLimit, CounterSeries::new);
         syscallDuration = histogramTable(cardinalityLimit, LATENCY_LAYOUT);
         fileIoDuration = histogramTable(cardinalityLimit, LATENCY_LAYOUT);
         connectDuration = histogramTable(cardinalityLimit, CONNECT_LAYOUT);
@@ -134,12 +167,17 @@ public final class KernelMetrics implements MetricProducer {
                 .setDescription("Time threads spent on a CPU, from the scheduler").buildObserver();
         var offCpu = meter.counterBuilder(MetricNames.OFF_CPU_TIME).ofDoubles().setUnit("s")
                 .setDescription("Time threads spent switched out, by reason").buildObserver();
+        var runq = meter.counterBuilder(MetricNames.RUNQUEUE_TIME).ofDoubles().setUnit("s")
+                .setDescription("Time runnable threads waited for a CPU, by thread group").buildObserver();
         var switches = meter.counterBuilder(MetricNames.CONTEXT_SWITCHES).setUnit("{context_switch}")
                 .setDescription("Context switches of threads, by type").buildObserver();
         var faults = meter.counterBuilder(MetricNames.PAGING_FAULTS).setUnit("{fault}")
                 .setDescription("Page faults of threads, by type").buildObserver();
         var disk = meter.counterBuilder(MetricNames.DISK_IO).setUnit("By")
-                .setDescription("Bytes read from and written to regular files and block devices").buildObserver();
+                .setDescription("Storage bytes: block requests (bios) the threads submitted, by direction").buildObserver();
+        var file = meter.counterBuilder(MetricNames.FILE_IO).setUnit("By")
+                .setDescription("Bytes read from and written to files by read/write calls (page cache hits included), "
+                        + "by direction and file kind").buildObserver();
         var net = meter.counterBuilder(MetricNames.NETWORK_IO).setUnit("By")
                 .setDescription("Bytes received and transmitted on sockets").buildObserver();
         var errors = meter.counterBuilder(MetricNames.SYSCALL_ERRORS).setUnit("{error}")
@@ -155,23 +193,25 @@ public final class KernelMetrics implements MetricProducer {
             synchronized (lock) {
                 recordSeconds(cpu, cpuTime);
                 recordSeconds(offCpu, offCpuTime);
+                recordSeconds(runq, runQueueTime);
                 record(switches, contextSwitches);
                 record(faults, pagingFaults);
                 record(disk, diskIo);
+                record(file, fileIo);
                 record(net, networkIo);
                 record(errors, syscallErrors);
                 record(retrans, retransmits);
                 record(jit, jitCount);
                 droppedTotals.forEach((attributes, total) -> dropped.record(total, attributes));
             }
-        }, cpu, offCpu, switches, faults, disk, net, errors, retrans, jit, dropped);
+        }, cpu, offCpu, runq, switches, faults, disk, file, net, errors, retrans, jit, dropped);
 
         gcDuration = meter.histogramBuilder(MetricNames.GC_DURATION).setUnit("s")
                 .setDescription("Duration of JVM garbage collection pauses")
                 .setExplicitBucketBoundariesAdvice(PAUSE_BOUNDARIES).build();
         vmOperationDuration = meter.histogramBuilder(MetricNames.VM_OPERATION_DURATION).setUnit("s")
                 .setDescription("Duration of HotSpot VM operations")
-                .setExplicitBucketBoundariesAdvice(PAUSE_BOUNDARIES).build();
+                .setExplicitBucketBoundariesAdvice(VM_OPERATION_BOUNDARIES).build();
         spanTime = meter.histogramBuilder(MetricNames.SPAN_TIME).setUnit("s")
                 .setDescription("Kernel time of application spans, summed over the threads each span was current "
                         + "on, by state (cpu, runqueue, lock, network, disk, sleep, other) and its overlap with GC "
@@ -220,25 +260,25 @@ public final class KernelMetrics implements MetricProducer {
     public void onCpuTime(int tid, long onCpuNs, long offVoluntaryNs, long offInvoluntaryNs) {
         synchronized (lock) {
             ThreadState t = thread(tid);
-            link(t, t.onCpu, cpuTime, null, null).update(onCpuNs);
-            link(t, t.offCpuVoluntary, offCpuTime, Attrs.OFF_CPU_REASON, "voluntary").update(offVoluntaryNs);
-            link(t, t.offCpuInvoluntary, offCpuTime, Attrs.OFF_CPU_REASON, "involuntary").update(offInvoluntaryNs);
+            count(t, t.onCpu, cpuTime, null, null, onCpuNs);
+            count(t, t.offCpuVoluntary, offCpuTime, Attrs.OFF_CPU_REASON, "voluntary", offVoluntaryNs);
+            count(t, t.offCpuInvoluntary, offCpuTime, Attrs.OFF_CPU_REASON, "involuntary", offInvoluntaryNs);
         }
     }
 
     public void onContextSwitches(int tid, long voluntary, long involuntary) {
         synchronized (lock) {
             ThreadState t = thread(tid);
-            link(t, t.switchesVoluntary, contextSwitches, Attrs.CONTEXT_SWITCH_TYPE, "voluntary").update(voluntary);
-            link(t, t.switchesInvoluntary, contextSwitches, Attrs.CONTEXT_SWITCH_TYPE, "involuntary").update(involuntary);
+            count(t, t.switchesVoluntary, contextSwitches, Attrs.CONTEXT_SWITCH_TYPE, "voluntary", voluntary);
+            count(t, t.switchesInvoluntary, contextSwitches, Attrs.CONTEXT_SWITCH_TYPE, "involuntary", involuntary);
         }
     }
 
     public void onPageFaults(int tid, long minor, long major) {
         synchronized (lock) {
             ThreadState t = thread(tid);
-            link(t, t.minorFaults, pagingFaults, Attrs.PAGING_FAULT_TYPE, "minor").update(minor);
-            link(t, t.majorFaults, pagingFaults, Attrs.PAGING_FAULT_TYPE, "major").update(major);
+            count(t, t.minorFaults, pagingFaults, Attrs.PAGING_FAULT_TYPE, "minor", minor);
+            count(t, t.majorFaults, pagingFaults, Attrs.PAGING_FAULT_TYPE, "major", major);
         }
     }
 
@@ -256,8 +296,8 @@ public final class KernelMetrics implements MetricProducer {
             if (bytes == 0 && cell.series == null) {
                 return;
             }
-            cell.series = diskIo.seriesFor(groupAttributes(t).toBuilder()
-                    .put(Attrs.DISK_IO_DIRECTION, direction.diskValue())
+            cell.series = fileIo.seriesFor(groupAttributes(t).toBuilder()
+                    .put(Attrs.IO_DIRECTION, direction.diskValue())
                     .put(Attrs.FILE_KIND, FILE_KIND_UNKNOWN).build());
             cell.generation = t.generation;
         }
@@ -267,7 +307,7 @@ public final class KernelMetrics implements MetricProducer {
     public void onRetransmit(int tid, long segments) {
         synchronized (lock) {
             ThreadState t = thread(tid);
-            link(t, t.retransmits, retransmits, null, null).update(segments);
+            count(t, t.retransmits, retransmits, null, null, segments);
         }
     }
 
@@ -279,10 +319,15 @@ public final class KernelMetrics implements MetricProducer {
             }
             HistogramCell c = t.runQueue;
             if (c.generation != t.generation) {
-                c.series = runQueue.seriesFor(groupAttributes(t));
+                // one distribution for the process (a histogram per thread group is 9 series
+                // each); how long each group waited in total is the counter below
+                c.series = runQueue.seriesFor(Attributes.empty());
                 c.generation = t.generation;
             }
             c.update(LATENCY_LAYOUT, slots, sumNs, scratch);
+            if (sumNs >= 0) {
+                count(t, t.runQueueTime, runQueueTime, null, null, sumNs);
+            }
         }
     }
 
@@ -297,16 +342,99 @@ public final class KernelMetrics implements MetricProducer {
                 cells = new ThreadState.SyscallCells();
                 t.syscalls.put(nr, cells);
             }
-            if (cells.latency.generation != t.generation) {
-                Attributes a = groupAttributes(t).toBuilder().put(Attrs.SYSCALL_NAME, SyscallNames.name(nr)).build();
+            // the agent's own calls (loading the probes: bpf, mmap, openat...) do not rank
+            if (sumNs >= 0 && !t.key.group().startsWith(AGENT_THREADS)) {
+                int slot = rankSlot(nr);
+                long delta = sumNs >= cells.lastSumNs ? sumNs - cells.lastSumNs : sumNs;
+                cells.lastSumNs = sumNs;
+                syscallTimeNs[slot] += delta;
+            }
+            if (cells.latency.generation != t.generation || cells.naming != syscallNaming) {
+                Attributes a = syscallAttributes(t, nr);
                 cells.latency.series = syscallDuration.seriesFor(a);
                 cells.latency.generation = t.generation;
-                cells.errors.series = syscallErrors.seriesFor(a);
+                cells.errors.series = null; // linked at the first error
                 cells.errors.generation = t.generation;
+                cells.naming = syscallNaming;
             }
             cells.latency.update(LATENCY_LAYOUT, slots, sumNs, scratch);
-            cells.errors.update(errors);
+            // no series for calls that never failed (most never do), nor after a relink until a new error
+            if (cells.errors.series == null && errors > cells.errors.last) {
+                cells.errors.series = syscallErrors.seriesFor(syscallAttributes(t, nr));
+            }
+            if (cells.errors.series != null) {
+                cells.errors.update(errors);
+            } else {
+                cells.errors.last = errors;
+            }
         }
+    }
+
+    private int rankSlot(int nr) {
+        return nr >= 0 && nr < SyscallNames.size() ? nr : SyscallNames.size();
+    }
+
+    /**
+     * After a round of {@link #onSyscall} calls: from the third round on, names the calls that
+     * rank among the top N by total time of the application's threads. A name, once given, stays
+     * (its series keeps counting; the cells of the call link to it at their next update, what
+     * they counted before stays in "other"), and names stop at N.
+     */
+    public void onSyscallsCollected() {
+        synchronized (lock) {
+            // the first rounds see the JVM's start-up, not its work
+            if (++syscallRounds >= RANKING_FROM_ROUND) {
+                rankSyscalls();
+            }
+        }
+    }
+
+    private void rankSyscalls() {
+        int n = syscallSeries.topN();
+        if (n >= SyscallSeries.ALL || n == 0 || syscallNamedCount >= n) {
+            return;
+        }
+        boolean changed = false;
+        boolean[] taken = new boolean[syscallTimeNs.length];
+        for (int rank = 0; rank < n && syscallNamedCount < n; rank++) {
+            int best = -1;
+            for (int nr = 0; nr < SyscallNames.size(); nr++) {
+                if (!taken[nr] && syscallTimeNs[nr] > 0 && (best < 0 || syscallTimeNs[nr] > syscallTimeNs[best])) {
+                    best = nr;
+                }
+            }
+            if (best < 0) {
+                break;
+            }
+            taken[best] = true;
+            if (!syscallNamed[best]) {
+                syscallNamed[best] = true;
+                syscallNamedCount++;
+                changed = true;
+            }
+        }
+        if (changed) {
+            syscallNaming++;
+        }
+    }
+
+    private String syscallName(int nr) {
+        int n = syscallSeries.topN();
+        boolean named = n >= SyscallSeries.ALL || (nr >= 0 && nr < SyscallNames.size() && syscallNamed[nr]);
+        return named ? SyscallNames.name(nr) : OTHER_SYSCALL;
+    }
+
+    private Attributes syscallAttributes(ThreadState t, int nr) {
+        String name = syscallName(nr);
+        if (syscallSeries.byThread()) {
+            return groupAttributes(t).toBuilder().put(Attrs.SYSCALL_NAME, name).build();
+        }
+        Attributes a = syscallAttributes.get(name);
+        if (a == null) {
+            a = Attributes.of(Attrs.SYSCALL_NAME, name);
+            syscallAttributes.put(name, a);
+        }
+        return a;
     }
 
     public void onFileIo(int tid, FileKind kind, IoDirection direction, long bytes, long[] slots, long sumNs) {
@@ -323,12 +451,13 @@ public final class KernelMetrics implements MetricProducer {
             }
             if (cells.latency.generation != t.generation) {
                 Attributes group = groupAttributes(t);
-                cells.latency.series = fileIoDuration.seriesFor(group.toBuilder()
-                        .put(Attrs.FILE_KIND, kind.value()).put(Attrs.IO_DIRECTION, direction.diskValue()).build());
+                // per kind and direction only: a series per thread group of every kind is mostly noise
+                cells.latency.series = fileIoDuration.seriesFor(Attributes.of(
+                        Attrs.FILE_KIND, kind.value(), Attrs.IO_DIRECTION, direction.diskValue()));
                 cells.latency.generation = t.generation;
                 cells.bytes.series = switch (kind) {
-                    case REGULAR, BLOCK_DEVICE -> diskIo.seriesFor(
-                            group.toBuilder().put(Attrs.DISK_IO_DIRECTION, direction.diskValue()).build());
+                    case REGULAR, BLOCK_DEVICE -> fileIo.seriesFor(group.toBuilder()
+                            .put(Attrs.IO_DIRECTION, direction.diskValue()).put(Attrs.FILE_KIND, kind.value()).build());
                     case SOCKET -> networkIo.seriesFor(
                             group.toBuilder().put(Attrs.NETWORK_IO_DIRECTION, direction.networkValue()).build());
                     default -> null;
@@ -339,6 +468,15 @@ public final class KernelMetrics implements MetricProducer {
             if (cells.bytes.series != null) {
                 cells.bytes.update(bytes);
             }
+        }
+    }
+
+    /** Cumulative bytes of the block requests (bios) thread {@code tid} submitted in one direction. */
+    public void onDiskIo(int tid, IoDirection direction, long bytes) {
+        synchronized (lock) {
+            ThreadState t = thread(tid);
+            CounterCell cell = direction == IoDirection.READ ? t.diskRead : t.diskWritten;
+            count(t, cell, diskIo, Attrs.DISK_IO_DIRECTION, direction.diskValue(), bytes);
         }
     }
 
@@ -486,6 +624,18 @@ public final class KernelMetrics implements MetricProducer {
 
     private static Attributes groupAttributes(ThreadState t) {
         return Attributes.of(Attrs.THREAD_NAME, t.key.group());
+    }
+
+    /**
+     * Folds a thread's cumulative value into its series. A value still zero gets no series: most
+     * threads never fault a page in, never get preempted, never retransmit.
+     */
+    private static void count(ThreadState t, CounterCell cell, SeriesTable<CounterSeries> table,
+                              AttributeKey<String> key, String value, long now) {
+        if (cell.generation != t.generation && now == 0 && cell.last == 0) {
+            return;
+        }
+        link(t, cell, table, key, value).update(now);
     }
 
     private static CounterCell link(ThreadState t, CounterCell cell, SeriesTable<CounterSeries> table,

@@ -20,6 +20,9 @@ final class ThreadState {
     final CounterCell retransmits = new CounterCell();
     final CounterCell readBeforeAttach = new CounterCell();
     final CounterCell writtenBeforeAttach = new CounterCell();
+    final CounterCell runQueueTime = new CounterCell();
+    final CounterCell diskRead = new CounterCell();
+    final CounterCell diskWritten = new CounterCell();
     HistogramCell runQueue;
     /** By syscall number. */
     IntObjectMap<SyscallCells> syscalls;
@@ -35,6 +38,10 @@ final class ThreadState {
     static final class SyscallCells {
         final HistogramCell latency = new HistogramCell();
         final CounterCell errors = new CounterCell();
+        /** The syscall naming the cells are linked under. */
+        int naming = -1;
+        /** Last cumulative time, for the process-wide ranking. */
+        long lastSumNs;
     }
 
     static final class FileCells {

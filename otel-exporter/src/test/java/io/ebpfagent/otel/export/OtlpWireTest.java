@@ -91,17 +91,17 @@ class OtlpWireTest {
         assertThat(stringAttribute(resource, "os.type")).isEqualTo("linux");
         var all = io.ebpfagent.otel.testing.OtlpMessages.metrics(mreqs);
 
-        Metric rq = all.stream().filter(m -> m.getName().equals("jvm.thread.runqueue.latency")).findFirst().orElseThrow();
+        Metric rq = all.stream().filter(m -> m.getName().equals("kernel.runqueue.latency")).findFirst().orElseThrow();
         assertThat(rq.getUnit()).isEqualTo("s");
         assertThat(rq.getHistogram().getAggregationTemporality()).isEqualTo(AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE);
         HistogramDataPoint p = rq.getHistogram().getDataPoints(0);
-        assertThat(stringAttribute(p.getAttributesList(), "thread.name")).isEqualTo("worker-*");
+        assertThat(p.getAttributesList()).as("one run-queue distribution per process").isEmpty();
         assertThat(p.getCount()).isEqualTo(6);
         assertThat(p.getSum()).isCloseTo(0.03405, within(1e-9));
-        assertThat(p.getExplicitBoundsList()).hasSize(11);
-        // slot 13 -> (2^12-1, 2^14-1] ns: bucket 2; slot 25 -> (2^24-1, 2^26-1]: bucket 8
-        assertThat(p.getBucketCounts(2)).isEqualTo(5);
-        assertThat(p.getBucketCounts(8)).isEqualTo(1);
+        assertThat(p.getExplicitBoundsList()).hasSize(6);
+        // slot 13 -> (2^10-1, 2^14-1] ns: bucket 1; slot 25 -> (2^22-1, 2^26-1]: bucket 4
+        assertThat(p.getBucketCounts(1)).isEqualTo(5);
+        assertThat(p.getBucketCounts(4)).isEqualTo(1);
         assertThat(p.getStartTimeUnixNano()).isPositive();
 
         Metric cs = all.stream().filter(m -> m.getName().equals("process.context_switches")).findFirst().orElseThrow();
@@ -111,7 +111,7 @@ class OtlpWireTest {
                 .filter(d -> "voluntary".equals(stringAttribute(d.getAttributesList(), "process.context_switch.type")))
                 .findFirst().orElseThrow();
         assertThat(vol.getAsInt()).isEqualTo(40);
-        Metric cpu = all.stream().filter(m -> m.getName().equals("jvm.thread.cpu.time")).findFirst().orElseThrow();
+        Metric cpu = all.stream().filter(m -> m.getName().equals("process.cpu.time")).findFirst().orElseThrow();
         assertThat(cpu.getSum().getDataPoints(0).getAsDouble()).isCloseTo(2.5, within(1e-9));
 
         List<Span> spans = io.ebpfagent.otel.testing.OtlpMessages.spans(traces.get());

@@ -15,4 +15,9 @@ public final class FsyncEvent extends EventView {
     public int nr() {
         return i32(IoLayouts.FsyncEvent.NR);
     }
+
+    /** Inode number of the descriptor's file when the call returned; 0 when the descriptor was gone. */
+    public long inode() {
+        return i64(IoLayouts.FsyncEvent.INO);
+    }
 }

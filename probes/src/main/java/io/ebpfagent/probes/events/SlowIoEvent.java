@@ -27,4 +27,9 @@ public final class SlowIoEvent extends EventView {
     public int fileType() {
         return u8(IoLayouts.SlowIoEvent.FTYPE);
     }
+
+    /** Inode number of the descriptor's file when the call returned; 0 when the descriptor was gone. */
+    public long inode() {
+        return i64(IoLayouts.SlowIoEvent.INO);
+    }
 }

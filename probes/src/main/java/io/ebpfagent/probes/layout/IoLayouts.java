@@ -59,7 +59,7 @@ public final class IoLayouts {
         }
     }
 
-    /** {@code struct slow_io_event}: EV_SLOW_IO record (80 bytes). */
+    /** {@code struct slow_io_event}: EV_SLOW_IO record (88 bytes). */
     public static final class SlowIoEvent {
         public static final StructLayout LAYOUT = struct("slow_io_event",
                 CommonLayouts.EventHdr.LAYOUT.withName("hdr"),
@@ -68,7 +68,8 @@ public final class IoLayouts {
                 u32("nr"),
                 u8("op"),
                 u8("ftype"),
-                bytes("_pad", 6));
+                bytes("_pad", 6),
+                u64("ino"));
         public static final long SIZE = LAYOUT.byteSize();
         public static final long HDR = offset(LAYOUT, "hdr");
         public static final long RET = offset(LAYOUT, "ret");
@@ -76,6 +77,7 @@ public final class IoLayouts {
         public static final long NR = offset(LAYOUT, "nr");
         public static final long OP = offset(LAYOUT, "op");
         public static final long FTYPE = offset(LAYOUT, "ftype");
+        public static final long INO = offset(LAYOUT, "ino");
         public static final VarHandle VH_RET = handle(LAYOUT, "ret");
         public static final VarHandle VH_FD = handle(LAYOUT, "fd");
         public static final VarHandle VH_NR = handle(LAYOUT, "nr");
@@ -86,18 +88,20 @@ public final class IoLayouts {
         }
     }
 
-    /** {@code struct fsync_event}: EV_FSYNC record (72 bytes). */
+    /** {@code struct fsync_event}: EV_FSYNC record (80 bytes). */
     public static final class FsyncEvent {
         public static final StructLayout LAYOUT = struct("fsync_event",
                 CommonLayouts.EventHdr.LAYOUT.withName("hdr"),
                 u64("ret"),
                 u32("fd"),
-                u32("nr"));
+                u32("nr"),
+                u64("ino"));
         public static final long SIZE = LAYOUT.byteSize();
         public static final long HDR = offset(LAYOUT, "hdr");
         public static final long RET = offset(LAYOUT, "ret");
         public static final long FD = offset(LAYOUT, "fd");
         public static final long NR = offset(LAYOUT, "nr");
+        public static final long INO = offset(LAYOUT, "ino");
         public static final VarHandle VH_RET = handle(LAYOUT, "ret");
         public static final VarHandle VH_FD = handle(LAYOUT, "fd");
         public static final VarHandle VH_NR = handle(LAYOUT, "nr");
