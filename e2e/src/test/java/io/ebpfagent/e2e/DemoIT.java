@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A short {@code ./run demo}: the shop under both agents for a few seconds, then the report. The
  * report must show the OpenTelemetry Java agent's server spans with a non-zero kernel breakdown,
- * the slowest requests as trees with kernel child spans, and the thread groups of the shop.
+ * the slowest requests as trees with kernel child spans, the thread groups of the shop, and the
+ * checkouts that GC pauses stopped.
  */
 class DemoIT {
     @Test
@@ -74,6 +75,15 @@ class DemoIT {
                 .collect(java.util.stream.Collectors.toSet());
         assertThat(all).filteredOn(s -> s.name().equals("GET /inventory"))
                 .anySatisfy(inv -> assertThat(clients).contains(inv.parentSpanId()));
+        // every checkout drops a 4 MiB order document: young GCs stop checkouts while they run.
+        // The server spans carry the overlap (the VM thread's gc pause spans cannot say which
+        // request a pause stopped), a safepoint contains a GC pause, and the report counts them
+        List<SpanRecord> stopped = checkouts.stream().filter(s -> s.number("kernel.gc.pause.time") > 0).toList();
+        assertThat(stopped).as("checkouts in a GC pause").isNotEmpty().allSatisfy(s -> assertThat(
+                s.number("kernel.safepoint.time")).isGreaterThanOrEqualTo(s.number("kernel.gc.pause.time")));
+        assertThat(report).contains("pauses that stopped a request (kernel.gc.pause.time, kernel.safepoint.time "
+                + "of server spans):\n").containsPattern("\n    GET /checkout +of " + checkouts.size() + ": "
+                + stopped.size() + " in a GC pause, [\\d.]+m?s in all, longest [\\d.]+m?s; \\d+ at a safepoint");
         assertThat(report.lines().count()).as("a screen or two").isLessThan(80);
         // the agent's CPU per thread group adds up to what /proc says of the whole process (read
         // just before the stop; the agent's last collection may be a second before or after it)

@@ -1,9 +1,9 @@
 package io.ebpfagent.demo.report;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -216,7 +216,7 @@ public final class DemoReport {
         for (SpanRecord root : roots) {
             out.append(String.format(Locale.ROOT, "  %s  %s  trace %s%n", root.name(), ms(root.durationNs()),
                     root.traceId()));
-            out.append("    [").append(root.breakdown().compact()).append("]\n");
+            out.append("    [").append(root.breakdown().compact()).append(']').append(pausesOf(root)).append('\n');
             tree(out, root, children, "  ");
         }
     }
@@ -257,8 +257,9 @@ public final class DemoReport {
         int i = 0;
         for (SpanRecord k : app) {
             boolean last = ++i == lines;
-            out.append(indent).append(last ? "└─ " : "├─ ").append(String.format(Locale.ROOT, "%s %s %s  [%s]%n",
-                    k.name(), k.kind().toLowerCase(Locale.ROOT), ms(k.durationNs()), k.breakdown().compact()));
+            out.append(indent).append(last ? "└─ " : "├─ ").append(String.format(Locale.ROOT, "%s %s %s  [%s]%s%n",
+                    k.name(), k.kind().toLowerCase(Locale.ROOT), ms(k.durationNs()), k.breakdown().compact(),
+                    pausesOf(k)));
             tree(out, k, children, indent + (last ? "   " : "│  "));
         }
         for (KernelGroup g : shownGroups) {
@@ -291,16 +292,70 @@ public final class DemoReport {
                     .map(p -> p.attribute(Signals.VM_OPERATION_NAME) + " " + p.count() + "x " + seconds(p.value()))
                     .collect(Collectors.joining(", "))).append(vmops.size() > 4 ? ", ..." : "").append('\n');
         }
-        Map<String, Long> pausesUnderSpans = new LinkedHashMap<>();
+        requestsInPauses(out, spans);
+    }
+
+    /** One route's requests that overlapped pauses of one kind. */
+    private record Stopped(int count, double totalSeconds, double maxSeconds) {
+        static Stopped of(List<SpanRecord> requests, String attribute) {
+            double[] v = requests.stream().mapToDouble(s -> s.number(attribute)).filter(x -> x > 0).toArray();
+            return new Stopped(v.length, Arrays.stream(v).sum(), Arrays.stream(v).max().orElse(0));
+        }
+
+        String text(String what) {
+            return count == 0 ? "none " + what
+                    : String.format(Locale.ROOT, "%d %s, %s in all, longest %s", count, what,
+                            seconds(totalSeconds), seconds(maxSeconds));
+        }
+    }
+
+    /**
+     * Requests stopped by a pause, from the server spans' own overlap values: the {@code gc pause}
+     * and {@code vm operation} kernel spans belong to the VM thread that ran them, never to a
+     * request, so they cannot say which request a pause stopped.
+     */
+    private static void requestsInPauses(StringBuilder out, List<SpanRecord> spans) {
+        Map<String, List<SpanRecord>> byRoute = new TreeMap<>();
         for (SpanRecord s : spans) {
-            if (s.isKernel() && !s.isRoot() && (s.name().equals("gc pause") || s.name().equals("vm operation"))) {
-                pausesUnderSpans.merge(s.name(), 1L, Long::sum);
+            if (s.kind().equals("SERVER") && !s.isKernel()) {
+                byRoute.computeIfAbsent(s.name(), k -> new ArrayList<>()).add(s);
             }
         }
-        out.append("  pauses that stopped a request (kernel spans under application spans): ")
-                .append(pausesUnderSpans.isEmpty() ? "none" : pausesUnderSpans.entrySet().stream()
-                        .map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", ")))
-                .append('\n');
+        List<String> lines = new ArrayList<>();
+        for (Map.Entry<String, List<SpanRecord>> e : byRoute.entrySet()) {
+            Stopped gc = Stopped.of(e.getValue(), Signals.GC_PAUSE_TIME);
+            Stopped safepoint = Stopped.of(e.getValue(), Signals.SAFEPOINT_TIME);
+            if (safepoint.count() > 0 || gc.count() > 0) {
+                lines.add(String.format(Locale.ROOT, "    %-18s of %d: %s; %s%n", cut(e.getKey(), 18),
+                        e.getValue().size(), gc.text("in a GC pause"), safepoint.text("at a safepoint")));
+            }
+        }
+        out.append("  pauses that stopped a request (kernel.gc.pause.time, kernel.safepoint.time of server spans):");
+        if (lines.isEmpty()) {
+            out.append(" none\n");
+            return;
+        }
+        out.append('\n');
+        lines.forEach(out::append);
+        out.append("    time of the request under the pause, summed over the threads it was current on;"
+                + " safepoints include the GC pauses\n");
+    }
+
+    /** {@code  (gc pause 1.0 · safepoint 1.5 ms)} when the span overlapped pauses, else empty. */
+    private static String pausesOf(SpanRecord s) {
+        double gc = s.number(Signals.GC_PAUSE_TIME);
+        double safepoint = s.number(Signals.SAFEPOINT_TIME);
+        if (gc <= 0 && safepoint <= 0) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder("  (");
+        if (gc > 0) {
+            sb.append(String.format(Locale.ROOT, "gc pause %.1f", gc * 1e3));
+        }
+        if (safepoint > 0) {
+            sb.append(gc > 0 ? " · " : "").append(String.format(Locale.ROOT, "safepoint %.1f", safepoint * 1e3));
+        }
+        return sb.append(" ms)").toString();
     }
 
     // ---- formatting ------------------------------------------------------------------------

@@ -38,6 +38,10 @@ public final class Signals {
     // span attributes
     public static final String HTTP_ROUTE = "http.route";
     public static final String INTERVAL_KIND = "kernel.interval.kind";
+    /** Overlap of the span with the JVM's GC pauses (not a state: it overlaps the states). */
+    public static final String GC_PAUSE_TIME = "kernel.gc.pause.time";
+    /** Overlap of the span with safepoint operations; contains {@link #GC_PAUSE_TIME}. */
+    public static final String SAFEPOINT_TIME = "kernel.safepoint.time";
 
     /** The per-span breakdown attributes, in the order the report prints them. */
     public enum State {

@@ -23,7 +23,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * <ul>
  * <li>{@code GET /checkout}: 2 ms CPU, the stock ledger (a monitor every checkout holds for 2 ms,
  * so concurrent checkouts wait for it), a call to {@code /inventory} over HTTP, pricing on the
- * pool (1 ms CPU + 3 ms sleep on a {@code pricing-N} thread), a 16 KiB journal write + fsync;</li>
+ * pool (1 ms CPU + 3 ms sleep on a {@code pricing-N} thread), a 4 MiB order document built and
+ * dropped (the garbage that makes young GCs stop requests), a 16 KiB journal write + fsync;</li>
  * <li>{@code GET /inventory}: 4 ms sleep (a slow store) and 0.5 ms CPU;</li>
  * <li>{@code GET /search}: 8 ms CPU;</li>
  * <li>{@code GET /orders}: a 64 KiB journal write + fsync.</li>
@@ -115,8 +116,10 @@ public final class ShopService {
         work.reserveStock(2);
         work.callInventory(sku);
         long price = work.priceOnPool(1, 3);
+        long document = ShopWork.buildOrderDocument(4 * 1024);
         work.journal();
-        return "{\"order\":\"placed\",\"sku\":" + sku + ",\"price\":" + (price & 0xffff) + "}";
+        return "{\"order\":\"placed\",\"sku\":" + sku + ",\"price\":" + (price & 0xffff) + ",\"doc\":"
+                + (document & 0xff) + "}";
     }
 
     private String inventory() throws Exception {

@@ -62,6 +62,23 @@ final class ShopWork {
         return block[0] + rounds;
     }
 
+    /**
+     * Builds and drops an order document of {@code kib} KiB in 64 KiB pieces (below G1's humongous
+     * size at this heap, so they fill the young generation): the garbage that makes the shop's JVM
+     * collect while requests run, so GC pauses stop requests during a demo of a few seconds.
+     * Returns a value read from the pieces so the JIT keeps the allocations.
+     */
+    static long buildOrderDocument(int kib) {
+        long sum = 0;
+        for (int i = 0; i < kib / 64; i++) {
+            byte[] piece = new byte[64 * 1024];
+            piece[i % piece.length] = (byte) i;
+            piece[piece.length - 1] = (byte) (i >>> 8);
+            sum += piece[i % piece.length] + piece[piece.length - 1];
+        }
+        return sum;
+    }
+
     /** Holds the stock ledger's monitor for {@code holdMs}: under concurrency, the others wait. */
     void reserveStock(long holdMs) throws InterruptedException {
         synchronized (stockLedger) {

@@ -50,14 +50,15 @@ class DemoReportTest {
         assertThat(report).containsPattern("  GET /search +1 +20\\.0 +20\\.0 +18\\.0 +2\\.0 +0\\.0");
         // the slowest request first, as a tree: the client span with the downstream server span
         // under it, then the kernel children by name, most time first: the off-CPU spans (two,
-        // summed up), the others (one kind shown per span here) on one line
+        // summed up), the others (one kind shown per span here) on one line; the pause overlap
+        // after the breakdown where there was one
         assertThat(report).contains("""
                   GET /checkout  120.0 ms  trace %s
-                    [cpu 4.0 · runq 1.0 · lock 30.0 · net 6.0 · disk 2.0 ms]
+                    [cpu 4.0 · runq 1.0 · lock 30.0 · net 6.0 · disk 2.0 ms]  (gc pause 1.0 · safepoint 1.5 ms)
                   ├─ GET client 8.0 ms  [cpu 0.3 · net 6.0 ms]
-                  │  └─ GET /inventory server 6.0 ms  [cpu 0.5 · sleep 4.0 ms]
+                  │  └─ GET /inventory server 6.0 ms  [cpu 0.5 · sleep 4.0 ms]  (safepoint 0.8 ms)
                   ├─ off-cpu ×2, 35.0 ms in all, longest 30.0 ms  (kernel, shop-http-3)
-                  └─ 2 more kernel spans, 3.0 ms together
+                  └─ 1 more kernel spans, 2.0 ms together
                 """.formatted(trace));
         // two trees asked for: the second slowest root (the other checkout), not the search
         assertThat(report).containsPattern("\\n  GET /checkout  50\\.0 ms  trace [0-9a-f]{32}\\n")
@@ -69,7 +70,14 @@ class DemoReportTest {
         assertThat(report).contains("  CPU of all 2 groups: 1.75 s; /proc/PID/stat said 1.80 s just before the stop\n");
         // the GC histogram: 3 pauses, 30 ms in all, the longest in the bucket up to 25 ms
         assertThat(report).contains("gc G1 Young Generation", "3 pauses, 30.0ms total, longest <= 25.0ms");
-        assertThat(report).contains("pauses that stopped a request (kernel spans under application spans): 1 gc pause");
+        // requests stopped by pauses, from the server spans' overlap values (the slow checkout was
+        // in a 1 ms GC pause and 1.5 ms of safepoints, the other one in 0.2 ms of a safepoint, the
+        // inventory call in 0.8 ms); the gc pause span of the VM thread is a root and stops nothing
+        assertThat(report).contains("""
+                  pauses that stopped a request (kernel.gc.pause.time, kernel.safepoint.time of server spans):
+                    GET /checkout      of 2: 1 in a GC pause, 1.0ms in all, longest 1.0ms; 2 at a safepoint, 1.7ms in all, longest 1.5ms
+                    GET /inventory     of 1: none in a GC pause; 1 at a safepoint, 0.8ms in all, longest 0.8ms
+                """).doesNotContain("    GET /search ");
     }
 
     /** Sends the spans; returns the trace id of the slowest request. */
@@ -79,6 +87,8 @@ class DemoReportTest {
                 .addSpanProcessor(BatchSpanProcessor.builder(exporter).build()).build();
         Tracer tracer = provider.get("io.opentelemetry.jetty-12.0");
         Span slow = server(tracer, "/checkout", 0, 120, 4, 1, 30, 6, 2, 0);
+        slow.setAttribute("kernel.gc.pause.time", 0.001);
+        slow.setAttribute("kernel.safepoint.time", 0.0015);
         Context inSlow = Context.root().with(slow);
         Span client = tracer.spanBuilder("GET").setParent(inSlow).setSpanKind(SpanKind.CLIENT)
                 .setStartTimestamp(T0.plusMillis(40)).setAttribute("kernel.cpu.time", 0.0003)
@@ -86,15 +96,19 @@ class DemoReportTest {
         Span inventory = tracer.spanBuilder("GET /inventory").setParent(Context.root().with(client))
                 .setSpanKind(SpanKind.SERVER).setStartTimestamp(T0.plusMillis(41))
                 .setAttribute("http.route", "/inventory").setAttribute("kernel.cpu.time", 0.0005)
-                .setAttribute("kernel.wait.sleep.time", 0.004).startSpan();
+                .setAttribute("kernel.wait.sleep.time", 0.004).setAttribute("kernel.safepoint.time", 0.0008)
+                .startSpan();
         inventory.end(T0.plusMillis(47));
         client.end(T0.plusMillis(48));
-        kernel(tracer, inSlow, "off-cpu", 10, 40, "off_cpu");
-        kernel(tracer, inSlow, "off-cpu", 50, 55, "off_cpu");
-        kernel(tracer, inSlow, "syscall fsync", 100, 102, "syscall");
-        kernel(tracer, inSlow, "gc pause", 110, 111, "gc");
+        kernel(tracer, inSlow, "off-cpu", 10, 40, "off_cpu", "shop-http-3");
+        kernel(tracer, inSlow, "off-cpu", 50, 55, "off_cpu", "shop-http-3");
+        kernel(tracer, inSlow, "syscall fsync", 100, 102, "slow_syscall", "shop-http-3");
+        // as the agent exports it (spans.standalone): a root span of the thread that ran the pause
+        kernel(tracer, Context.root(), "gc pause", 110, 111, "gc_pause", "VM Thread");
         slow.end(T0.plusMillis(120));
-        server(tracer, "/checkout", 200, 250, 2, 0, 10, 6, 0, 0).end(T0.plusMillis(250));
+        Span other = server(tracer, "/checkout", 200, 250, 2, 0, 10, 6, 0, 0);
+        other.setAttribute("kernel.safepoint.time", 0.0002);
+        other.end(T0.plusMillis(250));
         server(tracer, "/search", 300, 320, 18, 2, 0, 0, 0, 0).end(T0.plusMillis(320));
         provider.shutdown().join(30, TimeUnit.SECONDS);
         return slow.getSpanContext().getTraceId();
@@ -120,9 +134,10 @@ class DemoReportTest {
         }
     }
 
-    private static void kernel(Tracer tracer, Context parent, String name, long startMs, long endMs, String kind) {
+    private static void kernel(Tracer tracer, Context parent, String name, long startMs, long endMs, String kind,
+                               String thread) {
         tracer.spanBuilder(name).setParent(parent).setStartTimestamp(T0.plusMillis(startMs))
-                .setAttribute("kernel.interval.kind", kind).setAttribute("thread.name", "shop-http-3")
+                .setAttribute("kernel.interval.kind", kind).setAttribute("thread.name", thread)
                 .startSpan().end(T0.plusMillis(endMs));
     }
 
