@@ -81,7 +81,7 @@ public final class ConfigSchema {
             Duration.ofMillis(1), "JIT compilations at least this long become `jit compilation` spans (with "
                     + "`spans.standalone`: compiler threads run no application span; `spans.min_duration` applies "
                     + "too). Only selects the spans: "
-                    + "`jvm.jit.compilations` and `jvm.jit.compilation.duration` count every compilation, "
+                    + "`kernel.jvm.jit.compilations` and `kernel.jvm.jit.compilation.duration` count every compilation, "
                     + "counted in the kernel.");
     public static final ConfigKey<Integer> PROFILE_FREQUENCY_HZ = key("probes.profile.frequency_hz",
             new IntType(1, 1000), 49, "CPU sampling frequency per CPU, in Hz (odd values avoid lockstep with timers).");

@@ -77,6 +77,8 @@ public final class DemoReport {
         double preempted;
         double readBytes;
         double writeBytes;
+        double diskRead;
+        double diskWrite;
         double netIn;
         double netOut;
         double minor;
@@ -86,15 +88,20 @@ public final class DemoReport {
 
     private void threadGroups(StringBuilder out) {
         Map<String, Group> byName = new TreeMap<>();
+        // system call series carry no thread group unless probes.syscalls.by_thread is set
+        Map<String, Double> processSyscalls = new HashMap<>();
         for (MetricPoint p : store.metrics()) {
             String thread = p.attribute(Signals.THREAD_NAME);
             if (thread.isEmpty()) {
+                if (p.name().equals(Signals.SYSCALL_DURATION)) {
+                    processSyscalls.merge(p.attribute(Signals.SYSCALL_NAME), p.value(), Double::sum);
+                }
                 continue;
             }
             Group g = byName.computeIfAbsent(thread, k -> new Group());
             switch (p.name()) {
                 case Signals.CPU_TIME -> g.cpu += p.value();
-                case Signals.RUNQUEUE_LATENCY -> g.runq += p.value();
+                case Signals.RUNQUEUE_TIME -> g.runq += p.value();
                 case Signals.OFF_CPU_TIME -> {
                     if (p.attribute(Signals.OFF_CPU_REASON).equals("involuntary")) {
                         g.preempted += p.value();
@@ -103,11 +110,18 @@ public final class DemoReport {
                     }
                 }
                 case Signals.SYSCALL_DURATION -> g.syscalls.merge(p.attribute(Signals.SYSCALL_NAME), p.value(), Double::sum);
-                case Signals.DISK_IO -> {
-                    if (p.attribute(Signals.DISK_DIRECTION).equals("read")) {
+                case Signals.FILE_IO -> {
+                    if (p.attribute(Signals.FILE_DIRECTION).equals("read")) {
                         g.readBytes += p.value();
                     } else {
                         g.writeBytes += p.value();
+                    }
+                }
+                case Signals.DISK_IO -> {
+                    if (p.attribute(Signals.DISK_DIRECTION).equals("read")) {
+                        g.diskRead += p.value();
+                    } else {
+                        g.diskWrite += p.value();
                     }
                 }
                 case Signals.NETWORK_IO -> {
@@ -134,9 +148,9 @@ public final class DemoReport {
             out.append("  no per-thread metrics received\n");
             return;
         }
-        out.append(String.format(Locale.ROOT, "  %-22s %7s %7s %8s %7s  %-30s %-13s %-13s %s%n", "thread group",
-                "cpu s", "runq s", "blocked", "preempt", "blocked in (syscall time)", "file r/w", "net in/out",
-                "faults min/maj"));
+        out.append(String.format(Locale.ROOT, "  %-22s %7s %7s %8s %7s  %-30s %-13s %-13s %-13s %s%n", "thread group",
+                "cpu s", "runq s", "blocked", "preempt", "blocked in (syscall time)", "file r/w", "disk r/w",
+                "net in/out", "faults min/maj"));
         List<Map.Entry<String, Group>> sorted = byName.entrySet().stream()
                 .sorted(Comparator.comparingDouble((Map.Entry<String, Group> e) -> -(e.getValue().cpu + e.getValue().runq)))
                 .toList();
@@ -145,9 +159,10 @@ public final class DemoReport {
             String sys = g.syscalls.entrySet().stream().filter(s -> s.getValue() >= 0.0005)
                     .sorted(Map.Entry.comparingByValue(Comparator.reverseOrder())).limit(3)
                     .map(s -> s.getKey() + " " + seconds(s.getValue())).collect(Collectors.joining(", "));
-            out.append(String.format(Locale.ROOT, "  %-22s %7.2f %7.2f %8.2f %7.2f  %-30s %-13s %-13s %s%n",
+            out.append(String.format(Locale.ROOT, "  %-22s %7.2f %7.2f %8.2f %7.2f  %-30s %-13s %-13s %-13s %s%n",
                     cut(e.getKey(), 22), g.cpu, g.runq, g.blocked, g.preempted, cut(sys.isEmpty() ? "-" : sys, 30),
-                    bytes(g.readBytes) + "/" + bytes(g.writeBytes), bytes(g.netIn) + "/" + bytes(g.netOut),
+                    bytes(g.readBytes) + "/" + bytes(g.writeBytes), bytes(g.diskRead) + "/" + bytes(g.diskWrite),
+                    bytes(g.netIn) + "/" + bytes(g.netOut),
                     count(g.minor) + "/" + count(g.major)));
         }
         if (sorted.size() > groups) {
@@ -159,7 +174,14 @@ public final class DemoReport {
             out.append(String.format(Locale.ROOT, "; /proc/PID/stat said %.2f s just before the stop", processCpuSeconds));
         }
         out.append('\n');
-        out.append("  blocked: off-CPU waiting (locks, sleeps, I/O, idle pools); preempt: runnable but switched out\n");
+        if (!processSyscalls.isEmpty()) {
+            String top = processSyscalls.entrySet().stream().filter(s -> s.getValue() >= 0.0005)
+                    .sorted(Map.Entry.comparingByValue(Comparator.reverseOrder())).limit(5)
+                    .map(s -> s.getKey() + " " + seconds(s.getValue())).collect(Collectors.joining(", "));
+            out.append("  system call time, whole process: ").append(top.isEmpty() ? "-" : top).append('\n');
+        }
+        out.append("  blocked: off-CPU waiting (locks, sleeps, I/O, idle pools); preempt: runnable but switched out;\n")
+                .append("  file: read/write calls on files (page cache included); disk: storage bytes at the block layer\n");
     }
 
     // ---- per route -------------------------------------------------------------------------

@@ -12,23 +12,25 @@ public final class Signals {
     private Signals() {}
 
     // metrics (OTLP names)
-    public static final String CPU_TIME = "jvm.thread.cpu.time";
-    public static final String OFF_CPU_TIME = "jvm.thread.off_cpu.time";
-    public static final String RUNQUEUE_LATENCY = "jvm.thread.runqueue.latency";
+    public static final String CPU_TIME = "process.cpu.time";
+    public static final String OFF_CPU_TIME = "kernel.off_cpu.time";
+    public static final String RUNQUEUE_TIME = "kernel.runqueue.time";
     public static final String PAGING_FAULTS = "process.paging.faults";
     public static final String DISK_IO = "process.disk.io";
+    public static final String FILE_IO = "kernel.file.io";
     public static final String NETWORK_IO = "process.network.io";
-    public static final String SYSCALL_DURATION = "process.syscall.duration";
-    public static final String FILE_IO_DURATION = "process.file.io.duration";
+    public static final String SYSCALL_DURATION = "kernel.syscall.duration";
+    public static final String FILE_IO_DURATION = "kernel.file.io.duration";
     public static final String GC_DURATION = "jvm.gc.duration";
-    public static final String VM_OPERATION_DURATION = "jvm.vm_operation.duration";
+    public static final String VM_OPERATION_DURATION = "kernel.jvm.vm_operation.duration";
     public static final String SPAN_TIME = "kernel.span.time";
 
     // metric attributes
     public static final String THREAD_NAME = "thread.name";
     public static final String OFF_CPU_REASON = "off_cpu.reason";
-    public static final String FAULT_TYPE = "process.paging.fault_type";
+    public static final String FAULT_TYPE = "system.paging.fault.type";
     public static final String DISK_DIRECTION = "disk.io.direction";
+    public static final String FILE_DIRECTION = "io.direction";
     public static final String NETWORK_DIRECTION = "network.io.direction";
     public static final String SYSCALL_NAME = "syscall.name";
     public static final String GC_NAME = "jvm.gc.name";
@@ -84,9 +86,9 @@ public final class Signals {
             new Query("mean kernel time per request, by route and state",
                     "sum by (http_route, kernel_state) (rate(kernel_span_time_seconds_sum[1m])) / ignoring(kernel_state) group_left sum by (http_route) (rate(kernel_span_time_seconds_count{kernel_state=\"cpu\"}[1m]))"),
             new Query("CPU cores used per thread group",
-                    "sum by (thread_name) (rate(jvm_thread_cpu_time_seconds_total[1m]))"),
+                    "sum by (thread_name) (rate(process_cpu_time_seconds_total[1m]))"),
             new Query("run-queue wait per thread group (s/s)",
-                    "sum by (thread_name) (rate(jvm_thread_runqueue_latency_seconds_sum[1m]))"),
+                    "sum by (thread_name) (rate(kernel_runqueue_time_seconds_total[1m]))"),
             new Query("GC pause time (s/s)",
                     "sum by (jvm_gc_name) (rate(jvm_gc_duration_seconds_sum[1m]))"));
 }

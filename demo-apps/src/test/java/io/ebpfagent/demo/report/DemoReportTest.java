@@ -65,7 +65,8 @@ class DemoReportTest {
                 .doesNotContainPattern("\\n  GET /search  20\\.0 ms  trace");
         // thread groups: CPU 1.5 s and 0.25 s, run-queue sum 0.4 s, off-CPU by reason
         assertThat(report).containsPattern("  shop-http-\\* +1\\.50 +0\\.40 +12\\.00 +0\\.30  futex 9\\.00s, fsync 500\\.0ms +"
-                + "0/2\\.0M +0/0 +120/3");
+                + "1\\.0M/0 +0/2\\.0M +0/0 +120/3");
+        assertThat(report).contains("  system call time, whole process: epoll_wait 3.00s, other 250.0ms\n");
         assertThat(report.indexOf("shop-http-*")).isLessThan(report.indexOf("pricing-*"));
         assertThat(report).contains("  CPU of all 2 groups: 1.75 s; /proc/PID/stat said 1.80 s just before the stop\n");
         // the GC histogram: 3 pauses, 30 ms in all, the longest in the bucket up to 25 ms
@@ -154,9 +155,9 @@ class DemoReportTest {
         DoubleCounter cpu = meter.counterBuilder(Signals.CPU_TIME).ofDoubles().setUnit("s").build();
         cpu.add(1.5, http);
         cpu.add(0.25, pricing);
-        DoubleHistogram runq = meter.histogramBuilder(Signals.RUNQUEUE_LATENCY).setUnit("s").build();
-        runq.record(0.1, http);
-        runq.record(0.3, http);
+        DoubleCounter runq = meter.counterBuilder(Signals.RUNQUEUE_TIME).ofDoubles().setUnit("s").build();
+        runq.add(0.1, http);
+        runq.add(0.3, http);
         DoubleCounter off = meter.counterBuilder(Signals.OFF_CPU_TIME).ofDoubles().setUnit("s").build();
         off.add(12, http.toBuilder().put(Signals.OFF_CPU_REASON, "voluntary").build());
         off.add(0.3, http.toBuilder().put(Signals.OFF_CPU_REASON, "involuntary").build());
@@ -164,6 +165,11 @@ class DemoReportTest {
         sys.record(9, http.toBuilder().put(Signals.SYSCALL_NAME, "futex").build());
         sys.record(0.5, http.toBuilder().put(Signals.SYSCALL_NAME, "fsync").build());
         sys.record(0.0001, http.toBuilder().put(Signals.SYSCALL_NAME, "getpid").build());
+        // the default: system call series of the whole process, without a thread group
+        sys.record(3, Attributes.of(AttributeKey.stringKey(Signals.SYSCALL_NAME), "epoll_wait"));
+        sys.record(0.25, Attributes.of(AttributeKey.stringKey(Signals.SYSCALL_NAME), "other"));
+        var file = meter.counterBuilder(Signals.FILE_IO).setUnit("By").build();
+        file.add(1024 * 1024, http.toBuilder().put(Signals.FILE_DIRECTION, "read").build());
         var disk = meter.counterBuilder(Signals.DISK_IO).setUnit("By").build();
         disk.add(2 * 1024 * 1024, http.toBuilder().put(Signals.DISK_DIRECTION, "write").build());
         var faults = meter.counterBuilder(Signals.PAGING_FAULTS).build();
