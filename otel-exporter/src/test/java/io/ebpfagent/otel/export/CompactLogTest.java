@@ -41,11 +41,11 @@ class CompactLogTest {
         int runq = lines.indexOf("kernel.runqueue.latency [s]: 1 non-zero of 1 series");
         assertThat(runq).as("header in %s", lines).isNotNegative();
         assertThat(lines.get(runq + 1)).isEqualTo(
-                "  count=10 sum=0.0004 mean=0.00004 p50<=0.000262143 p99<=0.000262143  {}");
+                "  count=10 sum=0.0004 mean=0.00004 p50<=0.000262143 p99<=0.000262143");
         assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("span syscall poll 0.002s trace=")
                 .contains("syscall.name=poll", "thread.name=main"));
-        assertThat(lines).anySatisfy(l -> assertThat(l).matches(
-                "metrics: \\d+ with non-zero series shown \\(top 10 each\\), \\d+ all zero, [1-9]\\d* zero-valued series omitted"));
+        // the agent makes no series for a zero count (major faults): nothing zero to leave out here
+        assertThat(lines).contains("metrics: 3 with non-zero series shown (top 10 each), 0 all zero, 0 zero-valued series omitted");
     }
 
     @Test
