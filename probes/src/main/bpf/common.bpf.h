@@ -173,7 +173,8 @@ static __always_inline void span_ctx_of(__u32 tid, struct span_ctx *dst)
  * loads at every scope open and close on the thread, so that a scope's share is the difference.
  * Written by the sched probe while the thread is switched out or switching (never while it runs
  * its own Java code), for every thread that has a slot; its map (same index as span_ctx_slots)
- * is the sched probe's. 128 bytes. */
+ * is the sched probe's, handed to the syscalls probe (map replacement), which counts every
+ * system call's entry on the calling thread. 128 bytes. */
 struct span_times {
 	__u64 oncpu_ns;     /* completed on-CPU slices */
 	__u64 oncpu_since;  /* switch-in time of the running slice, 0 when off CPU or unknown */
@@ -191,9 +192,22 @@ struct span_times {
 	__u64 wchar;        /* bytes passed to write-family system calls */
 	__u64 syscr;        /* read-family system calls */
 	__u64 syscw;        /* write-family system calls */
-	__u64 _reserved[3];
+	__u64 syscalls;     /* every system call entered, counted by the syscalls probe when it runs */
+	__u64 _reserved[2];
 };
 _Static_assert(sizeof(struct span_times) == 128, "layout mirrored in PROBES.md");
+
+#ifdef SPAN_TIMES_MAP
+/* Per span-context slot, same index as span_ctx_slots: read by the agent with plain loads.
+ * Created by the sched object; the syscalls object is given that map (keep one definition). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, SPAN_SLOTS);
+	__type(key, __u32);
+	__type(value, struct span_times);
+} span_times SEC(".maps");
+#endif
 
 #define TIME_RUNQ 0
 #define TIME_LOCK 1

@@ -13,6 +13,7 @@
  * their own tgid read from the task_struct, never on bpf_get_current_pid_tgid().
  */
 #define PROBE_EVENTS 1
+#define SPAN_TIMES_MAP 1
 #include "common.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -108,15 +109,6 @@ struct {
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, sizeof(stack_ips_t));
 } stacks SEC(".maps");
-
-/* Per span-context slot, same index as span_ctx_slots: read by the agent with plain loads. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, SPAN_SLOTS);
-	__type(key, __u32);
-	__type(value, struct span_times);
-} span_times SEC(".maps");
 
 /* too large for the BPF stack: new entries are copied from here */
 static const struct sched_thread zero_thread;

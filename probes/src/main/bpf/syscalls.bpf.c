@@ -7,6 +7,7 @@
  * tgid test comes before anything else.
  */
 #define PROBE_EVENTS 1
+#define SPAN_TIMES_MAP 1
 #include "common.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -15,6 +16,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile __u64 slow_syscall_ns = 10000000ULL;
 /* Keep a latency histogram per (thread, syscall); the counters are always kept. */
 const volatile __u8 syscall_histograms = 1;
+/* Count every call into the span_times entry of the calling thread's span-context slot: set only
+ * when span_times is the sched probe's map (otherwise this object's own is a single entry). */
+const volatile __u8 span_syscalls = 0;
 
 /* Syscall numbers 0..511 excluded from events (never from the statistics), bit n of word n/64.
  * Defaults: the x86-64 calls a JVM blocks in by design (futex, epoll_wait, poll, select,
@@ -117,6 +121,14 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 		return 0;
 	if (id < 0)
 		return 0;
+	if (span_syscalls) {
+		/* the entry is written here only by its own thread, which is running: a plain add */
+		__u32 *slot = bpf_map_lookup_elem(&tid_slot, &tid);
+		struct span_times *tm = slot ? bpf_map_lookup_elem(&span_times, slot) : NULL;
+
+		if (tm)
+			tm->syscalls++;
+	}
 	if (id == NR_EXIT || id == NR_EXIT_GROUP) {
 		/* never return: counted here, with a zero duration */
 		struct syscall_key key = { .tid = tid, .nr = (__u32)id };

@@ -29,7 +29,7 @@ public final class EbpfAgentContextStorage implements ContextStorage, Scope {
         "kernel.wait.lock.time", "kernel.wait.network.time", "kernel.wait.disk.time", "kernel.wait.sleep.time",
         "kernel.wait.other.time", "kernel.gc.pause.time", "kernel.safepoint.time"};
     private static final String[] COUNT_ATTRIBUTES = {"kernel.io.read.bytes", "kernel.io.write.bytes",
-        "kernel.io.read.calls", "kernel.io.write.calls"};
+        "kernel.io.read.calls", "kernel.io.write.calls", "kernel.syscalls"};
 
     private static volatile MethodHandle sink;
     private static volatile MethodHandle exit;

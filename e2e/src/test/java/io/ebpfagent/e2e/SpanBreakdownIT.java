@@ -87,6 +87,9 @@ class SpanBreakdownIT {
                 String v = span.attribute(count);
                 soft.assertThat(v).as("%s: %s is an integer on the wire", what, count).matches("|[1-9][0-9]*");
             }
+            // counted by the syscalls probe only, which is off here
+            soft.assertThat(span.attribute("kernel.syscalls")).as("%s: no kernel.syscalls without the syscalls probe", what)
+                    .isEmpty();
             switch (scenarioOf.get(e.getKey())) {
                 case "direct" -> {
                     soft.assertThat(seconds(span, "kernel.wait.sleep.time")).as("%s: the 30 ms sleep", what)

@@ -43,7 +43,17 @@ final class LoadedObject implements AutoCloseable {
 
     /** {@link #load(BundledObject, CollectionSpec, SharedMaps)} with values for {@code __kconfig} externs. */
     static LoadedObject load(BundledObject object, CollectionSpec spec, SharedMaps shared, Map<String, String> kconfig) {
+        return load(object, spec, shared, kconfig, Map.of());
+    }
+
+    /** The same, with {@code more} replacements (maps another probe created) besides the shared ones. */
+    static LoadedObject load(BundledObject object, CollectionSpec spec, SharedMaps shared, Map<String, String> kconfig,
+                             Map<String, BpfMap> more) {
         Map<String, BpfMap> replacements = shared == null ? Map.of() : shared.replacementsFor(spec);
+        if (!more.isEmpty()) {
+            replacements = new java.util.HashMap<>(replacements);
+            replacements.putAll(more);
+        }
         Collection c = Collection.load(spec, CollectionOptions.DEFAULT.withMapReplacements(replacements)
                 .withKconfig(kconfig));
         return new LoadedObject(object, spec, c);

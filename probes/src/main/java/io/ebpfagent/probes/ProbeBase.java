@@ -26,12 +26,18 @@ abstract class ProbeBase {
 
     ProbeBase(BundledObject object, int targetTgid, Consumer<CollectionSpec> configure, Attacher others,
               SharedMaps shared, java.util.Map<String, String> kconfig) {
+        this(object, targetTgid, configure, others, shared, kconfig, java.util.Map.of());
+    }
+
+    /** With {@code ownMaps}: maps of another probe this object uses instead of creating its own. */
+    ProbeBase(BundledObject object, int targetTgid, Consumer<CollectionSpec> configure, Attacher others,
+              SharedMaps shared, java.util.Map<String, String> kconfig, java.util.Map<String, BpfMap> ownMaps) {
         long t0 = System.nanoTime();
         CollectionSpec spec = object.spec();
         Rodata.set(spec, "target_tgid", targetTgid);
         configure.accept(spec);
         long t1 = System.nanoTime();
-        LoadedObject lo = LoadedObject.load(object, spec, shared, kconfig);
+        LoadedObject lo = LoadedObject.load(object, spec, shared, kconfig, ownMaps);
         long t2 = System.nanoTime();
         long t3;
         try {

@@ -65,6 +65,7 @@ public final class SchedProbe extends ProbeBase implements Probe {
     private final MapCursor cursor;
     private final MemorySegment threadValue;
     private final MemorySegment tidKey;
+    private final BpfMap spanTimesMap;
     private final MemorySegment spanTimes;
     /** The entry the running {@link #forEachThread} visit is at: its histogram needs no lookup. */
     private MemorySegment visiting;
@@ -88,7 +89,8 @@ public final class SchedProbe extends ProbeBase implements Probe {
         this.cursor = new MapCursor(stats, arena);
         this.threadValue = arena.allocate(stats.valueBufferSize(), 8);
         this.tidKey = arena.allocate(JAVA_INT);
-        this.spanTimes = loaded.map("span_times").memory(arena);
+        this.spanTimesMap = loaded.map("span_times");
+        this.spanTimes = spanTimesMap.memory(arena);
         this.nameKey = arena.allocate(JAVA_INT);
         this.nameValue = arena.allocate(stats.valueBufferSize(), 8);
     }
@@ -177,6 +179,14 @@ public final class SchedProbe extends ProbeBase implements Probe {
      */
     public MemorySegment spanTimes() {
         return spanTimes;
+    }
+
+    /**
+     * The {@code span_times} map itself, for the syscalls probe to count system calls into
+     * ({@link SyscallsProbe#start(SyscallsProbe.Config, SharedMaps, BpfMap)}). Owned by this probe.
+     */
+    public BpfMap spanTimesMap() {
+        return spanTimesMap;
     }
 
     /**

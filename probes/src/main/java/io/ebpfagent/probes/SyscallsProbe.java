@@ -51,6 +51,7 @@ public final class SyscallsProbe extends ProbeBase implements Probe {
         void accept(int tid, int nr, long count, long errors, long totalNs, long maxNs);
     }
 
+    private static final String SPAN_TIMES_MAP = "span_times";
     private final Arena arena = Arena.ofShared();
     private final BpfMap stats;
     private final int[] single = new int[1];
@@ -58,8 +59,13 @@ public final class SyscallsProbe extends ProbeBase implements Probe {
     private final MemorySegment key;
     private final MemorySegment value;
 
-    private SyscallsProbe(Config c, SharedMaps shared) {
+    private SyscallsProbe(Config c, SharedMaps shared, BpfMap spanTimes) {
         super(BundledObject.SYSCALLS, c.targetTgid(), spec -> {
+            Rodata.set(spec, "span_syscalls", spanTimes != null);
+            if (spanTimes == null) {
+                // nothing counted into it: no 2 MB array of its own
+                spec.maps().put(SPAN_TIMES_MAP, spec.map(SPAN_TIMES_MAP).withMaxEntries(1));
+            }
             Rodata.set(spec, "slow_syscall_ns", c.slowSyscallNs());
             Rodata.set(spec, "syscall_histograms", c.histograms());
             Rodata.set(spec, "file_io_span_ns", c.fileIoSpanNs());
@@ -71,7 +77,8 @@ public final class SyscallsProbe extends ProbeBase implements Probe {
                 }
                 spec.variable("slow_exclude").set(b.array());
             }
-        }, Attacher.NONE, shared);
+        }, Attacher.NONE, shared, java.util.Map.of(),
+                spanTimes == null ? java.util.Map.of() : java.util.Map.of(SPAN_TIMES_MAP, spanTimes));
         this.stats = loaded.map("syscall_stats");
         this.cursor = new MapCursor(stats, arena);
         this.key = arena.allocate(SyscallKey.LAYOUT);
@@ -79,7 +86,15 @@ public final class SyscallsProbe extends ProbeBase implements Probe {
     }
 
     public static SyscallsProbe start(Config config, SharedMaps shared) {
-        return new SyscallsProbe(config, shared);
+        return new SyscallsProbe(config, shared, null);
+    }
+
+    /**
+     * Also counts every system call of a thread that has a span-context slot into its entry of
+     * {@code spanTimes}, the sched probe's {@link SchedProbe#spanTimesMap()} (null: no counting).
+     */
+    public static SyscallsProbe start(Config config, SharedMaps shared, BpfMap spanTimes) {
+        return new SyscallsProbe(config, shared, spanTimes);
     }
 
     /** Every (thread, syscall) with statistics; returns how many. Allocation free. */

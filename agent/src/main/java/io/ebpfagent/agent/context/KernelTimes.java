@@ -18,20 +18,23 @@ import java.nio.file.Path;
  * <p>Values in the order of {@link #NAMES}: nanoseconds on CPU (the running slice included),
  * waiting for a CPU, blocked by cause, then the overlap with GC pauses and with safepoints
  * (nanoseconds, the one in progress included), then the thread's read/write-family system calls
- * and their bytes as of its last switch-out.
+ * and their bytes as of its last switch-out, and last the system calls the thread entered (counted
+ * only while the syscalls probe runs, zero otherwise).
  */
 public final class KernelTimes {
     /** Suffixes of the values, in order; the first {@link #TIME_COUNT} are nanoseconds. */
     public static final String[] NAMES = {"cpu", "runqueue", "lock", "network", "disk", "sleep", "other",
-        "gc", "safepoint", "read.bytes", "write.bytes", "read.calls", "write.calls"};
+        "gc", "safepoint", "read.bytes", "write.bytes", "read.calls", "write.calls", "syscalls"};
     public static final int COUNT = NAMES.length;
     public static final int CPU = 0;
     public static final int GC = 7;
     public static final int SAFEPOINT = 8;
     /** The time values come first: {@code [0, TIME_COUNT)}. */
     public static final int TIME_COUNT = 9;
-    /** The I/O values: {@code [IO_FIRST, COUNT)}, read bytes, write bytes, read calls, write calls. */
+    /** The I/O values: {@code [IO_FIRST, SYSCALLS)}, read bytes, write bytes, read calls, write calls. */
     public static final int IO_FIRST = 9;
+    /** Every system call the thread entered. */
+    public static final int SYSCALLS = 13;
     /**
      * The span attribute of each value, in order: the times in seconds (doubles), the rest as
      * integers. The context-storage bridge keeps its own copy (it cannot see this class).
@@ -39,7 +42,7 @@ public final class KernelTimes {
     public static final String[] ATTRIBUTES = {"kernel.cpu.time", "kernel.runqueue.time", "kernel.wait.lock.time",
         "kernel.wait.network.time", "kernel.wait.disk.time", "kernel.wait.sleep.time", "kernel.wait.other.time",
         "kernel.gc.pause.time", "kernel.safepoint.time", "kernel.io.read.bytes", "kernel.io.write.bytes",
-        "kernel.io.read.calls", "kernel.io.write.calls"};
+        "kernel.io.read.calls", "kernel.io.write.calls", "kernel.syscalls"};
     /** Names of the time values, the states of the per-span-name histogram. */
     public static final String[] TIME_NAMES = java.util.Arrays.copyOf(NAMES, TIME_COUNT);
 
@@ -49,6 +52,7 @@ public final class KernelTimes {
     private static final long RUNQ_NS = 16;
     /** rchar, wchar, syscr, syscw: the task's I/O accounting at its last switch-out. */
     private static final long RCHAR = 72;
+    private static final long SYSCALL_COUNT = 104;
     /** Stored by {@link #reset} when the task's I/O accounting could not be read: no I/O values. */
     static final long IO_UNKNOWN = -1;
 
@@ -115,6 +119,7 @@ public final class KernelTimes {
             for (int i = 0; i < 4; i++) {
                 into[offset + IO_FIRST + i] = slots.get(ValueLayout.JAVA_LONG, base + RCHAR + i * 8L);
             }
+            into[offset + SYSCALLS] = slots.get(ValueLayout.JAVA_LONG, base + SYSCALL_COUNT);
             // the kernel's clock is CLOCK_MONOTONIC, as System.nanoTime()'s
             long now = System.nanoTime();
             if (slots.get(ValueLayout.JAVA_LONG, base + ONCPU_SINCE) == since) {

@@ -108,8 +108,11 @@ public final class KernelComponent implements AgentComponent {
 
         SchedProbe sched = start("sched", config, () -> SchedProbe.start(ProbeConfigs.sched(config), shared));
         JvmProbe jvm = start("jvm", config, () -> JvmProbe.start(ProbeConfigs.jvm(config), shared));
+        // with the breakdown on, the syscalls probe counts every call of a span into sched's span_times
+        io.ebpfagent.loader.maps.BpfMap spanTimes = sched != null && ProbeConfigs.spanBreakdown(config)
+                ? sched.spanTimesMap() : null;
         SyscallsProbe syscalls = start("syscalls", config,
-                () -> SyscallsProbe.start(ProbeConfigs.syscalls(config), shared));
+                () -> SyscallsProbe.start(ProbeConfigs.syscalls(config), shared, spanTimes));
         IoProbe io = start("io", config, () -> IoProbe.start(ProbeConfigs.io(config), shared));
         NetProbe net = start("net", config, () -> NetProbe.start(ProbeConfigs.net(config), shared));
         FaultsProbe faults = start("faults", config, () -> FaultsProbe.start(ProbeConfigs.faults(config, sched != null),

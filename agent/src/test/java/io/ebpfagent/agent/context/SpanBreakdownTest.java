@@ -62,6 +62,7 @@ class SpanBreakdownTest {
     private static final AttributeKey<Long> WRITE_BYTES = AttributeKey.longKey("kernel.io.write.bytes");
     private static final AttributeKey<Long> READ_CALLS = AttributeKey.longKey("kernel.io.read.calls");
     private static final AttributeKey<Long> WRITE_CALLS = AttributeKey.longKey("kernel.io.write.calls");
+    private static final AttributeKey<Long> SYSCALLS = AttributeKey.longKey("kernel.syscalls");
 
     private static SharedMaps shared;
     private static SchedProbe sched;
@@ -362,6 +363,45 @@ class SpanBreakdownTest {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    @Test
+    void everySystemCallOfTheSpanCountedWhileTheSyscallsProbeRuns() throws Exception {
+        int n = 5000;
+        long[] before = new long[4];
+        long[] after = new long[4];
+        try (java.io.RandomAccessFile zero = new java.io.RandomAccessFile("/dev/zero", "r")) {
+            // RandomAccessFile.read() is one read(2) of one byte: the kernel's syscr counts them too
+            Runnable reads = () -> {
+                try {
+                    for (int i = 0; i < n; i++) {
+                        zero.read();
+                    }
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            try (io.ebpfagent.probes.SyscallsProbe syscalls = io.ebpfagent.probes.SyscallsProbe.start(
+                    io.ebpfagent.probes.SyscallsProbe.Config.defaults(), shared, sched.spanTimesMap())) {
+                // the first span of a thread loads classes (reads of jar files): not in the measured one
+                inSpan("syscalls-warm-up", reads);
+                procIo(before);
+                inSpan("syscalls-on", reads);
+                procIo(after);
+                assertThat(syscalls.forEach((tid, nr, count, errors, totalNs, maxNs) -> { })).isPositive();
+            }
+            inSpan("syscalls-off", reads);
+        }
+        long syscr = after[2] - before[2];
+        // /proc/thread-self/io's own reads (the second one returns end of file) are outside the span
+        assertThat(syscr).as("precondition: the thread's syscr saw the reads").isBetween((long) n, n + 4L);
+        SpanData on = span("syscalls-on");
+        // beyond the reads: at most a few calls of the JVM on this thread (a safepoint's futex wait)
+        assertThat(longValue(on, SYSCALLS)).as("kernel.syscalls against the thread's syscr %d (%s)", syscr,
+                on.getAttributes()).isBetween(syscr - 4, syscr + 20);
+        SpanData off = span("syscalls-off");
+        assertThat(off.getAttributes().get(SYSCALLS)).as("no kernel.syscalls without the probe (%s)",
+                off.getAttributes()).isNull();
     }
 
     /** rchar, wchar, syscr, syscw of the calling thread. */

@@ -85,7 +85,7 @@ public final class SchedLayouts {
     }
 
     /**
-     * {@code struct span_times}: kernel time of a thread per span-context slot (96 bytes), the
+     * {@code struct span_times}: kernel time of a thread per span-context slot (128 bytes), the
      * value of the mmapable {@code span_times} array; cumulative, read with plain loads.
      */
     public static final class SpanTimes {
@@ -103,7 +103,8 @@ public final class SchedLayouts {
                 u64("wchar"),
                 u64("syscr"),
                 u64("syscw"),
-                bytes("_reserved", 24));
+                u64("syscalls"),
+                bytes("_reserved", 16));
         public static final long SIZE = LAYOUT.byteSize();
         public static final long ONCPU_NS = offset(LAYOUT, "oncpu_ns");
         public static final long ONCPU_SINCE = offset(LAYOUT, "oncpu_since");
@@ -118,6 +119,7 @@ public final class SchedLayouts {
         public static final long WCHAR = offset(LAYOUT, "wchar");
         public static final long SYSCR = offset(LAYOUT, "syscr");
         public static final long SYSCW = offset(LAYOUT, "syscw");
+        public static final long SYSCALLS = offset(LAYOUT, "syscalls");
 
         private SpanTimes() {
         }
