@@ -187,7 +187,13 @@ class SpanBreakdownTest {
         assertWithin("sleep against its 40 ms timeout", value(span("sleep"), SLEEP), 40_000_000L);
         assertThat(value(span("sleep"), SLEEP)).as("sleep within wall - CPU - run delay")
                 .isLessThanOrEqualTo(sleepBlocked[0] / 1e9 + Math.max(sleepBlocked[0] / 1e9 * 0.10, 0.002));
-        assertWithin("write + fsync against wall - CPU - run delay", value(span("fsync"), DISK) + value(span("fsync"), OTHER),
+        // The reference is blind to causes: every blocked moment of the span counts, also a short
+        // futex wait of the JVM's own (class loading, a safepoint) next to the I/O, which the probe
+        // rightly puts under lock (a CI run: disk 4.20 + lock 1.17 ms against 6.47 ms). So the sum of
+        // all blocked buckets is compared here; that the I/O itself is disk wait is checked above.
+        SpanData fsync = span("fsync");
+        assertWithin("write + fsync, all blocked time against wall - CPU - run delay",
+                value(fsync, DISK) + value(fsync, OTHER) + value(fsync, LOCK) + value(fsync, SLEEP) + value(fsync, NET),
                 fsyncBlocked[0]);
 
         SpanData whole = span("request");
