@@ -124,31 +124,8 @@ public final class LightServiceBenchmark {
                         root.resolve("e2e/target/test-classes") + ":" + Files.readString(cpFile).strip()),
                 Files.isDirectory(Path.of("/dev/shm")) ? Files.createTempDirectory(Path.of("/dev/shm"), "light-")
                         : Files.createTempDirectory("light-"));
-        Path defaults = Files.createTempFile("bench-default", ".yaml");
-        Files.writeString(defaults, "exporter:\n  kind: [prometheus]\n  interval: 10s\n  prometheus:\n    port: 0\n");
-        Path all = Files.createTempFile("bench-all", ".yaml");
-        Files.writeString(all, """
-                exporter:
-                  kind: [prometheus]
-                  interval: 10s
-                  prometheus:
-                    port: 0
-                probes:
-                  sched:
-                    enabled: true
-                  syscalls:
-                    enabled: true
-                  io:
-                    enabled: true
-                  net:
-                    enabled: true
-                  faults:
-                    enabled: true
-                  jvm:
-                    enabled: true
-                  profile:
-                    enabled: true
-                """);
+        Path defaults = BenchAgentConfigs.defaultProbes();
+        Path all = BenchAgentConfigs.allProbes();
         String agent = "-javaagent:" + agentJar;
         List<Variant> variants = List.of(
                 new Variant("baseline (no agent)", List.of()),

@@ -101,33 +101,8 @@ public final class OverheadBenchmark {
                 Files.isDirectory(shm) && Files.isWritable(shm)
                         ? Files.createTempDirectory(shm, "bench-files-")
                         : Files.createTempDirectory("bench-files-"));
-        Path defaults = Files.createTempFile("bench-default", ".yaml");
-        // a Prometheus endpoint on an ephemeral port: the exporter costs what a scrape-based
-        // deployment costs, not the price of printing every metric line
-        Files.writeString(defaults, "exporter:\n  kind: [prometheus]\n  interval: 10s\n  prometheus:\n    port: 0\n");
-        Path all = Files.createTempFile("bench-all", ".yaml");
-        Files.writeString(all, """
-                exporter:
-                  kind: [prometheus]
-                  interval: 10s
-                  prometheus:
-                    port: 0
-                probes:
-                  sched:
-                    enabled: true
-                  syscalls:
-                    enabled: true
-                  io:
-                    enabled: true
-                  net:
-                    enabled: true
-                  faults:
-                    enabled: true
-                  jvm:
-                    enabled: true
-                  profile:
-                    enabled: true
-                """);
+        Path defaults = BenchAgentConfigs.defaultProbes();
+        Path all = BenchAgentConfigs.allProbes();
         String agent = "-javaagent:" + agentJar;
         boolean breakdown = System.getProperty("bench.variants", "probes").equals("breakdown");
         List<Variant> variants = breakdown ? breakdownVariants(agent) : List.of(
