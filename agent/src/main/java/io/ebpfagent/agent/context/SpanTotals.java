@@ -48,14 +48,16 @@ final class SpanTotals {
         if (entry < 0) {
             return false;
         }
-        if (span != null) {
-            if (names[entry] == null) {
-                names[entry] = naming.name(span);
+        if (span != null && routes[entry] == null) {
+            // Both asked again at every close until the route is known: the OpenTelemetry Java
+            // agent names a server span "GET" when it starts and "GET /orders" once the request is
+            // routed, and a scope of the span may close before that (the demo shop's spans were
+            // recorded as "GET" with http.route "/orders").
+            String name = naming.name(span);
+            if (name != null) {
+                names[entry] = name;
             }
-            if (routes[entry] == null) {
-                // often set only once the request was routed: asked again at every close until known
-                routes[entry] = naming.route(span);
-            }
+            routes[entry] = naming.route(span);
         }
         return true;
     }
