@@ -195,7 +195,8 @@ public final class Agent implements AutoCloseable {
     private static Agent create(AgentConfig config, Instrumentation inst, SpanContextPublication spanContexts,
             List<AgentComponent> extraComponents) {
         ThreadRegistry registry = new ThreadRegistry(new ThreadGroups(config.get(ConfigSchema.THREADS_GROUP_PATTERNS),
-                config.get(ConfigSchema.THREADS_MAX_DISTINCT)), ThreadDumps.source(inst));
+                config.get(ConfigSchema.THREADS_MAX_DISTINCT), config.get(ConfigSchema.THREADS_GROUP_RUNTIME)),
+                ThreadDumps.source(inst));
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "ebpf-agent-scheduler");
             thread.setDaemon(true);

@@ -19,6 +19,8 @@ import org.junit.jupiter.api.Test;
  * checkouts that GC pauses stopped.
  */
 class DemoIT {
+    private static final Path PROMTOOL = Path.of("/usr/bin/promtool");
+
     @Test
     void shortDemoReportsServerSpansWithTheirKernelBreakdown() throws Exception {
         Path work = Files.createTempDirectory("demo-it");
@@ -94,5 +96,15 @@ class DemoIT {
         double proc = Double.parseDouble(cpu.group(2));
         assertThat(agent).as("agent's CPU sum vs /proc (%.2f s)", proc).isBetween(proc * 0.9 - 2.5, proc * 1.1 + 2.5);
         assertThat(work.resolve("report.txt")).hasContent(report);
+
+        // bounded cardinality: what a Prometheus server scraping the shop would store
+        String prometheus = outcome.prometheus();
+        assertThat(prometheus).as("the shop's Prometheus endpoint at the end of the load").isNotNull();
+        assertThat(prometheus).contains("kernel_span_time_seconds_bucket", "process_cpu_time_seconds_total");
+        assertThat(DemoRunner.seriesCount(prometheus)).as("Prometheus series of the demo shop under %s",
+                "demo-agent.yaml").isLessThan(500);
+        if (java.nio.file.Files.isExecutable(PROMTOOL)) {
+            assertThat(SignalsIT.promtool(prometheus)).as("promtool check metrics on the shop's endpoint").isEmpty();
+        }
     }
 }

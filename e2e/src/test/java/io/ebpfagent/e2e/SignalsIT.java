@@ -182,7 +182,7 @@ class SignalsIT {
     }
 
     /** What {@code promtool check metrics} prints about the exposition (nothing when all is well). */
-    private static String promtool(String exposition) throws Exception {
+    static String promtool(String exposition) throws Exception {
         Process p = new ProcessBuilder(PROMTOOL.toString(), "check", "metrics").redirectErrorStream(true).start();
         try (var in = p.getOutputStream()) {
             in.write(exposition.getBytes(StandardCharsets.UTF_8));

@@ -352,7 +352,8 @@ class MetricsMappingTest {
         telemetry.onFileIo(20, FileKind.REGULAR, IoDirection.WRITE, 10, slots, 150_000);
         Map<String, MetricData> m = collect();
         HistogramPointData c = m.get("kernel.tcp.connect.duration").getHistogramData().getPoints().iterator().next();
-        assertThat(c.getAttributes()).isEqualTo(Attributes.of(THREAD, "main", AttributeKey.stringKey("outcome"), "refused"));
+        assertThat(c.getAttributes()).as("per outcome, not per thread group")
+                .isEqualTo(Attributes.of(AttributeKey.stringKey("outcome"), "refused"));
         assertThat(c.getBoundaries().get(0)).isCloseTo(((1L << 14) - 1) / 1e9, within(1e-15));
         HistogramPointData f = m.get("kernel.file.io.duration").getHistogramData().getPoints().iterator().next();
         assertThat(f.getAttributes().get(AttributeKey.stringKey("file.kind"))).isEqualTo("regular");
@@ -457,6 +458,8 @@ class MetricsMappingTest {
         telemetry.onSpanBreakdown("GET /orders", "/orders", states, new long[] {20_000_000L, 1_000_000L, 30_000_000L, 0, 5_000_000L, 40_000_000L, 0});
         telemetry.onSpanBreakdown("GET /orders", "/orders", states, new long[] {10_000_000L, 0, 0, 0, 0, 0, 0});
         telemetry.onSpanBreakdown("work", null, states, new long[] {1_000_000L, 0, 0, 0, 0, 0, 0});
+        // the first network wait of the route, at its third span
+        telemetry.onSpanBreakdown("GET /orders", "/orders", states, new long[] {1_000_000L, 0, 0, 50_000_000L, 0, 0, 0});
 
         MetricData spanTime = collect().get("kernel.span.time");
         assertThat(spanTime.getUnit()).isEqualTo("s");
@@ -464,12 +467,19 @@ class MetricsMappingTest {
         var lock = points.stream().filter(p -> p.getAttributes().equals(Attributes.of(
                 AttributeKey.stringKey("span.name"), "GET /orders", AttributeKey.stringKey("http.route"), "/orders",
                 AttributeKey.stringKey("kernel.state"), "lock"))).findFirst().orElseThrow();
-        assertThat(lock.getCount()).as("one value per span, zeros included").isEqualTo(2);
+        assertThat(lock.getCount()).as("one value per span, zeros included").isEqualTo(3);
         assertThat(lock.getSum()).isCloseTo(0.030, within(1e-9));
+        var network = points.stream().filter(p -> p.getAttributes().equals(Attributes.of(
+                AttributeKey.stringKey("span.name"), "GET /orders", AttributeKey.stringKey("http.route"), "/orders",
+                AttributeKey.stringKey("kernel.state"), "network"))).findFirst().orElseThrow();
+        assertThat(network.getCount()).as("a state's series starts with a zero for every earlier span").isEqualTo(3);
+        assertThat(network.getCounts().get(0)).as("the two zeros, in the first bucket").isEqualTo(2);
+        assertThat(network.getSum()).isCloseTo(0.050, within(1e-9));
         var cpu = points.stream().filter(p -> p.getAttributes().equals(Attributes.of(
                 AttributeKey.stringKey("span.name"), "work", AttributeKey.stringKey("kernel.state"), "cpu")))
                 .findFirst().orElseThrow();
         assertThat(cpu.getSum()).as("no route attribute when the span has none").isCloseTo(0.001, within(1e-9));
-        assertThat(points).hasSize(2 * states.length);
+        // GET /orders: cpu, runqueue, lock, network, disk, sleep (never "other"); work: cpu only
+        assertThat(points).as("no series for a state no span of the pair reached").hasSize(7);
     }
 }

@@ -101,6 +101,12 @@ public final class ConfigSchema {
             "Thread-name grouping rules, tried in order before the default rule (trailing digits become `*`: "
                     + "`pool-1-thread-7` -> `pool-1-thread-*`). Each item is `{pattern: <regex>, group: <name>}`; "
                     + "the regex must match the whole name. The group may use `$1`-style references.");
+    public static final ConfigKey<Boolean> THREADS_GROUP_RUNTIME = key("threads.group_runtime", BOOL, true,
+            "Fold the runtime's own threads into four groups after `threads.group_patterns`: `JIT compiler threads` "
+                    + "(C1, C2), `GC threads` (`GC Thread#N`, `G1 ...`, ZGC, Shenandoah), `JVM threads` (`VM Thread`, "
+                    + "`Finalizer`, `Reference Handler`, `Signal Dispatcher`, `Common-Cleaner`, ...) and `ebpf-agent-*` "
+                    + "(this agent). Otherwise each is a group of its own, with its own series of every per-thread "
+                    + "metric.");
     public static final ConfigKey<Integer> THREADS_MAX_DISTINCT = key("threads.max_distinct", new IntType(1, 100_000), 200,
             "Upper bound on distinct thread-group names in metric attributes; threads beyond it are reported as `other`.");
     public static final ConfigKey<Duration> THREADS_RESCAN_INTERVAL = key("threads.rescan_interval",

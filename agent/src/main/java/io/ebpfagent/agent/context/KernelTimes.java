@@ -43,8 +43,12 @@ public final class KernelTimes {
         "kernel.wait.network.time", "kernel.wait.disk.time", "kernel.wait.sleep.time", "kernel.wait.other.time",
         "kernel.gc.pause.time", "kernel.safepoint.time", "kernel.io.read.bytes", "kernel.io.write.bytes",
         "kernel.io.read.calls", "kernel.io.write.calls", "kernel.syscalls"};
-    /** Names of the time values, the states of the per-span-name histogram. */
-    public static final String[] TIME_NAMES = java.util.Arrays.copyOf(NAMES, TIME_COUNT);
+    /**
+     * The states of the per-span-name histogram: the time values that split a span's time (on a
+     * CPU, waiting for one, blocked by cause), not the GC and safepoint overlaps, which lie across
+     * them and stay span attributes only (each would cost a histogram per span name and route).
+     */
+    public static final String[] STATE_NAMES = java.util.Arrays.copyOf(NAMES, GC);
 
     static final long SLOT_SIZE = 128;
     private static final long ONCPU_NS = 0;

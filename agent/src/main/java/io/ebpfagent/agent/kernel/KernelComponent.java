@@ -237,7 +237,7 @@ public final class KernelComponent implements AgentComponent {
             if (publisher != null) {
                 // spans no scope touched for a second are done: one histogram value each
                 publisher.drainSpanBreakdowns(1_000_000_000L, (name, route, nanos) ->
-                        telemetry.onSpanBreakdown(name, route, KernelTimes.TIME_NAMES, nanos));
+                        telemetry.onSpanBreakdown(name, route, KernelTimes.STATE_NAMES, nanos));
             }
             drops.run();
         } catch (RuntimeException e) {

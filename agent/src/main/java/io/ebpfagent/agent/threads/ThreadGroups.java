@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
 
 /**
  * Maps thread names to a bounded set of group names for metric attributes. Configured patterns
- * are tried first (whole-name match; the group may use {@code $1} references); otherwise
+ * are tried first (whole-name match; the group may use {@code $1} references); then, when asked
+ * for, the runtime's own threads fold into four groups ({@link #RUNTIME_GROUPS}); otherwise
  * trailing digits become {@code *} ({@code pool-1-thread-7} -> {@code pool-1-thread-*}). Once
  * {@code maxDistinct} groups exist, names of new groups map to {@value #OTHER}.
  */
@@ -18,17 +19,44 @@ public final class ThreadGroups {
     private static final Pattern TRAILING_DIGITS = Pattern.compile("^(.*?)\\d+$");
     private static final int NAME_CACHE_LIMIT = 4096;
 
+    /**
+     * The JVM's and the agent's own threads: a JVM starts some twenty of them, each a group of
+     * its own under the default rule, each with its own series of every per-thread metric, most
+     * of them idle. Folded, they cost four groups; the application's threads keep the rest.
+     */
+    static final List<GroupPattern> RUNTIME_GROUPS = List.of(
+            new GroupPattern(Pattern.compile("ebpf-agent-.*"), "ebpf-agent-*"),
+            new GroupPattern(Pattern.compile("C[12] CompilerThread\\d+|JVMCI CompilerThread\\d+"), "JIT compiler threads"),
+            new GroupPattern(Pattern.compile("GC Thread#\\d+|G1 .*|Shenandoah.*|ZWorker#?\\d*|ZDriver.*|ZDirector"
+                    + "|ZStat|ZUncommitter.*|ZRelocationSet.*"), "GC threads"),
+            new GroupPattern(Pattern.compile("VM Thread|VM Periodic Task Thread|Service Thread|Monitor Deflation Thread"
+                    + "|Signal Dispatcher|Finalizer|Reference Handler|Notification Thread|Common-Cleaner|Attach Listener"
+                    + "|Sweeper thread|VirtualThread-unblocker|DestroyJavaVM|process reaper"), "JVM threads"));
+
     private final List<GroupPattern> patterns;
     private final int maxDistinct;
     private final ConcurrentHashMap<String, Boolean> groups = new ConcurrentHashMap<>();
     private final AtomicInteger distinct = new AtomicInteger();
     private final ConcurrentHashMap<String, String> byName = new ConcurrentHashMap<>();
 
+    /** Groups by {@code patterns}, then by the default rule (no runtime groups). */
     public ThreadGroups(List<GroupPattern> patterns, int maxDistinct) {
+        this(patterns, maxDistinct, false);
+    }
+
+    /**
+     * @param runtimeGroups fold the JVM's and the agent's own threads into {@link #RUNTIME_GROUPS}
+     *                      (after {@code patterns}, so a configured pattern still wins)
+     */
+    public ThreadGroups(List<GroupPattern> patterns, int maxDistinct, boolean runtimeGroups) {
         if (maxDistinct < 1) {
             throw new IllegalArgumentException("maxDistinct must be >= 1");
         }
-        this.patterns = List.copyOf(patterns);
+        List<GroupPattern> all = new java.util.ArrayList<>(patterns);
+        if (runtimeGroups) {
+            all.addAll(RUNTIME_GROUPS);
+        }
+        this.patterns = List.copyOf(all);
         this.maxDistinct = maxDistinct;
     }
 

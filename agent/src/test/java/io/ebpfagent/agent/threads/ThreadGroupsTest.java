@@ -29,6 +29,24 @@ class ThreadGroupsTest {
     }
 
     @Test
+    void theRuntimesOwnThreadsFoldIntoFourGroups() {
+        ThreadGroups groups = new ThreadGroups(List.of(new ConfigType.GroupPatternType().parse("G1 Conc#\\d+=marking")),
+                100, true);
+        assertThat(groups.groupOf("C2 CompilerThread0")).isEqualTo("JIT compiler threads");
+        assertThat(groups.groupOf("C1 CompilerThread3")).isEqualTo("JIT compiler threads");
+        assertThat(groups.groupOf("GC Thread#1")).isEqualTo("GC threads");
+        assertThat(groups.groupOf("G1 Refine#0")).isEqualTo("GC threads");
+        assertThat(groups.groupOf("G1 Conc#0")).as("a configured pattern wins").isEqualTo("marking");
+        assertThat(groups.groupOf("VM Thread")).isEqualTo("JVM threads");
+        assertThat(groups.groupOf("Reference Handler")).isEqualTo("JVM threads");
+        assertThat(groups.groupOf("ebpf-agent-events")).isEqualTo("ebpf-agent-*");
+        assertThat(groups.groupOf("main")).isEqualTo("main");
+        assertThat(groups.groupOf("pool-1-thread-7")).isEqualTo("pool-1-thread-*");
+        assertThat(groups.groupOf("Finalizer thread of mine")).isEqualTo("Finalizer thread of mine");
+        assertThat(new ThreadGroups(List.of(), 100, false).groupOf("GC Thread#1")).isEqualTo("GC Thread#*");
+    }
+
+    @Test
     void cardinalityIsBounded() {
         ThreadGroups groups = new ThreadGroups(List.of(), 3);
         assertThat(groups.groupOf("a-1")).isEqualTo("a-*");

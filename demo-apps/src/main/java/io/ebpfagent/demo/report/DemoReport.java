@@ -148,9 +148,12 @@ public final class DemoReport {
             out.append("  no per-thread metrics received\n");
             return;
         }
-        out.append(String.format(Locale.ROOT, "  %-22s %7s %7s %8s %7s  %-30s %-13s %-13s %-13s %s%n", "thread group",
-                "cpu s", "runq s", "blocked", "preempt", "blocked in (syscall time)", "file r/w", "disk r/w",
-                "net in/out", "faults min/maj"));
+        // system call time per group only with probes.syscalls.by_thread: no empty column otherwise
+        boolean bySyscall = byName.values().stream().anyMatch(g -> !g.syscalls.isEmpty());
+        String syscallColumn = bySyscall ? "  %-30s" : "%s";
+        out.append(String.format(Locale.ROOT, "  %-22s %7s %7s %8s %7s" + syscallColumn + "  %-13s %-13s %-13s %s%n",
+                "thread group", "cpu s", "runq s", "blocked", "preempt", bySyscall ? "blocked in (syscall time)" : "",
+                "file r/w", "disk r/w", "net in/out", "faults min/maj"));
         List<Map.Entry<String, Group>> sorted = byName.entrySet().stream()
                 .sorted(Comparator.comparingDouble((Map.Entry<String, Group> e) -> -(e.getValue().cpu + e.getValue().runq)))
                 .toList();
@@ -159,8 +162,10 @@ public final class DemoReport {
             String sys = g.syscalls.entrySet().stream().filter(s -> s.getValue() >= 0.0005)
                     .sorted(Map.Entry.comparingByValue(Comparator.reverseOrder())).limit(3)
                     .map(s -> s.getKey() + " " + seconds(s.getValue())).collect(Collectors.joining(", "));
-            out.append(String.format(Locale.ROOT, "  %-22s %7.2f %7.2f %8.2f %7.2f  %-30s %-13s %-13s %-13s %s%n",
-                    cut(e.getKey(), 22), g.cpu, g.runq, g.blocked, g.preempted, cut(sys.isEmpty() ? "-" : sys, 30),
+            out.append(String.format(Locale.ROOT, "  %-22s %7.2f %7.2f %8.2f %7.2f" + syscallColumn
+                            + "  %-13s %-13s %-13s %s%n",
+                    cut(e.getKey(), 22), g.cpu, g.runq, g.blocked, g.preempted,
+                    bySyscall ? cut(sys.isEmpty() ? "-" : sys, 30) : "",
                     bytes(g.readBytes) + "/" + bytes(g.writeBytes), bytes(g.diskRead) + "/" + bytes(g.diskWrite),
                     bytes(g.netIn) + "/" + bytes(g.netOut),
                     count(g.minor) + "/" + count(g.major)));

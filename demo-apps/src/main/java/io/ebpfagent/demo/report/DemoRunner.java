@@ -106,7 +106,7 @@ public final class DemoRunner {
      * @param loadOk whether the load generator measured requests and at most 1% failed
      * @param report the report as printed, or null when the shop did not come up
      */
-    public record Outcome(boolean loadOk, boolean breakdown, TelemetryStore store, String report) {
+    public record Outcome(boolean loadOk, boolean breakdown, TelemetryStore store, String report, String prometheus) {
         public boolean ok() {
             return loadOk && breakdown;
         }
@@ -127,24 +127,25 @@ public final class DemoRunner {
             Thread pump = pump(shop, log, ready, probes, stopping);
             LoadReport load;
             double procCpu = Double.NaN;
+            String prometheus = null;
             try {
                 int port;
                 try {
                     port = ready.get(START.toSeconds(), TimeUnit.SECONDS);
                 } catch (java.util.concurrent.TimeoutException e) {
                     System.out.println("demo: the shop did not start within " + START.toSeconds() + " s; see " + log);
-                    return new Outcome(false, false, store, null);
+                    return new Outcome(false, false, store, null, null);
                 }
                 if (port < 0) {
                     System.out.println("demo: the shop exited before listening; see " + log);
-                    return new Outcome(false, false, store, null);
+                    return new Outcome(false, false, store, null, null);
                 }
                 // The shop answers before the ebpf-agent has loaded its probes (seconds on a busy
                 // machine): requests before that would have no kernel breakdown.
                 try {
                     if (!probes.get(START.toSeconds(), TimeUnit.SECONDS)) {
                         System.out.println("demo: the shop exited before the ebpf-agent's probes ran; see " + log);
-                        return new Outcome(false, false, store, null);
+                        return new Outcome(false, false, store, null, null);
                     }
                 } catch (java.util.concurrent.TimeoutException e) {
                     System.out.println("demo: the ebpf-agent did not report its probes within " + START.toSeconds()
@@ -158,6 +159,7 @@ public final class DemoRunner {
                 System.out.print(load.format().lines().filter(l -> !l.startsWith("RESULT"))
                         .map(l -> "  " + l + "\n").reduce("", String::concat));
                 procCpu = processCpuSeconds(shop.pid());
+                prometheus = scrape(promPort, o.workDir().resolve("metrics.prom"));
             } finally {
                 System.out.println("demo: stopping the shop (both agents send their last spans and metrics)");
                 stopping.set(true);
@@ -182,8 +184,38 @@ public final class DemoRunner {
             if (!breakdown) {
                 System.out.println("demo: no server span carried a kernel breakdown; see " + log);
             }
-            return new Outcome(!load.failed(), breakdown, store, text);
+            return new Outcome(!load.failed(), breakdown, store, text, prometheus);
         }
+    }
+
+    /**
+     * The shop's Prometheus endpoint as a scraper sees it at the end of the load, saved to
+     * {@code file}; prints how many series it served. Null (and a line saying why) when it
+     * cannot be read.
+     */
+    static String scrape(int port, Path file) {
+        try {
+            java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+            String text = client.send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create("http://127.0.0.1:" + port + "/metrics"))
+                    .timeout(java.time.Duration.ofSeconds(30)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            Files.writeString(file, text);
+            System.out.println("demo: the Prometheus endpoint served " + seriesCount(text) + " series (saved to "
+                    + file + ")");
+            return text;
+        } catch (IOException e) {
+            System.out.println("demo: could not read the Prometheus endpoint: " + e);
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** Series in Prometheus' text format: every sample line, a histogram's buckets, sum and count each. */
+    public static long seriesCount(String text) {
+        return text.lines().filter(l -> !l.isBlank() && !l.startsWith("#")).count();
     }
 
     private static Process start(Options o, String otlp, int promPort) throws IOException {

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (a hash of the instructions the kernel accepted) must be equal.
  *
  * <p>The packages are installed by {@code ./run test} and {@code .ci/run}
- * ({@code scripts/foreign-objects.sh}); a missing package fails the test rather than skipping it.
+ * ({@code scripts/test-packages.sh}); a missing package fails the test rather than skipping it.
  * Programs the kernel cannot run here (kprobes, fentry: see docs) fail on both sides and still
  * count: their outcome has to agree too.
  */
@@ -162,7 +162,7 @@ class ForeignObjectsConformanceIT {
         for (String name : PARITY_OBJECTS) out.put(name, TestObjects.bytes(name));
         for (String pkg : PACKAGES) {
             List<Path> files = ForeignObjects.packageFiles(pkg);
-            assertThat(files).as("package %s is not installed (scripts/foreign-objects.sh installs it)", pkg).isNotEmpty();
+            assertThat(files).as("package %s is not installed (scripts/test-packages.sh installs it)", pkg).isNotEmpty();
             for (Path f : files) {
                 String name = f.getFileName().toString();
                 if (name.endsWith(".o")) {
