@@ -156,7 +156,12 @@ class AggregatingProbesTest {
             });
             long read = probe.bytes(tid, IoProbe.OP_DISK_READ, IoProbe.FT_OTHER);
             long written = probe.bytes(tid, IoProbe.OP_DISK_WRITE, IoProbe.FT_OTHER);
-            assertEquals(size, proc[0], "precondition: /proc read_bytes of the O_DIRECT reads");
+            // The O_DIRECT reads reach the storage in full; the thread may read a few pages more on
+            // its own (a CI run: 12 KiB, class data faulted in on the first use of these classes),
+            // which the kernel counts in read_bytes and the probe counts alike.
+            assertTrue(proc[0] >= size && proc[0] <= size + 256 * 1024,
+                    "precondition: /proc read_bytes of the O_DIRECT reads, 4 MiB and at most a few pages more: "
+                            + proc[0]);
             assertEquals(proc[0], read, "storage bytes read vs /proc read_bytes");
             assertTrue(proc[1] >= size, "precondition: /proc write_bytes " + proc[1]);
             assertTrue(written >= size && written <= proc[1] + 64 * 1024 && written >= proc[1] - 64 * 1024,
