@@ -300,31 +300,34 @@ class MetricsMappingTest {
         assertThat(e.getLongSumData().getPoints()).hasSize(1);
     }
 
+    /**
+     * The cumulative values of round {@code calls} of the ranking test: {@code calls} calls of
+     * futex on two threads, read (one failed), write and close on a third, with the times of round
+     * 1 plus {@code extraNs}.
+     */
+    private void syscallRound(long calls, long extraNs) {
+        long[] slots = new long[64];
+        slots[10] = calls;
+        telemetry.onSyscall(10, 202, calls, 0, slots, 3_000_000_000L + extraNs);
+        telemetry.onSyscall(11, 202, calls, 0, slots, 2_000_000_000L + extraNs);
+        telemetry.onSyscall(20, 0, calls, 1, slots, 2_000_000_000L + extraNs);
+        telemetry.onSyscall(20, 1, calls, 0, slots, 1_000_000_000L + extraNs);
+        telemetry.onSyscall(20, 3, calls, 0, slots, 1_000_000L + extraNs);
+    }
+
     @Test
     void syscallsOutsideTheTopByTimeAreOtherAndSeriesArePerCallByDefault() {
         telemetry.close();
         telemetry = KernelTelemetry.builder(NAMES).addMetricReader(reader = InMemoryMetricReader.create())
                 .spanMode(SpanMode.OFF).syscallSeries(new SyscallSeries(2, false)).build();
-        long[] one = new long[64];
-        one[10] = 1;
         // round 1: futex (202) 5 s, read (0) 2 s, write (1) 1 s, close (3) 1 ms: futex and read rank
-        telemetry.onSyscall(10, 202, 1, 0, one, 3_000_000_000L);
-        telemetry.onSyscall(11, 202, 1, 0, one, 2_000_000_000L);
-        telemetry.onSyscall(20, 0, 1, 1, one, 2_000_000_000L);
-        telemetry.onSyscall(20, 1, 1, 0, one, 1_000_000_000L);
-        telemetry.onSyscall(20, 3, 1, 0, one, 1_000_000L);
+        syscallRound(1, 0);
         // ranked from the third collection on
         telemetry.onSyscallsCollected();
         telemetry.onSyscallsCollected();
         telemetry.onSyscallsCollected();
         // round 2: the same cumulative values plus one more call of each
-        long[] two = new long[64];
-        two[10] = 2;
-        telemetry.onSyscall(10, 202, 2, 0, two, 3_000_000_001L);
-        telemetry.onSyscall(11, 202, 2, 0, two, 2_000_000_001L);
-        telemetry.onSyscall(20, 0, 2, 1, two, 2_000_000_001L);
-        telemetry.onSyscall(20, 1, 2, 0, two, 1_000_000_001L);
-        telemetry.onSyscall(20, 3, 2, 0, two, 1_000_001L);
+        syscallRound(2, 1);
         telemetry.onSyscallsCollected();
 
         Map<String, MetricData> m = collect();

@@ -49,15 +49,22 @@ final class SpanTotals {
             return false;
         }
         if (span != null && routes[entry] == null) {
-            // Both asked again at every close until the route is known: the OpenTelemetry Java
-            // agent names a server span "GET" when it starts and "GET /orders" once the request is
-            // routed, and a scope of the span may close before that (the demo shop's spans were
-            // recorded as "GET" with http.route "/orders").
-            String name = naming.name(span);
-            if (name != null) {
-                names[entry] = name;
+            if (names[entry] == null) {
+                names[entry] = naming.name(span);
             }
-            routes[entry] = naming.route(span);
+            // often set only once the request was routed: asked again at every close until known
+            String route = naming.route(span);
+            if (route != null) {
+                routes[entry] = route;
+                // The OpenTelemetry Java agent names a server span "GET" when it starts and
+                // "GET /orders" when it routes the request, and a scope of the span may close
+                // before that (the demo shop's spans were recorded as "GET" with http.route
+                // "/orders"): the name is read again with the route.
+                String name = naming.name(span);
+                if (name != null) {
+                    names[entry] = name;
+                }
+            }
         }
         return true;
     }

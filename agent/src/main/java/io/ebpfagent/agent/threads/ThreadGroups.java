@@ -1,6 +1,7 @@
 package io.ebpfagent.agent.threads;
 
 import io.ebpfagent.agent.config.ConfigType.GroupPattern;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -52,7 +53,7 @@ public final class ThreadGroups {
         if (maxDistinct < 1) {
             throw new IllegalArgumentException("maxDistinct must be >= 1");
         }
-        List<GroupPattern> all = new java.util.ArrayList<>(patterns);
+        List<GroupPattern> all = new ArrayList<>(patterns);
         if (runtimeGroups) {
             all.addAll(RUNTIME_GROUPS);
         }

@@ -9,6 +9,10 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -195,11 +199,9 @@ public final class DemoRunner {
      */
     static String scrape(int port, Path file) {
         try {
-            java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
-            String text = client.send(java.net.http.HttpRequest.newBuilder(
-                            java.net.URI.create("http://127.0.0.1:" + port + "/metrics"))
-                    .timeout(java.time.Duration.ofSeconds(30)).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
             Files.writeString(file, text);
             System.out.println("demo: the Prometheus endpoint served " + seriesCount(text) + " series (saved to "
                     + file + ")");

@@ -267,7 +267,7 @@ public final class KernelMetrics implements MetricProducer {
             this.started = new boolean[attributes.length];
         }
 
-        synchronized void record(io.opentelemetry.api.metrics.DoubleHistogram histogram, long[] nanosByState) {
+        synchronized void record(DoubleHistogram histogram, long[] nanosByState) {
             for (int i = 0; i < attributes.length && i < nanosByState.length; i++) {
                 long nanos = nanosByState[i];
                 if (!started[i]) {
@@ -525,11 +525,11 @@ public final class KernelMetrics implements MetricProducer {
                 c = new HistogramCell();
                 t.connects[outcome.ordinal()] = c;
             }
-            if (c.generation != t.generation) {
-                // per outcome only: a histogram per thread group and outcome cost more series than
-                // it told (slow or failed connects are spans, with their thread)
+            if (c.series == null) {
+                // per outcome only, so a renamed thread keeps its series: a histogram per thread
+                // group and outcome cost more series than it told (slow or failed connects are
+                // spans, with their thread)
                 c.series = connectDuration.seriesFor(Attributes.of(Attrs.OUTCOME, outcome.value()));
-                c.generation = t.generation;
             }
             c.update(CONNECT_LAYOUT, slots, sumNs, scratch);
         }
