@@ -39,4 +39,13 @@ public interface AgentComponent extends AutoCloseable {
     default void closeAtExit() throws Exception {
         close();
     }
+
+    /**
+     * Called on the thread that calls {@code Runtime.halt}, which runs no shutdown hook: HotSpot's
+     * exit then waits up to 300 ms for every Java thread in native code, so threads that wait in
+     * native code (epoll, selectors) are woken and ended here. Must be quick and must not block;
+     * nothing is flushed. The default does nothing.
+     */
+    default void releaseBeforeHalt() {
+    }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ebpfagent.e2e.support.AgentJvm;
 import io.ebpfagent.e2e.support.ExitTimes;
 import io.ebpfagent.e2e.support.ExitTimes.How;
+import io.ebpfagent.otel.testing.OtlpGrpcReceiver;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,6 +34,40 @@ class ExitTimeIT {
                 assertThat(r.output()).as(String.join("\n", r.output()))
                         .filteredOn(l -> l.contains("did not finish within 150 ms")).hasSizeLessThanOrEqualTo(1);
                 assertThat(r.output()).as("no stack trace").noneMatch(l -> l.startsWith("\tat "));
+            }
+        }
+    }
+
+    /**
+     * HotSpot's exit waits for every Java thread that is in native code, up to
+     * {@code UserThreadWaitAttemptsAtExit} x 10 ms (300 ms by default; stretched to 10 s here so
+     * that the wait, if any, shows above this machine's noise). The agent's idle threads wait in
+     * native code (the ring-buffer thread in epoll_wait, the transports' selectors), so each way of
+     * ending must wake them first: the shutdown hook, and for {@code Runtime.halt}, which runs no
+     * hook, the call the agent puts at its start. Before that a halt took the whole 10 s here, as
+     * did an exit whose final export the hook had to give up on.
+     */
+    @Test
+    void noAgentThreadHoldsTheExitInNativeCode() throws Exception {
+        try (OtlpGrpcReceiver grpc = OtlpGrpcReceiver.start(); ExitTimes.SilentServer silent = new ExitTimes.SilentServer()) {
+            record Backend(String label, String endpoint, String protocol, List<How> hows) {
+            }
+            List<Backend> backends = List.of(
+                    new Backend("gRPC receiver", grpc.endpoint(), "grpc", List.of(How.values())),
+                    new Backend("gRPC never answers", silent.endpoint(), "grpc", List.of(How.values())),
+                    new Backend("http/protobuf never answers", silent.endpoint(), "http/protobuf",
+                            List.of(How.HALT, How.EXIT)));
+            for (Backend backend : backends) {
+                Path config = AgentJvm.writeConfig("exporter:\n  kind: [otlp]\n  interval: 1s\n  otlp:\n    endpoint: "
+                        + backend.endpoint() + "\n    protocol: " + backend.protocol() + "\n");
+                for (How how : backend.hows()) {
+                    List<String> jvm = new ArrayList<>(agent(config));
+                    jvm.add("-XX:UserThreadWaitAttemptsAtExit=1000");
+                    ExitTimes.Result r = ExitTimes.measure(jvm, true, SETTLE, how);
+                    assertThat(r.millis()).as(backend.label() + ", " + how.label + ":\n" + String.join("\n", r.output()))
+                            .isLessThan(6000);
+                    assertThat(r.exitCode()).isEqualTo(how == How.SIGTERM ? 143 : 0);
+                }
             }
         }
     }

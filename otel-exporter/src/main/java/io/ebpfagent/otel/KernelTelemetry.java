@@ -36,12 +36,15 @@ public final class KernelTelemetry implements KernelSignals, AutoCloseable {
     private final KernelMetrics metrics;
     private final IntervalSpans spans;
     private final List<Runnable> abortActions;
+    private final List<Runnable> releaseActions;
 
-    private KernelTelemetry(OpenTelemetrySdk sdk, KernelMetrics metrics, IntervalSpans spans, List<Runnable> abortActions) {
+    private KernelTelemetry(OpenTelemetrySdk sdk, KernelMetrics metrics, IntervalSpans spans, List<Runnable> abortActions,
+            List<Runnable> releaseActions) {
         this.sdk = sdk;
         this.metrics = metrics;
         this.spans = spans;
         this.abortActions = List.copyOf(abortActions);
+        this.releaseActions = List.copyOf(releaseActions);
     }
 
     public static Builder builder(ThreadNames threadNames) {
@@ -223,6 +226,15 @@ public final class KernelTelemetry implements KernelSignals, AutoCloseable {
         abortActions.forEach(Runnable::run);
     }
 
+    /**
+     * Before {@code Runtime.halt}, which runs no shutdown hook: lets the exporters' I/O threads
+     * leave native code and end, doing as little as possible on the calling thread; nothing is
+     * flushed. (HotSpot's exit waits up to 300 ms for threads in native code.)
+     */
+    public void release() {
+        releaseActions.forEach(Runnable::run);
+    }
+
     /** A shutdown under way. */
     public interface Shutdown {
         /** Waits up to {@code timeout}; true when the exporters finished (sent or gave up). */
@@ -248,6 +260,7 @@ public final class KernelTelemetry implements KernelSignals, AutoCloseable {
         private MonotonicClock monotonicClock;
         private Clock clock = Clock.getDefault();
         private final List<Runnable> abortActions = new ArrayList<>();
+        private final List<Runnable> releaseActions = new ArrayList<>();
 
         private Builder(ThreadNames threadNames) {
             this.threadNames = Objects.requireNonNull(threadNames, "threadNames");
@@ -307,6 +320,12 @@ public final class KernelTelemetry implements KernelSignals, AutoCloseable {
             return this;
         }
 
+        /** What {@link KernelTelemetry#release()} runs: waking the transports' I/O threads out of native code. */
+        public Builder onRelease(Runnable action) {
+            releaseActions.add(action);
+            return this;
+        }
+
         public KernelTelemetry build() {
             // The kernel histograms are registered as a producer before the meter exists;
             // the producer forwards once KernelMetrics is built on that meter.
@@ -330,7 +349,7 @@ public final class KernelTelemetry implements KernelSignals, AutoCloseable {
             IntervalSpans spans = new IntervalSpans(sdk.getTracer(KernelMetrics.SCOPE), metrics,
                     monotonicClock != null ? monotonicClock : MonotonicClock.measure(),
                     spanMode, minSpanDuration.toNanos());
-            return new KernelTelemetry(sdk, metrics, spans, abortActions);
+            return new KernelTelemetry(sdk, metrics, spans, abortActions, releaseActions);
         }
     }
 

@@ -1,7 +1,6 @@
 package io.ebpfagent.agent.context;
 
-import java.io.IOException;
-import java.io.InputStream;
+import io.ebpfagent.agent.instrument.BootBridges;
 import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassTransform;
 import java.lang.classfile.CodeBuilder;
@@ -10,8 +9,6 @@ import java.lang.classfile.CodeTransform;
 import java.lang.classfile.MethodModel;
 import java.lang.classfile.MethodTransform;
 import java.lang.classfile.TypeKind;
-import java.lang.classfile.instruction.FieldInstruction;
-import java.lang.classfile.instruction.InvokeInstruction;
 import java.lang.classfile.instruction.ReturnInstruction;
 import java.lang.constant.ClassDesc;
 import java.lang.constant.ConstantDescs;
@@ -63,7 +60,7 @@ public final class VirtualThreadSupport {
             VarHandle carrier = javaLang.findVarHandle(virtualThread, "carrierThread", Thread.class);
             publication.setCarrierField(carrier);
 
-            Class<?> bridge = defineBootBridge(javaLang);
+            Class<?> bridge = BootBridges.define(inst, VirtualThreadBridge.class, BOOT_NAME);
             bridge.getField("beforeMount").set(null, (IntSupplier) publication::beforeMount);
             bridge.getField("afterMount").set(null, (IntConsumer) publication::afterMount);
             bridge.getField("beforeUnmount").set(null, (Runnable) publication::beforeUnmount);
@@ -164,40 +161,6 @@ public final class VirtualThreadSupport {
         @Override
         public void accept(CodeBuilder builder, CodeElement element) {
             builder.with(element);
-        }
-    }
-
-    /** The template renamed, including the template's references to its own static fields. */
-    static byte[] renameTemplate(byte[] template) {
-        ClassDesc original = ClassDesc.of(VirtualThreadBridge.class.getName());
-        CodeTransform selfReferences = (builder, element) -> {
-            if (element instanceof FieldInstruction field && field.owner().asSymbol().equals(original)) {
-                builder.fieldAccess(field.opcode(), BRIDGE, field.name().stringValue(), field.typeSymbol());
-            } else if (element instanceof InvokeInstruction invoke && invoke.owner().asSymbol().equals(original)) {
-                builder.invoke(invoke.opcode(), BRIDGE, invoke.name().stringValue(), invoke.typeSymbol(),
-                        invoke.isInterface());
-            } else {
-                builder.with(element);
-            }
-        };
-        ClassFile files = ClassFile.of();
-        return files.transformClass(files.parse(template), BRIDGE,
-                ClassTransform.transformingMethodBodies(selfReferences));
-    }
-
-    private static Class<?> defineBootBridge(MethodHandles.Lookup javaLang) throws Exception {
-        try {
-            return Class.forName(BOOT_NAME, false, null);
-        } catch (ClassNotFoundException absent) {
-            byte[] template;
-            String resource = "/" + VirtualThreadBridge.class.getName().replace('.', '/') + ".class";
-            try (InputStream in = VirtualThreadSupport.class.getResourceAsStream(resource)) {
-                if (in == null) {
-                    throw new IOException("missing " + resource);
-                }
-                template = in.readAllBytes();
-            }
-            return javaLang.defineClass(renameTemplate(template));
         }
     }
 }

@@ -5,7 +5,7 @@ import net.bytebuddy.asm.Advice;
 /**
  * The advice inlined into every configured method. Its calls to {@link MethodSpanBridge} are
  * redirected to the boot-loader copy {@code java.lang.EbpfAgentMethodSpans} before Byte Buddy
- * reads this class's bytes ({@link ClassRemapping}), so the instrumented class needs nothing from
+ * reads this class's bytes ({@link io.ebpfagent.agent.instrument.ClassRemapping}), so the instrumented class needs nothing from
  * the agent's class loader. The method name is a constant of the instrumented code.
  */
 final class MethodSpanAdvice {

@@ -5,7 +5,7 @@ import java.util.function.Function;
 
 /**
  * Template of the class the agent defines into the boot loader as
- * {@code java.lang.EbpfAgentMethodSpans} (renamed at run time, see {@link ClassRemapping}): the
+ * {@code java.lang.EbpfAgentMethodSpans} (renamed at run time, see {@link io.ebpfagent.agent.instrument.ClassRemapping}): the
  * advice inlined into application methods runs in the application's class loader and can see
  * boot classes only, so this one forwards to the agent through JDK functional interfaces.
  * Never used under its own name. A failure here never reaches the application method.

@@ -10,13 +10,12 @@ import static net.bytebuddy.matcher.ElementMatchers.not;
 
 import io.ebpfagent.agent.config.ConfigType.MethodPattern;
 import io.ebpfagent.agent.context.SpanContextPublication;
+import io.ebpfagent.agent.instrument.BootBridges;
+import io.ebpfagent.agent.instrument.ClassRemapping;
 import io.opentelemetry.api.trace.Tracer;
 import java.lang.constant.ClassDesc;
 import java.lang.instrument.Instrumentation;
-import java.lang.invoke.MethodHandles;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
@@ -94,7 +93,7 @@ public final class MethodSpans implements AutoCloseable {
         if (System.getProperty(BYTE_BUDDY_SAFE) == null) {
             System.setProperty(BYTE_BUDDY_SAFE, "true");
         }
-        Class<?> bridge = defineBootBridge(inst);
+        Class<?> bridge = BootBridges.define(inst, MethodSpanBridge.class, BOOT_NAME);
 
         ClassDesc template = ClassDesc.of(MethodSpanBridge.class.getName());
         byte[] advice = ClassRemapping.redirect(ClassRemapping.bytesOf(MethodSpanAdvice.class), template,
@@ -150,21 +149,6 @@ public final class MethodSpans implements AutoCloseable {
             LOG.debug("method spans: disconnecting the bridge failed: {}", e.toString());
         }
         instrumentation.removeTransformer(transformer);
-    }
-
-    /** {@code java.lang.EbpfAgentMethodSpans}, defined once per JVM (boot classes cannot be unloaded). */
-    private static Class<?> defineBootBridge(Instrumentation inst) throws Exception {
-        try {
-            return Class.forName(BOOT_NAME, false, null);
-        } catch (ClassNotFoundException absent) {
-            Module self = MethodSpans.class.getModule();
-            inst.redefineModule(Object.class.getModule(), Set.of(), Map.of(), Map.of("java.lang", Set.of(self)),
-                    Set.of(), Map.of());
-            MethodHandles.Lookup javaLang = MethodHandles.privateLookupIn(Object.class, MethodHandles.lookup());
-            byte[] template = ClassRemapping.bytesOf(MethodSpanBridge.class);
-            return javaLang.defineClass(ClassRemapping.redirect(template,
-                    ClassDesc.of(MethodSpanBridge.class.getName()), ClassDesc.of(BOOT_NAME)));
-        }
     }
 
     /** Logs classes that could not be instrumented and counts those that were. */

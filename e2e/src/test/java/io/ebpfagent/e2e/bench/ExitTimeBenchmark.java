@@ -28,10 +28,15 @@ import java.util.TreeSet;
  * 3 s with a 2 s export interval: a collection and an export have happened or are under way) before
  * it is ended. All variants run once per round, in turn, so that the machine's drift hits all alike;
  * the table has medians. Run with {@code ./run bench-exit}; rewrites its section of
- * docs/benchmarks.md ({@code -Dbench.write=false}: print only).
+ * docs/benchmarks.md ({@code -Dbench.write=false}: print only). {@code -Dbench.only=<regex>} keeps
+ * the variants whose label it finds (the agent-less one always runs), {@code -Dbench.how=halt,exit}
+ * the ways of ending that name one of those words, {@code -Dbench.debug} shows the agents' own
+ * breakdown of their shutdown hook (DEBUG logging, which costs time of its own).
  */
 public final class ExitTimeBenchmark {
     /** An address on this machine's own subnet that answers no ARP request is the usual choice. */
+    /** {@code -Dbench.debug}: the agents log at DEBUG and their exit breakdown lines are echoed. */
+    private static final boolean DEBUG = Boolean.getBoolean("bench.debug");
     private static final String UNREACHABLE = System.getProperty("bench.unreachable", "http://192.0.2.77:4317");
 
     private record Variant(String label, Path agentJar, Path config, Set<How> hows) {
@@ -86,8 +91,19 @@ public final class ExitTimeBenchmark {
                 variants.add(new Variant(label + ", OTLP gRPC never answers", Path.of(compareJar),
                         otlp(silent.endpoint(), "grpc"), all));
             }
+            String only = System.getProperty("bench.only");
+            if (only != null) {
+                java.util.regex.Pattern keep = java.util.regex.Pattern.compile(only);
+                variants.removeIf(v -> v.agent() && !keep.matcher(v.label()).find());
+            }
+            List<How> hows = new ArrayList<>(List.of(How.values()));
+            String howFilter = System.getProperty("bench.how");
+            if (howFilter != null) {
+                List<String> words = List.of(howFilter.toLowerCase(Locale.ROOT).split(","));
+                hows.removeIf(h -> words.stream().noneMatch(w -> h.label.toLowerCase(Locale.ROOT).contains(w.trim())));
+            }
             for (int round = 1; round <= rounds; round++) {
-                for (How how : How.values()) {
+                for (How how : hows) {
                     for (Variant v : variants) {
                         if (!v.hows().contains(how)) {
                             continue;
@@ -169,7 +185,8 @@ public final class ExitTimeBenchmark {
             if (at >= 0) {
                 probeLines.add(line.substring(at));
             }
-            if (Boolean.getBoolean("bench.echo") && (line.contains("WARN") || line.contains("ERROR"))) {
+            if (Boolean.getBoolean("bench.echo") && (line.contains("WARN") || line.contains("ERROR"))
+                    || DEBUG && (line.contains("closed at exit") || line.contains("shutdown hook took"))) {
                 System.out.println("    " + line);
             }
         }
@@ -184,7 +201,8 @@ public final class ExitTimeBenchmark {
     }
 
     private static Path otlp(String endpoint, String protocol) throws Exception {
-        return AgentJvm.writeConfig("exporter:\n  kind: [otlp]\n  interval: 2s\n  otlp:\n    endpoint: " + endpoint
+        return AgentJvm.writeConfig((DEBUG ? "agent:\n  log_level: debug\n" : "")
+                + "exporter:\n  kind: [otlp]\n  interval: 2s\n  otlp:\n    endpoint: " + endpoint
                 + "\n    protocol: " + protocol + "\n");
     }
 

@@ -104,6 +104,12 @@ final class ClientHttpSender implements HttpSender, Transports.Transport {
         }
     }
 
+    /** The client's selector thread ends once woken; the executor's threads wait in Java. */
+    @Override
+    public void release() {
+        client.shutdownNow();
+    }
+
     private record Response(int getStatusCode, String getStatusMessage, byte[] getResponseBody) implements HttpResponse {
     }
 }

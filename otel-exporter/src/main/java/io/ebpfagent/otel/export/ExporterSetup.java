@@ -41,6 +41,7 @@ public final class ExporterSetup {
         SdkLogging.install();
         Transports transports = new Transports();
         KernelTelemetry.Builder b = KernelTelemetry.builder(threadNames).resource(resource).onAbort(transports::abortAll)
+                .onRelease(transports::releaseAll)
                 .cardinalityLimit(config.cardinalityLimit()).syscallSeries(config.syscallSeries()).spanMode(config.spanMode())
                 .minSpanDuration(config.minSpanDuration());
         List<String> running = new ArrayList<>();
@@ -53,7 +54,7 @@ public final class ExporterSetup {
                         b.addSpanProcessor(batch(otlpSpans(config, transports), config));
                         running.add("otlp " + config.otlpProtocol().id() + " " + config.effectiveOtlpEndpoint());
                     }
-                    case PROMETHEUS -> b.addMetricReader(PrometheusEndpoint.create(config));
+                    case PROMETHEUS -> b.addMetricReader(PrometheusEndpoint.create(config, transports));
                     case LOGGING -> {
                         b.addMetricReader(periodic(new CompactLogMetricExporter(), config.exportInterval()));
                         b.addSpanProcessor(batch(new CompactLogSpanExporter(), config));

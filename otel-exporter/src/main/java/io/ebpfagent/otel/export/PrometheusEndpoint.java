@@ -29,6 +29,7 @@ import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
@@ -43,7 +44,7 @@ final class PrometheusEndpoint {
     private PrometheusEndpoint() {
     }
 
-    static MetricReader create(ExporterConfig config) {
+    static MetricReader create(ExporterConfig config, Transports transports) {
         ExporterConfig.PrometheusAccess access = config.prometheusAccess();
         if (access.basicAuth() && access.password().isEmpty()) {
             throw new IllegalArgumentException("basic authentication needs a password "
@@ -68,7 +69,7 @@ final class PrometheusEndpoint {
             server.authenticator(auth);
         }
         try {
-            return new WithServer(reader, server.buildAndStart());
+            return new WithServer(reader, transports.add(new ServerTransport(server.buildAndStart())));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the Prometheus endpoint on " + config.prometheusHost()
                     + ":" + config.prometheusPort() + ": " + e.getMessage(), e);
@@ -130,12 +131,42 @@ final class PrometheusEndpoint {
         }
     }
 
+    /**
+     * The server among the transports: its dispatcher thread waits in native code (a selector),
+     * which holds a {@code Runtime.halt} up to 300 ms unless the server is stopped first. Closing
+     * it wakes the dispatcher, which ends; scrapes in progress fail.
+     */
+    static final class ServerTransport implements Transports.Transport {
+        private final HTTPServer server;
+        private final AtomicBoolean closed = new AtomicBoolean();
+
+        ServerTransport(HTTPServer server) {
+            this.server = server;
+        }
+
+        @Override
+        public void abort() {
+            release();
+        }
+
+        @Override
+        public void release() {
+            if (closed.compareAndSet(false, true)) {
+                server.close();
+            }
+        }
+
+        int port() {
+            return server.getPort();
+        }
+    }
+
     /** The SDK's reader, whose shutdown also stops the server. */
     private static final class WithServer implements MetricReader {
         private final PrometheusMetricReader reader;
-        private final HTTPServer server;
+        private final ServerTransport server;
 
-        WithServer(PrometheusMetricReader reader, HTTPServer server) {
+        WithServer(PrometheusMetricReader reader, ServerTransport server) {
             this.reader = reader;
             this.server = server;
         }
@@ -167,13 +198,13 @@ final class PrometheusEndpoint {
 
         @Override
         public CompletableResultCode shutdown() {
-            server.close();
+            server.release();
             return reader.shutdown();
         }
 
         @Override
         public String toString() {
-            return "PrometheusServer{port=" + server.getPort() + "}";
+            return "PrometheusServer{port=" + server.port() + "}";
         }
     }
 }

@@ -16,7 +16,15 @@ final class Transports {
 
     /** A transport that can drop what is in flight and stop its threads. */
     interface Transport {
+        /** Fails what is in flight and ends its threads. */
         void abort();
+
+        /**
+         * Before {@code Runtime.halt} (no shutdown hook runs): makes its I/O threads leave native
+         * code now and end, with as little work on the calling thread as possible (no waiting,
+         * nothing the transport has not run before if it can be helped); nothing is flushed.
+         */
+        void release();
     }
 
     private final List<Transport> live = new CopyOnWriteArrayList<>();
@@ -33,6 +41,17 @@ final class Transports {
                 t.abort();
             } catch (RuntimeException e) {
                 LOG.debug("aborting {} failed: {}", t, e.toString());
+            }
+        }
+    }
+
+    /** {@link Transport#release()} of every transport. */
+    void releaseAll() {
+        for (Transport t : live) {
+            try {
+                t.release();
+            } catch (RuntimeException e) {
+                LOG.debug("releasing {} failed: {}", t, e.toString());
             }
         }
     }

@@ -112,7 +112,7 @@ class PrometheusAccessTest {
         try (KernelTelemetry telemetry = ExporterSetup.create(config, ThreadKey::unknown)) {
             assertThat(telemetry).isNotNull();
         }
-        assertThatThrownBy(() -> PrometheusEndpoint.create(config)).hasMessageContaining("none.p12");
+        assertThatThrownBy(() -> PrometheusEndpoint.create(config, new Transports())).hasMessageContaining("none.p12");
     }
 
     private static HttpResponse<String> get(HttpClient client, String url, String credentials) throws Exception {

@@ -1,4 +1,4 @@
-package io.ebpfagent.agent.methods;
+package io.ebpfagent.agent.instrument;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,7 +11,7 @@ import java.lang.classfile.instruction.InvokeInstruction;
 import java.lang.constant.ClassDesc;
 
 /** Redirects field and method references from one class to another in a class file (JDK class-file API). */
-final class ClassRemapping {
+public final class ClassRemapping {
     private ClassRemapping() {
     }
 
@@ -19,7 +19,7 @@ final class ClassRemapping {
      * {@code classfile} with every field access and invocation on {@code from} going to {@code to};
      * when the class itself is {@code from}, it is renamed to {@code to} as well.
      */
-    static byte[] redirect(byte[] classfile, ClassDesc from, ClassDesc to) {
+    public static byte[] redirect(byte[] classfile, ClassDesc from, ClassDesc to) {
         CodeTransform references = (builder, element) -> {
             if (element instanceof FieldInstruction field && field.owner().asSymbol().equals(from)) {
                 builder.fieldAccess(field.opcode(), to, field.name().stringValue(), field.typeSymbol());
@@ -37,7 +37,7 @@ final class ClassRemapping {
     }
 
     /** The class file of a class of the agent (its loader maps {@code .class} resources to its entries). */
-    static byte[] bytesOf(Class<?> type) throws IOException {
+    public static byte[] bytesOf(Class<?> type) throws IOException {
         String resource = "/" + type.getName().replace('.', '/') + ".class";
         try (InputStream in = type.getResourceAsStream(resource)) {
             if (in == null) {
