@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ebpfagent.e2e.support.AgentJvm;
 import io.ebpfagent.e2e.support.ExitTimes;
 import io.ebpfagent.e2e.support.ExitTimes.How;
+import io.ebpfagent.e2e.support.PrometheusServer;
 import io.ebpfagent.otel.testing.OtlpGrpcReceiver;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,22 +45,22 @@ class ExitTimeIT {
      * that the wait, if any, shows above this machine's noise). The agent's idle threads wait in
      * native code (the ring-buffer thread in epoll_wait, the transports' selectors), so each way of
      * ending must wake them first: the shutdown hook, and for {@code Runtime.halt}, which runs no
-     * hook, the call the agent puts at its start. Before that a halt took the whole 10 s here, as
-     * did an exit whose final export the hook had to give up on.
+     * hook, the call the agent puts at its start. Before that a halt took the whole 10 s here.
      */
     @Test
     void noAgentThreadHoldsTheExitInNativeCode() throws Exception {
         try (OtlpGrpcReceiver grpc = OtlpGrpcReceiver.start(); ExitTimes.SilentServer silent = new ExitTimes.SilentServer()) {
-            record Backend(String label, String endpoint, String protocol, List<How> hows) {
+            record Backend(String label, String exporter, List<How> hows) {
             }
             List<Backend> backends = List.of(
-                    new Backend("gRPC receiver", grpc.endpoint(), "grpc", List.of(How.values())),
-                    new Backend("gRPC never answers", silent.endpoint(), "grpc", List.of(How.values())),
-                    new Backend("http/protobuf never answers", silent.endpoint(), "http/protobuf",
-                            List.of(How.HALT, How.EXIT)));
+                    new Backend("gRPC receiver", otlp(grpc.endpoint(), "grpc"), List.of(How.values())),
+                    new Backend("gRPC never answers", otlp(silent.endpoint(), "grpc"), List.of(How.values())),
+                    new Backend("http/protobuf never answers", otlp(silent.endpoint(), "http/protobuf"),
+                            List.of(How.HALT, How.EXIT)),
+                    new Backend("Prometheus endpoint", "  kind: [prometheus]\n  prometheus:\n    host: \"127.0.0.1\"\n"
+                            + "    port: " + PrometheusServer.freePort() + "\n", List.of(How.HALT)));
             for (Backend backend : backends) {
-                Path config = AgentJvm.writeConfig("exporter:\n  kind: [otlp]\n  interval: 1s\n  otlp:\n    endpoint: "
-                        + backend.endpoint() + "\n    protocol: " + backend.protocol() + "\n");
+                Path config = AgentJvm.writeConfig("exporter:\n  interval: 1s\n" + backend.exporter());
                 for (How how : backend.hows()) {
                     List<String> jvm = new ArrayList<>(agent(config));
                     jvm.add("-XX:UserThreadWaitAttemptsAtExit=1000");
@@ -98,6 +99,10 @@ class ExitTimeIT {
         // 14 uprobe perf events took 1-2 s to remove here; the uprobe_multi link 10-20 ms
         assertThat(ExitTimes.median(with) - ExitTimes.median(without)).as("with %s, without %s", with, without)
                 .isLessThan(700);
+    }
+
+    private static String otlp(String endpoint, String protocol) {
+        return "  kind: [otlp]\n  otlp:\n    endpoint: " + endpoint + "\n    protocol: " + protocol + "\n";
     }
 
     private static List<String> agent(Path config) {
