@@ -53,7 +53,7 @@ class SchedProbeTest {
                 do {
                     probe.forEachThread((tid, on, offVol, offInvol, runq, vs, is, wakeups, migr, exited) -> {
                         if ((tid == burner || tid == sleeper) && (exited || !seen.containsKey(tid) || seen.get(tid)[3] == 0)) {
-                            seen.put(tid, new long[] {on, offVol, offInvol, exited ? 1 : 0, vs});
+                            seen.put(tid, new long[] {on, offVol, offInvol, exited ? 1 : 0, vs, is, runq, wakeups, migr});
                         }
                     });
                     if (exitedBoth(seen, burner, sleeper)) {
@@ -65,7 +65,9 @@ class SchedProbeTest {
                 long[] s = seen.get(sleeper);
                 assertTrue(b != null && s != null, "both threads in sched_stats: " + seen.keySet());
                 assertTrue(b[0] >= 270_000_000L, "burner on CPU >= 270 ms of 300: " + b[0]);
-                assertTrue(s[1] >= 140_000_000L, "sleeper voluntarily off CPU >= its sleep: " + s[1]);
+                // the whole entry on failure: [on, offVol, offInvol, exited, vs, is, runq, wakeups, migrations]
+                assertTrue(s[1] >= 140_000_000L, "sleeper voluntarily off CPU >= its sleep: " + java.util.Arrays.toString(s)
+                        + ", burner " + java.util.Arrays.toString(b) + ", off-CPU events " + events);
                 assertTrue(s[0] < 100_000_000L, "sleeper barely on CPU: " + s[0]);
                 assertTrue(b[0] > s[0], "burner on CPU longer than the sleeper");
                 assertEquals(1, s[3], "the sleeper exited");
