@@ -230,14 +230,6 @@ public final class Agent implements AutoCloseable {
     private void initialize(boolean spanContext) {
         long begin = System.nanoTime();
         try {
-            if (spanContext) {
-                VirtualThreadSupport.install(context.instrumentation(), context.spanContexts());
-            }
-            try {
-                context.threads().rescan();
-            } catch (RuntimeException e) {
-                Log.LOG.warn("thread registry: initial scan failed: {}", e.toString());
-            }
             context.threads().addListener(new ThreadRegistry.Listener() {
                 @Override
                 public void onRemoved(JavaThreadInfo thread) {
@@ -248,7 +240,16 @@ public final class Agent implements AutoCloseable {
                 }
             });
             schedulePeriodicWork();
+            // the probes first: whatever runs before them is time the kernel side does not see
+            // (the kernel component scans the threads itself once its probes are attached)
+            long scans = context.threads().scans();
             startComponents();
+            if (context.threads().scans() == scans) {
+                initialScan();
+            }
+            if (spanContext) {
+                VirtualThreadSupport.install(context.instrumentation(), context.spanContexts());
+            }
             hookHalt();
             Log.LOG.info("initialized in {} ms: {} threads known, {} components running",
                     String.format("%.1f", (System.nanoTime() - begin) / 1e6), context.threads().size(),
@@ -257,6 +258,14 @@ public final class Agent implements AutoCloseable {
             Log.LOG.error("initialization failed: {}", t.toString(), t);
         } finally {
             initialized.countDown();
+        }
+    }
+
+    private void initialScan() {
+        try {
+            context.threads().rescan();
+        } catch (RuntimeException e) {
+            Log.LOG.warn("thread registry: initial scan failed: {}", e.toString());
         }
     }
 

@@ -35,7 +35,8 @@ class AgentTest {
 
             @Override
             public void start(AgentContext context) {
-                assertThat(context.threads().size()).isPositive();
+                // components start before the first thread scan (the probes first)
+                assertThat(context.threads().scans()).isZero();
                 assertThat(Thread.currentThread().getName()).isEqualTo("ebpf-agent-init");
                 if (fail) {
                     events.add("fail " + name);
@@ -76,6 +77,9 @@ class AgentTest {
                 component("probe profile", 2, false, false)));
         assertThat(agent.awaitInitialized(60, TimeUnit.SECONDS)).isTrue();
         assertThat(Agent.current()).isSameAs(agent);
+        // no component scanned the threads: the agent did, once they had started
+        assertThat(agent.context().threads().scans()).isEqualTo(1);
+        assertThat(agent.context().threads().size()).isPositive();
         assertThat(events).containsExactly("start probe sched", "fail probe io", "close probe io", "start exporter");
         String output = log.toString(StandardCharsets.UTF_8);
         assertThat(output).contains("[ebpf-agent] WARN probe io disabled: no BTF here")

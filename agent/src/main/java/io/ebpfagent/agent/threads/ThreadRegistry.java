@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +24,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ThreadRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(ThreadRegistry.class);
+    /** Counts full scans, so that a caller can skip one that another just made. */
+    private final AtomicLong scans = new AtomicLong();
 
     /** Told about changes; called on the thread that made the change, must not block. */
     public interface Listener {
@@ -157,11 +160,17 @@ public final class ThreadRegistry {
         }
     }
 
+    /** How many full scans have run (any thread). */
+    public long scans() {
+        return scans.get();
+    }
+
     /**
      * Re-reads all threads from {@code Thread.print}: adds new ones, updates renamed ones, drops
      * ones that ended. Costs one safepoint (~100 ms on a busy JVM); run it rarely.
      */
     public void rescan() {
+        scans.incrementAndGet();
         long generation;
         synchronized (lock) {
             generation = eventGeneration;
