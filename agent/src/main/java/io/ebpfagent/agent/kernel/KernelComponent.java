@@ -11,6 +11,7 @@ import io.ebpfagent.agent.context.SpanContextPublisher;
 import io.ebpfagent.agent.methods.MethodSpans;
 import io.ebpfagent.loader.btf.Btf;
 import io.ebpfagent.otel.KernelTelemetry;
+import io.ebpfagent.otel.export.ExporterSetup;
 import io.ebpfagent.probes.FaultsProbe;
 import io.ebpfagent.probes.IoProbe;
 import io.ebpfagent.probes.JvmProbe;
@@ -91,20 +92,7 @@ public final class KernelComponent implements AgentComponent {
         AgentConfig config = context.config();
         long begin = System.nanoTime();
         names = new RegistryThreadNames(context.threads());
-        // The exporters (gRPC channels, Prometheus server) take longer to set up than all probes
-        // together: they start on a thread of their own while the probes load and attach. Nothing
-        // is lost meanwhile: the maps count from attach, and the ring buffers keep their records
-        // until the event thread, started once the exporters are ready, drains them.
-        ExporterStart exporters = ExporterStart.begin(ExporterConfigs.from(config), names);
-        try {
-            shared = SharedMaps.create();
-        } catch (RuntimeException | Error e) {
-            KernelTelemetry orphan = exporters.await();
-            if (orphan != null) {
-                orphan.close();
-            }
-            throw e;
-        }
+        shared = SharedMaps.create();
 
         SchedProbe sched = start("sched", config, () -> SchedProbe.start(ProbeConfigs.sched(config), shared));
         JvmProbe jvm = start("jvm", config, () -> JvmProbe.start(ProbeConfigs.jvm(config), shared));
@@ -125,7 +113,12 @@ public final class KernelComponent implements AgentComponent {
         schedProbe = sched;
         names.useKernelNames(jvm == null ? null : jvm::javaThread, sched == null ? null : sched::exitedName);
         long attached = System.nanoTime();
-        telemetry = exporters.await();
+        // The exporters (gRPC channels, Prometheus server, SDK: more CPU than all probes together)
+        // are set up only now, so that they do not compete with the probes for the CPU of a
+        // starting JVM. Nothing is lost meanwhile: the maps count from attach, and the ring
+        // buffers keep their records until the event thread, started once the exporters are
+        // ready, drains them.
+        telemetry = ExporterSetup.create(ExporterConfigs.from(config), names);
         long exportersReady = System.nanoTime();
         LOG.info("kernel probes attached in {} ms ({} ms after JVM start); exporters ready {} ms after that",
                 ms(attached - begin), JvmStart.millisSince(attached), ms(Math.max(0, exportersReady - attached)));
