@@ -105,7 +105,7 @@ public final class JvmProbe extends ProbeBase implements Probe {
     /** Compiler names decoded so far, by their key bytes: a walk allocates nothing once seen. */
     private final List<byte[]> compilerKeys = new ArrayList<>();
     private final List<String> compilerNames = new ArrayList<>();
-    private final byte[] compilerBytes = new byte[CompileKey.COMPILER_BYTES];
+    private final byte[] compilerBytes = new byte[CompileKey.COMPILER_LENGTH];
     /** {@link #javaThread} and {@link #forgetThreads} have buffers of their own. */
     private final Object threadLock = new Object();
     private final MemorySegment threadKey;
@@ -269,7 +269,7 @@ public final class JvmProbe extends ProbeBase implements Probe {
                 return null;
             }
             int n = 0;
-            while (n < JavaThread.NAME_BYTES && threadValue.get(JAVA_BYTE, JavaThread.NAME + n) != 0) {
+            while (n < JavaThread.NAME_LENGTH && threadValue.get(JAVA_BYTE, JavaThread.NAME + n) != 0) {
                 n++;
             }
             byte[] name = new byte[n];

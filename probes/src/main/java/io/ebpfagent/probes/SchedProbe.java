@@ -206,7 +206,7 @@ public final class SchedProbe extends ProbeBase implements Probe {
                 return null;
             }
             int n = 0;
-            while (n < SchedStats.COMM_BYTES && nameValue.get(java.lang.foreign.ValueLayout.JAVA_BYTE,
+            while (n < SchedStats.COMM_LENGTH && nameValue.get(java.lang.foreign.ValueLayout.JAVA_BYTE,
                     SchedStats.COMM + n) != 0) {
                 n++;
             }
