@@ -204,12 +204,15 @@ public record BindingsGenerator(String objectName, String packageName, String cl
                 String cType = v.typeId() != 0 ? layouts.cType(v.typeId()) : bytes(v.size());
                 out.line("/** Offset of {@code " + v.name() + "} ({@code " + cType + "}, " + bytes(v.size()) + "). */");
                 out.line("public static final long " + constant + " = " + v.offset() + "L;");
-                String param = setterParameter(btf, v);
-                if (param != null) {
-                    String setter = JavaNames.setter(v.name());
-                    claim(constants, setter, section + " " + v.name());
-                    out.line("/** Sets the initial value of {@code " + v.name() + "} in {@code spec}. */");
-                    out.line("public static void " + setter + "(CollectionSpec spec, " + param + " value) {");
+                List<String> params = setterParameters(btf, v);
+                if (!params.isEmpty()) {
+                    claim(constants, JavaNames.setter(v.name()), section + " " + v.name());
+                }
+                for (String param : params) {
+                    out.line("/** Sets the initial value of {@code " + v.name() + "} in {@code spec}"
+                            + (param.equals("boolean") ? " to 1 or 0" : "") + ". */");
+                    out.line("public static void " + JavaNames.setter(v.name()) + "(CollectionSpec spec, " + param
+                            + " value) {");
                     out.line("    spec.variable(\"" + JavaNames.literal(v.name()) + "\").set("
                             + (param.equals("boolean") ? "value ? 1 : 0" : "value") + ");");
                     out.line("}");
@@ -223,22 +226,27 @@ public record BindingsGenerator(String objectName, String packageName, String cl
         }
     }
 
-    /** {@code long} for integers and enums, {@code boolean} for {@code bool}; null for anything else. */
-    private static String setterParameter(Btf btf, VariableSpec v) {
+    /**
+     * The setters' parameter types: {@code boolean} for {@code bool}; {@code long} for integers
+     * and enums, and also {@code boolean} for one-byte integers (the usual type of a C flag);
+     * none for anything else.
+     */
+    private static List<String> setterParameters(Btf btf, VariableSpec v) {
         if (v.typeId() == 0) {
-            return null;
+            return List.of();
         }
         return switch (btf.resolvedType(v.typeId())) {
-            case Type.Int i when (i.encoding() & Type.Int.BOOL) != 0 -> "boolean";
-            case Type.Int i when i.size() <= 8 && i.bits() == i.size() * 8 -> "long";
-            case Type.Enumeration e when e.size() <= 8 -> "long";
-            default -> null;
+            case Type.Int i when (i.encoding() & Type.Int.BOOL) != 0 -> List.of("boolean");
+            case Type.Int i when i.size() == 1 && i.bits() == 8 -> List.of("long", "boolean");
+            case Type.Int i when i.size() <= 8 && i.bits() == i.size() * 8 -> List.of("long");
+            case Type.Enumeration e when e.size() <= 8 -> List.of("long");
+            default -> List.of();
         };
     }
 
     private static boolean hasSetters(CollectionSpec spec, Btf btf) {
         return spec.variables().values().stream()
-                .anyMatch(v -> !JavaNames.isPrivate(v.name()) && setterParameter(btf, v) != null);
+                .anyMatch(v -> !JavaNames.isPrivate(v.name()) && !setterParameters(btf, v).isEmpty());
     }
 
     private static void writeNames(Source out, String name, String what, List<String> names, Set<String> classNames) {

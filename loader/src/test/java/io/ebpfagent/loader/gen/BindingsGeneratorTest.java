@@ -169,10 +169,15 @@ class BindingsGeneratorTest {
         rodata.getMethod("setTargetPid", CollectionSpec.class, long.class).invoke(null, spec, 1234L);
         rodata.getMethod("setVerbose", CollectionSpec.class, boolean.class).invoke(null, spec, true);
         rodata.getMethod("setLevel", CollectionSpec.class, long.class).invoke(null, spec, -3L);
+        assertThat(spec.variable("level").getLong()).isEqualTo(0xfd);
+        // a one-byte integer is usually a flag: it takes a boolean too
+        rodata.getMethod("setLevel", CollectionSpec.class, boolean.class).invoke(null, spec, true);
+        assertThat(spec.variable("level").getLong()).isEqualTo(1);
+        assertThat(Arrays.stream(rodata.getMethods()).filter(m -> m.getName().equals("setVerbose")))
+                .singleElement().satisfies(m -> assertThat(m.getParameterTypes()[1]).isEqualTo(boolean.class));
         type("Data").getMethod("setSeen", CollectionSpec.class, long.class).invoke(null, spec, 9L);
         assertThat(spec.variable("target_pid").getLong()).isEqualTo(1234);
         assertThat(spec.variable("verbose").getLong()).isEqualTo(1);
-        assertThat(spec.variable("level").getLong()).isEqualTo(0xfd);
         assertThat(spec.variable("seen").getLong()).isEqualTo(9);
         assertThat(rodata.getField("SECTION").get(null)).isEqualTo(".rodata");
         assertThat(rodata.getField("THRESHOLD_NS").get(null)).isEqualTo((long) spec.variable("threshold_ns").offset());
