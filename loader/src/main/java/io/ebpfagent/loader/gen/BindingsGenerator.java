@@ -88,7 +88,9 @@ public record BindingsGenerator(String objectName, String packageName, String cl
         out.indent();
         out.line("private " + className + "() {");
         out.line("}");
-        Set<String> classNames = new HashSet<>(Set.of(className));
+        // a nested class must not shadow a simple name the generated code uses (a C struct map)
+        Set<String> classNames = new HashSet<>(Set.of(className, "CollectionSpec", "GroupLayout", "MemoryLayout",
+                "PathElement", "ValueLayout", "VarHandle", "Map", "String"));
         for (TypeSelection.Selected s : bound.values()) {
             claim(classNames, s.javaName(), "struct " + s.cName());
             writeType(out, layouts, s);
@@ -287,7 +289,7 @@ public record BindingsGenerator(String objectName, String packageName, String cl
     private static void claim(Set<String> taken, String name, String forWhat) {
         if (!taken.add(name)) {
             throw new IllegalArgumentException("the Java name " + name + " of " + forWhat
-                    + " is taken by another type, member or variable");
+                    + " is taken by another type, member or variable, or by a name the generated code uses");
         }
     }
 

@@ -210,6 +210,13 @@ class BindingsGeneratorTest {
     }
 
     @Test
+    void aJavaNameTwoThingsWouldShareIsRefused() {
+        assertThatThrownBy(() -> new BindingsGenerator(OBJECT, "gen.test", "Point", List.of()).generate(spec()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("the Java name Point of struct point is taken");
+    }
+
+    @Test
     void theBindingsOfEveryTestObjectCompileWithoutWarnings() throws Exception {
         Path objects = Path.of(BindingsGeneratorTest.class.getResource("/bpf/" + OBJECT).toURI()).getParent();
         Map<String, String> sources = new java.util.TreeMap<>();
