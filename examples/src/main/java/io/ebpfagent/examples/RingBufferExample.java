@@ -36,7 +36,7 @@ public final class RingBufferExample {
         RingbufBpf.Rodata.setParentTgid(spec, ProcessHandle.current().pid());
         try (Collection c = Collection.load(spec);
              // tp_btf: the attach target (btf_trace_sched_process_exec) was resolved at load
-             Link link = Links.tracing(c.program(RingbufBpf.Programs.ON_EXEC).fd(), AttachType.TRACE_RAW_TP, 0);
+             Link _ = Links.tracing(c.program(RingbufBpf.Programs.ON_EXEC).fd(), AttachType.TRACE_RAW_TP, 0);
              RingBufferReader events = RingBufferReader.open(c.map(RingbufBpf.Maps.EVENTS))) {
             workload.run();
             List<Exec> out = new ArrayList<>();

@@ -33,7 +33,7 @@ public final class TracepointExample {
         CollectionSpec spec = BundledObjects.spec("tracepoint.bpf.o");
         TracepointBpf.Rodata.setTargetTgid(spec, ProcessHandle.current().pid());
         try (Collection c = Collection.load(spec);
-             Link link = Links.tracepoint("syscalls", "sys_enter_openat", c.program(TracepointBpf.Programs.ON_OPENAT));
+             Link _ = Links.tracepoint("syscalls", "sys_enter_openat", c.program(TracepointBpf.Programs.ON_OPENAT));
              Arena arena = Arena.ofConfined()) {
             workload.run();
             BpfMap opens = c.map(TracepointBpf.Maps.OPENS);

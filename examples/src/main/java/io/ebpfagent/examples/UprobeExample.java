@@ -36,12 +36,12 @@ public final class UprobeExample {
         Path libc = libc();
         int pid = (int) ProcessHandle.current().pid();
         try (Collection c = Collection.load(BundledObjects.spec("uprobe.bpf.o"));
-             Link entry = Links.uprobe(libc, "getpid", c.program(UprobeBpf.Programs.ON_ENTRY),
+             Link _ = Links.uprobe(libc, "getpid", c.program(UprobeBpf.Programs.ON_ENTRY),
                      UprobeOptions.DEFAULT.withPid(pid));
-             Link exit = Links.uprobe(libc, "getpid", c.program(UprobeBpf.Programs.ON_RETURN),
+             Link _ = Links.uprobe(libc, "getpid", c.program(UprobeBpf.Programs.ON_RETURN),
                      UprobeOptions.DEFAULT.withPid(pid).withRetprobe(true))) {
             for (int i = 0; i < times; i++) {
-                int unused = (int) GETPID.invokeExact();
+                int _ = (int) GETPID.invokeExact();
             }
             MemorySegment calls = c.variable("calls").memory();
             return new Counts((long) Calls.VH_ENTERED.get(calls, 0L), (long) Calls.VH_RETURNED.get(calls, 0L),

@@ -33,7 +33,7 @@ public final class UsdtExample {
         int pid = (int) ProcessHandle.current().pid();
         try (Collection c = Collection.load(BundledObjects.spec("usdt.bpf.o"));
              // the loader writes each probe site's argument specs into usdt.bpf.h's two maps
-             MultiLink link = Usdt.attach(c.program(UsdtBpf.Programs.ON_THREAD_START),
+             MultiLink _ = Usdt.attach(c.program(UsdtBpf.Programs.ON_THREAD_START),
                      c.map(UsdtBpf.Maps.__BPF_USDT_SPECS), c.map(UsdtBpf.Maps.__BPF_USDT_IP_TO_SPEC_ID),
                      Usdt.libjvmOf(pid), "hotspot", "thread__start", pid);
              RingBufferReader threads = RingBufferReader.open(c.map(UsdtBpf.Maps.THREADS))) {
