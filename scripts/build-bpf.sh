@@ -19,6 +19,7 @@ command -v "$STRIP" >/dev/null || { echo "build-bpf: $STRIP not found (apt-get i
 declare -A OUT=(
   [loader/src/test/bpf]=loader/src/test/resources/bpf
   [probes/src/main/bpf]=probes/src/main/resources/io/ebpfagent/probes/bpf
+  [examples/src/main/bpf]=examples/src/main/resources/io/ebpfagent/examples/bpf
 )
 
 CFLAGS=(-target bpf -g -O2 -D__TARGET_ARCH_x86 -Wall -Werror

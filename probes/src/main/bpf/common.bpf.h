@@ -262,6 +262,12 @@ struct event_hdr {
 };
 _Static_assert(sizeof(struct event_hdr) == 56, "layout mirrored in PROBES.md");
 
+/* Puts struct NAME into the object's BTF. A ring buffer record is otherwise only the type of
+ * locals, which BTF does not describe, and the Java layouts of the records are generated from
+ * the BTF (io.ebpfagent.loader.gen.GenerateBindings, which binds the structs global pointers
+ * point to). The pointer is a zero in .bss that nothing reads. */
+#define BTF_EXPORT(name) struct name *__btf_export_##name __attribute__((unused))
+
 #ifndef EVENTS_RINGBUF_BYTES
 #define EVENTS_RINGBUF_BYTES (256 * 1024)
 #endif

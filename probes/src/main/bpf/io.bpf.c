@@ -87,6 +87,7 @@ struct slow_io_event {
 	__u8 _pad[6];
 	__u64 ino;        /* inode number of the descriptor's file at the exit, 0 when gone */
 };
+BTF_EXPORT(slow_io_event);
 _Static_assert(sizeof(struct slow_io_event) == 88, "layout mirrored in PROBES.md");
 
 /* EV_FSYNC: 56 + 24 = 80 bytes */
@@ -97,6 +98,7 @@ struct fsync_event {
 	__u32 nr;
 	__u64 ino;        /* inode number of the descriptor's file at the exit, 0 when gone */
 };
+BTF_EXPORT(fsync_event);
 _Static_assert(sizeof(struct fsync_event) == 80, "layout mirrored in PROBES.md");
 
 /* EV_OPEN: 56 + 16 + 256 = 328 bytes */
@@ -107,6 +109,7 @@ struct open_event {
 	__u32 path_len;   /* bytes of path including the NUL, 0 when unreadable */
 	char path[PATH_MAX_BYTES];
 };
+BTF_EXPORT(open_event);
 _Static_assert(sizeof(struct open_event) == 328, "layout mirrored in PROBES.md");
 
 struct {

@@ -119,6 +119,7 @@ struct thread_event {
 	__u8 _pad[3];
 	char name[THREAD_NAME_BYTES];
 };
+BTF_EXPORT(thread_event);
 _Static_assert(sizeof(struct thread_event) == 144, "layout mirrored in PROBES.md");
 
 /* EV_GC: 56 + 8 = 64 bytes; start_ns = gc__begin, duration = until gc__end. */
@@ -127,6 +128,7 @@ struct gc_event {
 	__u8 full;
 	__u8 _pad[7];
 };
+BTF_EXPORT(gc_event);
 _Static_assert(sizeof(struct gc_event) == 64, "layout mirrored in PROBES.md");
 
 /* EV_MEM_POOL_GC: 56 + 112 = 168 bytes; one per pool and GC, begin to end. */
@@ -141,6 +143,7 @@ struct mem_pool_event {
 	char manager[POOL_NAME_BYTES];  /* GC manager, e.g. "G1 Young Generation" */
 	char pool[POOL_NAME_BYTES];     /* memory pool, e.g. "G1 Eden Space" */
 };
+BTF_EXPORT(mem_pool_event);
 _Static_assert(sizeof(struct mem_pool_event) == 168, "layout mirrored in PROBES.md");
 
 /* EV_VMOP: 56 + 72 = 128 bytes */
@@ -150,6 +153,7 @@ struct vmop_event {
 	__u32 name_len;
 	char name[VMOP_NAME_BYTES];
 };
+BTF_EXPORT(vmop_event);
 _Static_assert(sizeof(struct vmop_event) == 128, "layout mirrored in PROBES.md");
 
 /* EV_COMPILE: 56 + 280 = 336 bytes */
@@ -162,6 +166,7 @@ struct compile_event {
 	char method_name[METHOD_NAME_BYTES];
 	char signature[SIGNATURE_BYTES];
 };
+BTF_EXPORT(compile_event);
 _Static_assert(sizeof(struct compile_event) == 336, "layout mirrored in PROBES.md");
 
 /* EV_MONITOR_CONTENDED: 56 + 152 = 208 bytes; start = contended enter, duration = until
@@ -174,6 +179,7 @@ struct monitor_event {
 	__u32 _pad;
 	char class_name[CLASS_NAME_BYTES];  /* class of the locked object */
 };
+BTF_EXPORT(monitor_event);
 _Static_assert(sizeof(struct monitor_event) == 208, "layout mirrored in PROBES.md");
 
 /* EV_CLASS_LOADED: 56 + 144 = 200 bytes, duration 0. */
@@ -185,6 +191,7 @@ struct class_event {
 	__u8 _pad[3];
 	char name[CLASS_NAME_BYTES];
 };
+BTF_EXPORT(class_event);
 _Static_assert(sizeof(struct class_event) == 200, "layout mirrored in PROBES.md");
 
 /* What names a Java thread, from its thread__start, kept until user space has read the thread's

@@ -85,6 +85,7 @@ struct connect_event {
 	__s32 error;      /* sk_err at failure (ECONNREFUSED, ETIMEDOUT, ...), 0 on success */
 	__u32 newstate;   /* TCP_ESTABLISHED (1) or TCP_CLOSE (7) */
 };
+BTF_EXPORT(connect_event);
 _Static_assert(sizeof(struct connect_event) == 104, "layout mirrored in PROBES.md");
 
 /* EV_ACCEPT: 56 + 56 = 112 bytes. start_ns = handshake done (accept() entry when unknown),
@@ -95,6 +96,7 @@ struct accept_event {
 	__u64 accept_call_ns;  /* time inside accept() */
 	__u64 queue_ns;        /* handshake done -> accept() returned, 0 when unknown */
 };
+BTF_EXPORT(accept_event);
 _Static_assert(sizeof(struct accept_event) == 112, "layout mirrored in PROBES.md");
 
 /* EV_RETRANSMIT and EV_RESET: 56 + 48 = 104 bytes, tid = owner, duration 0. */
@@ -104,6 +106,7 @@ struct tcp_event {
 	__u32 state;      /* TCP state of the socket */
 	__u32 direction;  /* EV_RESET: 0 received, 1 sent; EV_RETRANSMIT: 0 */
 };
+BTF_EXPORT(tcp_event);
 _Static_assert(sizeof(struct tcp_event) == 104, "layout mirrored in PROBES.md");
 
 struct {

@@ -94,6 +94,7 @@ struct offcpu_event {
 	__u32 cpu;         /* CPU the thread was switched in on */
 	__u32 _pad;
 };
+BTF_EXPORT(offcpu_event);
 _Static_assert(sizeof(struct offcpu_event) == 88, "layout mirrored in PROBES.md");
 
 struct {

@@ -90,6 +90,7 @@ struct slow_syscall_event {
 	__u32 nr;
 	__u32 _pad;
 };
+BTF_EXPORT(slow_syscall_event);
 _Static_assert(sizeof(struct slow_syscall_event) == 96, "layout mirrored in PROBES.md");
 
 struct {

@@ -9,6 +9,7 @@ import io.ebpfagent.loader.sys.Cpus;
 import io.ebpfagent.loader.sys.FileDescriptor;
 import io.ebpfagent.loader.sys.PerfEvent;
 import io.ebpfagent.loader.sys.PerfEventAttr;
+import io.ebpfagent.probes.layout.FaultsLayouts;
 import io.ebpfagent.probes.layout.FaultsLayouts.FaultStats;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -59,7 +60,7 @@ public final class FaultsProbe extends ProbeBase implements Probe {
 
     private FaultsProbe(Config c, SharedMaps shared) {
         super(BundledObject.FAULTS, c.targetTgid(), spec -> {
-                    Rodata.set(spec, "capture_stacks", c.captureStacks());
+                    FaultsLayouts.Rodata.setCaptureStacks(spec, c.captureStacks());
                     if (c.minorPeriod() == 0) {
                         spec.programs().remove("on_minor_fault");
                     }

@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import io.ebpfagent.loader.maps.BpfMap;
+import io.ebpfagent.probes.layout.IoLayouts;
 import io.ebpfagent.probes.layout.IoLayouts.IoKey;
 import io.ebpfagent.probes.layout.IoLayouts.IoStats;
 import java.lang.foreign.Arena;
@@ -56,11 +57,11 @@ public final class IoProbe extends ProbeBase implements Probe {
 
     private IoProbe(Config c, SharedMaps shared) {
         super(BundledObject.IO, c.targetTgid(), spec -> {
-            Rodata.set(spec, "slow_io_ns", c.slowIoNs());
-            Rodata.set(spec, "slow_io_types", c.slowIoTypes());
-            Rodata.set(spec, "fsync_threshold_ns", c.fsyncThresholdNs());
-            Rodata.set(spec, "open_events_per_sec", c.openEventsPerSec());
-            Rodata.set(spec, "io_histograms", c.histograms());
+            IoLayouts.Rodata.setSlowIoNs(spec, c.slowIoNs());
+            IoLayouts.Rodata.setSlowIoTypes(spec, c.slowIoTypes());
+            IoLayouts.Rodata.setFsyncThresholdNs(spec, c.fsyncThresholdNs());
+            IoLayouts.Rodata.setOpenEventsPerSec(spec, c.openEventsPerSec());
+            IoLayouts.Rodata.setIoHistograms(spec, c.histograms());
         }, Attacher.NONE, shared);
         this.stats = loaded.map("io_stats");
         this.cursor = new MapCursor(stats, arena);

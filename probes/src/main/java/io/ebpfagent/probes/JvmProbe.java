@@ -15,6 +15,7 @@ import io.ebpfagent.loader.sys.FileDescriptor;
 import io.ebpfagent.loader.sys.NotSupportedException;
 import io.ebpfagent.loader.sys.SyscallException;
 import io.ebpfagent.loader.usdt.Usdt;
+import io.ebpfagent.probes.layout.JvmLayouts;
 import io.ebpfagent.probes.layout.JvmLayouts.CompileKey;
 import io.ebpfagent.probes.layout.JvmLayouts.CompileStats;
 import io.ebpfagent.probes.layout.JvmLayouts.JavaThread;
@@ -105,7 +106,7 @@ public final class JvmProbe extends ProbeBase implements Probe {
     /** Compiler names decoded so far, by their key bytes: a walk allocates nothing once seen. */
     private final List<byte[]> compilerKeys = new ArrayList<>();
     private final List<String> compilerNames = new ArrayList<>();
-    private final byte[] compilerBytes = new byte[CompileKey.COMPILER_BYTES];
+    private final byte[] compilerBytes = new byte[CompileKey.COMPILER_LENGTH];
     /** {@link #javaThread} and {@link #forgetThreads} have buffers of their own. */
     private final Object threadLock = new Object();
     private final MemorySegment threadKey;
@@ -115,12 +116,12 @@ public final class JvmProbe extends ProbeBase implements Probe {
 
     private JvmProbe(Config c, SharedMaps shared, Attachment attachment) {
         super(BundledObject.JVM, c.targetTgid(), spec -> {
-            Rodata.set(spec, "gc_threshold_ns", c.gcThresholdNs());
-            Rodata.set(spec, "vmop_threshold_ns", c.vmopThresholdNs());
-            Rodata.set(spec, "compile_threshold_ns", c.compileThresholdNs());
-            Rodata.set(spec, "monitor_threshold_ns", c.monitorThresholdNs());
-            Rodata.set(spec, "mem_pool_events", c.memPoolEvents());
-            Rodata.set(spec, "class_load_events", c.classLoadEvents());
+            JvmLayouts.Rodata.setGcThresholdNs(spec, c.gcThresholdNs());
+            JvmLayouts.Rodata.setVmopThresholdNs(spec, c.vmopThresholdNs());
+            JvmLayouts.Rodata.setCompileThresholdNs(spec, c.compileThresholdNs());
+            JvmLayouts.Rodata.setMonitorThresholdNs(spec, c.monitorThresholdNs());
+            JvmLayouts.Rodata.setMemPoolEvents(spec, c.memPoolEvents());
+            JvmLayouts.Rodata.setClassLoadEvents(spec, c.classLoadEvents());
             if (!c.perSiteUprobes()) {
                 spec.programs().put(PROGRAM, spec.program(PROGRAM).withAttachType(AttachType.TRACE_UPROBE_MULTI));
             }
@@ -269,7 +270,7 @@ public final class JvmProbe extends ProbeBase implements Probe {
                 return null;
             }
             int n = 0;
-            while (n < JavaThread.NAME_BYTES && threadValue.get(JAVA_BYTE, JavaThread.NAME + n) != 0) {
+            while (n < JavaThread.NAME_LENGTH && threadValue.get(JAVA_BYTE, JavaThread.NAME + n) != 0) {
                 n++;
             }
             byte[] name = new byte[n];

@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import io.ebpfagent.loader.maps.BpfMap;
+import io.ebpfagent.probes.layout.NetLayouts;
 import io.ebpfagent.probes.layout.NetLayouts.ConnKey;
 import io.ebpfagent.probes.layout.NetLayouts.ConnStats;
 import java.lang.foreign.Arena;
@@ -84,16 +85,16 @@ public final class NetProbe extends ProbeBase implements Probe {
 
     private NetProbe(Config c, SharedMaps shared) {
         super(BundledObject.NET, c.targetTgid(), spec -> {
-            Rodata.set(spec, "accept_threshold_ns", c.acceptThresholdNs());
-            Rodata.set(spec, "connect_threshold_ns", c.connectThresholdNs());
-            Rodata.set(spec, "retransmit_events", c.retransmitEvents());
-            Rodata.set(spec, "reset_events", c.resetEvents());
+            NetLayouts.Rodata.setAcceptThresholdNs(spec, c.acceptThresholdNs());
+            NetLayouts.Rodata.setConnectThresholdNs(spec, c.connectThresholdNs());
+            NetLayouts.Rodata.setRetransmitEvents(spec, c.retransmitEvents());
+            NetLayouts.Rodata.setResetEvents(spec, c.resetEvents());
             if (!c.acceptSyscalls()) {
                 ACCEPT_PROGRAMS.forEach(spec.programs()::remove);
             }
             if (!c.connectionBytes()) {
                 BYTES_PROGRAMS.forEach(spec.programs()::remove);
-                Rodata.set(spec, "adopt_at_handshake", true);
+                NetLayouts.Rodata.setAdoptAtHandshake(spec, true);
             }
         }, Attacher.NONE, shared);
         this.conns = loaded.map("conn_stats");

@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import io.ebpfagent.loader.link.Links;
 import io.ebpfagent.loader.link.PerfEventSpec;
 import io.ebpfagent.loader.maps.BpfMap;
+import io.ebpfagent.probes.layout.ProfileLayouts;
 import io.ebpfagent.probes.layout.ProfileLayouts.SampleKey;
 import io.ebpfagent.probes.symbols.Frame;
 import io.ebpfagent.probes.symbols.StackSymbolizer;
@@ -64,8 +65,8 @@ public final class ProfileProbe extends ProbeBase implements Probe {
 
     private ProfileProbe(Config c, SharedMaps shared) {
         super(BundledObject.PROFILE, c.targetTgid(), spec -> {
-            Rodata.set(spec, "capture_user_stacks", c.userStacks());
-            Rodata.set(spec, "capture_kernel_stacks", c.kernelStacks());
+            ProfileLayouts.Rodata.setCaptureUserStacks(spec, c.userStacks());
+            ProfileLayouts.Rodata.setCaptureKernelStacks(spec, c.kernelStacks());
         }, (lo, programs) -> lo.own(Links.perfEvent(lo.program("on_cpu_sample"),
                 PerfEventSpec.allProcesses(c.frequencyHz()))), shared);
         this.targetTgid = c.targetTgid();

@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import io.ebpfagent.loader.maps.BpfMap;
+import io.ebpfagent.probes.layout.SchedLayouts;
 import io.ebpfagent.probes.layout.SchedLayouts.SchedStats;
 import io.ebpfagent.probes.layout.SchedLayouts.SchedThread;
 import java.lang.foreign.Arena;
@@ -78,12 +79,12 @@ public final class SchedProbe extends ProbeBase implements Probe {
 
     private SchedProbe(Config c, SharedMaps shared) {
         super(BundledObject.SCHED, c.targetTgid(), spec -> {
-            Rodata.set(spec, "offcpu_threshold_ns", c.offcpuThresholdNs());
-            Rodata.set(spec, "offcpu_events_involuntary", c.involuntaryEvents());
-            Rodata.set(spec, "capture_stacks", c.captureStacks());
-            Rodata.set(spec, "runq_histograms", c.runqHistograms());
-            Rodata.set(spec, "offcpu_events_need_span", c.eventsNeedSpan());
-            Rodata.set(spec, "span_times_on", c.spanTimes());
+            SchedLayouts.Rodata.setOffcpuThresholdNs(spec, c.offcpuThresholdNs());
+            SchedLayouts.Rodata.setOffcpuEventsInvoluntary(spec, c.involuntaryEvents());
+            SchedLayouts.Rodata.setCaptureStacks(spec, c.captureStacks());
+            SchedLayouts.Rodata.setRunqHistograms(spec, c.runqHistograms());
+            SchedLayouts.Rodata.setOffcpuEventsNeedSpan(spec, c.eventsNeedSpan());
+            SchedLayouts.Rodata.setSpanTimesOn(spec, c.spanTimes());
         }, Attacher.NONE, shared);
         this.stats = loaded.map("sched_stats");
         this.cursor = new MapCursor(stats, arena);
@@ -206,7 +207,7 @@ public final class SchedProbe extends ProbeBase implements Probe {
                 return null;
             }
             int n = 0;
-            while (n < SchedStats.COMM_BYTES && nameValue.get(java.lang.foreign.ValueLayout.JAVA_BYTE,
+            while (n < SchedStats.COMM_LENGTH && nameValue.get(java.lang.foreign.ValueLayout.JAVA_BYTE,
                     SchedStats.COMM + n) != 0) {
                 n++;
             }

@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import io.ebpfagent.loader.maps.BpfMap;
+import io.ebpfagent.probes.layout.SyscallsLayouts;
 import io.ebpfagent.probes.layout.SyscallsLayouts.SyscallKey;
 import io.ebpfagent.probes.layout.SyscallsLayouts.SyscallStats;
 import java.lang.foreign.Arena;
@@ -61,15 +62,15 @@ public final class SyscallsProbe extends ProbeBase implements Probe {
 
     private SyscallsProbe(Config c, SharedMaps shared, BpfMap spanTimes) {
         super(BundledObject.SYSCALLS, c.targetTgid(), spec -> {
-            Rodata.set(spec, "span_syscalls", spanTimes != null);
+            SyscallsLayouts.Rodata.setSpanSyscalls(spec, spanTimes != null);
             if (spanTimes == null) {
                 // nothing counted into it: no 2 MB array of its own
                 spec.maps().put(SPAN_TIMES_MAP, spec.map(SPAN_TIMES_MAP).withMaxEntries(1));
             }
-            Rodata.set(spec, "slow_syscall_ns", c.slowSyscallNs());
-            Rodata.set(spec, "syscall_histograms", c.histograms());
-            Rodata.set(spec, "file_io_span_ns", c.fileIoSpanNs());
-            Rodata.set(spec, "file_sync_span_ns", c.fileSyncSpanNs());
+            SyscallsLayouts.Rodata.setSlowSyscallNs(spec, c.slowSyscallNs());
+            SyscallsLayouts.Rodata.setSyscallHistograms(spec, c.histograms());
+            SyscallsLayouts.Rodata.setFileIoSpanNs(spec, c.fileIoSpanNs());
+            SyscallsLayouts.Rodata.setFileSyncSpanNs(spec, c.fileSyncSpanNs());
             if (c.slowExclude() != null) {
                 java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(64).order(java.nio.ByteOrder.LITTLE_ENDIAN);
                 for (long w : c.slowExclude()) {

@@ -4,8 +4,7 @@ import io.ebpfagent.probes.layout.IoLayouts;
 
 /** EV_OPEN: an openat call (rate limited in the kernel). */
 public final class OpenEvent extends EventView {
-    private static final int PATH_BYTES = (int) IoLayouts.OpenEvent.LAYOUT.select(
-            java.lang.foreign.MemoryLayout.PathElement.groupElement("path")).byteSize();
+    private static final int PATH_BYTES = IoLayouts.OpenEvent.PATH_LENGTH;
 
     /** The descriptor or -errno. */
     public long ret() {
