@@ -1,15 +1,11 @@
 package io.ebpfagent.loader.sys;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /**
  * An epoll instance with a reusable native event buffer and an eventfd for wake-ups, so that
@@ -32,15 +28,6 @@ public final class Epoll implements AutoCloseable {
     private static final long EVENT_SIZE = PACKED ? 12 : 16;
     private static final long DATA_OFFSET = PACKED ? 4 : 8;
 
-    private static final MethodHandle CREATE = Native.downcall("epoll_create1",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT), true);
-    private static final MethodHandle CTL = Native.downcall("epoll_ctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), true);
-    private static final MethodHandle WAIT = Native.downcall("epoll_wait",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), true);
-    private static final MethodHandle EVENTFD = Native.downcall("eventfd",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), true);
-
     private final Arena arena = Arena.ofShared();
     private final FileDescriptor epfd;
     private final FileDescriptor eventFd;
@@ -57,10 +44,12 @@ public final class Epoll implements AutoCloseable {
             throw new IllegalArgumentException("capacity " + capacity);
         }
         this.capacity = capacity;
-        this.epfd = new FileDescriptor(check("epoll_create1", invokeInt(CREATE, EPOLL_CLOEXEC)));
+        this.epfd = new FileDescriptor(check("epoll_create1",
+                Native.syscall(SyscallNumbers.EPOLL_CREATE1, EPOLL_CLOEXEC, 0, 0, 0, 0)));
         FileDescriptor efd = null;
         try {
-            efd = new FileDescriptor(check("eventfd", invokeEventFd()));
+            efd = new FileDescriptor(check("eventfd",
+                    Native.syscall(SyscallNumbers.EVENTFD2, 0, EFD_CLOEXEC | EFD_NONBLOCK, 0, 0, 0)));
             this.events = arena.allocate(EVENT_SIZE * (capacity + 1), 8);
             this.ctlEvent = arena.allocate(16, 8);
             this.counter = arena.allocate(JAVA_LONG);
@@ -69,9 +58,10 @@ public final class Epoll implements AutoCloseable {
             this.ready = new long[capacity + 1];
             this.eventFd = efd;
             add(efd.get(), WAKEUP_TOKEN);
-            // Adding 0 wakes no one but links the write call now: linking it first in wakeup(),
-            // at a JVM's exit, cost 0.2-0.6 s on a loaded machine (class initialisation and
-            // method handle spinning), all of it added to the exit.
+            // Adding 0 wakes no one but runs the write path now: running it first in wakeup(),
+            // at a JVM's exit, cost 0.2-0.6 s on a loaded machine when write had a downcall
+            // handle of its own (class initialisation and method handle spinning), all of it
+            // added to the exit; now it is at most FileIo's class initialisation.
             MemorySegment zero = arena.allocate(JAVA_LONG);
             FileIo.write(efd.get(), zero);
         } catch (RuntimeException e) {
@@ -102,18 +92,14 @@ public final class Epoll implements AutoCloseable {
      * their tokens are {@code readyToken(0..n-1)}.
      */
     public int waitReady(int timeoutMillis) {
-        int n;
-        try {
-            n = (int) WAIT.invokeExact(Native.errnoSegment(), epfd.get(), events, capacity + 1, timeoutMillis);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+        // epoll_pwait without a signal mask is epoll_wait, and exists on every architecture
+        int n = (int) Native.syscall6(SyscallNumbers.EPOLL_PWAIT, epfd.get(), events.address(), capacity + 1,
+                timeoutMillis, 0, 0);
         if (n < 0) {
-            int errno = Native.lastErrno();
-            if (errno == Errno.EINTR.value()) {
+            if (-n == Errno.EINTR.value()) {
                 return 0;
             }
-            throw SyscallException.of("epoll_wait", errno);
+            throw SyscallException.of("epoll_wait", -n);
         }
         int count = 0;
         for (int i = 0; i < n; i++) {
@@ -151,38 +137,14 @@ public final class Epoll implements AutoCloseable {
         arena.close();
     }
 
-    private int ctl(int op, int fd, MemorySegment ev) {
-        int r;
-        try {
-            r = (int) CTL.invokeExact(Native.errnoSegment(), epfd.get(), op, fd, ev);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-        return r < 0 ? -Native.lastErrno() : r;
+    private long ctl(int op, int fd, MemorySegment ev) {
+        return Native.syscall(SyscallNumbers.EPOLL_CTL, epfd.get(), op, fd, ev.address(), 0);
     }
 
-    private static int invokeInt(MethodHandle h, int arg) {
-        try {
-            int r = (int) h.invokeExact(Native.errnoSegment(), arg);
-            return r < 0 ? -Native.lastErrno() : r;
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-    }
-
-    private static int invokeEventFd() {
-        try {
-            int r = (int) EVENTFD.invokeExact(Native.errnoSegment(), 0, EFD_CLOEXEC | EFD_NONBLOCK);
-            return r < 0 ? -Native.lastErrno() : r;
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-    }
-
-    private static int check(String op, int r) {
+    private static int check(String op, long r) {
         if (r < 0) {
-            throw SyscallException.of(op, -r);
+            throw SyscallException.of(op, (int) -r);
         }
-        return r;
+        return (int) r;
     }
 }
