@@ -465,7 +465,7 @@ public final class Btf {
                 }
                 vars.add(new VarSecinfo(v.type(), off, v.size()));
             }
-            vars.sort(java.util.Comparator.comparingInt(VarSecinfo::offset));
+            sortByOffset(vars);
             out.set(i, new Datasec(d.name(), size, vars));
             changed = true;
         }
@@ -476,5 +476,21 @@ public final class Btf {
     public String toString() {
         return "Btf[" + types.size() + " types from id " + firstId + ", " + stringsLength() + " string bytes"
                 + (base != null ? ", split" : "") + "]";
+    }
+
+    /**
+     * Stable insertion sort of a DATASEC's few variables by offset; a loop instead of a comparator
+     * lambda, which a cold JVM would spin for each object's first load.
+     */
+    private static void sortByOffset(List<VarSecinfo> vars) {
+        for (int i = 1; i < vars.size(); i++) {
+            VarSecinfo v = vars.get(i);
+            int j = i - 1;
+            while (j >= 0 && vars.get(j).offset() > v.offset()) {
+                vars.set(j + 1, vars.get(j));
+                j--;
+            }
+            vars.set(j + 1, v);
+        }
     }
 }

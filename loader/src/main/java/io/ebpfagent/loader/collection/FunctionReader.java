@@ -11,7 +11,6 @@ import io.ebpfagent.loader.maps.MapSpec;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -135,7 +134,7 @@ final class FunctionReader {
 
     private List<Function> split(ElfSection section, Instruction[] insns, Map<Long, ElfSymbol> functionsAt) {
         List<ElfSymbol> funcs = new ArrayList<>(functionsAt.values());
-        funcs.sort(Comparator.comparingLong(ElfSymbol::value));
+        funcs.sort(ElfSymbol.BY_VALUE);
         if (funcs.isEmpty()) throw fail("section " + section.name() + " holds code but no function symbol");
         long sectionSize = (long) insns.length * Instruction.SLOT_SIZE;
         List<Function> out = new ArrayList<>();

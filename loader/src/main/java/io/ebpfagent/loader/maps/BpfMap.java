@@ -16,6 +16,7 @@ import io.ebpfagent.loader.sys.FdInfo;
 import io.ebpfagent.loader.sys.FileDescriptor;
 import io.ebpfagent.loader.sys.Mmap;
 import io.ebpfagent.loader.sys.SyscallException;
+import io.ebpfagent.loader.sys.ThreadScratch;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -66,11 +67,9 @@ public final class BpfMap implements AutoCloseable {
     private static final int BATCH_CHUNK = 256;
 
     /** Per-thread 8-byte key buffer for the int/long key flavours. */
-    private static final ThreadLocal<MemorySegment> KEY_SCRATCH =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(8, 8));
+    private static final ThreadScratch KEY_SCRATCH = new ThreadScratch(8);
     /** Per-thread 8-byte value buffer for {@link #lookupLong} and {@link #updateLong}. */
-    private static final ThreadLocal<MemorySegment> VALUE_SCRATCH =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(8, 8));
+    private static final ThreadScratch VALUE_SCRATCH = new ThreadScratch(8);
 
     private final FileDescriptor fd;
     private final String name;

@@ -3,7 +3,6 @@ package io.ebpfagent.loader.sys;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
@@ -28,12 +27,7 @@ public final class Native {
     // a plain offset, not a VarHandle: a var handle spins method handle classes at first use
     private static final long ERRNO_OFFSET = Structs.offset(CAPTURE_LAYOUT, "errno");
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
-    private static final ThreadLocal<MemorySegment> CAPTURE = new ThreadLocal<>() {
-        @Override
-        protected MemorySegment initialValue() {
-            return Arena.ofAuto().allocate(CAPTURE_LAYOUT);
-        }
-    };
+    private static final ThreadScratch CAPTURE = new ThreadScratch(CAPTURE_LAYOUT.byteSize());
 
     private static final MethodHandle SYSCALL = downcall("syscall", FunctionDescriptor.of(JAVA_LONG,
             JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), true,
