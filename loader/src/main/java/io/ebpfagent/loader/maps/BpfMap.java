@@ -78,6 +78,8 @@ public final class BpfMap implements AutoCloseable {
     private final int valueSize;
     private final int maxEntries;
     private final int flags;
+    /** Frozen through this instance: a writable mapping would fail (maps frozen elsewhere are found by trying). */
+    private volatile boolean frozenHere;
     private final int valueBufferSize;
     private volatile Path pinnedPath;
 
@@ -922,6 +924,7 @@ public final class BpfMap implements AutoCloseable {
     /** Makes the map read-only for user space ({@code BPF_MAP_FREEZE}); programs may still write. */
     public void freeze() {
         Bpf.mapFreeze(fd.get());
+        frozenHere = true;
     }
 
     /**
@@ -937,6 +940,11 @@ public final class BpfMap implements AutoCloseable {
         long page = Mmap.pageSize();
         long size = (long) roundUp8(valueSize) * maxEntries;
         long length = (size + page - 1) / page * page;
+        if (frozenHere) {
+            // known to refuse a writable mapping: skip the failing attempt, whose exception costs
+            // a cold start its message, stack trace and classes (every object's .rodata)
+            return Mmap.map(arena, fd.get(), length, Mmap.PROT_READ, Mmap.MAP_SHARED, 0).asSlice(0, size);
+        }
         try {
             return Mmap.map(arena, fd.get(), length, Mmap.PROT_READ | Mmap.PROT_WRITE, Mmap.MAP_SHARED, 0)
                     .asSlice(0, size);
