@@ -138,7 +138,7 @@ public final class ElfFile {
      */
     public ByteBuffer contents(ElfSection section) {
         if (section.isNoBits() || section.type() == ElfSection.SHT_NULL) return ByteBuffer.allocate(0).order(byteOrder());
-        return slice(section.offset(), section.size(), section.toString());
+        return slice(section.offset(), section.size(), section);
     }
 
     /**
@@ -452,12 +452,13 @@ public final class ElfFile {
         return owner == null ? what + " " + number : what + " " + number + " of " + owner;
     }
 
-    private ByteBuffer slice(long offset, long size, String what) {
+    /** {@code what} names the range in errors; its text is built only then. */
+    private ByteBuffer slice(long offset, long size, Object what) {
         checkRange(offset, size, what);
         return data.slice((int) offset, (int) size).order(data.order());
     }
 
-    private void checkRange(long offset, long size, String what) {
+    private void checkRange(long offset, long size, Object what) {
         if (offset < 0 || size < 0 || offset > data.limit() || size > data.limit() - offset) {
             throw error("truncated file: " + what + " at offset " + Long.toUnsignedString(offset) + " with "
                     + Long.toUnsignedString(size) + " bytes lies beyond the end of the file (" + data.limit() + " bytes)");
