@@ -194,7 +194,7 @@ public final class Btf {
         int rel = offset - own;
         if (strings == null) return ((LazyTypes) types).string(rel);
         if (rel < 0 || rel >= strings.length) throw new BtfException("string offset " + offset + " out of range");
-        return BtfParser.decode(ByteBuffer.wrap(strings), rel);
+        return BtfParser.decode(strings, rel);
     }
 
     /** This BTF's own raw string section (a copy for lazily decoded types). */

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -126,25 +127,39 @@ public final class BtfExt {
         }
     }
 
+    private static String string(Btf btf, int off, int at, Map<Integer, String> cache) {
+        String s = cache.get(off);
+        if (s == null) {
+            s = string(btf, off, at);
+            cache.put(off, s);
+        }
+        return s;
+    }
+
     // The three record kinds, read by one switch rather than by a lambda each: this runs once per
     // object at every cold start, where each lambda is a class to spin.
     private static final int FUNC_INFO = 0;
     private static final int LINE_INFO = 1;
     private static final int CORE_RELO = 2;
 
-    /** The record of {@code kind} at {@code at}; it lies within the section (checked by the caller). */
-    private static Object record(int kind, ByteBuffer buf, int at, Btf btf) {
+    /**
+     * The record of {@code kind} at {@code at}; it lies within the section (checked by the caller).
+     * {@code strings} caches the names decoded so far: line infos repeat their file name and,
+     * several per source line, the line's text.
+     */
+    private static Object record(int kind, ByteBuffer buf, int at, Btf btf, Map<Integer, String> strings) {
         int insn = insn(buf.getInt(at), at);
         switch (kind) {
             case FUNC_INFO:
                 return new FuncInfo(insn, buf.getInt(at + 4));
             case LINE_INFO: {
                 int file = buf.getInt(at + 4), line = buf.getInt(at + 8), col = buf.getInt(at + 12);
-                return new LineInfo(insn, file, line, col >>> 10, col & 0x3ff, string(btf, file, at), string(btf, line, at));
+                return new LineInfo(insn, file, line, col >>> 10, col & 0x3ff, string(btf, file, at, strings),
+                        string(btf, line, at, strings));
             }
             default: {
                 int type = buf.getInt(at + 4);
-                String access = string(btf, buf.getInt(at + 8), at);
+                String access = string(btf, buf.getInt(at + 8), at, strings);
                 int relocationKind = buf.getInt(at + 12);
                 try {
                     return new CoreRelocation(insn, type, access, CoreRelocationKind.of(relocationKind));
@@ -160,6 +175,7 @@ public final class BtfExt {
                                                      String what, Btf btf, int kind) {
         Map<String, List<T>> out = new LinkedHashMap<>();
         if (len == 0) return out;
+        Map<Integer, String> strings = new HashMap<>();
         long start = (long) hdrLen + Integer.toUnsignedLong(off);
         long end = start + Integer.toUnsignedLong(len);
         if (end > buf.capacity() || len < 4) {
@@ -185,7 +201,7 @@ public final class BtfExt {
                 out.put(sec, list);
             }
             for (int i = 0; i < n; i++, pos += recSize) {
-                list.add((T) record(kind, buf, pos, btf));
+                list.add((T) record(kind, buf, pos, btf, strings));
             }
         }
         for (Map.Entry<String, List<T>> e : out.entrySet()) {
