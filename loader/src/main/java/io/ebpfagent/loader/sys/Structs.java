@@ -36,7 +36,7 @@ public final class Structs {
         if (end > offset) {
             members.add(MemoryLayout.paddingLayout(end - offset).withName("pad" + pad));
         }
-        return MemoryLayout.structLayout(members.toArray(MemoryLayout[]::new));
+        return MemoryLayout.structLayout(members.toArray(new MemoryLayout[0]));
     }
 
     /**
