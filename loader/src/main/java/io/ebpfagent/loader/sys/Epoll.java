@@ -12,7 +12,8 @@ import java.lang.foreign.MemorySegment;
  * one thread can block in {@link #waitReady} while another ends the wait with {@link #wakeup()}.
  *
  * <p>{@link #waitReady} allocates nothing: the ready tokens are copied into a {@code long[]}
- * owned by the instance. Only one thread may wait at a time; {@link #wakeup()} is thread-safe.
+ * owned by the instance. Only one thread may wait at a time; {@link #wakeup()} is thread-safe,
+ * and so is {@link #close()}, which ends a wait under way before it releases the descriptors.
  */
 public final class Epoll implements AutoCloseable {
     public static final int EPOLLIN = 0x001;
@@ -24,17 +25,29 @@ public final class Epoll implements AutoCloseable {
     private static final long WAKEUP_TOKEN = -1L;
 
     // struct epoll_event is packed on x86_64 (12 bytes), naturally aligned elsewhere (16 bytes)
-    private static final boolean PACKED = System.getProperty("os.arch").matches("amd64|x86_64");
+    private static final boolean PACKED = isX86_64(System.getProperty("os.arch"));
     private static final long EVENT_SIZE = PACKED ? 12 : 16;
     private static final long DATA_OFFSET = PACKED ? 4 : 8;
 
+    // the eventfd's increment and a zero, in memory never freed: wakeup() may race with close()
+    private static final MemorySegment ONE = Arena.global().allocate(JAVA_LONG);
+    private static final MemorySegment ZERO = Arena.global().allocate(JAVA_LONG);
+
+    static {
+        ONE.set(JAVA_LONG, 0, 1L);
+    }
+
     private final Arena arena = Arena.ofShared();
+    /**
+     * Held during a wait, as the kernel writes into {@link #events} meanwhile: the system calls
+     * take raw addresses, so nothing else keeps {@link #close()} from freeing that memory.
+     */
+    private final Object waitLock = new Object();
     private final FileDescriptor epfd;
     private final FileDescriptor eventFd;
     private final MemorySegment events;
     private final MemorySegment ctlEvent;
     private final MemorySegment counter;
-    private final MemorySegment wakeValue;
     private final long[] ready;
     private final int capacity;
 
@@ -53,8 +66,6 @@ public final class Epoll implements AutoCloseable {
             this.events = arena.allocate(EVENT_SIZE * (capacity + 1), 8);
             this.ctlEvent = arena.allocate(16, 8);
             this.counter = arena.allocate(JAVA_LONG);
-            this.wakeValue = arena.allocate(JAVA_LONG);
-            this.wakeValue.set(JAVA_LONG, 0, 1L);
             this.ready = new long[capacity + 1];
             this.eventFd = efd;
             add(efd.get(), WAKEUP_TOKEN);
@@ -62,8 +73,7 @@ public final class Epoll implements AutoCloseable {
             // at a JVM's exit, cost 0.2-0.6 s on a loaded machine when write had a downcall
             // handle of its own (class initialisation and method handle spinning), all of it
             // added to the exit; now it is at most FileIo's class initialisation.
-            MemorySegment zero = arena.allocate(JAVA_LONG);
-            FileIo.write(efd.get(), zero);
+            FileIo.write(efd.get(), ZERO);
         } catch (RuntimeException e) {
             if (efd != null) {
                 efd.close();
@@ -92,25 +102,27 @@ public final class Epoll implements AutoCloseable {
      * their tokens are {@code readyToken(0..n-1)}.
      */
     public int waitReady(int timeoutMillis) {
-        // epoll_pwait without a signal mask is epoll_wait, and exists on every architecture
-        int n = (int) Native.syscall6(SyscallNumbers.EPOLL_PWAIT, epfd.get(), events.address(), capacity + 1,
-                timeoutMillis, 0, 0);
-        if (n < 0) {
-            if (-n == Errno.EINTR.value()) {
-                return 0;
+        synchronized (waitLock) {
+            // epoll_pwait without a signal mask is epoll_wait, and exists on every architecture
+            int n = (int) Native.syscall6(SyscallNumbers.EPOLL_PWAIT, epfd.get(), events.address(), capacity + 1,
+                    timeoutMillis, 0, 0);
+            if (n < 0) {
+                if (-n == Errno.EINTR.value()) {
+                    return 0;
+                }
+                throw SyscallException.of("epoll_wait", -n);
             }
-            throw SyscallException.of("epoll_wait", -n);
-        }
-        int count = 0;
-        for (int i = 0; i < n; i++) {
-            long token = events.get(JAVA_LONG_UNALIGNED, i * EVENT_SIZE + DATA_OFFSET);
-            if (token == WAKEUP_TOKEN) {
-                FileIo.read(eventFd.get(), counter);
-            } else {
-                ready[count++] = token;
+            int count = 0;
+            for (int i = 0; i < n; i++) {
+                long token = events.get(JAVA_LONG_UNALIGNED, i * EVENT_SIZE + DATA_OFFSET);
+                if (token == WAKEUP_TOKEN) {
+                    FileIo.read(eventFd.get(), counter);
+                } else {
+                    ready[count++] = token;
+                }
             }
+            return count;
         }
-        return count;
     }
 
     /** The token of the {@code i}-th ready descriptor of the last {@link #waitReady}. */
@@ -121,7 +133,7 @@ public final class Epoll implements AutoCloseable {
     /** Ends a concurrent or the next {@link #waitReady} early. Thread-safe. */
     public void wakeup() {
         if (!eventFd.isClosed()) {
-            FileIo.write(eventFd.get(), wakeValue);
+            FileIo.write(eventFd.get(), ONE);
         }
     }
 
@@ -132,9 +144,18 @@ public final class Epoll implements AutoCloseable {
 
     @Override
     public void close() {
-        eventFd.close();
-        epfd.close();
-        arena.close();
+        wakeup();
+        synchronized (waitLock) {
+            synchronized (this) { // add and remove pass ctlEvent to the kernel
+                eventFd.close();
+                epfd.close();
+                arena.close();
+            }
+        }
+    }
+
+    private static boolean isX86_64(String arch) {
+        return "amd64".equals(arch) || "x86_64".equals(arch);
     }
 
     private long ctl(int op, int fd, MemorySegment ev) {

@@ -2,6 +2,7 @@ package io.ebpfagent.loader.sys;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.ref.Reference;
 import java.nio.file.Path;
 
@@ -46,9 +47,17 @@ public final class FileIo {
         }
     }
 
+    /**
+     * The segment's address for the kernel. A downcall taking the segment itself would check that
+     * it is native, alive and accessible from this thread; the raw address does not, so this
+     * does (reading its first byte: a closed or foreign-thread segment throws as it did).
+     */
     private static long nativeAddress(MemorySegment buffer) {
         if (!buffer.isNative()) {
             throw new IllegalArgumentException("not a native segment: " + buffer);
+        }
+        if (buffer.byteSize() > 0) {
+            buffer.get(ValueLayout.JAVA_BYTE, 0);
         }
         return buffer.address();
     }
