@@ -197,6 +197,14 @@ public final class Btf {
         return BtfParser.decode(strings, rel);
     }
 
+    /** True if {@link #string} has a string at {@code offset} (is in range), without decoding it. */
+    boolean hasString(int offset) {
+        int own = base == null ? 0 : base.stringsEnd();
+        if (offset < own && base != null) return base.hasString(offset);
+        int rel = offset - own;
+        return rel >= 0 && rel < stringsLength();
+    }
+
     /** This BTF's own raw string section (a copy for lazily decoded types). */
     byte[] rawStrings() {
         return strings != null ? strings : ((LazyTypes) types).stringBytes();

@@ -38,11 +38,23 @@ public final class BtfExt {
     /**
      * The source line of the instruction at slot {@code insn}. The string offsets point into the
      * string section of the object's {@code .BTF}, which {@link Btf#marshal()} keeps in place.
+     * The file name and the line's text are read from that BTF on request: a load needs only the
+     * offsets, and decoding two strings for each of the thousands of line infos of an object was
+     * a visible part of a cold start (parsing checks that the offsets are in range).
      */
-    public record LineInfo(int insn, int fileNameOffset, int lineOffset, int lineNumber, int column,
-                           String fileName, String line) {
+    public record LineInfo(int insn, int fileNameOffset, int lineOffset, int lineNumber, int column) {
         public LineInfo shifted(int delta) {
-            return new LineInfo(insn + delta, fileNameOffset, lineOffset, lineNumber, column, fileName, line);
+            return new LineInfo(insn + delta, fileNameOffset, lineOffset, lineNumber, column);
+        }
+
+        /** The source file's name, from the BTF this info was parsed with. */
+        public String fileName(Btf btf) {
+            return btf.string(fileNameOffset);
+        }
+
+        /** The source line's text, from the BTF this info was parsed with. */
+        public String line(Btf btf) {
+            return btf.string(lineOffset);
         }
     }
 
@@ -127,6 +139,13 @@ public final class BtfExt {
         }
     }
 
+    /** Fails as {@link #string(Btf, int, int)} would, without decoding the string. */
+    private static void checkString(Btf btf, int off, int at) {
+        if (!btf.hasString(off)) {
+            throw new BtfException(".BTF.ext: string offset " + off + " out of range at offset " + at);
+        }
+    }
+
     private static String string(Btf btf, int off, int at, Map<Integer, String> cache) {
         String s = cache.get(off);
         if (s == null) {
@@ -144,8 +163,7 @@ public final class BtfExt {
 
     /**
      * The record of {@code kind} at {@code at}; it lies within the section (checked by the caller).
-     * {@code strings} caches the names decoded so far: line infos repeat their file name and,
-     * several per source line, the line's text.
+     * {@code strings} caches the access strings decoded so far (relocations repeat them).
      */
     private static Object record(int kind, ByteBuffer buf, int at, Btf btf, Map<Integer, String> strings) {
         int insn = insn(buf.getInt(at), at);
@@ -154,8 +172,9 @@ public final class BtfExt {
                 return new FuncInfo(insn, buf.getInt(at + 4));
             case LINE_INFO: {
                 int file = buf.getInt(at + 4), line = buf.getInt(at + 8), col = buf.getInt(at + 12);
-                return new LineInfo(insn, file, line, col >>> 10, col & 0x3ff, string(btf, file, at, strings),
-                        string(btf, line, at, strings));
+                checkString(btf, file, at);
+                checkString(btf, line, at);
+                return new LineInfo(insn, file, line, col >>> 10, col & 0x3ff);
             }
             default: {
                 int type = buf.getInt(at + 4);
