@@ -194,7 +194,15 @@ public final class Btf {
         int rel = offset - own;
         if (strings == null) return ((LazyTypes) types).string(rel);
         if (rel < 0 || rel >= strings.length) throw new BtfException("string offset " + offset + " out of range");
-        return BtfParser.decode(ByteBuffer.wrap(strings), rel);
+        return BtfParser.decode(strings, rel);
+    }
+
+    /** True if {@link #string} has a string at {@code offset} (is in range), without decoding it. */
+    boolean hasString(int offset) {
+        int own = base == null ? 0 : base.stringsEnd();
+        if (offset < own && base != null) return base.hasString(offset);
+        int rel = offset - own;
+        return rel >= 0 && rel < stringsLength();
     }
 
     /** This BTF's own raw string section (a copy for lazily decoded types). */
@@ -465,7 +473,7 @@ public final class Btf {
                 }
                 vars.add(new VarSecinfo(v.type(), off, v.size()));
             }
-            vars.sort(java.util.Comparator.comparingInt(VarSecinfo::offset));
+            sortByOffset(vars);
             out.set(i, new Datasec(d.name(), size, vars));
             changed = true;
         }
@@ -476,5 +484,21 @@ public final class Btf {
     public String toString() {
         return "Btf[" + types.size() + " types from id " + firstId + ", " + stringsLength() + " string bytes"
                 + (base != null ? ", split" : "") + "]";
+    }
+
+    /**
+     * Stable insertion sort of a DATASEC's few variables by offset; a loop instead of a comparator
+     * lambda, which a cold JVM would spin for each object's first load.
+     */
+    private static void sortByOffset(List<VarSecinfo> vars) {
+        for (int i = 1; i < vars.size(); i++) {
+            VarSecinfo v = vars.get(i);
+            int j = i - 1;
+            while (j >= 0 && vars.get(j).offset() > v.offset()) {
+                vars.set(j + 1, vars.get(j));
+                j--;
+            }
+            vars.set(j + 1, v);
+        }
     }
 }

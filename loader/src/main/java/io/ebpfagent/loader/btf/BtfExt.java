@@ -4,10 +4,11 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * The {@code .BTF.ext} section of an object: per code section, the BTF function of each
@@ -37,11 +38,23 @@ public final class BtfExt {
     /**
      * The source line of the instruction at slot {@code insn}. The string offsets point into the
      * string section of the object's {@code .BTF}, which {@link Btf#marshal()} keeps in place.
+     * The file name and the line's text are read from that BTF on request: a load needs only the
+     * offsets, and decoding two strings for each of the thousands of line infos of an object was
+     * a visible part of a cold start (parsing checks that the offsets are in range).
      */
-    public record LineInfo(int insn, int fileNameOffset, int lineOffset, int lineNumber, int column,
-                           String fileName, String line) {
+    public record LineInfo(int insn, int fileNameOffset, int lineOffset, int lineNumber, int column) {
         public LineInfo shifted(int delta) {
-            return new LineInfo(insn + delta, fileNameOffset, lineOffset, lineNumber, column, fileName, line);
+            return new LineInfo(insn + delta, fileNameOffset, lineOffset, lineNumber, column);
+        }
+
+        /** The source file's name, from the BTF this info was parsed with. */
+        public String fileName(Btf btf) {
+            return btf.string(fileNameOffset);
+        }
+
+        /** The source line's text, from the BTF this info was parsed with. */
+        public String line(Btf btf) {
+            return btf.string(lineOffset);
         }
     }
 
@@ -55,9 +68,13 @@ public final class BtfExt {
 
         /** The same info for code moved by {@code delta} slots (a subprogram appended by the linker). */
         public ProgramInfo shifted(int delta) {
-            return new ProgramInfo(funcInfos.stream().map(f -> f.shifted(delta)).toList(),
-                    lineInfos.stream().map(l -> l.shifted(delta)).toList(),
-                    coreRelocations.stream().map(r -> r.shifted(delta)).toList());
+            List<FuncInfo> f = new ArrayList<>(funcInfos.size());
+            for (FuncInfo x : funcInfos) f.add(x.shifted(delta));
+            List<LineInfo> l = new ArrayList<>(lineInfos.size());
+            for (LineInfo x : lineInfos) l.add(x.shifted(delta));
+            List<CoreRelocation> c = new ArrayList<>(coreRelocations.size());
+            for (CoreRelocation x : coreRelocations) c.add(x.shifted(delta));
+            return new ProgramInfo(f, l, c);
         }
 
         /** This info followed by {@code other}'s (which must already be shifted past this code). */
@@ -97,29 +114,12 @@ public final class BtfExt {
         int hdrLen = buf.getInt(4);
         if (hdrLen < 24 || hdrLen > bytes.length) throw new BtfException(".BTF.ext: bad header length " + hdrLen + " at offset 4");
         Map<String, List<FuncInfo>> f = sections(buf, hdrLen, buf.getInt(8), buf.getInt(12), 8, "func_info", btf,
-                (r) -> new FuncInfo(insn(r.getInt(), r.position() - 4), r.getInt()));
+                FUNC_INFO);
         Map<String, List<LineInfo>> l = sections(buf, hdrLen, buf.getInt(16), buf.getInt(20), 16, "line_info", btf,
-                (r) -> {
-                    int at = r.position();
-                    int insn = insn(r.getInt(), at);
-                    int file = r.getInt(), line = r.getInt(), col = r.getInt();
-                    return new LineInfo(insn, file, line, col >>> 10, col & 0x3ff, string(btf, file, at), string(btf, line, at));
-                });
+                LINE_INFO);
         Map<String, List<CoreRelocation>> c = Map.of();
         if (hdrLen >= 32) {
-            c = sections(buf, hdrLen, buf.getInt(24), buf.getInt(28), CORE_RELO_SIZE, "core_relo", btf,
-                    (r) -> {
-                        int at = r.position();
-                        int insn = insn(r.getInt(), at);
-                        int type = r.getInt();
-                        String access = string(btf, r.getInt(), at);
-                        int kind = r.getInt();
-                        try {
-                            return new CoreRelocation(insn, type, access, CoreRelocationKind.of(kind));
-                        } catch (IllegalArgumentException e) {
-                            throw new BtfException(".BTF.ext: unknown CO-RE relocation kind " + kind + " at offset " + at);
-                        }
-                    });
+            c = sections(buf, hdrLen, buf.getInt(24), buf.getInt(28), CORE_RELO_SIZE, "core_relo", btf, CORE_RELO);
         }
         return new BtfExt(f, l, c);
     }
@@ -139,10 +139,62 @@ public final class BtfExt {
         }
     }
 
+    /** Fails as {@link #string(Btf, int, int)} would, without decoding the string. */
+    private static void checkString(Btf btf, int off, int at) {
+        if (!btf.hasString(off)) {
+            throw new BtfException(".BTF.ext: string offset " + off + " out of range at offset " + at);
+        }
+    }
+
+    private static String string(Btf btf, int off, int at, Map<Integer, String> cache) {
+        String s = cache.get(off);
+        if (s == null) {
+            s = string(btf, off, at);
+            cache.put(off, s);
+        }
+        return s;
+    }
+
+    // The three record kinds, read by one switch rather than by a lambda each: this runs once per
+    // object at every cold start, where each lambda is a class to spin.
+    private static final int FUNC_INFO = 0;
+    private static final int LINE_INFO = 1;
+    private static final int CORE_RELO = 2;
+
+    /**
+     * The record of {@code kind} at {@code at}; it lies within the section (checked by the caller).
+     * {@code strings} caches the access strings decoded so far (relocations repeat them).
+     */
+    private static Object record(int kind, ByteBuffer buf, int at, Btf btf, Map<Integer, String> strings) {
+        int insn = insn(buf.getInt(at), at);
+        switch (kind) {
+            case FUNC_INFO:
+                return new FuncInfo(insn, buf.getInt(at + 4));
+            case LINE_INFO: {
+                int file = buf.getInt(at + 4), line = buf.getInt(at + 8), col = buf.getInt(at + 12);
+                checkString(btf, file, at);
+                checkString(btf, line, at);
+                return new LineInfo(insn, file, line, col >>> 10, col & 0x3ff);
+            }
+            default: {
+                int type = buf.getInt(at + 4);
+                String access = string(btf, buf.getInt(at + 8), at, strings);
+                int relocationKind = buf.getInt(at + 12);
+                try {
+                    return new CoreRelocation(insn, type, access, CoreRelocationKind.of(relocationKind));
+                } catch (IllegalArgumentException e) {
+                    throw new BtfException(".BTF.ext: unknown CO-RE relocation kind " + relocationKind + " at offset " + at);
+                }
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked") // every record of a call is of the kind it names
     private static <T> Map<String, List<T>> sections(ByteBuffer buf, int hdrLen, int off, int len, int minRecord,
-                                                     String what, Btf btf, Function<ByteBuffer, T> record) {
+                                                     String what, Btf btf, int kind) {
         Map<String, List<T>> out = new LinkedHashMap<>();
         if (len == 0) return out;
+        Map<Integer, String> strings = new HashMap<>();
         long start = (long) hdrLen + Integer.toUnsignedLong(off);
         long end = start + Integer.toUnsignedLong(len);
         if (end > buf.capacity() || len < 4) {
@@ -162,12 +214,18 @@ public final class BtfExt {
             if (n < 0 || pos + (long) n * recSize > end) {
                 throw new BtfException(".BTF.ext: " + what + " of " + sec + ": " + n + " records exceed the section at offset " + (pos - 4));
             }
-            List<T> list = out.computeIfAbsent(sec, k -> new ArrayList<>());
+            List<T> list = out.get(sec);
+            if (list == null) {
+                list = new ArrayList<>(n);
+                out.put(sec, list);
+            }
             for (int i = 0; i < n; i++, pos += recSize) {
-                list.add(record.apply(buf.slice(0, pos + recSize).order(buf.order()).position(pos)));
+                list.add((T) record(kind, buf, pos, btf, strings));
             }
         }
-        out.replaceAll((k, v) -> Collections.unmodifiableList(v));
+        for (Map.Entry<String, List<T>> e : out.entrySet()) {
+            e.setValue(Collections.unmodifiableList(e.getValue()));
+        }
         return out;
     }
 
@@ -188,11 +246,10 @@ public final class BtfExt {
 
     /** Names of the code sections that have any ext info. */
     public List<String> sections() {
-        LinkedHashMap<String, Boolean> all = new LinkedHashMap<>();
-        funcInfos.keySet().forEach(s -> all.put(s, true));
-        lineInfos.keySet().forEach(s -> all.put(s, true));
-        coreRelocations.keySet().forEach(s -> all.put(s, true));
-        return List.copyOf(all.keySet());
+        LinkedHashSet<String> all = new LinkedHashSet<>(funcInfos.keySet());
+        all.addAll(lineInfos.keySet());
+        all.addAll(coreRelocations.keySet());
+        return List.copyOf(all);
     }
 
     /**
@@ -200,13 +257,19 @@ public final class BtfExt {
      * with slots counted from {@code startSlot}.
      */
     public ProgramInfo forProgram(String section, int startSlot, int endSlot) {
-        return new ProgramInfo(
-                funcInfos(section).stream().filter(x -> x.insn() >= startSlot && x.insn() < endSlot)
-                        .map(x -> x.shifted(-startSlot)).toList(),
-                lineInfos(section).stream().filter(x -> x.insn() >= startSlot && x.insn() < endSlot)
-                        .map(x -> x.shifted(-startSlot)).toList(),
-                coreRelocations(section).stream().filter(x -> x.instruction() >= startSlot && x.instruction() < endSlot)
-                        .map(x -> x.shifted(-startSlot)).toList());
+        List<FuncInfo> f = new ArrayList<>();
+        for (FuncInfo x : funcInfos(section)) {
+            if (x.insn() >= startSlot && x.insn() < endSlot) f.add(x.shifted(-startSlot));
+        }
+        List<LineInfo> l = new ArrayList<>();
+        for (LineInfo x : lineInfos(section)) {
+            if (x.insn() >= startSlot && x.insn() < endSlot) l.add(x.shifted(-startSlot));
+        }
+        List<CoreRelocation> c = new ArrayList<>();
+        for (CoreRelocation x : coreRelocations(section)) {
+            if (x.instruction() >= startSlot && x.instruction() < endSlot) c.add(x.shifted(-startSlot));
+        }
+        return new ProgramInfo(f, l, c);
     }
 
     /** {@code struct bpf_func_info[]} (little endian) with each slot index moved by {@code slotBase}. */

@@ -23,21 +23,29 @@ final class BtfParser {
     private final ByteBuffer strings;
     private final int stringBase;
     private final Btf base;
+    /** The string section copied to an array when the parse keeps one anyway, else null. */
+    private final byte[] stringArray;
     private final Map<Integer, String> stringCache = new HashMap<>();
 
     private BtfParser(ByteBuffer in, ByteBuffer strings, int stringBase, Btf base) {
+        this(in, strings, null, stringBase, base);
+    }
+
+    private BtfParser(ByteBuffer in, ByteBuffer strings, byte[] stringArray, int stringBase, Btf base) {
         this.in = in;
         this.strings = strings;
+        this.stringArray = stringArray;
         this.stringBase = stringBase;
         this.base = base;
     }
 
     static Parsed parse(ByteBuffer raw, Btf base) {
         Sections sec = sections(raw, base);
-        BtfParser p = new BtfParser(sec.types(), sec.strings(), sec.stringBase(), base);
-        List<Type> list = p.types(sec.typesStart());
+        // copied first, so that the names are decoded from the array (see decode(byte[], int))
         byte[] strings = new byte[sec.strings().capacity()];
         sec.strings().get(0, strings);
+        BtfParser p = new BtfParser(sec.types(), sec.strings(), strings, sec.stringBase(), base);
+        List<Type> list = p.types(sec.typesStart());
         return new Parsed(sec.order(), list, strings);
     }
 
@@ -512,10 +520,21 @@ final class BtfParser {
         if (rel == 0 && base == null) return "";
         String s = stringCache.get(rel);
         if (s == null) {
-            s = decode(strings, rel);
+            s = stringArray != null ? decode(stringArray, rel) : decode(strings, rel);
             stringCache.put(rel, s);
         }
         return s;
+    }
+
+    /**
+     * The NUL-terminated string at {@code rel} of a string section held in an array: scanned and
+     * decoded in place, without a buffer view and a copy (object BTF strings, decoded by the
+     * thousand at every cold start, mostly by the interpreter).
+     */
+    static String decode(byte[] strings, int rel) {
+        int end = rel;
+        while (strings[end] != 0) end++;
+        return new String(strings, rel, end - rel, StandardCharsets.UTF_8);
     }
 
     /** The NUL-terminated string at {@code rel} of a string section. */

@@ -86,13 +86,19 @@ public final class CoreRelocator {
 
         /** The relocations whose instructions were poisoned. */
         public List<Outcome> poisoned() {
-            return outcomes.stream().filter(o -> o.status() == Status.POISONED).toList();
+            List<Outcome> out = new ArrayList<>();
+            for (Outcome o : outcomes) {
+                if (o.status() == Status.POISONED) out.add(o);
+            }
+            return List.copyOf(out);
         }
 
         /** The poisoned relocation at a slot, to explain a verifier error "invalid func unknown#195896080" there. */
         public Optional<Outcome> poisonedAt(int slot) {
-            return outcomes.stream()
-                    .filter(o -> o.status() == Status.POISONED && o.relocation().instruction() == slot).findFirst();
+            for (Outcome o : outcomes) {
+                if (o.status() == Status.POISONED && o.relocation().instruction() == slot) return Optional.of(o);
+            }
+            return Optional.empty();
         }
     }
 
@@ -164,7 +170,11 @@ public final class CoreRelocator {
             detail = "local type id";
         } else {
             if (localType.name().isEmpty()) throw fail(relo, r, "relocations of anonymous types are not supported");
-            List<Integer> cands = candidates.computeIfAbsent(relo.typeId(), id -> findCandidates(localType));
+            List<Integer> cands = candidates.get(relo.typeId());
+            if (cands == null) {
+                cands = findCandidates(localType);
+                candidates.put(relo.typeId(), cands);
+            }
             List<Integer> kept = new ArrayList<>();
             Res chosen = null;
             CoreSpec chosenSpec = null;

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -47,8 +48,9 @@ final class BtfMapReader {
 
     /** Adds every map of {@code .maps} to {@code out}, in definition order. */
     void read(Map<String, MapSpec> out) {
-        Type.Datasec ds = btf.datasec(section.name())
-                .orElseThrow(() -> fail("section .maps has no DATASEC in the object's BTF"));
+        Optional<Type.Datasec> found = btf.datasec(section.name());
+        if (found.isEmpty()) throw fail("section .maps has no DATASEC in the object's BTF");
+        Type.Datasec ds = found.get();
         Map<String, ElfSymbol> byName = new HashMap<>();
         for (ElfSymbol s : symbols) {
             if (s.sectionIndex() == section.index() && !s.name().isEmpty() && s.type() != ElfSymbol.STT_SECTION) {
@@ -73,14 +75,19 @@ final class BtfMapReader {
             }
             pending.add(new Pending(p, sym));
         }
-        pending.sort((a, b) -> Long.compare(a.symbol.value(), b.symbol.value()));
+        pending.sort(null); // by symbol value
         for (Pending p : pending) {
             MapSpec m = p.parsed.spec.withContents(initialValues(p));
             if (out.putIfAbsent(m.name(), m) != null) throw fail("two maps are named " + m.name());
         }
     }
 
-    private record Pending(Parsed parsed, ElfSymbol symbol) {}
+    private record Pending(Parsed parsed, ElfSymbol symbol) implements Comparable<Pending> {
+        @Override
+        public int compareTo(Pending o) {
+            return ElfSymbol.BY_VALUE.compare(symbol, o.symbol);
+        }
+    }
 
     /** A map definition and where its {@code values} member sits (byte offset in the struct, -1 if none). */
     private record Parsed(MapSpec spec, int valuesOffset) {}

@@ -279,7 +279,8 @@ final class CollectionLoader {
 
     private void fillReferences() {
         for (MapSpec m : spec.maps().values()) {
-            boolean any = m.contents().stream().anyMatch(e -> e.valueReference() != null);
+            boolean any = false;
+            for (MapSpec.Entry e : m.contents()) any |= e.valueReference() != null;
             if (!any) continue;
             BpfMap map = maps.get(m.name());
             if (options.mapReplacements().containsKey(m.name())) continue; // the caller's map, the caller's contents
@@ -315,7 +316,11 @@ final class CollectionLoader {
             BpfMap map = maps.get(v.section());
             if (map == null) continue; // the caller removed the section's map from the spec
             if ((map.flags() & MapFlags.MMAPABLE) != 0) {
-                MemorySegment memory = sections.computeIfAbsent(v.section(), s -> map.memory(arena));
+                MemorySegment memory = sections.get(v.section());
+                if (memory == null) {
+                    memory = map.memory(arena);
+                    sections.put(v.section(), memory);
+                }
                 out.put(v.name(), Variable.mapped(v, memory));
             } else {
                 out.put(v.name(), Variable.viaSyscalls(v, () -> map.fd().get(), map.valueSize()));

@@ -11,7 +11,6 @@ import io.ebpfagent.loader.maps.MapSpec;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -135,7 +134,7 @@ final class FunctionReader {
 
     private List<Function> split(ElfSection section, Instruction[] insns, Map<Long, ElfSymbol> functionsAt) {
         List<ElfSymbol> funcs = new ArrayList<>(functionsAt.values());
-        funcs.sort(Comparator.comparingLong(ElfSymbol::value));
+        funcs.sort(ElfSymbol.BY_VALUE);
         if (funcs.isEmpty()) throw fail("section " + section.name() + " holds code but no function symbol");
         long sectionSize = (long) insns.length * Instruction.SLOT_SIZE;
         List<Function> out = new ArrayList<>();
@@ -170,8 +169,20 @@ final class FunctionReader {
         return symbols.get(index);
     }
 
+    /**
+     * The instruction a relocation applies to, for error messages. Its text (with the
+     * instruction's disassembly) is built only when an error needs it: built eagerly, it was
+     * one of the larger items of a cold load, once per relocation.
+     */
+    private record Site(int slot, ElfSection section, Instruction ins) {
+        @Override
+        public String toString() {
+            return "instruction " + slot + " of section " + section.name() + " (" + ins + ")";
+        }
+    }
+
     private Instruction relocate(Instruction ins, ElfSymbol sym, ElfSection section, int slot) {
-        String where = "instruction " + slot + " of section " + section.name() + " (" + ins + ")";
+        Site where = new Site(slot, section, ins);
         if (sym.isUndefined()) return relocateExtern(ins, sym, where);
         ObjectReader.Kind kind = kinds.getOrDefault(sym.sectionIndex(), ObjectReader.Kind.OTHER);
         String targetSection = elf.section(sym.sectionIndex()).name();
@@ -210,7 +221,7 @@ final class FunctionReader {
         }
     }
 
-    private Instruction relocateExtern(Instruction ins, ElfSymbol sym, String where) {
+    private Instruction relocateExtern(Instruction ins, ElfSymbol sym, Site where) {
         KconfigExtern k = kconfig.get(sym.name());
         if (k != null) {
             requireLoad(ins, sym, where);
@@ -228,11 +239,11 @@ final class FunctionReader {
         throw fail(where + " refers to undefined symbol " + sym.name());
     }
 
-    private void requireLoad(Instruction ins, ElfSymbol sym, String where) {
+    private void requireLoad(Instruction ins, ElfSymbol sym, Site where) {
         if (!ins.isLoadImm64()) throw fail(where + " refers to " + sym.name() + " but is not an lddw");
     }
 
-    private String symbolAt(int sectionIndex, long offset, String where) {
+    private String symbolAt(int sectionIndex, long offset, Site where) {
         for (ElfSymbol s : symbols) {
             if (s.sectionIndex() == sectionIndex && s.value() == offset && !s.name().isEmpty()
                     && s.type() != ElfSymbol.STT_SECTION) {
@@ -242,7 +253,7 @@ final class FunctionReader {
         throw fail(where + ": no symbol at offset " + offset + " of section " + elf.section(sectionIndex).name());
     }
 
-    private String functionAt(int sectionIndex, long offset, String where) {
+    private String functionAt(int sectionIndex, long offset, Site where) {
         for (ElfSymbol s : symbols) {
             if (s.sectionIndex() == sectionIndex && s.value() == offset && isFunction(s) && !s.name().isEmpty()) return s.name();
         }

@@ -16,11 +16,12 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -151,7 +152,12 @@ final class ObjectReader {
                 if (s.info() <= 0 || s.info() >= elf.sections().size()) {
                     fail(s + " relocates section " + s.info() + " out of range (" + elf.sections().size() + " sections)");
                 }
-                relocations.computeIfAbsent(s.info(), i -> new ArrayList<>()).addAll(elf.relocations(s));
+                List<ElfRelocation> list = relocations.get(s.info());
+                if (list == null) {
+                    list = new ArrayList<>();
+                    relocations.put(s.info(), list);
+                }
+                list.addAll(elf.relocations(s));
             } else if (s.type() == ElfSection.SHT_PROGBITS && s.isExecutable()) {
                 k = Kind.CODE;
             } else if ((s.type() == ElfSection.SHT_PROGBITS || s.isNoBits()) && isDataSection(n)) {
@@ -186,7 +192,8 @@ final class ObjectReader {
     }
 
     private byte[] sectionBytes(String name) {
-        return elf.section(name).map(elf::bytes).orElse(null);
+        Optional<ElfSection> s = elf.section(name);
+        return s.isPresent() ? elf.bytes(s.get()) : null;
     }
 
     private String readLicense() {
@@ -228,7 +235,7 @@ final class ObjectReader {
             if (sym.sectionIndex() == s.index() && sym.type() != ElfSymbol.STT_SECTION && !sym.name().isEmpty()) defs.add(sym);
         }
         if (defs.isEmpty()) return;
-        defs.sort(Comparator.comparingLong(ElfSymbol::value));
+        defs.sort(ElfSymbol.BY_VALUE);
         ByteBuffer in = elf.contents(s);
         long defaultSize = s.size() / defs.size();
         for (ElfSymbol sym : defs) {
@@ -322,11 +329,11 @@ final class ObjectReader {
     private Map<String, Integer> datasecVarTypes(String section) {
         Map<String, Integer> out = new HashMap<>();
         if (btf == null) return out;
-        btf.datasec(section).ifPresent(d -> {
-            for (Type.VarSecinfo vs : d.vars()) {
-                if (btf.type(vs.type()) instanceof Type.Var v) out.put(v.name(), v.type());
-            }
-        });
+        Optional<Type.Datasec> d = btf.datasec(section);
+        if (d.isEmpty()) return out;
+        for (Type.VarSecinfo vs : d.get().vars()) {
+            if (btf.type(vs.type()) instanceof Type.Var v) out.put(v.name(), v.type());
+        }
         return out;
     }
 
@@ -346,7 +353,16 @@ final class ObjectReader {
         for (ElfSymbol sym : symbols) {
             if (sym.isUndefined() && !sym.name().isEmpty()) undefined.put(sym.name(), sym);
         }
-        record Slot(String name, int typeId, int size, int align, KconfigExtern.Kind kind, boolean weak) {}
+        record Slot(String name, int typeId, int size, int align, KconfigExtern.Kind kind, boolean weak)
+                implements Comparable<Slot> {
+            // alignment descending, then size, then name (a method, not a comparator chain of lambdas)
+            @Override
+            public int compareTo(Slot o) {
+                if (align != o.align) return Integer.compare(o.align, align);
+                if (size != o.size) return Integer.compare(size, o.size);
+                return name.compareTo(o.name);
+            }
+        }
         List<Slot> slots = new ArrayList<>();
         for (Type.VarSecinfo vs : ds.get().vars()) {
             if (!(btf.type(vs.type()) instanceof Type.Var var)) continue;
@@ -357,8 +373,7 @@ final class ObjectReader {
             boolean weak = sym != null && sym.binding() == ElfSymbol.STB_WEAK;
             slots.add(new Slot(var.name(), typeId, size, alignment(typeId, size), kind, weak));
         }
-        slots.sort(Comparator.comparingInt((Slot x) -> -x.align()).thenComparingInt(Slot::size)
-                .thenComparing(Slot::name));
+        Collections.sort(slots);
         int offset = 0;
         for (Slot x : slots) {
             offset = (offset + x.align() - 1) / x.align() * x.align();

@@ -19,7 +19,10 @@ final class VirtualKconfig {
 
     /** True if any extern needs the kernel's configuration file ({@code CONFIG_*}). */
     static boolean needsConfigFile(List<KconfigExtern> externs) {
-        return externs.stream().anyMatch(e -> e.name().startsWith("CONFIG_"));
+        for (KconfigExtern e : externs) {
+            if (e.name().startsWith("CONFIG_")) return true;
+        }
+        return false;
     }
 
     /**

@@ -138,7 +138,7 @@ public final class ElfFile {
      */
     public ByteBuffer contents(ElfSection section) {
         if (section.isNoBits() || section.type() == ElfSection.SHT_NULL) return ByteBuffer.allocate(0).order(byteOrder());
-        return slice(section.offset(), section.size(), section.toString());
+        return slice(section.offset(), section.size(), section);
     }
 
     /**
@@ -204,7 +204,7 @@ public final class ElfFile {
                 throw error("symbol " + i + " of " + table + " refers to section " + shndx
                         + " out of range (" + sections.size() + " sections)");
             }
-            String name = string(strings, nameOffset, () -> "name of symbol " + base / ElfSymbol.SIZE + " of " + table);
+            String name = string(strings, nameOffset, "name of symbol", i, table);
             out.add(new ElfSymbol(i, name, info, other, shndx, value, size));
         }
         return Collections.unmodifiableList(out);
@@ -247,7 +247,7 @@ public final class ElfFile {
 
     /** The NUL-terminated string at {@code offset} of a string table section. */
     public String string(ElfSection stringTable, long offset) {
-        return string(stringTable, offset, () -> "string at offset " + offset);
+        return string(stringTable, offset, "string at offset", offset, null);
     }
 
     /** The {@code PT_LOAD} segment whose file-backed part holds a virtual address. */
@@ -349,7 +349,7 @@ public final class ElfFile {
         List<ElfSection> out = new ArrayList<>(count);
         for (ElfSection s : raw) {
             int i = s.index();
-            String name = string(names, nameOffsets[i], () -> "name of section " + i);
+            String name = string(names, nameOffsets[i], "name of section", i, null);
             out.add(new ElfSection(i, name, s.type(), s.flags(), s.address(), s.offset(), s.size(), s.link(),
                     s.info(), s.alignment(), s.entrySize()));
         }
@@ -422,29 +422,43 @@ public final class ElfFile {
         return Collections.unmodifiableList(out);
     }
 
-    private String string(ElfSection table, long offset, java.util.function.Supplier<String> what) {
+    /**
+     * The string at {@code offset} of {@code table}. Errors name it as "{@code what number}" (and
+     * "of {@code owner}" when given): the parts rather than a message supplier, because each
+     * supplier lambda is one more class to spin on every cold start.
+     */
+    private String string(ElfSection table, long offset, String what, long number, ElfSection owner) {
         if (table.type() != ElfSection.SHT_STRTAB) {
-            throw error(what.get() + ": " + table + " is not a string table");
+            throw error(subject(what, number, owner) + ": " + table + " is not a string table");
         }
         if (offset < 0 || offset >= table.size()) {
-            throw error(what.get() + ": offset " + offset + " out of range of " + table + " (" + table.size() + " bytes)");
+            throw error(subject(what, number, owner) + ": offset " + offset + " out of range of " + table
+                    + " (" + table.size() + " bytes)");
         }
         int start = (int) (table.offset() + offset);
         int end = (int) (table.offset() + table.size());
         int i = start;
         while (i < end && data.get(i) != 0) i++;
-        if (i == end) throw error(what.get() + ": string at offset " + offset + " of " + table + " is not NUL-terminated");
+        if (i == end) {
+            throw error(subject(what, number, owner) + ": string at offset " + offset + " of " + table
+                    + " is not NUL-terminated");
+        }
         byte[] b = new byte[i - start];
         data.get(start, b);
         return new String(b, StandardCharsets.UTF_8);
     }
 
-    private ByteBuffer slice(long offset, long size, String what) {
+    private static String subject(String what, long number, ElfSection owner) {
+        return owner == null ? what + " " + number : what + " " + number + " of " + owner;
+    }
+
+    /** {@code what} names the range in errors; its text is built only then. */
+    private ByteBuffer slice(long offset, long size, Object what) {
         checkRange(offset, size, what);
         return data.slice((int) offset, (int) size).order(data.order());
     }
 
-    private void checkRange(long offset, long size, String what) {
+    private void checkRange(long offset, long size, Object what) {
         if (offset < 0 || size < 0 || offset > data.limit() || size > data.limit() - offset) {
             throw error("truncated file: " + what + " at offset " + Long.toUnsignedString(offset) + " with "
                     + Long.toUnsignedString(size) + " bytes lies beyond the end of the file (" + data.limit() + " bytes)");

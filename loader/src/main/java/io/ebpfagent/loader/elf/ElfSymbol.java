@@ -12,6 +12,13 @@ package io.ebpfagent.loader.elf;
  * @param size         {@code st_size}
  */
 public record ElfSymbol(int index, String name, int info, int other, int sectionIndex, long value, long size) {
+    /**
+     * Orders symbols by value (their address or section offset). One shared comparator: each
+     * {@code Comparator.comparingLong(ElfSymbol::value)} written at a call site spins classes
+     * of its own at a cold start.
+     */
+    public static final java.util.Comparator<ElfSymbol> BY_VALUE = (a, b) -> Long.compare(a.value(), b.value());
+
 
     /** Size of {@code Elf64_Sym}. */
     public static final int SIZE = 24;

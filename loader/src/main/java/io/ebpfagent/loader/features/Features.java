@@ -234,34 +234,45 @@ public final class Features {
 
     /** Arrays with {@code BPF_F_MMAPABLE} can be mmapped (5.5). */
     public static void haveMmapableMaps() {
-        cached("mmapable maps", () -> {
-            int fd = ProbeLoader.createMap(ProbeLoader.MapRequest.of(MapType.ARRAY.value(), 4, 4, 1,
-                    MapFlags.MMAPABLE));
-            if (fd < 0) {
-                Errno e = Errno.of(-fd);
-                if (e == Errno.EINVAL) {
-                    return "mmapable maps: BPF_F_MMAPABLE unknown to this kernel (EINVAL)";
-                }
-                throw SyscallException.of("BPF_MAP_CREATE mmapable probe", -fd);
+        if (unknown("mmapable maps")) {
+            record("mmapable maps", mmapableVerdict());
+        }
+        require("mmapable maps");
+    }
+
+    private static String mmapableVerdict() {
+        int fd = ProbeLoader.createMap(ProbeLoader.MapRequest.of(MapType.ARRAY.value(), 4, 4, 1,
+                MapFlags.MMAPABLE));
+        if (fd < 0) {
+            Errno e = Errno.of(-fd);
+            if (e == Errno.EINVAL) {
+                return "mmapable maps: BPF_F_MMAPABLE unknown to this kernel (EINVAL)";
             }
-            try (FileDescriptor owned = new FileDescriptor(fd); Arena arena = Arena.ofConfined()) {
-                Mmap.map(arena, owned.get(), Mmap.pageSize(), Mmap.PROT_READ | Mmap.PROT_WRITE, Mmap.MAP_SHARED, 0);
-                return "";
-            } catch (SyscallException e) {
-                return "mmapable maps: mmap of a BPF_F_MMAPABLE array failed: " + e.getMessage();
-            }
-        });
+            throw SyscallException.of("BPF_MAP_CREATE mmapable probe", -fd);
+        }
+        try (FileDescriptor owned = new FileDescriptor(fd); Arena arena = Arena.ofConfined()) {
+            Mmap.map(arena, owned.get(), Mmap.pageSize(), Mmap.PROT_READ | Mmap.PROT_WRITE, Mmap.MAP_SHARED, 0);
+            return "";
+        } catch (SyscallException e) {
+            return "mmapable maps: mmap of a BPF_F_MMAPABLE array failed: " + e.getMessage();
+        }
     }
 
     /** Maps and programs can carry names (4.15). */
     public static void haveObjectNames() {
-        cached("object names", () -> nameVerdict("feature_test", "object names"));
+        if (unknown("object names")) {
+            record("object names", nameVerdict("feature_test", "object names"));
+        }
+        require("object names");
     }
 
     /** Object names may contain dots, as in {@code .rodata} (5.2). */
     public static void haveObjectNamesWithDots() {
         haveObjectNames();
-        cached("object names with dots", () -> nameVerdict(".test", "object names with dots"));
+        if (unknown("object names with dots")) {
+            record("object names with dots", nameVerdict(".test", "object names with dots"));
+        }
+        require("object names with dots");
     }
 
     private static String nameVerdict(String name, String feature) {
@@ -280,24 +291,33 @@ public final class Features {
 
     /** The kernel loads BTF ({@code BPF_BTF_LOAD}, 4.18). */
     public static void haveBtf() {
-        cached("BTF", () -> btfVerdict("BTF", new TinyBtf().int32("int")
-                .type("s", TinyBtf.KIND_STRUCT, 1, false, 4).word(0).word(1).word(0)));
+        if (unknown("BTF")) {
+            record("BTF", btfVerdict("BTF", new TinyBtf().int32("int")
+                    .type("s", TinyBtf.KIND_STRUCT, 1, false, 4).word(0).word(1).word(0)));
+        }
+        require("BTF");
     }
 
     /** BTF {@code FUNC} and {@code FUNC_PROTO} kinds (5.0). */
     public static void haveBtfFunc() {
         haveBtf();
-        cached("BTF func", () -> btfVerdict("BTF func", new TinyBtf().int32("int")
-                .type(null, TinyBtf.KIND_FUNC_PROTO, 0, false, 1)
-                .type("a", TinyBtf.KIND_FUNC, 0, false, 2)));
+        if (unknown("BTF func")) {
+            record("BTF func", btfVerdict("BTF func", new TinyBtf().int32("int")
+                    .type(null, TinyBtf.KIND_FUNC_PROTO, 0, false, 1)
+                    .type("a", TinyBtf.KIND_FUNC, 0, false, 2)));
+        }
+        require("BTF func");
     }
 
     /** BTF {@code FUNC} with global linkage (5.6). */
     public static void haveBtfGlobalFunc() {
         haveBtfFunc();
-        cached("BTF global func", () -> btfVerdict("BTF global func", new TinyBtf().int32("int")
-                .type(null, TinyBtf.KIND_FUNC_PROTO, 0, false, 1)
-                .type("a", TinyBtf.KIND_FUNC, 1, false, 2)));
+        if (unknown("BTF global func")) {
+            record("BTF global func", btfVerdict("BTF global func", new TinyBtf().int32("int")
+                    .type(null, TinyBtf.KIND_FUNC_PROTO, 0, false, 1)
+                    .type("a", TinyBtf.KIND_FUNC, 1, false, 2)));
+        }
+        require("BTF global func");
     }
 
     /**
@@ -307,66 +327,100 @@ public final class Features {
     public static Set<BtfFeature> supportedBtfFeatures() {
         EnumSet<BtfFeature> out =
                 EnumSet.noneOf(BtfFeature.class);
-        if (!supported(Features::haveBtf)) {
+        if (!isSupported("BTF")) {
             return out;
         }
-        addIf(out, BtfFeature.FUNC, Features::haveBtfFunc);
-        addIf(out, BtfFeature.GLOBAL_FUNC, Features::haveBtfGlobalFunc);
-        addIf(out, BtfFeature.DATASEC, Features::haveBtfDatasec);
-        addIf(out, BtfFeature.FLOAT, Features::haveBtfFloat);
-        addIf(out, BtfFeature.DECL_TAG, Features::haveBtfDeclTag);
-        addIf(out, BtfFeature.TYPE_TAG, Features::haveBtfTypeTag);
-        addIf(out, BtfFeature.ENUM64, Features::haveBtfEnum64);
+        // each probe called, then its cached answer read: no method reference per feature
+        // (each is a class to spin at a cold start, and this runs at every object's first load)
+        addIf(out, BtfFeature.FUNC, "BTF func");
+        addIf(out, BtfFeature.GLOBAL_FUNC, "BTF global func");
+        addIf(out, BtfFeature.DATASEC, "BTF datasec");
+        addIf(out, BtfFeature.FLOAT, "BTF float");
+        addIf(out, BtfFeature.DECL_TAG, "BTF decl tag");
+        addIf(out, BtfFeature.TYPE_TAG, "BTF type tag");
+        addIf(out, BtfFeature.ENUM64, "BTF enum64");
         return out;
     }
 
-    private static void addIf(Set<BtfFeature> set,
-                              BtfFeature feature, Probe probe) {
-        if (supported(probe)) {
+    private static void addIf(Set<BtfFeature> set, BtfFeature feature, String key) {
+        if (isSupported(key)) {
             set.add(feature);
+        }
+    }
+
+    /** Runs the BTF probe cached under {@code key} (if not yet) and tells whether it passed. */
+    private static boolean isSupported(String key) {
+        try {
+            switch (key) {
+                case "BTF" -> haveBtf();
+                case "BTF func" -> haveBtfFunc();
+                case "BTF global func" -> haveBtfGlobalFunc();
+                case "BTF datasec" -> haveBtfDatasec();
+                case "BTF float" -> haveBtfFloat();
+                case "BTF decl tag" -> haveBtfDeclTag();
+                case "BTF type tag" -> haveBtfTypeTag();
+                case "BTF enum64" -> haveBtfEnum64();
+                default -> throw new IllegalArgumentException(key);
+            }
+            return true;
+        } catch (NotSupportedException e) {
+            return false;
         }
     }
 
     /** BTF {@code VAR} and {@code DATASEC} kinds (5.2). */
     public static void haveBtfDatasec() {
         haveBtf();
-        cached("BTF datasec", () -> btfVerdict("BTF datasec", new TinyBtf().int32("int")
-                .type("a", TinyBtf.KIND_VAR, 0, false, 1).word(1)
-                .type(".data", TinyBtf.KIND_DATASEC, 1, false, 4).word(2).word(0).word(4)));
+        if (unknown("BTF datasec")) {
+            record("BTF datasec", btfVerdict("BTF datasec", new TinyBtf().int32("int")
+                    .type("a", TinyBtf.KIND_VAR, 0, false, 1).word(1)
+                    .type(".data", TinyBtf.KIND_DATASEC, 1, false, 4).word(2).word(0).word(4)));
+        }
+        require("BTF datasec");
     }
 
     /** BTF {@code FLOAT} kind (5.13). */
     public static void haveBtfFloat() {
         haveBtf();
-        cached("BTF float", () -> btfVerdict("BTF float", new TinyBtf()
-                .type("float", TinyBtf.KIND_FLOAT, 0, false, 4)));
+        if (unknown("BTF float")) {
+            record("BTF float", btfVerdict("BTF float", new TinyBtf()
+                    .type("float", TinyBtf.KIND_FLOAT, 0, false, 4)));
+        }
+        require("BTF float");
     }
 
     /** BTF {@code DECL_TAG} kind (5.16). */
     public static void haveBtfDeclTag() {
         haveBtf();
-        cached("BTF decl tag", () -> btfVerdict("BTF decl tag", new TinyBtf().int32("int")
-                .type("t", TinyBtf.KIND_TYPEDEF, 0, false, 1)
-                .type("tag", TinyBtf.KIND_DECL_TAG, 0, false, 2).word(-1)));
+        if (unknown("BTF decl tag")) {
+            record("BTF decl tag", btfVerdict("BTF decl tag", new TinyBtf().int32("int")
+                    .type("t", TinyBtf.KIND_TYPEDEF, 0, false, 1)
+                    .type("tag", TinyBtf.KIND_DECL_TAG, 0, false, 2).word(-1)));
+        }
+        require("BTF decl tag");
     }
 
     /** BTF {@code TYPE_TAG} kind (5.17). */
     public static void haveBtfTypeTag() {
         haveBtf();
-        cached("BTF type tag", () -> btfVerdict("BTF type tag", new TinyBtf().int32("int")
-                .type("tag", TinyBtf.KIND_TYPE_TAG, 0, false, 1)
-                .type(null, TinyBtf.KIND_PTR, 0, false, 2)));
+        if (unknown("BTF type tag")) {
+            record("BTF type tag", btfVerdict("BTF type tag", new TinyBtf().int32("int")
+                    .type("tag", TinyBtf.KIND_TYPE_TAG, 0, false, 1)
+                    .type(null, TinyBtf.KIND_PTR, 0, false, 2)));
+        }
+        require("BTF type tag");
     }
 
     /** BTF {@code ENUM64} kind (6.0). */
     public static void haveBtfEnum64() {
         haveBtf();
-        cached("BTF enum64", () -> {
+        if (unknown("BTF enum64")) {
             TinyBtf btf = new TinyBtf();
             int valueName = btf.string("A");
-            return btfVerdict("BTF enum64", btf.type("e", TinyBtf.KIND_ENUM64, 1, false, 8)
-                    .word(valueName).word(1).word(0));
-        });
+            record("BTF enum64", btfVerdict("BTF enum64", btf.type("e", TinyBtf.KIND_ENUM64, 1, false, 8)
+                    .word(valueName).word(1).word(0)));
+        }
+        require("BTF enum64");
     }
 
     private static String btfVerdict(String feature, TinyBtf btf) {
@@ -427,13 +481,14 @@ public final class Features {
      * of the virtual kconfig extern {@code LINUX_HAS_BPF_COOKIE}.
      */
     public static void haveBpfCookie() {
-        cached("bpf cookie", () -> {
+        if (unknown("bpf cookie")) {
             List<Instruction> insns = List.of(callHelper(GET_ATTACH_COOKIE), exit());
             ProbeLoader.Outcome o = ProbeLoader.loadProgram(programRequest(ProgramType.KPROBE, insns));
             // as libbpf: only a load that succeeds counts
-            return o.ok() ? "" : "bpf cookie: a kprobe program calling bpf_get_attach_cookie does not load ("
-                    + Errno.of(o.errno()) + ")";
-        });
+            record("bpf cookie", o.ok() ? "" : "bpf cookie: a kprobe program calling bpf_get_attach_cookie does not load ("
+                    + Errno.of(o.errno()) + ")");
+        }
+        require("bpf cookie");
     }
 
     /**
@@ -560,11 +615,29 @@ public final class Features {
     }
 
     private static void cached(String key, Check check) {
-        String reason = CACHE.get(key);
-        if (reason == null) {
-            reason = check.run();
-            CACHE.putIfAbsent(key, reason);
+        if (unknown(key)) {
+            record(key, check.run());
         }
+        require(key);
+    }
+
+    // The features a load probes every time (BTF kinds, object names, mmapable maps, BPF cookie)
+    // use these three directly instead of cached(key, lambda): each lambda is a class that a cold
+    // JVM must spin before the first load.
+
+    /** True if {@code key} was not probed yet. */
+    private static boolean unknown(String key) {
+        return !CACHE.containsKey(key);
+    }
+
+    /** Caches a probe's answer: "" when supported, else the reason (the first answer stays). */
+    private static void record(String key, String reason) {
+        CACHE.putIfAbsent(key, reason);
+    }
+
+    /** Throws {@link NotSupportedException} if the cached answer for {@code key} is a reason. */
+    private static void require(String key) {
+        String reason = CACHE.get(key);
         if (!reason.isEmpty()) {
             throw new NotSupportedException(key, Errno.EOPNOTSUPP.value(), reason);
         }

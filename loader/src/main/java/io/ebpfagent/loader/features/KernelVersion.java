@@ -21,11 +21,24 @@ public final class KernelVersion {
 
     /** Parses a release string such as {@code 6.18.44-fc-v782}. */
     static int parse(String release) {
-        String[] parts = release.trim().split("[^0-9]+", 4);
-        int major = parts.length > 0 && !parts[0].isEmpty() ? Integer.parseInt(parts[0]) : 0;
-        int minor = parts.length > 1 && !parts[1].isEmpty() ? Integer.parseInt(parts[1]) : 0;
-        int patch = parts.length > 2 && !parts[2].isEmpty() ? Integer.parseInt(parts[2]) : 0;
-        return (major << 16) + (minor << 8) + Math.min(patch, 255);
+        // the first three runs of digits, as split("[^0-9]+") would give them (a leading non-digit
+        // makes the major version 0), scanned by hand: a regular expression costs a cold start
+        // its compilation and classes, and this runs at every program load's first use
+        String s = release.trim();
+        int[] parts = new int[3];
+        int i = 0;
+        for (int part = 0; part < 3; part++) {
+            int start = i;
+            while (i < s.length() && isDigit(s.charAt(i))) i++;
+            parts[part] = i > start ? Integer.parseInt(s, start, i, 10) : 0;
+            while (i < s.length() && !isDigit(s.charAt(i))) i++;
+            if (i == s.length()) break;
+        }
+        return (parts[0] << 16) + (parts[1] << 8) + Math.min(parts[2], 255);
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
     }
 
     private static int compute() {

@@ -16,6 +16,7 @@ import io.ebpfagent.loader.sys.FdInfo;
 import io.ebpfagent.loader.sys.FileDescriptor;
 import io.ebpfagent.loader.sys.Mmap;
 import io.ebpfagent.loader.sys.SyscallException;
+import io.ebpfagent.loader.sys.ThreadScratch;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -66,11 +67,9 @@ public final class BpfMap implements AutoCloseable {
     private static final int BATCH_CHUNK = 256;
 
     /** Per-thread 8-byte key buffer for the int/long key flavours. */
-    private static final ThreadLocal<MemorySegment> KEY_SCRATCH =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(8, 8));
+    private static final ThreadScratch KEY_SCRATCH = new ThreadScratch(8);
     /** Per-thread 8-byte value buffer for {@link #lookupLong} and {@link #updateLong}. */
-    private static final ThreadLocal<MemorySegment> VALUE_SCRATCH =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(8, 8));
+    private static final ThreadScratch VALUE_SCRATCH = new ThreadScratch(8);
 
     private final FileDescriptor fd;
     private final String name;
@@ -79,6 +78,8 @@ public final class BpfMap implements AutoCloseable {
     private final int valueSize;
     private final int maxEntries;
     private final int flags;
+    /** Frozen through this instance: a writable mapping would fail (maps frozen elsewhere are found by trying). */
+    private volatile boolean frozenHere;
     private final int valueBufferSize;
     private volatile Path pinnedPath;
 
@@ -923,6 +924,7 @@ public final class BpfMap implements AutoCloseable {
     /** Makes the map read-only for user space ({@code BPF_MAP_FREEZE}); programs may still write. */
     public void freeze() {
         Bpf.mapFreeze(fd.get());
+        frozenHere = true;
     }
 
     /**
@@ -938,6 +940,11 @@ public final class BpfMap implements AutoCloseable {
         long page = Mmap.pageSize();
         long size = (long) roundUp8(valueSize) * maxEntries;
         long length = (size + page - 1) / page * page;
+        if (frozenHere) {
+            // known to refuse a writable mapping: skip the failing attempt, whose exception costs
+            // a cold start its message, stack trace and classes (every object's .rodata)
+            return Mmap.map(arena, fd.get(), length, Mmap.PROT_READ, Mmap.MAP_SHARED, 0).asSlice(0, size);
+        }
         try {
             return Mmap.map(arena, fd.get(), length, Mmap.PROT_READ | Mmap.PROT_WRITE, Mmap.MAP_SHARED, 0)
                     .asSlice(0, size);

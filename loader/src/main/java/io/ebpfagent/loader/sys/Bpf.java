@@ -50,8 +50,7 @@ public final class Bpf {
     /** {@code BPF_STATS_RUN_TIME} for {@link #enableStats}. */
     public static final int STATS_RUN_TIME = 0;
 
-    private static final ThreadLocal<MemorySegment> ELEM_ATTR =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(BpfAttr.MapElem.LAYOUT));
+    private static final ThreadScratch ELEM_ATTR = new ThreadScratch(BpfAttr.MapElem.LAYOUT.byteSize());
     private static final long ELEM_SIZE = BpfAttr.MapElem.LAYOUT.byteSize();
 
     private Bpf() {

@@ -1,66 +1,64 @@
 package io.ebpfagent.loader.sys;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-
-import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
+import java.lang.foreign.ValueLayout;
+import java.lang.ref.Reference;
+import java.nio.file.Path;
 
-/** {@code read(2)} and {@code write(2)} on raw descriptors (eventfd, BPF iterators). */
+/** {@code read(2)}, {@code write(2)} and {@code open(2)} on raw descriptors (eventfd, BPF iterators). */
 public final class FileIo {
-    private static final MethodHandle READ = Native.downcall("read",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), true);
-    private static final MethodHandle WRITE = Native.downcall("write",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), true);
-
-    private static final MethodHandle OPEN = Native.downcall("open",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), true, java.lang.foreign.Linker.Option.firstVariadicArg(2));
     /** {@code O_RDONLY | O_DIRECTORY | O_CLOEXEC}. */
     public static final int O_DIRECTORY_RDONLY = 0x10000 | 0x80000;
     /** {@code O_RDONLY | O_CLOEXEC}. */
     public static final int O_RDONLY = 0x80000;
+    private static final int AT_FDCWD = -100;
 
     private FileIo() {
     }
 
-    /** Reads up to {@code buffer.byteSize()} bytes: the count, 0 at end of file, or {@code -errno}. */
+    /**
+     * Reads up to {@code buffer.byteSize()} bytes into a native segment: the count, 0 at end of
+     * file, or {@code -errno}.
+     */
     public static long read(int fd, MemorySegment buffer) {
-        MemorySegment state = Native.errnoSegment();
-        long r;
-        try {
-            r = (long) READ.invokeExact(state, fd, buffer, buffer.byteSize());
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-        return r == -1 ? -Native.lastErrno() : r;
+        long r = Native.syscall(SyscallNumbers.READ, fd, nativeAddress(buffer), buffer.byteSize(), 0, 0);
+        // the kernel writes through the raw address: the segment's memory must outlive the call
+        Reference.reachabilityFence(buffer);
+        return r;
     }
 
-    /** Writes {@code buffer}: the count written, or {@code -errno}. */
+    /** Writes a native segment: the count written, or {@code -errno}. */
     public static long write(int fd, MemorySegment buffer) {
-        MemorySegment state = Native.errnoSegment();
-        long r;
-        try {
-            r = (long) WRITE.invokeExact(state, fd, buffer, buffer.byteSize());
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-        return r == -1 ? -Native.lastErrno() : r;
+        long r = Native.syscall(SyscallNumbers.WRITE, fd, nativeAddress(buffer), buffer.byteSize(), 0, 0);
+        Reference.reachabilityFence(buffer);
+        return r;
     }
 
     /** {@code open(path, flags)} as an owned descriptor. */
-    public static FileDescriptor open(java.nio.file.Path path, int flags) {
-        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
-            int r = (int) OPEN.invokeExact(Native.errnoSegment(), arena.allocateFrom(path.toString()), flags);
+    public static FileDescriptor open(Path path, int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            long r = Native.syscall(SyscallNumbers.OPENAT, AT_FDCWD, arena.allocateFrom(path.toString()).address(),
+                    flags, 0, 0);
             if (r < 0) {
-                throw SyscallException.of("open " + path, Native.lastErrno());
+                throw SyscallException.of("open " + path, (int) -r);
             }
-            return new FileDescriptor(r);
-        } catch (SyscallException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
+            return new FileDescriptor((int) r);
         }
+    }
+
+    /**
+     * The segment's address for the kernel. A downcall taking the segment itself would check that
+     * it is native, alive and accessible from this thread; the raw address does not, so this
+     * does (reading its first byte: a closed or foreign-thread segment throws as it did).
+     */
+    private static long nativeAddress(MemorySegment buffer) {
+        if (!buffer.isNative()) {
+            throw new IllegalArgumentException("not a native segment: " + buffer);
+        }
+        if (buffer.byteSize() > 0) {
+            buffer.get(ValueLayout.JAVA_BYTE, 0);
+        }
+        return buffer.address();
     }
 }

@@ -1,13 +1,5 @@
 package io.ebpfagent.loader.sys;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
-
 /** {@code ioctl(2)} with a scalar or pointer argument, and the request numbers the loader uses. */
 public final class Ioctl {
     /** {@code _IO('$', 0)}. */
@@ -19,22 +11,12 @@ public final class Ioctl {
     /** {@code _IOW('$', 8, __u32)}. */
     public static final long PERF_EVENT_IOC_SET_BPF = 0x40042408L;
 
-    private static final MethodHandle IOCTL = Native.downcall("ioctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), true, Linker.Option.firstVariadicArg(2));
-
     private Ioctl() {
     }
 
     /** {@code ioctl(fd, request, arg)}: the result, or {@code -errno}. */
     public static int ioctl(int fd, long request, long arg) {
-        MemorySegment state = Native.errnoSegment();
-        int r;
-        try {
-            r = (int) IOCTL.invokeExact(state, fd, request, arg);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-        return r == -1 ? -Native.lastErrno() : r;
+        return (int) Native.syscall(SyscallNumbers.IOCTL, fd, request, arg, 0, 0);
     }
 
     /** Like {@link #ioctl} but throws a {@link SyscallException} naming {@code operation}. */

@@ -1,12 +1,13 @@
 package io.ebpfagent.loader.sys;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-
+import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,10 +28,6 @@ public final class Mmap {
     public static final int MAP_PRIVATE = 2;
 
     private static final Logger LOG = LoggerFactory.getLogger(Mmap.class);
-    private static final MethodHandle MMAP = Native.downcall("mmap",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), true);
-    private static final MethodHandle MUNMAP = Native.downcall("munmap",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), true);
 
     private Mmap() {
     }
@@ -45,16 +42,11 @@ public final class Mmap {
         if (length <= 0) {
             throw new IllegalArgumentException("mmap length must be positive: " + length);
         }
-        long addr;
-        try {
-            addr = (long) MMAP.invokeExact(Native.errnoSegment(), 0L, length, prot, flags, fd, offset);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
+        long addr = Native.syscall6(SyscallNumbers.MMAP, 0L, length, prot, flags, fd, offset);
+        if (addr < 0) {
+            throw SyscallException.of("mmap(fd " + fd + ", " + length + " bytes)", (int) -addr);
         }
-        if (addr == -1L) {
-            throw SyscallException.of("mmap(fd " + fd + ", " + length + " bytes)", Native.lastErrno());
-        }
-        return MemorySegment.ofAddress(addr).reinterpret(length, arena, segment -> unmap(addr, length));
+        return MemorySegment.ofAddress(addr).reinterpret(length, arena, new Unmap(addr, length));
     }
 
     /**
@@ -66,14 +58,14 @@ public final class Mmap {
         return map(Arena.ofAuto(), fd, length, prot, flags, offset);
     }
 
-    private static void unmap(long addr, long length) {
-        try {
-            int r = (int) MUNMAP.invokeExact(Native.errnoSegment(), addr, length);
+    /** The cleanup of one mapping; a record rather than a lambda, which a cold JVM must spin. */
+    private record Unmap(long addr, long length) implements Consumer<MemorySegment> {
+        @Override
+        public void accept(MemorySegment segment) {
+            long r = Native.syscall(SyscallNumbers.MUNMAP, addr, length, 0, 0, 0);
             if (r != 0) {
-                LOG.warn("munmap({}, {}) failed: errno {}", Long.toHexString(addr), length, Native.lastErrno());
+                LOG.warn("munmap({}, {}) failed: errno {}", Long.toHexString(addr), length, -r);
             }
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -84,14 +76,29 @@ public final class Mmap {
 
     private static final long PAGE_SIZE = pageSizeOf();
 
+    // AT_PAGESZ from the auxiliary vector, where sysconf(_SC_PAGESIZE) reads it too; a file read
+    // instead of a downcall handle of its own (pairs of native-endian unsigned longs on 64 bits)
     private static long pageSizeOf() {
-        MethodHandle sysconf = Native.downcall("sysconf", FunctionDescriptor.of(JAVA_LONG, JAVA_INT), false);
         try {
-            long r = (long) sysconf.invokeExact(30 /* _SC_PAGESIZE */);
-            return r > 0 ? r : 4096;
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
+            ByteBuffer auxv = ByteBuffer.wrap(Files.readAllBytes(Path.of("/proc/self/auxv")))
+                    .order(ByteOrder.nativeOrder());
+            while (auxv.remaining() >= 16) {
+                long type = auxv.getLong();
+                long value = auxv.getLong();
+                if (type == AT_PAGESZ && value > 0) {
+                    return value;
+                }
+                if (type == AT_NULL) {
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("cannot read /proc/self/auxv ({}); assuming 4 KiB pages", e.toString());
         }
+        return 4096;
     }
+
+    private static final long AT_NULL = 0;
+    private static final long AT_PAGESZ = 6;
 
 }

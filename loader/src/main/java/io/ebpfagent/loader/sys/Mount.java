@@ -1,15 +1,8 @@
 package io.ebpfagent.loader.sys;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -19,9 +12,6 @@ import java.util.Optional;
  * loader needs (bpffs for pinning, tracefs for tracepoint ids).
  */
 public final class Mount {
-    private static final MethodHandle MOUNT = Native.downcall("mount",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), true);
-    private static final MethodHandle UNSHARE = Native.downcall("unshare", FunctionDescriptor.of(JAVA_INT, JAVA_INT), true);
     private static final int CLONE_NEWNS = 0x00020000;
     private static final long MS_REC = 16384;
     private static final long MS_PRIVATE = 1 << 18;
@@ -32,15 +22,11 @@ public final class Mount {
     /** {@code mount(source, target, fsType, 0, NULL)}. */
     public static void mount(String source, Path target, String fsType) {
         try (Arena arena = Arena.ofConfined()) {
-            int r = (int) MOUNT.invokeExact(Native.errnoSegment(), arena.allocateFrom(source),
-                    arena.allocateFrom(target.toString()), arena.allocateFrom(fsType), 0L, MemorySegment.NULL);
+            long r = Native.syscall(SyscallNumbers.MOUNT, arena.allocateFrom(source).address(),
+                    arena.allocateFrom(target.toString()).address(), arena.allocateFrom(fsType).address(), 0, 0);
             if (r < 0) {
-                throw SyscallException.of("mount -t " + fsType + " " + source + " " + target, Native.lastErrno());
+                throw SyscallException.of("mount -t " + fsType + " " + source + " " + target, (int) -r);
             }
-        } catch (SyscallException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -52,22 +38,18 @@ public final class Mount {
      */
     public static void unshareMountNamespace() {
         try (Arena arena = Arena.ofConfined()) {
-            int r = (int) UNSHARE.invokeExact(Native.errnoSegment(), CLONE_NEWNS);
+            long r = Native.syscall(SyscallNumbers.UNSHARE, CLONE_NEWNS, 0, 0, 0, 0);
             if (r < 0) {
-                int errno = Native.lastErrno();
+                int errno = (int) -r;
                 throw new SyscallException("unshare(CLONE_NEWNS)", errno,
                         SyscallException.defaultMessage("unshare(CLONE_NEWNS)", errno)
                                 + (errno == Errno.EPERM.value() ? ": needs CAP_SYS_ADMIN" : ""));
             }
-            r = (int) MOUNT.invokeExact(Native.errnoSegment(), MemorySegment.NULL, arena.allocateFrom("/"),
-                    MemorySegment.NULL, MS_REC | MS_PRIVATE, MemorySegment.NULL);
+            r = Native.syscall(SyscallNumbers.MOUNT, 0, arena.allocateFrom("/").address(), 0,
+                    MS_REC | MS_PRIVATE, 0);
             if (r < 0) {
-                throw SyscallException.of("mount --make-rprivate /", Native.lastErrno());
+                throw SyscallException.of("mount --make-rprivate /", (int) -r);
             }
-        } catch (SyscallException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 

@@ -4,6 +4,7 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Builds C struct layouts from (name, layout) pairs, inserting the padding a C compiler would:
@@ -35,11 +36,26 @@ public final class Structs {
         if (end > offset) {
             members.add(MemoryLayout.paddingLayout(end - offset).withName("pad" + pad));
         }
-        return MemoryLayout.structLayout(members.toArray(MemoryLayout[]::new));
+        return MemoryLayout.structLayout(members.toArray(new MemoryLayout[0]));
     }
 
-    /** The byte offset of a top-level field. */
+    /**
+     * The byte offset of a top-level field. Sums the sizes of the members before it (a struct
+     * layout's members are contiguous, padding included) rather than asking
+     * {@code byteOffset(groupElement(field))}, whose layout path spins method handle classes
+     * the first time: these offsets are computed in class initialisers on every cold start.
+     *
+     * @throws IllegalArgumentException if the struct has no such field
+     */
     public static long offset(StructLayout layout, String field) {
-        return layout.byteOffset(MemoryLayout.PathElement.groupElement(field));
+        long offset = 0;
+        for (MemoryLayout member : layout.memberLayouts()) {
+            Optional<String> name = member.name();
+            if (name.isPresent() && name.get().equals(field)) {
+                return offset;
+            }
+            offset += member.byteSize();
+        }
+        throw new IllegalArgumentException("no field " + field + " in " + layout);
     }
 }

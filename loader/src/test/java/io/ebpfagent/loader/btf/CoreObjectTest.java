@@ -149,10 +149,11 @@ class CoreObjectTest {
         assertEquals("core_test", local.type(funcs.getFirst().typeId()).name());
         List<BtfExt.LineInfo> lines = ext.lineInfos(SECTION);
         assertFalse(lines.isEmpty());
-        assertTrue(lines.stream().allMatch(l -> l.fileName().endsWith("core.bpf.c")));
-        BtfExt.LineInfo read = lines.stream().filter(l -> l.line().contains("BPF_CORE_READ(t, pid)")).findFirst().orElseThrow();
+        assertTrue(lines.stream().allMatch(l -> l.fileName(local).endsWith("core.bpf.c")));
+        BtfExt.LineInfo read = lines.stream().filter(l -> l.line(local).contains("BPF_CORE_READ(t, pid)")).findFirst()
+                .orElseThrow();
         assertTrue(read.lineNumber() > 20 && read.column() > 0, read.toString());
-        assertEquals(local.string(read.lineOffset()), read.line());
+        assertEquals(local.string(read.lineOffset()), read.line(local));
 
         byte[] fi = BtfExt.encodeFuncInfos(funcs, 10);
         assertEquals(BtfExt.FUNC_INFO_SIZE, fi.length);
@@ -167,7 +168,7 @@ class CoreObjectTest {
         assertEquals(read.lineNumber() << 10 | read.column(), l.getInt(12));
         // line strings stay valid in the marshalled BTF
         Btf again = Btf.parse(local.marshal());
-        assertEquals(read.line(), again.string(read.lineOffset()));
+        assertEquals(read.line(local), again.string(read.lineOffset()));
 
         // cutting a range out of the section shifts everything to the range start
         BtfExt.ProgramInfo part = ext.forProgram(SECTION, 40, 60);

@@ -93,6 +93,12 @@ class FeaturesTest {
     void kernelVersionParses() {
         assertThat(KernelVersion.parse("6.18.44-fc-v782")).isEqualTo((6 << 16) + (18 << 8) + 44);
         assertThat(KernelVersion.parse("5.4.300")).isEqualTo((5 << 16) + (4 << 8) + 255);
+        // the runs of digits a split on [^0-9]+ gives: short, empty and odd releases alike
+        assertThat(KernelVersion.parse("6.1\n")).isEqualTo((6 << 16) + (1 << 8));
+        assertThat(KernelVersion.parse("6.9-rc1")).isEqualTo((6 << 16) + (9 << 8) + 1);
+        assertThat(KernelVersion.parse("v6.2")).isEqualTo((6 << 8) + 2);
+        assertThat(KernelVersion.parse("6.")).isEqualTo(6 << 16);
+        assertThat(KernelVersion.parse("")).isZero();
         assertThat(KernelVersion.code()).isGreaterThan(0);
     }
 

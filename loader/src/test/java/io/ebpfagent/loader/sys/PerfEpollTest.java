@@ -8,6 +8,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 class PerfEpollTest {
@@ -59,6 +60,27 @@ class PerfEpollTest {
             // the wake-up was consumed: the next wait times out
             assertThat(epoll.waitReady(10)).isZero();
         }
+    }
+
+    @Test
+    void closeFromAnotherThreadEndsAWaitBeforeFreeingItsBuffer() throws Exception {
+        Epoll epoll = new Epoll(4);
+        CompletableFuture<Integer> waited = new CompletableFuture<>();
+        Thread waiter = Thread.ofPlatform().start(() -> {
+            try {
+                waited.complete(epoll.waitReady(-1));
+            } catch (RuntimeException e) {
+                waited.completeExceptionally(e);
+            }
+        });
+        Thread.sleep(100); // most likely blocked in epoll_pwait by now; close must work either way
+        epoll.close();
+        waiter.join(10_000);
+        assertThat(waiter.isAlive()).isFalse();
+        // the wait ended through the wake-up (0) or, if it started after the close, on the closed descriptor
+        assertThat(waited.handle((n, e) -> e != null ? e.getClass() : n).get())
+                .isIn(0, IllegalStateException.class);
+        assertThat(epoll.fd().isClosed()).isTrue();
     }
 
     @Test
