@@ -186,7 +186,8 @@ public final class ExitTimeBenchmark {
                 probeLines.add(line.substring(at));
             }
             if (Boolean.getBoolean("bench.echo") && (line.contains("WARN") || line.contains("ERROR"))
-                    || DEBUG && (line.contains("closed at exit") || line.contains("shutdown hook took"))) {
+                    || DEBUG && (line.contains("closed at exit") || line.contains("shutdown hook took")
+                    || line.contains("exporters shut down in"))) {
                 System.out.println("    " + line);
             }
         }
