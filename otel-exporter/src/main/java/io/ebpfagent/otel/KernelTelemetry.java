@@ -201,7 +201,8 @@ public final class KernelTelemetry implements KernelSignals, AutoCloseable {
                 long t1 = System.nanoTime();
                 spansDone.join(30, TimeUnit.SECONDS);
                 long t2 = System.nanoTime();
-                sdk.shutdown().join(30, TimeUnit.SECONDS);
+                // (the SDK's own shutdown would shut both down again, and say so at INFO)
+                sdk.getSdkLoggerProvider().shutdown().join(30, TimeUnit.SECONDS);
                 metrics.close();
                 if (LOG.isDebugEnabled()) {
                     LOG.debug("exporters shut down in {} ms (metrics {} ms, spans {} ms more, the rest {} ms)",
