@@ -113,15 +113,15 @@ public final class KernelComponent implements AgentComponent {
         schedProbe = sched;
         names.useKernelNames(jvm == null ? null : jvm::javaThread, sched == null ? null : sched::exitedName);
         long attached = System.nanoTime();
+        LOG.info("kernel probes attached in {} ms ({} ms after JVM start)", ms(attached - begin),
+                JvmStart.millisSince(attached));
         // The exporters (gRPC channels, Prometheus server, SDK: more CPU than all probes together)
         // are set up only now, so that they do not compete with the probes for the CPU of a
         // starting JVM. Nothing is lost meanwhile: the maps count from attach, and the ring
         // buffers keep their records until the event thread, started once the exporters are
         // ready, drains them.
         telemetry = ExporterSetup.create(ExporterConfigs.from(config), names);
-        long exportersReady = System.nanoTime();
-        LOG.info("kernel probes attached in {} ms ({} ms after JVM start); exporters ready {} ms after that",
-                ms(attached - begin), JvmStart.millisSince(attached), ms(Math.max(0, exportersReady - attached)));
+        LOG.info("exporters ready in {} ms", ms(System.nanoTime() - attached));
         EventBridge bridge = new EventBridge(telemetry, context.threads(), config.get(ConfigSchema.SPANS_STANDALONE),
                 config.get(ConfigSchema.NET_CONNECT_THRESHOLD).toNanos());
         events = new ProbeEvents(bridge);

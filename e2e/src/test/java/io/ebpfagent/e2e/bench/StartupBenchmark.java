@@ -35,7 +35,10 @@ import java.util.regex.Pattern;
  */
 public final class StartupBenchmark {
     private static final Pattern ATTACHED = Pattern.compile(
-            "kernel probes attached in ([0-9.]+) ms \\((-?[0-9]+) ms after JVM start\\); exporters ready ([0-9.]+) ms after that");
+            "kernel probes attached in ([0-9.]+) ms \\((-?[0-9]+) ms after JVM start\\)");
+    /** Since the exporters are set up after the probes: their own line (before, the attach line's tail). */
+    private static final Pattern EXPORTERS = Pattern.compile(
+            "exporters ready in ([0-9.]+) ms|exporters ready ([0-9.]+) ms after that");
     private static final Pattern PREMAIN = Pattern.compile("premain took ([0-9.]+) ms \\(began (-?[0-9]+) ms after JVM start\\)");
     private static final Pattern STARTED = Pattern.compile("kernel probes started in ([0-9.]+) ms");
     private static final Pattern PROBE = Pattern.compile("probe (\\w+) started in ([0-9.]+) ms: (.*)");
@@ -152,7 +155,12 @@ public final class StartupBenchmark {
                     cpuAtMark = cpuEnd(pid, threadsAtMark);
                     parsed.put("probes attached, from component start (ms)", Double.parseDouble(m.group(1)));
                     parsed.put("attached after JVM start (ms)", Double.parseDouble(m.group(2)));
-                    parsed.put("exporters ready after attach (ms)", Double.parseDouble(m.group(3)));
+                    Matcher e = EXPORTERS.matcher(line);
+                    if (e.find()) {
+                        parsed.put("exporters ready after attach (ms)", Double.parseDouble(e.group(2)));
+                    }
+                } else if ((m = EXPORTERS.matcher(line)).find()) {
+                    parsed.put("exporters ready after attach (ms)", Double.parseDouble(m.group(1)));
                 } else if ((m = PREMAIN.matcher(line)).find()) {
                     parsed.put("premain began after JVM start (ms)", Double.parseDouble(m.group(2)));
                     parsed.put("premain (ms)", Double.parseDouble(m.group(1)));
