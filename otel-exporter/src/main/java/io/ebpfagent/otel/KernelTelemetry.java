@@ -4,6 +4,7 @@ import io.ebpfagent.otel.internal.IntervalSpans;
 import io.ebpfagent.otel.internal.KernelMetrics;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.common.Clock;
+import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.metrics.InstrumentSelector;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.SdkMeterProviderBuilder;
@@ -19,9 +20,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The exporter's front door: a {@link KernelSignals} sink backed by an OpenTelemetry SDK of its
@@ -32,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  * {@link #builder(ThreadNames)} and explicit readers/processors (tests, custom wiring).
  */
 public final class KernelTelemetry implements KernelSignals, AutoCloseable {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KernelTelemetry.class);
+    private static final Logger LOG = LoggerFactory.getLogger(KernelTelemetry.class);
     private final OpenTelemetrySdk sdk;
     private final KernelMetrics metrics;
     private final IntervalSpans spans;
@@ -196,7 +200,7 @@ public final class KernelTelemetry implements KernelSignals, AutoCloseable {
                 // span pipeline's shutdown is asynchronous (its worker exports), the metrics'
                 // synchronous (collect, export, wait): both run at once.
                 long t0 = System.nanoTime();
-                io.opentelemetry.sdk.common.CompletableResultCode spansDone = sdk.getSdkTracerProvider().shutdown();
+                CompletableResultCode spansDone = sdk.getSdkTracerProvider().shutdown();
                 sdk.getSdkMeterProvider().shutdown().join(30, TimeUnit.SECONDS);
                 long t1 = System.nanoTime();
                 spansDone.join(30, TimeUnit.SECONDS);
@@ -378,6 +382,6 @@ public final class KernelTelemetry implements KernelSignals, AutoCloseable {
     }
 
     private static String ms(long nanos) {
-        return String.format(java.util.Locale.ROOT, "%.1f", nanos / 1e6);
+        return String.format(Locale.ROOT, "%.1f", nanos / 1e6);
     }
 }

@@ -1,6 +1,8 @@
 package io.ebpfagent.agent.context;
 
 import io.ebpfagent.agent.instrument.BootBridges;
+import io.ebpfagent.agent.instrument.CallAtStart;
+import io.ebpfagent.agent.instrument.KeptRetransformation;
 import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassTransform;
 import java.lang.classfile.CodeBuilder;
@@ -13,14 +15,11 @@ import java.lang.classfile.instruction.ReturnInstruction;
 import java.lang.constant.ClassDesc;
 import java.lang.constant.ConstantDescs;
 import java.lang.constant.MethodTypeDesc;
-import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.security.ProtectionDomain;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntConsumer;
 import java.util.function.IntSupplier;
 import org.slf4j.Logger;
@@ -44,7 +43,6 @@ public final class VirtualThreadSupport {
     private static final ClassDesc BRIDGE = ClassDesc.of(BOOT_NAME);
     private static final MethodTypeDesc BEFORE_MOUNT = MethodTypeDesc.of(ConstantDescs.CD_int);
     private static final MethodTypeDesc AFTER_MOUNT = MethodTypeDesc.of(ConstantDescs.CD_void, ConstantDescs.CD_int);
-    private static final MethodTypeDesc BEFORE_UNMOUNT = MethodTypeDesc.of(ConstantDescs.CD_void);
 
     private VirtualThreadSupport() {
     }
@@ -65,49 +63,11 @@ public final class VirtualThreadSupport {
             bridge.getField("afterMount").set(null, (IntConsumer) publication::afterMount);
             bridge.getField("beforeUnmount").set(null, (Runnable) publication::beforeUnmount);
 
-            retransform(inst, virtualThread);
+            KeptRetransformation.install(inst, virtualThread, VirtualThreadSupport::instrument);
             return true;
         } catch (Throwable t) {
             LOG.warn("span context: virtual threads not followed across carriers: {}", t.toString());
             return false;
-        }
-    }
-
-    private static void retransform(Instrumentation inst, Class<?> virtualThread) throws Exception {
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        boolean[] seen = {false};
-        ClassFileTransformer transformer = new ClassFileTransformer() {
-            @Override
-            public byte[] transform(Module module, ClassLoader loader, String name, Class<?> redefining,
-                    ProtectionDomain domain, byte[] classfile) {
-                if (redefining != virtualThread) {
-                    return null;
-                }
-                try {
-                    seen[0] = true;
-                    return instrument(classfile);
-                } catch (Throwable t) {
-                    failure.set(t);
-                    return null;
-                }
-            }
-        };
-        // Registered for good: a later retransformation of VirtualThread (another agent's, such as
-        // the OpenTelemetry Java agent's when it starts after this one) rebuilds the class from the
-        // original bytes and the registered transformers only, and would drop the hooks otherwise.
-        inst.addTransformer(transformer, true);
-        try {
-            inst.retransformClasses(virtualThread);
-        } catch (Throwable t) {
-            inst.removeTransformer(transformer);
-            throw t;
-        }
-        if (failure.get() != null) {
-            inst.removeTransformer(transformer);
-            throw new IllegalStateException("instrumenting VirtualThread failed", failure.get());
-        }
-        if (!seen[0]) {
-            throw new IllegalStateException("VirtualThread was not offered for retransformation");
         }
     }
 
@@ -120,7 +80,8 @@ public final class VirtualThreadSupport {
             if (element instanceof MethodModel method && isNoArg(method, "mount")) {
                 builder.transformMethod(method, MethodTransform.transformingCode(new MountHooks()));
             } else if (element instanceof MethodModel method && isNoArg(method, "unmount")) {
-                builder.transformMethod(method, MethodTransform.transformingCode(new UnmountHook()));
+                builder.transformMethod(method,
+                        MethodTransform.transformingCode(new CallAtStart(BRIDGE, "beforeUnmount")));
             } else {
                 builder.with(element);
             }
@@ -148,18 +109,6 @@ public final class VirtualThreadSupport {
                 builder.iload(slotLocal);
                 builder.invokestatic(BRIDGE, "afterMount", AFTER_MOUNT);
             }
-            builder.with(element);
-        }
-    }
-
-    private static final class UnmountHook implements CodeTransform {
-        @Override
-        public void atStart(CodeBuilder builder) {
-            builder.invokestatic(BRIDGE, "beforeUnmount", BEFORE_UNMOUNT);
-        }
-
-        @Override
-        public void accept(CodeBuilder builder, CodeElement element) {
             builder.with(element);
         }
     }

@@ -1,20 +1,14 @@
 package io.ebpfagent.agent.exit;
 
 import io.ebpfagent.agent.instrument.BootBridges;
+import io.ebpfagent.agent.instrument.CallAtStart;
+import io.ebpfagent.agent.instrument.KeptRetransformation;
 import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassTransform;
-import java.lang.classfile.CodeBuilder;
-import java.lang.classfile.CodeElement;
-import java.lang.classfile.CodeTransform;
 import java.lang.classfile.MethodModel;
 import java.lang.classfile.MethodTransform;
 import java.lang.constant.ClassDesc;
-import java.lang.constant.ConstantDescs;
-import java.lang.constant.MethodTypeDesc;
-import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
-import java.security.ProtectionDomain;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Lets the agent act before {@code Runtime.halt}, which runs no shutdown hook: HotSpot's exit
@@ -28,10 +22,9 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class HaltHook {
     static final String BOOT_NAME = "java.lang.EbpfAgentHaltBridge";
-    /** The transformer that keeps the call in {@code Runtime.halt}, once installed. */
-    private static final AtomicReference<ClassFileTransformer> INSTALLED = new AtomicReference<>();
+    /** Whether {@code Runtime} carries the call (its transformer stays registered); guarded by the class. */
+    private static boolean hooked;
     private static final ClassDesc BRIDGE = ClassDesc.of(BOOT_NAME);
-    private static final MethodTypeDesc BEFORE_HALT = MethodTypeDesc.of(ConstantDescs.CD_void);
 
     private HaltHook() {
     }
@@ -46,8 +39,11 @@ public final class HaltHook {
         }
         Class<?> bridge = BootBridges.define(inst, HaltBridge.class, BOOT_NAME);
         bridge.getField("beforeHalt").set(null, beforeHalt);
-        if (INSTALLED.get() == null) {
-            retransform(inst);
+        synchronized (HaltHook.class) {
+            if (!hooked) {
+                KeptRetransformation.install(inst, Runtime.class, HaltHook::instrument);
+                hooked = true;
+            }
         }
     }
 
@@ -61,69 +57,18 @@ public final class HaltHook {
         }
     }
 
-    private static void retransform(Instrumentation inst) throws Exception {
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        boolean[] seen = {false};
-        ClassFileTransformer transformer = new ClassFileTransformer() {
-            @Override
-            public byte[] transform(Module module, ClassLoader loader, String name, Class<?> redefining,
-                    ProtectionDomain domain, byte[] classfile) {
-                if (redefining != Runtime.class) {
-                    return null;
-                }
-                try {
-                    seen[0] = true;
-                    return instrument(classfile);
-                } catch (Throwable t) {
-                    failure.set(t);
-                    return null;
-                }
-            }
-        };
-        // Registered for good, as for VirtualThread: another agent's later retransformation of
-        // Runtime starts from the original bytes and the registered transformers only.
-        if (!INSTALLED.compareAndSet(null, transformer)) {
-            return;
-        }
-        inst.addTransformer(transformer, true);
-        try {
-            inst.retransformClasses(Runtime.class);
-            if (failure.get() != null) {
-                throw new IllegalStateException("instrumenting Runtime failed", failure.get());
-            }
-            if (!seen[0]) {
-                throw new IllegalStateException("Runtime was not offered for retransformation");
-            }
-        } catch (Throwable t) {
-            inst.removeTransformer(transformer);
-            INSTALLED.set(null);
-            throw t;
-        }
-    }
-
     /** {@code Runtime}'s class file with the bridge call at the start of {@code halt(int)}. */
     static byte[] instrument(byte[] classfile) {
         ClassFile files = ClassFile.of();
         ClassTransform transform = (builder, element) -> {
             if (element instanceof MethodModel method && method.methodName().equalsString("halt")
                     && method.methodType().equalsString("(I)V")) {
-                builder.transformMethod(method, MethodTransform.transformingCode(new BeforeHalt()));
+                builder.transformMethod(method,
+                        MethodTransform.transformingCode(new CallAtStart(BRIDGE, "beforeHalt")));
             } else {
                 builder.with(element);
             }
         };
         return files.transformClass(files.parse(classfile), transform);
-    }
-
-    private static final class BeforeHalt implements CodeTransform {
-        @Override
-        public void atStart(CodeBuilder builder) {
-            builder.invokestatic(BRIDGE, "beforeHalt", BEFORE_HALT);
-        }
-
-        @Override
-        public void accept(CodeBuilder builder, CodeElement element) {
-            builder.with(element);
-        }
     }
 }
