@@ -32,8 +32,10 @@ const volatile __u8 offcpu_events_need_span = 0;
 /* Keep per-thread run-queue latency histograms. */
 const volatile __u8 runq_histograms = 1;
 /* Split the kernel time of threads that have a span-context slot into span_times (on-CPU,
- * run queue, blocked by cause): what the agent's per-span breakdown reads. */
-const volatile __u8 span_times_on = 1;
+ * run queue, blocked by cause): what the agent's per-span breakdown reads. Not a constant: user
+ * space switches the breakdown on and off while the probe runs (one byte load per switch-out of
+ * a JVM thread when off). */
+volatile __u8 span_times_on;
 
 /* task state of a thread switching out for the last time (include/linux/sched.h) */
 #define TASK_DEAD_STATE 0x80

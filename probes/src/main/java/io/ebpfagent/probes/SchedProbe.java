@@ -84,7 +84,7 @@ public final class SchedProbe extends ProbeBase implements Probe {
             SchedLayouts.Rodata.setCaptureStacks(spec, c.captureStacks());
             SchedLayouts.Rodata.setRunqHistograms(spec, c.runqHistograms());
             SchedLayouts.Rodata.setOffcpuEventsNeedSpan(spec, c.eventsNeedSpan());
-            SchedLayouts.Rodata.setSpanTimesOn(spec, c.spanTimes());
+            SchedLayouts.Bss.setSpanTimesOn(spec, c.spanTimes());
         }, Attacher.NONE, shared);
         this.stats = loaded.map("sched_stats");
         this.cursor = new MapCursor(stats, arena);
@@ -180,6 +180,21 @@ public final class SchedProbe extends ProbeBase implements Probe {
      */
     public MemorySegment spanTimes() {
         return spanTimes;
+    }
+
+    /**
+     * Switches the split of span threads' kernel time into {@link #spanTimes()} on or off while
+     * the probe runs (its start value is {@link Config#spanTimes()}). Switched on, an entry's
+     * counters resume from where they stopped: readers take differences over a scope, so a scope
+     * that spans the switch sees only the time while it was on.
+     */
+    public void setSpanTimes(boolean on) {
+        loaded.collection().variable("span_times_on").set(on ? 1 : 0);
+    }
+
+    /** Whether the split of span threads' kernel time is on now. */
+    public boolean spanTimesOn() {
+        return loaded.collection().variable("span_times_on").getBytes()[0] != 0;
     }
 
     /**
