@@ -1,5 +1,6 @@
 package io.opentelemetry.context;
 
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import java.lang.invoke.MethodHandle;
@@ -30,6 +31,18 @@ public final class EbpfAgentContextStorage implements ContextStorage, Scope {
         "kernel.wait.other.time", "kernel.gc.pause.time", "kernel.safepoint.time"};
     private static final String[] COUNT_ATTRIBUTES = {"kernel.io.read.bytes", "kernel.io.write.bytes",
         "kernel.io.read.calls", "kernel.io.write.calls", "kernel.syscalls"};
+    /** Made once: a key made per call (what setAttribute(String, ...) does) costs an object and a hash. */
+    private static final AttributeKey<?>[] TIME_KEYS = new AttributeKey<?>[TIME_ATTRIBUTES.length];
+    private static final AttributeKey<?>[] COUNT_KEYS = new AttributeKey<?>[COUNT_ATTRIBUTES.length];
+
+    static {
+        for (int i = 0; i < TIME_ATTRIBUTES.length; i++) {
+            TIME_KEYS[i] = AttributeKey.doubleKey(TIME_ATTRIBUTES[i]);
+        }
+        for (int i = 0; i < COUNT_ATTRIBUTES.length; i++) {
+            COUNT_KEYS[i] = AttributeKey.longKey(COUNT_ATTRIBUTES[i]);
+        }
+    }
 
     private static volatile MethodHandle sink;
     private static volatile MethodHandle exit;
@@ -136,21 +149,31 @@ public final class EbpfAgentContextStorage implements ContextStorage, Scope {
                             (Object) span)
                     : (long[]) closed.invokeExact((String) null, (String) null, 0, (Object) span);
             if (totals != null && span != null && span.isRecording()) {
-                for (int i = 0; i < TIME_ATTRIBUTES.length && i < totals.length; i++) {
+                for (int i = 0; i < TIME_KEYS.length && i < totals.length; i++) {
                     if (totals[i] > 0) {
-                        span.setAttribute(TIME_ATTRIBUTES[i], totals[i] / 1e9);
+                        span.setAttribute(doubleKey(TIME_KEYS[i]), totals[i] / 1e9);
                     }
                 }
-                for (int i = 0; i < COUNT_ATTRIBUTES.length && TIME_ATTRIBUTES.length + i < totals.length; i++) {
-                    long value = totals[TIME_ATTRIBUTES.length + i];
+                for (int i = 0; i < COUNT_KEYS.length && TIME_KEYS.length + i < totals.length; i++) {
+                    long value = totals[TIME_KEYS.length + i];
                     if (value > 0) {
-                        span.setAttribute(COUNT_ATTRIBUTES[i], value);
+                        span.setAttribute(longKey(COUNT_KEYS[i]), value);
                     }
                 }
             }
         } catch (Throwable t) {
             sink = null;
         }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static AttributeKey<Double> doubleKey(AttributeKey<?> key) {
+        return (AttributeKey<Double>) key;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static AttributeKey<Long> longKey(AttributeKey<?> key) {
+        return (AttributeKey<Long>) key;
     }
 
     /** Tells the agent that {@code context} is current now; answers its valid span, or null. */

@@ -4,6 +4,7 @@ import io.ebpfagent.agent.config.AgentConfig;
 import io.ebpfagent.agent.config.ConfigException;
 import io.ebpfagent.agent.config.ConfigLoader;
 import io.ebpfagent.agent.config.ConfigSchema;
+import io.ebpfagent.agent.config.LiveSettings;
 import io.ebpfagent.agent.context.ContextStorageHook;
 import io.ebpfagent.agent.context.SpanContextPublication;
 import io.ebpfagent.agent.context.SpanContextPublisher;
@@ -211,6 +212,52 @@ public final class Agent implements AutoCloseable {
             agent.closeAtExit();
         }
         return agent;
+    }
+
+    /**
+     * The agent jar loaded into this JVM once more while the agent runs ({@code agentmain}):
+     * {@code args} are settings to change now ({@link LiveSettings}). Logs what changed and, for
+     * each setting that could not, why. Never throws.
+     */
+    public static void update(String args) {
+        try {
+            List<String> problems = new ArrayList<>();
+            List<LiveSettings.Change> changes = LiveSettings.parse(args, problems);
+            for (String problem : problems) {
+                Log.LOG.warn("setting not changed: {}", problem);
+            }
+            Agent agent = current;
+            if (agent == null || agent.closed) {
+                if (!changes.isEmpty()) {
+                    Log.LOG.warn("settings not changed ({}): the agent is not running", changes);
+                }
+                return;
+            }
+            agent.apply(changes);
+        } catch (Throwable t) {
+            AgentLog.log(LogLevel.WARN, "settings not changed: " + t, t);
+        }
+    }
+
+    private void apply(List<LiveSettings.Change> changes) {
+        List<AgentComponent> running;
+        synchronized (started) {
+            running = new ArrayList<>(started);
+        }
+        for (LiveSettings.Change change : changes) {
+            boolean used = false;
+            for (AgentComponent component : running) {
+                try {
+                    used |= component.applyLive(change);
+                } catch (Throwable t) {
+                    used = true;
+                    Log.LOG.warn("{} not applied by {}: {}", change, safeName(component), reason(t));
+                }
+            }
+            if (!used) {
+                Log.LOG.warn("{} not applied: no running part of the agent uses it", change);
+            }
+        }
     }
 
     /** The running agent, or null. */

@@ -1,6 +1,7 @@
 package io.ebpfagent.agent;
 
 import io.ebpfagent.agent.config.AgentConfig;
+import io.ebpfagent.agent.config.LiveSettings;
 
 /**
  * A part of the agent started on the {@code ebpf-agent-init} thread after the core (config,
@@ -47,5 +48,14 @@ public interface AgentComponent extends AutoCloseable {
      * nothing is flushed. The default does nothing.
      */
     default void releaseBeforeHalt() {
+    }
+
+    /**
+     * A setting of {@link LiveSettings#KEYS} changed while the agent runs. Answers whether this
+     * component is the one that uses it (and then logs what it did, or why it could not); the
+     * default uses none.
+     */
+    default boolean applyLive(LiveSettings.Change change) {
+        return false;
     }
 }

@@ -11,6 +11,9 @@ import io.ebpfagent.e2e.correlation.JettyDeployment.Request;
 import io.ebpfagent.e2e.correlation.JettyDeployment.Variant;
 import io.ebpfagent.e2e.correlation.TelemetrySpan;
 import io.ebpfagent.e2e.support.ChildOutput;
+import io.ebpfagent.e2e.support.JavaProcess;
+import io.ebpfagent.e2e.support.LiveSettings;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -19,6 +22,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.assertj.core.api.SoftAssertions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -49,6 +53,59 @@ class SpanBreakdownIT {
         try (JettyDeployment d = JettyDeployment.start(name, options)) {
             ChildOutput.onFailure(d.process(), () -> check(d));
         }
+    }
+
+    /**
+     * {@code spans.breakdown} switched off and on again while the service runs, by loading the agent
+     * jar into it once more with the setting (dynamic attach): the server spans of requests sent
+     * while it is off carry no {@code kernel.*} attribute, those sent after it is on again do.
+     */
+    @Test
+    void switchedOffAndOnWhileTheServiceRuns() throws Exception {
+        Options options = new Options(Order.OTEL_FIRST, Variant.NO_API, Duration.ofMillis(10), false);
+        Path agentJar = JavaProcess.repoRoot().resolve("agent/target/ebpf-agent.jar");
+        try (JettyDeployment d = JettyDeployment.start("breakdown-switch", options)) {
+            ChildOutput.onFailure(d.process(), () -> {
+                d.warmUp(3, 2);
+                Map<Long, TelemetrySpan> on = serve(d, 1);
+                LiveSettings.apply(d.process(), agentJar, "spans.breakdown=false", "spans\\.breakdown switched off",
+                        Duration.ofSeconds(60));
+                Map<Long, TelemetrySpan> off = serve(d, 1_001);
+                LiveSettings.apply(d.process(), agentJar, "spans.breakdown=true", "spans\\.breakdown switched on",
+                        Duration.ofSeconds(60));
+                Map<Long, TelemetrySpan> onAgain = serve(d, 2_001);
+                SoftAssertions soft = new SoftAssertions();
+                for (Map<Long, TelemetrySpan> spans : List.of(on, onAgain)) {
+                    for (TelemetrySpan span : spans.values()) {
+                        soft.assertThat(seconds(span, "kernel.cpu.time")).as("breakdown on: %s", span.attributes())
+                                .isPositive();
+                    }
+                }
+                for (TelemetrySpan span : off.values()) {
+                    soft.assertThat(span.attributes().keySet()).as("breakdown off: %s", span.attributes())
+                            .noneMatch(k -> k.startsWith("kernel."));
+                }
+                soft.assertAll();
+            });
+        }
+    }
+
+    /** Serves 3 requests per scenario from id {@code firstId}; answers their server spans by request id. */
+    private static Map<Long, TelemetrySpan> serve(JettyDeployment d, long firstId) throws Exception {
+        List<Request> requests = JettyDeployment.requests(3, firstId);
+        Set<Long> ids = requests.stream().map(Request::id).collect(Collectors.toSet());
+        Load load = d.drive(requests, 2, false);
+        assertThat(load.failures()).as("failed requests: %s", load.errors()).isZero();
+        d.awaitSpans(ids, load.lastEndEpochNs());
+        Map<Long, TelemetrySpan> servers = new HashMap<>();
+        for (TelemetrySpan s : d.otelSpans()) {
+            long id = s.kind().equals("SERVER") ? CorrelationCheck.requestId(s) : -1;
+            if (ids.contains(id)) {
+                servers.put(id, s);
+            }
+        }
+        assertThat(servers.keySet()).as("precondition: a SERVER span per request").isEqualTo(ids);
+        return servers;
     }
 
     private static void check(JettyDeployment d) throws Exception {

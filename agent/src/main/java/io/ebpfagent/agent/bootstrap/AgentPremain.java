@@ -21,23 +21,36 @@ public final class AgentPremain {
     private static final String MIN_JAVA_ATTRIBUTE = "Ebpf-Agent-Min-Java";
     private static final int DEFAULT_MIN_JAVA = 25;
     private static volatile boolean started;
+    /** The agent's main class once loaded: a later agentmain hands it its settings. */
+    private static volatile Class<?> agentClass;
 
     private AgentPremain() {
     }
 
     public static void premain(String args, Instrumentation inst) {
-        boot(args, inst);
+        boot(args, inst, false);
     }
 
+    /**
+     * Dynamic attach. Into a JVM where the agent already runs, the arguments are settings to
+     * change while it runs (e.g. {@code spans.breakdown=false}); the agent logs the outcome.
+     */
     public static void agentmain(String args, Instrumentation inst) {
-        boot(args, inst);
+        boot(args, inst, true);
     }
 
-    private static void boot(String args, Instrumentation inst) {
+    private static void boot(String args, Instrumentation inst, boolean attached) {
         long startNanos = System.nanoTime();
         try {
             if (started) {
-                System.err.println(PREFIX + "WARN already started, ignoring a second -javaagent");
+                Class<?> running = agentClass;
+                if (attached && running != null) {
+                    running.getMethod("update", String.class).invoke(null, args);
+                } else if (attached) {
+                    System.err.println(PREFIX + "WARN the agent did not start in this JVM, settings ignored: " + args);
+                } else {
+                    System.err.println(PREFIX + "WARN already started, ignoring a second -javaagent");
+                }
                 return;
             }
             started = true;
@@ -55,6 +68,7 @@ public final class AgentPremain {
             }
             ClassLoader loader = new AgentClassLoader(jar, jarFile, platformClassLoader());
             Class<?> agent = Class.forName(AGENT_CLASS, true, loader);
+            agentClass = agent;
             Method start = agent.getMethod("start", String.class, Instrumentation.class, long.class);
             start.invoke(null, args, inst, startNanos);
         } catch (Throwable t) {

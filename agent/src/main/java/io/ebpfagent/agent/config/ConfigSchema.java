@@ -129,7 +129,8 @@ public final class ConfigSchema {
                     + "summed over every thread the span was current on; with the jvm probe also the overlap with "
                     + "GC pauses and safepoints (`kernel.gc.pause.time`, `kernel.safepoint.time`); the read/write "
                     + "system calls and bytes (`kernel.io.{read,write}.{calls,bytes}`) (docs/SIGNALS.md). Needs "
-                    + "the sched probe and `spans.mode` other than off.");
+                    + "the sched probe and `spans.mode` other than off. Can be switched while the JVM runs "
+                    + "(README, \"Changing a setting while the JVM runs\").");
 
     public static final ConfigKey<List<String>> EXPORTER_KIND = key("exporter.kind",
             new ListType<>(new EnumType(List.of("otlp", "prometheus", "logging")), ","), List.of("otlp"),

@@ -106,6 +106,24 @@ public final class KernelTimes {
         slots.set(ValueLayout.JAVA_LONG, base + ONCPU_SINCE, now);
     }
 
+    /**
+     * For a slot whose thread is not the caller, bound while the breakdown was off: its I/O
+     * accounting is unknown until the kernel stores it at the thread's next switch-out (scopes
+     * opened before then get no I/O values), and no slice is running as far as the slot knows (the
+     * kernel starts the next one at the thread's next switch-in). A store racing with the kernel's
+     * own only makes the unknown window one switch longer.
+     */
+    void forgetBaseline(int slot) {
+        if (slot < 0 || slot >= capacity) {
+            return;
+        }
+        long base = slot * SLOT_SIZE;
+        slots.set(ValueLayout.JAVA_LONG, base + ONCPU_SINCE, 0L);
+        for (int i = 0; i < 4; i++) {
+            slots.set(ValueLayout.JAVA_LONG, base + RCHAR + i * 8L, IO_UNKNOWN);
+        }
+    }
+
     /** Reads slot {@code slot} into {@code into[offset .. offset+COUNT)}; zeros for a slot out of range. */
     void read(int slot, long[] into, int offset) {
         if (slot < 0 || slot >= capacity) {

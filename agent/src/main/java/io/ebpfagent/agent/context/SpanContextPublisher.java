@@ -46,6 +46,22 @@ public final class SpanContextPublisher {
         /** Handed to the bridge after a scope closes: the span's totals, valid until the next close. */
         final long[] totals = new long[KernelTimes.COUNT];
         int depth;
+        /**
+         * The reader the open frames were read with. Each start of the breakdown makes a new
+         * one, so frames left open across a stop and start are recognised and dropped: their
+         * counters were not kept while it was off.
+         */
+        KernelTimes times;
+
+        /** Whether the frames belong to {@code t}; if not, they are dropped and start over with it. */
+        boolean current(KernelTimes t) {
+            if (times == t) {
+                return true;
+            }
+            times = t;
+            depth = 0;
+            return false;
+        }
     }
 
     /** The slot of one platform (or carrier) thread. */
@@ -123,7 +139,28 @@ public final class SpanContextPublisher {
      * ({@code pauses}, null without that probe) for the overlap with GC pauses and safepoints.
      */
     public void readKernelTimes(MemorySegment spanTimes, MemorySegment pauses) {
-        this.times = spanTimes == null ? null : new KernelTimes(spanTimes, pauses);
+        KernelTimes t = spanTimes == null ? null : new KernelTimes(spanTimes, pauses);
+        if (t != null) {
+            // Slots assigned while the breakdown was off were never started over by their thread:
+            // their I/O baseline is unknown until the kernel's next switch-out stores it.
+            for (ThreadSlot slot : assigned.values()) {
+                t.forgetBaseline(slot.slot);
+            }
+        }
+        this.times = t;
+    }
+
+    /**
+     * Stops the per-span kernel-time breakdown: scopes are no longer accounted, and those open now
+     * never will be (also not if it is started again before they close).
+     */
+    public void stopKernelTimes() {
+        this.times = null;
+    }
+
+    /** Whether scopes are accounted now. */
+    public boolean readsKernelTimes() {
+        return times != null;
     }
 
     /**
@@ -151,6 +188,7 @@ public final class SpanContextPublisher {
                 state.mountBase = new long[KernelTimes.COUNT];
             }
             frames = state.frames;
+            frames.current(t);
             if (frames.depth == 0) {
                 // no scope open: the mount accounting starts over from here
                 java.util.Arrays.fill(state.mountedSum, 0);
@@ -167,6 +205,7 @@ public final class SpanContextPublisher {
                 return;
             }
             frames = slot.frames;
+            frames.current(t);
             if (frames.depth < Frames.DEPTH && spanId != 0) {
                 t.read(slot.slot, frames.frames, frames.depth * Frames.WIDTH + 1);
             }
@@ -203,7 +242,7 @@ public final class SpanContextPublisher {
         if (thread.isVirtual()) {
             VirtualState state = virtualStates.get();
             frames = state == null ? null : state.frames;
-            if (frames == null || frames.depth == 0) {
+            if (frames == null || !frames.current(t) || frames.depth == 0) {
                 return null;
             }
             frames.depth--;
@@ -214,7 +253,7 @@ public final class SpanContextPublisher {
         } else {
             ThreadSlot slot = platform.get();
             frames = slot.frames;
-            if (slot.slot < 0 || frames.depth == 0) {
+            if (slot.slot < 0 || !frames.current(t) || frames.depth == 0) {
                 return null;
             }
             frames.depth--;
@@ -404,7 +443,7 @@ public final class SpanContextPublisher {
         state.carrierSlot = carrierSlot;
         write(carrierSlot, state.traceHigh, state.traceLow, state.spanId, state.flags, state.valid);
         KernelTimes t = times;
-        if (t != null && state.frames != null && state.frames.depth > 0) {
+        if (t != null && state.frames != null && state.frames.times == t && state.frames.depth > 0) {
             t.read(carrierSlot, state.mountBase, 0);
         }
     }
@@ -417,7 +456,7 @@ public final class SpanContextPublisher {
         VirtualState state = virtualStates.get();
         if (state != null && state.carrierSlot >= 0) {
             KernelTimes t = times;
-            if (t != null && state.frames != null && state.frames.depth > 0) {
+            if (t != null && state.frames != null && state.frames.times == t && state.frames.depth > 0) {
                 long[] now = state.frames.now;
                 t.read(state.carrierSlot, now, 0);
                 for (int i = 0; i < KernelTimes.COUNT; i++) {

@@ -5,6 +5,7 @@ import io.ebpfagent.agent.AgentContext;
 import io.ebpfagent.agent.JvmStart;
 import io.ebpfagent.agent.config.AgentConfig;
 import io.ebpfagent.agent.config.ConfigSchema;
+import io.ebpfagent.agent.config.LiveSettings;
 import io.ebpfagent.agent.context.SlotListener;
 import io.ebpfagent.agent.context.KernelTimes;
 import io.ebpfagent.agent.context.SpanContextPublisher;
@@ -49,8 +50,13 @@ public final class KernelComponent implements AgentComponent {
     private final List<Probe> probes = new ArrayList<>();
     private KernelTelemetry telemetry;
     private SharedMaps shared;
-    /** Publisher whose per-span kernel times feed the span histograms; null when the breakdown is off. */
+    /**
+     * Publisher whose per-span kernel times feed the span histograms; null until the breakdown is
+     * first on (it drains what is left after it is switched off).
+     */
     private volatile SpanContextPublisher breakdowns;
+    /** Where the span contexts go; null when spans.mode is off. */
+    private volatile SpanContextPublisher spanPublisher;
     private ProbeEvents events;
     private ScheduledFuture<?> collection;
     private AgentContext context;
@@ -158,6 +164,7 @@ public final class KernelComponent implements AgentComponent {
                 publisher.readKernelTimes(sched.spanTimes(), jvm == null ? null : jvm.pauseClocks());
                 breakdowns = publisher;
             }
+            spanPublisher = publisher;
         }
         if (!config.get(ConfigSchema.INSTRUMENTATION_METHODS).isEmpty()) {
             // Same SDK as the kernel spans: one pipeline, one resource.
@@ -194,6 +201,41 @@ public final class KernelComponent implements AgentComponent {
         if (jvm != null && net != null) {
             LOG.debug("jvm and net probes attached");
         }
+    }
+
+    /**
+     * {@code spans.breakdown} switched while running: the kernel side first on the way on (so the
+     * first scopes read counters that move), last on the way off. Scopes open at the switch are
+     * not accounted.
+     */
+    @Override
+    public boolean applyLive(LiveSettings.Change change) {
+        if (change.key() != ConfigSchema.SPANS_BREAKDOWN) {
+            return false;
+        }
+        boolean on = (Boolean) change.value();
+        SpanContextPublisher publisher = spanPublisher;
+        SchedProbe sched = schedProbe;
+        if (publisher == null || sched == null) {
+            LOG.warn("{} not applied: {}", change, publisher == null ? "spans.mode is off" : "the sched probe is not running");
+            return true;
+        }
+        synchronized (this) {
+            if (on == publisher.readsKernelTimes()) {
+                LOG.info("spans.breakdown is {} already", on ? "on" : "off");
+                return true;
+            }
+            if (on) {
+                sched.setSpanTimes(true);
+                publisher.readKernelTimes(sched.spanTimes(), jvmProbe == null ? null : jvmProbe.pauseClocks());
+                breakdowns = publisher;
+            } else {
+                publisher.stopKernelTimes();
+                sched.setSpanTimes(false);
+            }
+        }
+        LOG.info("spans.breakdown switched {} (scopes open now are not accounted)", on ? "on" : "off");
+        return true;
     }
 
     /** The probe's name, with how the jvm probe is attached. */

@@ -170,6 +170,28 @@ final class MethodSpanTracker implements Function<String, Object>, BiConsumer<Ob
         }
     }
 
+    /** The breakdown's attribute keys, made once: a key made per call costs an object and a hash. */
+    private static final AttributeKey<Double>[] TIME_KEYS = timeKeys();
+    private static final AttributeKey<Long>[] COUNT_KEYS = countKeys();
+
+    @SuppressWarnings("unchecked")
+    private static AttributeKey<Double>[] timeKeys() {
+        AttributeKey<Double>[] keys = new AttributeKey[KernelTimes.TIME_COUNT];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = AttributeKey.doubleKey(KernelTimes.ATTRIBUTES[i]);
+        }
+        return keys;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static AttributeKey<Long>[] countKeys() {
+        AttributeKey<Long>[] keys = new AttributeKey[KernelTimes.ATTRIBUTES.length - KernelTimes.TIME_COUNT];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = AttributeKey.longKey(KernelTimes.ATTRIBUTES[KernelTimes.TIME_COUNT + i]);
+        }
+        return keys;
+    }
+
     /** The non-zero kernel-time values of the method's scope, as the bridge sets them on other spans. */
     private static void setBreakdown(Span span, long[] totals) {
         for (int i = 0; i < KernelTimes.ATTRIBUTES.length && i < totals.length; i++) {
@@ -177,9 +199,9 @@ final class MethodSpanTracker implements Function<String, Object>, BiConsumer<Ob
                 continue;
             }
             if (i < KernelTimes.TIME_COUNT) {
-                span.setAttribute(KernelTimes.ATTRIBUTES[i], totals[i] / 1e9);
+                span.setAttribute(TIME_KEYS[i], totals[i] / 1e9);
             } else {
-                span.setAttribute(KernelTimes.ATTRIBUTES[i], totals[i]);
+                span.setAttribute(COUNT_KEYS[i - KernelTimes.TIME_COUNT], totals[i]);
             }
         }
     }

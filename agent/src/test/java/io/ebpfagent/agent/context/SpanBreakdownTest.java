@@ -304,6 +304,87 @@ class SpanBreakdownTest {
         assertThat(longValue(io, WRITE_CALLS)).as("write calls").isBetween(after[3] - before[3], after[3] - before[3] + 3);
     }
 
+    /**
+     * {@code spans.breakdown} switched off and on while the probes run (what the agent does for a
+     * live setting change): nothing is accounted while off, a scope open across the switch is not
+     * accounted at all, and a thread that got its slot while off gets no I/O values until the
+     * kernel has stored its I/O accounting at a switch-out, then exact ones.
+     */
+    @Test
+    void switchedOffAndOnWhileRunning(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path file = dir.resolve("switch.bin");
+        long[] cpuOn = new long[1];
+        long[] before = new long[4];
+        long[] after = new long[4];
+        Throwable[] failed = new Throwable[1];
+        publisher.stopKernelTimes();
+        sched.setSpanTimes(false);
+        try {
+            assertThat(sched.spanTimesOn()).as("the kernel side is off").isFalse();
+            // a thread of its own: it gets its span-context slot while the breakdown is off
+            Thread worker = new Thread(() -> {
+                try {
+                    inSpan("switch-off", () -> burnCpu(20));
+                    Span across = tracer.spanBuilder("switch-across").startSpan();
+                    try (Scope s = across.makeCurrent()) {
+                        burnCpu(5);
+                        sched.setSpanTimes(true);
+                        publisher.readKernelTimes(sched.spanTimes(), jvm.pauseClocks());
+                        // no switch-out yet: the kernel has not stored this thread's I/O accounting
+                        inSpan("switch-first", () -> {
+                            writeBytes(file, 64 << 10);
+                            sleepQuietly(2);
+                        });
+                        // the slice running at the switch was not counted; the sleep above started the next
+                        inSpan("switch-cpu", () -> cpuOn[0] = burnCpu(20));
+                        sleepQuietly(2);
+                        inSpan("switch-later", () -> {
+                            procIo(before);
+                            writeBytes(file, 256 << 10);
+                            procIo(after);
+                            sleepQuietly(2);
+                        });
+                        burnCpu(5);
+                    } finally {
+                        across.end();
+                    }
+                } catch (Throwable t) {
+                    failed[0] = t;
+                }
+            }, "breakdown-switch");
+            worker.start();
+            worker.join();
+        } finally {
+            sched.setSpanTimes(true);
+            publisher.readKernelTimes(sched.spanTimes(), jvm.pauseClocks());
+        }
+        assertThat(failed[0]).as("the worker's own failure").isNull();
+        for (String name : java.util.List.of("switch-off", "switch-across", "switch-first", "switch-cpu", "switch-later")) {
+            System.out.printf("%s: %s%n", name, span(name).getAttributes());
+        }
+        assertThat(span("switch-off").getAttributes().asMap().keySet()).as("no kernel.* while off")
+                .noneMatch(k -> k.getKey().startsWith("kernel."));
+        assertThat(span("switch-across").getAttributes().asMap().keySet()).as("no kernel.* for a scope across the switch")
+                .noneMatch(k -> k.getKey().startsWith("kernel."));
+        assertWithin("CPU of a span after the switch", value(span("switch-cpu"), CPU), cpuOn[0]);
+        SpanData first = span("switch-first");
+        assertThat(first.getAttributes().get(WRITE_BYTES)).as("I/O before the kernel stored a baseline: none (%s)",
+                first.getAttributes()).isNull();
+        SpanData later = span("switch-later");
+        long written = after[1] - before[1];
+        assertThat(written).as("precondition: /proc saw the write").isGreaterThanOrEqualTo(256L << 10);
+        assertThat(longValue(later, WRITE_BYTES)).as("written bytes against /proc/thread-self/io (%s)",
+                later.getAttributes()).isBetween(written, written + 4096);
+    }
+
+    private static void writeBytes(Path file, int bytes) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate(bytes), 0);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** What one request measured around each of its parts, in ns. */
     private record Request(long cpu, long lockWall, long sleepWall, long fsyncWall, long lockBlocked,
             long sleepBlocked, long fsyncBlocked, long fsyncForce) {

@@ -74,7 +74,7 @@ public final class OverheadBenchmark {
         }
     }
 
-    private record Settings(int seconds, int warmup, int rounds, int concurrency, String mix, Placement placement,
+    record Settings(int seconds, int warmup, int rounds, int concurrency, String mix, Placement placement,
                             Path fileDir) {
     }
 
@@ -164,7 +164,7 @@ public final class OverheadBenchmark {
         }
     }
 
-    private static Load runLoad(Path demoJar, String url, int seconds, Settings settings) throws Exception {
+    static Load runLoad(Path demoJar, String url, int seconds, Settings settings) throws Exception {
         List<String> command = new ArrayList<>(settings.placement().load());
         command.addAll(List.of(JavaProcess.javaBinary().toString(), "-cp", demoJar.toString(),
                 "io.ebpfagent.demo.LoadGenerator", "--url=" + url, "--concurrency=" + settings.concurrency(),
@@ -199,7 +199,7 @@ public final class OverheadBenchmark {
         return samples[samples.length / 2];
     }
 
-    private static void deleteQuietly(Path dir) {
+    static void deleteQuietly(Path dir) {
         try (var files = Files.list(dir)) {
             for (Path f : files.toList()) {
                 Files.deleteIfExists(f);
@@ -211,7 +211,7 @@ public final class OverheadBenchmark {
     }
 
     /** utime + stime of the process, in clock ticks (USER_HZ, 100 on Linux). */
-    private static long cpuTicks(long pid) throws IOException {
+    static long cpuTicks(long pid) throws IOException {
         String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return Long.parseLong(f[11]) + Long.parseLong(f[12]);
