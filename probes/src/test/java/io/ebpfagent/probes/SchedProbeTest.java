@@ -266,6 +266,67 @@ class SchedProbeTest {
     }
 
     @Test
+    void aRunQueueWaitPerSliceAndRunQueueTimeWithinTheKernelsCount() throws Exception {
+        try (SharedMaps shared = SharedMaps.create();
+             SchedProbe probe = SchedProbe.start(SchedProbe.Config.defaults(), shared)) {
+            // competition for the CPUs, so that the thread also waits on a run queue
+            int cpus = Runtime.getRuntime().availableProcessors();
+            Thread[] burners = new Thread[cpus + 1];
+            for (int i = 0; i < burners.length; i++) {
+                burners[i] = Thread.ofPlatform().start(() -> KernelTests.burn(400));
+            }
+            long[] own = new long[2];
+            int tid = KernelTests.runNamed("sched-runq", () -> {
+                for (int i = 0; i < 40; i++) {
+                    KernelTests.burn(2);
+                    sleep(2);
+                }
+                // /proc/thread-self/schedstat: on-CPU ns, run_delay ns, slices (pcount)
+                try {
+                    String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/thread-self/schedstat"))
+                            .trim().split(" ");
+                    own[0] = Long.parseLong(f[1]);
+                    own[1] = Long.parseLong(f[2]);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            for (Thread b : burners) {
+                b.join();
+            }
+            long[] seen = null;
+            long[] hist = new long[64];
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (seen == null && System.nanoTime() < deadline) {
+                long[][] box = new long[1][];
+                probe.forEachThread((t, on, offVol, offInvol, runq, vs, is, w, m, exited) -> {
+                    if (t == tid && exited) {
+                        box[0] = new long[] {runq, w};
+                        probe.runqHistogram(t, hist);
+                    }
+                });
+                seen = box[0];
+                if (seen == null) {
+                    Thread.sleep(5);
+                }
+            }
+            assertTrue(seen != null, "the thread was marked exited");
+            long waits = java.util.Arrays.stream(hist).sum();
+            String all = "probe runq " + seen[0] + " ns in " + waits + " waits, " + seen[1] + " wakeups; the thread's "
+                    + "schedstat before its end: run_delay " + own[0] + " ns, " + own[1] + " slices";
+            assertTrue(own[0] > 0, "precondition: the thread waited on a run queue: " + all);
+            // not equal: the kernel's run_delay is on the run queues' clocks (sched_clock), the
+            // probe's on CLOCK_MONOTONIC from the wakeup or preemption; waits after the thread's
+            // own reading (its exit path) can only add
+            assertTrue(seen[0] > 0 && seen[0] <= own[0] + 50_000_000L, all);
+            // every slice began after a wakeup or a preemption the probe saw (the first after
+            // wakeup_new): one wait each; slices are the kernel's count of switch-ins (pcount)
+            assertTrue(waits >= own[1] && waits <= own[1] + 5, "a wait per slice: " + all);
+            assertTrue(seen[1] >= 40, "a wakeup per sleep: " + all);
+        }
+    }
+
+    @Test
     void anExitedThreadKeepsItsKernelNameAndFinalTotalsUntilItsEntryIsReadLast() throws Exception {
         try (SharedMaps shared = SharedMaps.create();
              SchedProbe probe = SchedProbe.start(SchedProbe.Config.defaults(), shared)) {
@@ -357,6 +418,8 @@ class SchedProbeTest {
                         "on-CPU ns, voluntary and involuntary switches as /proc has them");
             }
         } finally {
+            // also when the probe failed to start: the thread waits for both
+            attached.countDown();
             done.countDown();
             early.join();
         }
