@@ -2,6 +2,10 @@ package io.ebpfagent.e2e.bench;
 
 import io.ebpfagent.e2e.support.JavaProcess;
 import io.ebpfagent.e2e.support.LiveSettings;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,6 +14,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Throughput with {@code spans.breakdown} on against off inside one service JVM: the demo service
@@ -26,7 +32,7 @@ import java.util.Locale;
  */
 public final class BreakdownLiveBenchmark {
 
-    private record Window(int jvm, int pair, boolean on, double rps, double p99, double cpuMicrosPerRequest) {
+    private record Window(int jvm, int pair, boolean on, double rps, double cpuMicrosPerRequest) {
     }
 
     private BreakdownLiveBenchmark() {
@@ -77,30 +83,67 @@ public final class BreakdownLiveBenchmark {
             OverheadBenchmark.Settings settings) throws Exception {
         List<String> command = new ArrayList<>(settings.placement().service());
         command.addAll(List.of(JavaProcess.javaBinary().toString(), "-javaagent:" + agentJar + "=config=" + config,
-                "-XX:+EnableDynamicAgentLoading", "--enable-native-access=ALL-UNNAMED", "-Xms256m", "-Xmx256m", "-jar", demoJar.toString(), "--port=0",
-                "--file-dir=" + settings.fileDir()));
+                "-XX:+EnableDynamicAgentLoading", "--enable-native-access=ALL-UNNAMED", "-Xms256m", "-Xmx256m", "-jar",
+                demoJar.toString(), "--port=0", "--file-dir=" + settings.fileDir()));
         List<Window> windows = new ArrayList<>();
+        HttpClient http = HttpClient.newHttpClient();
         try (JavaProcess service = JavaProcess.startCommand("service", command, java.util.Map.of())) {
             String port = service.await("demo-service listening on port (\\d+)", Duration.ofSeconds(120)).group(1);
             service.await("kernel probes running", Duration.ofSeconds(300));
             String url = "http://127.0.0.1:" + port;
-            OverheadBenchmark.runLoad(demoJar, url, settings.warmup(), settings);
-            for (int pair = 0; pair < pairs; pair++) {
-                for (boolean on : pair % 2 == 0 ? new boolean[] {false, true} : new boolean[] {true, false}) {
-                    switchBreakdown(service, agentJar, on);
-                    OverheadBenchmark.runLoad(demoJar, url, settle, settings);
-                    long before = OverheadBenchmark.cpuTicks(service.pid());
-                    OverheadBenchmark.Load load = OverheadBenchmark.runLoad(demoJar, url, settings.seconds(), settings);
-                    long after = OverheadBenchmark.cpuTicks(service.pid());
-                    Window w = new Window(jvm, pair, on, load.rps(), load.p99(),
-                            (after - before) / 100.0 * 1e6 / load.count());
-                    windows.add(w);
-                    System.out.printf(Locale.ROOT, "jvm %d pair %d breakdown %-3s %.1f req/s (p99 %.2f ms), %.0f us/req%n",
-                            jvm, pair, on ? "on" : "off", w.rps(), w.p99(), w.cpuMicrosPerRequest());
+            // One load generator for the JVM's whole run: a fresh one per window would add its own
+            // start (JIT, connections) to every window. Windows are counted by the service itself.
+            long total = settings.warmup() + pairs * 2L * (settle + settings.seconds() + 5) + 120;
+            List<String> load = new ArrayList<>(settings.placement().load());
+            load.addAll(List.of(JavaProcess.javaBinary().toString(), "-cp", demoJar.toString(),
+                    "io.ebpfagent.demo.LoadGenerator", "--url=" + url, "--concurrency=" + settings.concurrency(),
+                    "--duration=" + total + "s", "--mix=" + settings.mix()));
+            try (JavaProcess generator = JavaProcess.startCommand("load", load, java.util.Map.of())) {
+                Thread.sleep(settings.warmup() * 1000L);
+                for (int pair = 0; pair < pairs; pair++) {
+                    for (boolean on : pair % 2 == 0 ? new boolean[] {false, true} : new boolean[] {true, false}) {
+                        switchBreakdown(service, agentJar, on);
+                        Thread.sleep(settle * 1000L);
+                        long served0 = served(http, url);
+                        long ticks0 = OverheadBenchmark.cpuTicks(service.pid());
+                        long t0 = System.nanoTime();
+                        Thread.sleep(settings.seconds() * 1000L);
+                        long served1 = served(http, url);
+                        long ticks1 = OverheadBenchmark.cpuTicks(service.pid());
+                        long t1 = System.nanoTime();
+                        if (!generator.isAlive()) {
+                            throw new IllegalStateException("the load generator ended early:\n" + generator.output());
+                        }
+                        long requests = served1 - served0;
+                        Window w = new Window(jvm, pair, on, requests / ((t1 - t0) / 1e9),
+                                (ticks1 - ticks0) / 100.0 * 1e6 / requests);
+                        windows.add(w);
+                        System.out.printf(Locale.ROOT, "jvm %d pair %d breakdown %-3s %.1f req/s, %.0f us/req%n", jvm,
+                                pair, on ? "on" : "off", w.rps(), w.cpuMicrosPerRequest());
+                    }
                 }
             }
         }
         return windows;
+    }
+
+    private static final Pattern COUNT = Pattern.compile("\"[^\"]+\"\\s*:\\s*(\\d+)");
+
+    /** Requests the service has served so far, every endpoint, from its own {@code /stats}. */
+    private static long served(HttpClient http, String url) throws Exception {
+        String body = http.send(HttpRequest.newBuilder(URI.create(url + "/stats")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        int from = body.indexOf("\"requests\"");
+        int to = body.indexOf('}', from);
+        if (from < 0 || to < 0) {
+            throw new IllegalStateException("unexpected /stats answer: " + body);
+        }
+        long sum = 0;
+        Matcher m = COUNT.matcher(body.substring(from + "\"requests\"".length(), to));
+        while (m.find()) {
+            sum += Long.parseLong(m.group(1));
+        }
+        return sum;
     }
 
     private static void switchBreakdown(JavaProcess service, Path agentJar, boolean on) throws Exception {
@@ -139,7 +182,9 @@ public final class BreakdownLiveBenchmark {
                 .append(" through the agent's live settings (the agent jar loaded again by dynamic attach with")
                 .append(" `spans.breakdown=<on>`; the window starts once the agent has logged the switch), ")
                 .append(settle).append(" s of load not measured, then ").append(settings.seconds())
-                .append(" s measured; closed loop, ").append(settings.concurrency()).append(" connections, mix `")
+                .append(" s measured, requests counted by the service's own `/stats`, CPU from `/proc/<pid>/stat`;")
+                .append(" one load generator runs through the whole JVM's run; closed loop, ")
+                .append(settings.concurrency()).append(" connections, mix `")
                 .append(settings.mix()).append("`; ").append(settings.placement().description())
                 .append("). Load average before `").append(load0).append("`, after `").append(load1).append("`.\n\n");
         b.append(String.format(Locale.ROOT, "| on / off, per pair of adjacent windows (%d pairs) | median [min..max] |"
@@ -149,10 +194,10 @@ public final class BreakdownLiveBenchmark {
         b.append(String.format(Locale.ROOT, "| service CPU per request | %.4f [%.3f..%.3f] | %s |%n%n", median(cpu),
                 min(cpu), max(cpu), meanInterval(cpu)));
         b.append(perJvm);
-        b.append("\nEvery window (req/s, p99, service µs/req):\n\n");
+        b.append("\nEvery window (req/s, service µs/req):\n\n");
         for (Window w : windows) {
-            b.append(String.format(Locale.ROOT, "- JVM %d pair %d %s: %.1f (p99 %.1f ms, %.0f µs)%n", w.jvm(), w.pair(),
-                    w.on() ? "on" : "off", w.rps(), w.p99(), w.cpuMicrosPerRequest()));
+            b.append(String.format(Locale.ROOT, "- JVM %d pair %d %s: %.1f (%.0f µs)%n", w.jvm(), w.pair(),
+                    w.on() ? "on" : "off", w.rps(), w.cpuMicrosPerRequest()));
         }
         b.append("\nGoal (issue \"Where did this request's time go\"): throughput with the breakdown on within 1% of off.\n");
         return b.toString();
