@@ -92,7 +92,11 @@ class SpanBreakdownIT {
 
     /** Serves 3 requests per scenario from id {@code firstId}; answers their server spans by request id. */
     private static Map<Long, TelemetrySpan> serve(JettyDeployment d, long firstId) throws Exception {
-        List<Request> requests = JettyDeployment.requests(3, firstId);
+        return serve(d, JettyDeployment.requests(3, firstId));
+    }
+
+    /** Serves {@code requests} from 2 client threads; answers their server spans by request id. */
+    private static Map<Long, TelemetrySpan> serve(JettyDeployment d, List<Request> requests) throws Exception {
         Set<Long> ids = requests.stream().map(Request::id).collect(Collectors.toSet());
         Load load = d.drive(requests, 2, false);
         assertThat(load.failures()).as("failed requests: %s", load.errors()).isZero();
@@ -112,19 +116,7 @@ class SpanBreakdownIT {
         d.warmUp(3, 2);
         List<Request> requests = JettyDeployment.requests(PER_SCENARIO, 1);
         Map<Long, String> scenarioOf = requests.stream().collect(Collectors.toMap(Request::id, Request::scenario));
-        Set<Long> measured = scenarioOf.keySet();
-        Load load = d.drive(requests, 2, false);
-        assertThat(load.failures()).as("failed requests: %s", load.errors()).isZero();
-        d.awaitSpans(measured, load.lastEndEpochNs());
-
-        Map<Long, TelemetrySpan> servers = new HashMap<>();
-        for (TelemetrySpan s : d.otelSpans()) {
-            long id = s.kind().equals("SERVER") ? CorrelationCheck.requestId(s) : -1;
-            if (measured.contains(id)) {
-                servers.put(id, s);
-            }
-        }
-        assertThat(servers.keySet()).as("precondition: a SERVER span per request").isEqualTo(measured);
+        Map<Long, TelemetrySpan> servers = serve(d, requests);
 
         SoftAssertions soft = new SoftAssertions();
         for (Map.Entry<Long, TelemetrySpan> e : servers.entrySet()) {

@@ -161,8 +161,7 @@ public final class KernelComponent implements AgentComponent {
                 }
             });
             if (sched != null && ProbeConfigs.spanBreakdown(config)) {
-                publisher.readKernelTimes(sched.spanTimes(), jvm == null ? null : jvm.pauseClocks());
-                breakdowns = publisher;
+                readBreakdown(publisher, sched);
             }
             spanPublisher = publisher;
         }
@@ -227,8 +226,7 @@ public final class KernelComponent implements AgentComponent {
             }
             if (on) {
                 sched.setSpanTimes(true);
-                publisher.readKernelTimes(sched.spanTimes(), jvmProbe == null ? null : jvmProbe.pauseClocks());
-                breakdowns = publisher;
+                readBreakdown(publisher, sched);
             } else {
                 publisher.stopKernelTimes();
                 sched.setSpanTimes(false);
@@ -236,6 +234,12 @@ public final class KernelComponent implements AgentComponent {
         }
         LOG.info("spans.breakdown switched {} (scopes open now are not accounted)", on ? "on" : "off");
         return true;
+    }
+
+    /** Scopes opened from now on are accounted, their totals drained into the span histograms. */
+    private void readBreakdown(SpanContextPublisher publisher, SchedProbe sched) {
+        publisher.readKernelTimes(sched.spanTimes(), jvmProbe == null ? null : jvmProbe.pauseClocks());
+        breakdowns = publisher;
     }
 
     /** The probe's name, with how the jvm probe is attached. */

@@ -40,28 +40,16 @@ public final class BreakdownLiveBenchmark {
 
     public static void main(String[] args) throws Exception {
         Path root = JavaProcess.repoRoot();
-        Path agentJar = root.resolve("agent/target/ebpf-agent.jar");
-        Path demoJar = root.resolve("demo-apps/target/demo-apps.jar");
-        if (!Files.exists(agentJar) || !Files.exists(demoJar)) {
-            throw new IllegalStateException("build first: ./run build (missing " + agentJar + " or " + demoJar + ")");
-        }
-        int jvms = Integer.getInteger("bench.rounds", 3);
+        OverheadBenchmark.Jars jars = OverheadBenchmark.Jars.require(root);
+        Path agentJar = jars.agent();
+        Path demoJar = jars.demo();
         int pairs = Integer.getInteger("bench.pairs", 8);
         int settle = Integer.getInteger("bench.settle", 3);
-        Path shm = Path.of("/dev/shm");
-        OverheadBenchmark.Settings settings = new OverheadBenchmark.Settings(
-                Integer.getInteger("bench.seconds", 10), Integer.getInteger("bench.warmup", 120), jvms,
-                Integer.getInteger("bench.concurrency", 8), System.getProperty("bench.mix", OverheadBenchmark.DEFAULT_MIX),
-                OverheadBenchmark.Placement.of(Runtime.getRuntime().availableProcessors()),
-                Files.isDirectory(shm) && Files.isWritable(shm) ? Files.createTempDirectory(shm, "bench-files-")
-                        : Files.createTempDirectory("bench-files-"));
-        Path config = Files.createTempFile("bench-breakdown-live", ".yaml");
-        Files.writeString(config, "exporter:\n  kind: [prometheus]\n  interval: 10s\n  prometheus:\n    port: 0\n"
-                + "instrumentation:\n  methods: [io.ebpfagent.demo.EndpointHandler#handle]\n"
-                + "spans:\n  breakdown: true\n");
+        OverheadBenchmark.Settings settings = OverheadBenchmark.settings(10, 3);
+        Path config = OverheadBenchmark.breakdownConfig(true);
         String load0 = Files.readString(Path.of("/proc/loadavg")).trim();
         List<Window> windows = new ArrayList<>();
-        for (int jvm = 0; jvm < jvms; jvm++) {
+        for (int jvm = 0; jvm < settings.rounds(); jvm++) {
             windows.addAll(runJvm(jvm, pairs, settle, agentJar, demoJar, config, settings));
         }
         String load1 = Files.readString(Path.of("/proc/loadavg")).trim();
@@ -81,10 +69,8 @@ public final class BreakdownLiveBenchmark {
 
     private static List<Window> runJvm(int jvm, int pairs, int settle, Path agentJar, Path demoJar, Path config,
             OverheadBenchmark.Settings settings) throws Exception {
-        List<String> command = new ArrayList<>(settings.placement().service());
-        command.addAll(List.of(JavaProcess.javaBinary().toString(), "-javaagent:" + agentJar + "=config=" + config,
-                "-XX:+EnableDynamicAgentLoading", "--enable-native-access=ALL-UNNAMED", "-Xms256m", "-Xmx256m", "-jar",
-                demoJar.toString(), "--port=0", "--file-dir=" + settings.fileDir()));
+        List<String> command = OverheadBenchmark.serviceCommand(
+                List.of("-javaagent:" + agentJar + "=config=" + config, "-XX:+EnableDynamicAgentLoading"), demoJar, settings);
         List<Window> windows = new ArrayList<>();
         HttpClient http = HttpClient.newHttpClient();
         try (JavaProcess service = JavaProcess.startCommand("service", command, java.util.Map.of())) {
@@ -94,10 +80,7 @@ public final class BreakdownLiveBenchmark {
             // One load generator for the JVM's whole run: a fresh one per window would add its own
             // start (JIT, connections) to every window. Windows are counted by the service itself.
             long total = settings.warmup() + pairs * 2L * (settle + settings.seconds() + 5) + 120;
-            List<String> load = new ArrayList<>(settings.placement().load());
-            load.addAll(List.of(JavaProcess.javaBinary().toString(), "-cp", demoJar.toString(),
-                    "io.ebpfagent.demo.LoadGenerator", "--url=" + url, "--concurrency=" + settings.concurrency(),
-                    "--duration=" + total + "s", "--mix=" + settings.mix()));
+            List<String> load = OverheadBenchmark.loadCommand(demoJar, url, total, settings);
             try (JavaProcess generator = JavaProcess.startCommand("load", load, java.util.Map.of())) {
                 Thread.sleep(settings.warmup() * 1000L);
                 for (int pair = 0; pair < pairs; pair++) {

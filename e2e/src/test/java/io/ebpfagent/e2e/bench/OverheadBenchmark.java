@@ -81,18 +81,25 @@ public final class OverheadBenchmark {
     private OverheadBenchmark() {
     }
 
-    public static void main(String[] args) throws Exception {
-        Path root = JavaProcess.repoRoot();
-        Path agentJar = root.resolve("agent/target/ebpf-agent.jar");
-        Path demoJar = root.resolve("demo-apps/target/demo-apps.jar");
-        if (!Files.exists(agentJar) || !Files.exists(demoJar)) {
-            throw new IllegalStateException("build first: ./run build (missing " + agentJar + " or " + demoJar + ")");
+    /** The built agent and demo-service jars, or an error saying to build them first. */
+    record Jars(Path agent, Path demo) {
+        static Jars require(Path root) {
+            Jars jars = new Jars(root.resolve("agent/target/ebpf-agent.jar"), root.resolve("demo-apps/target/demo-apps.jar"));
+            if (!Files.exists(jars.agent()) || !Files.exists(jars.demo())) {
+                throw new IllegalStateException("build first: ./run build (missing " + jars.agent() + " or "
+                        + jars.demo() + ")");
+            }
+            return jars;
         }
+    }
+
+    /** The run's settings from the {@code bench.*} properties, with these defaults where unset. */
+    static Settings settings(int defaultSeconds, int defaultRounds) throws IOException {
         Path shm = Path.of("/dev/shm");
-        Settings settings = new Settings(
-                Integer.getInteger("bench.seconds", 30),
+        return new Settings(
+                Integer.getInteger("bench.seconds", defaultSeconds),
                 Integer.getInteger("bench.warmup", 120),
-                Integer.getInteger("bench.rounds", 4),
+                Integer.getInteger("bench.rounds", defaultRounds),
                 Integer.getInteger("bench.concurrency", 8),
                 System.getProperty("bench.mix", DEFAULT_MIX),
                 Boolean.parseBoolean(System.getProperty("bench.pin", "true"))
@@ -101,6 +108,14 @@ public final class OverheadBenchmark {
                 Files.isDirectory(shm) && Files.isWritable(shm)
                         ? Files.createTempDirectory(shm, "bench-files-")
                         : Files.createTempDirectory("bench-files-"));
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path root = JavaProcess.repoRoot();
+        Jars jars = Jars.require(root);
+        Path agentJar = jars.agent();
+        Path demoJar = jars.demo();
+        Settings settings = settings(30, 4);
         Path defaults = BenchAgentConfigs.defaultProbes();
         Path all = BenchAgentConfigs.allProbes();
         String agent = "-javaagent:" + agentJar;
@@ -144,12 +159,8 @@ public final class OverheadBenchmark {
 
     private static Measurement measure(Variant v, Path demoJar, Settings settings) throws Exception {
         double ttm = timeToMain(v);
-        List<String> command = new ArrayList<>(settings.placement().service());
-        command.add(JavaProcess.javaBinary().toString());
-        command.addAll(v.jvmArgs());
-        command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-Xms256m", "-Xmx256m", "-jar", demoJar.toString(),
-                "--port=0", "--file-dir=" + settings.fileDir()));
-        try (JavaProcess service = JavaProcess.startCommand("service", command, Map.of())) {
+        try (JavaProcess service = JavaProcess.startCommand("service", serviceCommand(v.jvmArgs(), demoJar, settings),
+                Map.of())) {
             Matcher m = service.await("demo-service listening on port (\\d+)", Duration.ofSeconds(120));
             String url = "http://127.0.0.1:" + m.group(1);
             Load warmup = runLoad(demoJar, url, settings.warmup(), settings);
@@ -164,12 +175,27 @@ public final class OverheadBenchmark {
         }
     }
 
-    static Load runLoad(Path demoJar, String url, int seconds, Settings settings) throws Exception {
+    /** The demo service with these JVM arguments, on the service's CPUs, fixed heap, any free port. */
+    static List<String> serviceCommand(List<String> jvmArgs, Path demoJar, Settings settings) {
+        List<String> command = new ArrayList<>(settings.placement().service());
+        command.add(JavaProcess.javaBinary().toString());
+        command.addAll(jvmArgs);
+        command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-Xms256m", "-Xmx256m", "-jar", demoJar.toString(),
+                "--port=0", "--file-dir=" + settings.fileDir()));
+        return command;
+    }
+
+    /** The load generator against {@code url} for {@code seconds}, on the load generator's CPUs. */
+    static List<String> loadCommand(Path demoJar, String url, long seconds, Settings settings) {
         List<String> command = new ArrayList<>(settings.placement().load());
         command.addAll(List.of(JavaProcess.javaBinary().toString(), "-cp", demoJar.toString(),
                 "io.ebpfagent.demo.LoadGenerator", "--url=" + url, "--concurrency=" + settings.concurrency(),
                 "--duration=" + seconds + "s", "--mix=" + settings.mix()));
-        try (JavaProcess load = JavaProcess.startCommand("load", command, Map.of())) {
+        return command;
+    }
+
+    static Load runLoad(Path demoJar, String url, int seconds, Settings settings) throws Exception {
+        try (JavaProcess load = JavaProcess.startCommand("load", loadCommand(demoJar, url, seconds, settings), Map.of())) {
             int code = load.waitFor(Duration.ofSeconds(seconds + 120L));
             if (code != 0) {
                 throw new IllegalStateException("load generator failed (" + code + "):\n" + load.output());
@@ -246,13 +272,22 @@ public final class OverheadBenchmark {
     private static List<Variant> breakdownVariants(String agent) throws IOException {
         List<Variant> variants = new ArrayList<>();
         for (boolean on : new boolean[] {false, true}) {
-            Path config = Files.createTempFile("bench-breakdown-" + on, ".yaml");
-            Files.writeString(config, "exporter:\n  kind: [prometheus]\n  interval: 10s\n  prometheus:\n    port: 0\n"
-                    + "instrumentation:\n  methods: [io.ebpfagent.demo.EndpointHandler#handle]\n"
-                    + "spans:\n  breakdown: " + on + "\n");
-            variants.add(new Variant("breakdown " + (on ? "on" : "off"), List.of(agent + "=config=" + config)));
+            variants.add(new Variant("breakdown " + (on ? "on" : "off"), List.of(agent + "=config=" + breakdownConfig(on))));
         }
         return variants;
+    }
+
+    /**
+     * A temporary agent config: default probes, the Prometheus exporter, a method span on every
+     * request of the demo service (so that every request opens and closes a scope), the breakdown
+     * on or off at start.
+     */
+    static Path breakdownConfig(boolean on) throws IOException {
+        Path config = Files.createTempFile("bench-breakdown-" + on, ".yaml");
+        Files.writeString(config, "exporter:\n  kind: [prometheus]\n  interval: 10s\n  prometheus:\n    port: 0\n"
+                + "instrumentation:\n  methods: [io.ebpfagent.demo.EndpointHandler#handle]\n"
+                + "spans:\n  breakdown: " + on + "\n");
+        return config;
     }
 
     private static String breakdownReport(Map<String, List<Measurement>> results, Settings settings) {

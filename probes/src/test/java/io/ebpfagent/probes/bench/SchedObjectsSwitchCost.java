@@ -19,9 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The sched probe's cost per program run, two builds of {@code sched.bpf.o} against each other in
@@ -134,55 +131,20 @@ public final class SchedObjectsSwitchCost {
     }
 
     private static Sample measure(Collection c, SharedMaps shared, int roundTrips, boolean slots) throws Exception {
-        AtomicInteger turn = new AtomicInteger();
-        CyclicBarrier ready = new CyclicBarrier(3);
-        CyclicBarrier done = new CyclicBarrier(3);
-        long[] switches = new long[2];
-        Thread[] threads = new Thread[2];
-        for (int i = 0; i < 2; i++) {
-            int me = i;
-            threads[i] = Thread.ofPlatform().name("switch-cost-" + i).unstarted(() -> {
-                try {
-                    if (slots) {
-                        shared.bindThread(tid(), me);
-                    }
-                    ready.await();
-                    long s0 = switchesOfThisThread();
-                    for (int k = 0; k < roundTrips; k++) {
-                        if (me == 0) {
-                            turn.set(1);
-                            LockSupport.unpark(threads[1]);
-                        }
-                        while (turn.get() != (me == 0 ? 0 : 1)) {
-                            LockSupport.park();
-                        }
-                        if (me == 1) {
-                            turn.set(0);
-                            LockSupport.unpark(threads[0]);
-                        }
-                    }
-                    switches[me] = switchesOfThisThread() - s0;
-                    done.await();
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            threads[i].start();
-        }
-        ready.await();
-        Map<String, ProgramInfo> before = infos(c);
-        done.await();
-        Map<String, ProgramInfo> after = infos(c);
-        for (Thread t : threads) {
-            t.join();
-        }
+        List<Map<String, ProgramInfo>> seen = new ArrayList<>();
+        long switches = PingPong.run(roundTrips, (me, tid) -> {
+            if (slots) {
+                shared.bindThread(tid, me);
+            }
+        }, () -> seen.add(infos(c)), () -> seen.add(infos(c)));
+        Map<String, ProgramInfo> before = seen.get(0);
         Map<String, long[]> programs = new LinkedHashMap<>();
-        for (var e : after.entrySet()) {
+        for (var e : seen.get(1).entrySet()) {
             ProgramInfo b = before.get(e.getKey());
             programs.put(e.getKey(), new long[] {e.getValue().runTimeNs() - b.runTimeNs(),
                     e.getValue().runCount() - b.runCount()});
         }
-        return new Sample(programs, Math.max(1, switches[0] + switches[1]));
+        return new Sample(programs, switches);
     }
 
     private static Map<String, ProgramInfo> infos(Collection c) {
@@ -191,21 +153,6 @@ public final class SchedObjectsSwitchCost {
             m.put(e.getKey(), e.getValue().info());
         }
         return m;
-    }
-
-    private static int tid() throws Exception {
-        String link = Files.readSymbolicLink(Path.of("/proc/thread-self")).toString();
-        return Integer.parseInt(link.substring(link.lastIndexOf('/') + 1));
-    }
-
-    private static long switchesOfThisThread() throws Exception {
-        long n = 0;
-        for (String line : Files.readAllLines(Path.of("/proc/thread-self/status"))) {
-            if (line.startsWith("voluntary_ctxt_switches:") || line.startsWith("nonvoluntary_ctxt_switches:")) {
-                n += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
-            }
-        }
-        return n;
     }
 
     private static double median(double[] v) {

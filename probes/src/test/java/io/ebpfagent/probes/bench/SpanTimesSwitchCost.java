@@ -10,9 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * What the per-span kernel-time accounting ({@code span_times}) adds to the sched probe's
@@ -75,66 +72,14 @@ public final class SpanTimesSwitchCost {
              SchedProbe sched = SchedProbe.start(SchedProbe.Config.defaults().withSpanTimes(spanTimes), shared)) {
             Program program = sched.programs().values().stream()
                     .filter(p -> p.info().name().startsWith("on_sched_switch")).findFirst().orElseThrow();
-            AtomicInteger turn = new AtomicInteger();
-            CyclicBarrier ready = new CyclicBarrier(3);
-            CyclicBarrier done = new CyclicBarrier(3);
-            long[] switches = new long[2];
-            Thread[] threads = new Thread[2];
-            for (int i = 0; i < 2; i++) {
-                int me = i;
-                threads[i] = Thread.ofPlatform().name("switch-cost-" + i).unstarted(() -> {
-                    try {
-                        // a slot, as a thread of the agent has once it opened a scope
-                        shared.bindThread(tid(), me);
-                        ready.await();
-                        long s0 = switchesOfThisThread();
-                        for (int k = 0; k < roundTrips; k++) {
-                            if (me == 0) {
-                                turn.set(1);
-                                LockSupport.unpark(threads[1]);
-                            }
-                            while (turn.get() != (me == 0 ? 0 : 1)) {
-                                LockSupport.park();
-                            }
-                            if (me == 1) {
-                                turn.set(0);
-                                LockSupport.unpark(threads[0]);
-                            }
-                        }
-                        switches[me] = switchesOfThisThread() - s0;
-                        done.await();
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                });
-                threads[i].start();
-            }
-            ready.await();
-            ProgramInfo before = program.info();
-            done.await();
-            ProgramInfo after = program.info();
-            for (Thread t : threads) {
-                t.join();
-            }
-            return new Sample(after.runTimeNs() - before.runTimeNs(), after.runCount() - before.runCount(),
-                    Math.max(1, switches[0] + switches[1]));
+            ProgramInfo[] before = new ProgramInfo[1];
+            ProgramInfo[] after = new ProgramInfo[1];
+            // a slot for each thread, as a thread of the agent has once it opened a scope
+            long switches = PingPong.run(roundTrips, (me, tid) -> shared.bindThread(tid, me),
+                    () -> before[0] = program.info(), () -> after[0] = program.info());
+            return new Sample(after[0].runTimeNs() - before[0].runTimeNs(), after[0].runCount() - before[0].runCount(),
+                    switches);
         }
-    }
-
-    private static int tid() throws Exception {
-        // /proc/thread-self is a link to <pid>/task/<tid>
-        String link = Files.readSymbolicLink(Path.of("/proc/thread-self")).toString();
-        return Integer.parseInt(link.substring(link.lastIndexOf('/') + 1));
-    }
-
-    private static long switchesOfThisThread() throws Exception {
-        long n = 0;
-        for (String line : Files.readAllLines(Path.of("/proc/thread-self/status"))) {
-            if (line.startsWith("voluntary_ctxt_switches:") || line.startsWith("nonvoluntary_ctxt_switches:")) {
-                n += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
-            }
-        }
-        return n;
     }
 
     private static double median(double[] v) {
