@@ -239,6 +239,7 @@ public final class SpanContextPublisher {
         }
         Thread thread = Thread.currentThread();
         Frames frames;
+        long clock;
         if (thread.isVirtual()) {
             VirtualState state = virtualStates.get();
             frames = state == null ? null : state.frames;
@@ -249,7 +250,7 @@ public final class SpanContextPublisher {
             if (frames.depth >= Frames.DEPTH || frames.frames[frames.depth * Frames.WIDTH] == 0) {
                 return null;
             }
-            virtualTimes(t, state, frames.now, 0);
+            clock = virtualTimes(t, state, frames.now, 0);
         } else {
             ThreadSlot slot = platform.get();
             frames = slot.frames;
@@ -260,7 +261,7 @@ public final class SpanContextPublisher {
             if (frames.depth >= Frames.DEPTH || frames.frames[frames.depth * Frames.WIDTH] == 0) {
                 return null;
             }
-            t.read(slot.slot, frames.now, 0);
+            clock = t.read(slot.slot, frames.now, 0);
         }
         int base = frames.depth * Frames.WIDTH;
         long spanId = frames.frames[base];
@@ -270,7 +271,7 @@ public final class SpanContextPublisher {
             // a negative start is KernelTimes.IO_UNKNOWN: the thread's I/O accounting is unknown
             frames.delta[i] = d > 0 && start >= 0 ? d : 0;
         }
-        return spanTotals.add(spanId, frames.delta, frames.totals, System.nanoTime(), closedSpan, naming)
+        return spanTotals.add(spanId, frames.delta, frames.totals, clock, closedSpan, naming)
                 ? frames.totals : null;
     }
 
@@ -282,16 +283,20 @@ public final class SpanContextPublisher {
         return spanTotals.drainIdle(System.nanoTime(), idleNanos, sink);
     }
 
-    /** A virtual thread's own kernel time: its carriers' while it was mounted. */
-    private static void virtualTimes(KernelTimes t, VirtualState state, long[] into, int offset) {
+    /**
+     * A virtual thread's own kernel time: its carriers' while it was mounted; returns the
+     * {@link System#nanoTime()} it is as of.
+     */
+    private static long virtualTimes(KernelTimes t, VirtualState state, long[] into, int offset) {
         if (state.carrierSlot >= 0) {
-            t.read(state.carrierSlot, into, offset);
+            long now = t.read(state.carrierSlot, into, offset);
             for (int i = 0; i < KernelTimes.COUNT; i++) {
                 into[offset + i] = state.mountedSum[i] + into[offset + i] - state.mountBase[i];
             }
-        } else {
-            System.arraycopy(state.mountedSum, 0, into, offset, KernelTimes.COUNT);
+            return now;
         }
+        System.arraycopy(state.mountedSum, 0, into, offset, KernelTimes.COUNT);
+        return System.nanoTime();
     }
 
     public int slotsInUse() {

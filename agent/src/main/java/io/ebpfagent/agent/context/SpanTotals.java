@@ -115,7 +115,8 @@ final class SpanTotals {
         if (entry < 0) {
             return -1;
         }
-        stamps.set(entry, now);
+        // the drain only needs to see a recent stamp eventually: no fence (a volatile store is one)
+        stamps.setRelease(entry, now);
         int base = entry * KernelTimes.COUNT;
         for (int i = 0; i < KernelTimes.COUNT; i++) {
             long d = delta[i];
