@@ -41,10 +41,12 @@ public final class SpanContextPublisher {
         static final int DEPTH = 32;
         static final int WIDTH = 1 + KernelTimes.COUNT;
         final long[] frames = new long[DEPTH * WIDTH];
-        final long[] now = new long[KernelTimes.COUNT];
-        final long[] delta = new long[KernelTimes.COUNT];
-        /** Handed to the bridge after a scope closes: the span's totals, valid until the next close. */
-        final long[] totals = new long[KernelTimes.COUNT];
+        /**
+         * At a scope's close the thread's counters, then in place the scope's deltas, then the
+         * span's totals, which go to the bridge (valid until the next close). One array, not
+         * three: the close runs after the request's work, with this out of the CPU's caches.
+         */
+        final long[] scratch = new long[KernelTimes.COUNT];
         int depth;
         /**
          * The reader the open frames were read with. Each start of the breakdown makes a new
@@ -250,7 +252,7 @@ public final class SpanContextPublisher {
             if (frames.depth >= Frames.DEPTH || frames.frames[frames.depth * Frames.WIDTH] == 0) {
                 return null;
             }
-            clock = virtualTimes(t, state, frames.now, 0);
+            clock = virtualTimes(t, state, frames.scratch, 0);
         } else {
             ThreadSlot slot = platform.get();
             frames = slot.frames;
@@ -261,18 +263,18 @@ public final class SpanContextPublisher {
             if (frames.depth >= Frames.DEPTH || frames.frames[frames.depth * Frames.WIDTH] == 0) {
                 return null;
             }
-            clock = t.read(slot.slot, frames.now, 0);
+            clock = t.read(slot.slot, frames.scratch, 0);
         }
         int base = frames.depth * Frames.WIDTH;
         long spanId = frames.frames[base];
+        long[] values = frames.scratch;
         for (int i = 0; i < KernelTimes.COUNT; i++) {
             long start = frames.frames[base + 1 + i];
-            long d = frames.now[i] - start;
+            long d = values[i] - start;
             // a negative start is KernelTimes.IO_UNKNOWN: the thread's I/O accounting is unknown
-            frames.delta[i] = d > 0 && start >= 0 ? d : 0;
+            values[i] = d > 0 && start >= 0 ? d : 0;
         }
-        return spanTotals.add(spanId, frames.delta, frames.totals, clock, closedSpan, naming)
-                ? frames.totals : null;
+        return spanTotals.add(spanId, values, clock, closedSpan, naming) ? values : null;
     }
 
     /**
@@ -462,7 +464,7 @@ public final class SpanContextPublisher {
         if (state != null && state.carrierSlot >= 0) {
             KernelTimes t = times;
             if (t != null && state.frames != null && state.frames.times == t && state.frames.depth > 0) {
-                long[] now = state.frames.now;
+                long[] now = state.frames.scratch;
                 t.read(state.carrierSlot, now, 0);
                 for (int i = 0; i < KernelTimes.COUNT; i++) {
                     state.mountedSum[i] += now[i] - state.mountBase[i];

@@ -16,53 +16,64 @@ final class SpanTotals {
     private static final int PROBES = 16;
     /** Marks an entry being claimed; a span whose id happens to be this value is not accounted. */
     private static final long CLAIMING = Long.MIN_VALUE;
+    /*
+     * One entry is its key, its stamp and its values side by side (16 longs: two cache lines), and
+     * its name and route side by side: a scope closes after the request did its work, with the
+     * table out of the CPU's caches, and separate arrays cost a miss each.
+     */
+    private static final int KEY = 0;
+    private static final int STAMP = 1;
+    private static final int VALUES = 2;
+    private static final int STRIDE = VALUES + KernelTimes.COUNT;
+    /** How long a close waits for another thread's claim of an entry it needs to look at. */
+    private static final long CLAIM_WAIT_NANOS = 10_000_000;
+    /** Flags an entry index from {@link #entryOf} as claimed by that call. */
+    private static final int CLAIMED = 1 << 30;
+    private static final int NAME = 0;
+    private static final int ROUTE = 1;
     private final int mask;
-    private final AtomicLongArray keys;
-    private final AtomicLongArray stamps;
-    private final AtomicLongArray values;
+    private final AtomicLongArray table;
     private final long maxAgeNanos;
     /** Per entry the span's name and route, once known ({@code null}: not yet). */
-    private final String[] names;
-    private final String[] routes;
+    private final String[] labels;
     private final long[] drained = new long[KernelTimes.COUNT];
 
     /** {@code capacity} is rounded up to a power of two. */
     SpanTotals(int capacity, long maxAgeNanos) {
-        int size = Integer.highestOneBit(Math.max(PROBES, capacity - 1)) << 1;
+        int size = Integer.highestOneBit(Math.max(PROBES, Math.min(capacity, CLAIMED / STRIDE) - 1)) << 1;
         this.mask = size - 1;
-        this.keys = new AtomicLongArray(size);
-        this.stamps = new AtomicLongArray(size);
-        this.values = new AtomicLongArray(size * KernelTimes.COUNT);
+        this.table = new AtomicLongArray(size * STRIDE);
         this.maxAgeNanos = maxAgeNanos;
-        this.names = new String[size];
-        this.routes = new String[size];
+        this.labels = new String[size * 2];
     }
 
     /**
-     * As {@link #add(long, long[], long[], long)}, also recording the span's name and route for the
-     * histograms when they are not known yet ({@code span}: the span object, read through
-     * {@code naming}).
+     * Adds the scope's {@code values[0 .. COUNT)} to span {@code spanId}'s totals and leaves the
+     * new totals in {@code values}; records the span's name and route for the histograms when they
+     * are not known yet ({@code span}: the span object, read through {@code naming}). False, with
+     * nothing added, when the table has no room near the span's hash.
      */
-    boolean add(long spanId, long[] delta, long[] totals, long now, Object span, SpanNaming naming) {
-        int entry = addEntry(spanId, delta, totals, now);
+    boolean add(long spanId, long[] values, long now, Object span, SpanNaming naming) {
+        int entry = addEntry(spanId, values, now);
         if (entry < 0) {
             return false;
         }
-        if (span != null && routes[entry] == null) {
-            if (names[entry] == null) {
-                names[entry] = naming.name(span);
+        int label = entry * 2;
+        if (span != null && labels[label + ROUTE] == null) {
+            if (labels[label + NAME] == null) {
+                labels[label + NAME] = naming.name(span);
             }
             // often set only once the request was routed: asked again at every close until known
             String route = naming.route(span);
             if (route != null) {
-                routes[entry] = route;
+                labels[label + ROUTE] = route;
                 // The OpenTelemetry Java agent names a server span "GET" when it starts and
                 // "GET /orders" when it routes the request, and a scope of the span may close
                 // before that (the demo shop's spans were recorded as "GET" with http.route
                 // "/orders"): the name is read again with the route.
                 String name = naming.name(span);
                 if (name != null) {
-                    names[entry] = name;
+                    labels[label + NAME] = name;
                 }
             }
         }
@@ -76,20 +87,20 @@ final class SpanTotals {
     int drainIdle(long now, long idleNanos, SpanBreakdownSink sink) {
         int count = 0;
         for (int entry = 0; entry <= mask; entry++) {
-            long key = keys.get(entry);
-            if (key == 0 || key == CLAIMING || now - stamps.get(entry) <= idleNanos) {
+            int base = entry * STRIDE;
+            long key = table.get(base + KEY);
+            if (key == 0 || key == CLAIMING || now - table.get(base + STAMP) <= idleNanos) {
                 continue;
             }
-            int base = entry * KernelTimes.COUNT;
             for (int i = 0; i < KernelTimes.COUNT; i++) {
-                drained[i] = values.get(base + i);
+                drained[i] = table.get(base + VALUES + i);
             }
-            String name = names[entry];
-            String route = routes[entry];
+            String name = labels[entry * 2 + NAME];
+            String route = labels[entry * 2 + ROUTE];
             // freed only if no scope claimed it meanwhile; else it is drained next time
-            if (keys.compareAndSet(entry, key, 0)) {
-                names[entry] = null;
-                routes[entry] = null;
+            if (table.compareAndSet(base + KEY, key, 0)) {
+                labels[entry * 2 + NAME] = null;
+                labels[entry * 2 + ROUTE] = null;
                 if (name != null) {
                     sink.accept(name, route, drained);
                 }
@@ -99,62 +110,90 @@ final class SpanTotals {
         return count;
     }
 
-    /**
-     * Adds {@code delta[0 .. COUNT)} to span {@code spanId}'s totals and copies the new totals
-     * into {@code totals}; false (nothing added) when the table has no room near the span's hash.
-     */
-    boolean add(long spanId, long[] delta, long[] totals, long now) {
-        return addEntry(spanId, delta, totals, now) >= 0;
-    }
-
-    private int addEntry(long spanId, long[] delta, long[] totals, long now) {
+    private int addEntry(long spanId, long[] values, long now) {
         if (spanId == 0 || spanId == CLAIMING) {
             return -1;
         }
-        int entry = entryOf(spanId, now);
+        int entry = entryOf(spanId, now, values);
         if (entry < 0) {
             return -1;
         }
+        if ((entry & CLAIMED) != 0) {
+            return entry & ~CLAIMED; // a new entry holds the scope's values: they are the totals
+        }
+        int base = entry * STRIDE;
         // the drain only needs to see a recent stamp eventually: no fence (a volatile store is one)
-        stamps.setRelease(entry, now);
-        int base = entry * KernelTimes.COUNT;
+        table.setRelease(base + STAMP, now);
         for (int i = 0; i < KernelTimes.COUNT; i++) {
-            long d = delta[i];
-            totals[i] = d == 0 ? values.get(base + i) : values.addAndGet(base + i, d);
+            long d = values[i];
+            // another thread's scope of the same span (a pool task) may add at the same time
+            values[i] = d == 0 ? table.get(base + VALUES + i) : table.addAndGet(base + VALUES + i, d);
         }
         return entry;
     }
 
-    private int entryOf(long spanId, long now) {
+    /**
+     * The span's entry; for an entry claimed now with {@code values} as its totals, or-ed with
+     * {@link #CLAIMED}.
+     */
+    private int entryOf(long spanId, long now, long[] values) {
         int start = (int) mix(spanId) & mask;
         for (int probe = 0; probe < PROBES; probe++) {
             int entry = (start + probe) & mask;
-            long key = keys.get(entry);
-            for (int spins = 0; key == CLAIMING && spins < 1000; spins++) {
-                Thread.onSpinWait();
-                key = keys.get(entry);
-            }
-            if (key == spanId) {
-                return entry;
-            }
-            boolean stale = key != 0 && key != CLAIMING && now - stamps.get(entry) > maxAgeNanos;
-            // Claimed in two steps, so that nobody adds to the entry before its values are zero.
-            if ((key == 0 || stale) && keys.compareAndSet(entry, key, CLAIMING)) {
-                stamps.set(entry, now);
-                int base = entry * KernelTimes.COUNT;
-                for (int i = 0; i < KernelTimes.COUNT; i++) {
-                    values.set(base + i, 0);
+            int base = entry * STRIDE;
+            while (true) {
+                long key = table.get(base + KEY);
+                if (key == CLAIMING) {
+                    // Never passed while claimed: the claim may be for this span, and a second
+                    // entry of it further on would split its totals.
+                    key = awaitClaimed(base);
+                    if (key == CLAIMING) {
+                        return -1;
+                    }
                 }
-                names[entry] = null;
-                routes[entry] = null;
-                keys.set(entry, spanId);
-                return entry;
-            }
-            if (keys.get(entry) == spanId) {
-                return entry; // another thread claimed it for the same span meanwhile
+                if (key == spanId) {
+                    return entry;
+                }
+                boolean free = key == 0 || now - table.get(base + STAMP) > maxAgeNanos;
+                if (!free) {
+                    break;
+                }
+                // Claimed in two steps, so that nobody adds to the entry before it holds this
+                // scope's values: the CAS to CLAIMING keeps others out, the release store of the
+                // key publishes the values (plain stores before it: no fence, no atomic add each).
+                if (table.compareAndSet(base + KEY, key, CLAIMING)) {
+                    table.setPlain(base + STAMP, now);
+                    for (int i = 0; i < KernelTimes.COUNT; i++) {
+                        table.setPlain(base + VALUES + i, values[i]);
+                    }
+                    labels[entry * 2 + NAME] = null;
+                    labels[entry * 2 + ROUTE] = null;
+                    table.setRelease(base + KEY, spanId);
+                    return entry | CLAIMED;
+                }
+                // another thread changed the entry meanwhile (perhaps claimed it for this span)
             }
         }
         return -1;
+    }
+
+    /**
+     * Waits for a claim of the entry at {@code base} to finish: a few plain stores, unless the
+     * claiming thread was preempted in between. Gives up after {@link #CLAIM_WAIT_NANOS}
+     * (returning {@link #CLAIMING}) rather than block a thread of the application.
+     */
+    private long awaitClaimed(int base) {
+        long key = table.get(base + KEY);
+        for (int spins = 0; key == CLAIMING && spins < 1000; spins++) {
+            Thread.onSpinWait();
+            key = table.get(base + KEY);
+        }
+        long deadline = System.nanoTime() + CLAIM_WAIT_NANOS;
+        while (key == CLAIMING && System.nanoTime() - deadline < 0) {
+            Thread.yield();
+            key = table.get(base + KEY);
+        }
+        return key;
     }
 
     private static long mix(long x) {

@@ -564,8 +564,11 @@ class SpanBreakdownTest {
     @SafeVarargs
     private static void assertNothingIn(String what, SpanData data, AttributeKey<Double>... wrong) {
         for (AttributeKey<Double> key : wrong) {
+            // A thread stopped at a safepoint waits in the JVM's futex: lock wait, rightly. A GC
+            // during a test's fsync once put its 23 ms pause there.
+            double allowed = 0.002 + (key.equals(LOCK) ? value(data, SAFEPOINT) : 0);
             assertThat(value(data, key)).as("%s: nothing in %s (%s)", what, key.getKey(), data.getAttributes())
-                    .isLessThan(0.002);
+                    .isLessThan(allowed);
         }
     }
 
