@@ -145,7 +145,13 @@ public final class LightServiceBenchmark {
 
         Map<String, List<Run>> runs = new LinkedHashMap<>();
         for (int round = 0; round < s.rounds(); round++) {
-            for (Variant v : variants) {
+            // in a fixed order a later JVM of a round ran faster, agent or not (the demo
+            // service's breakdown runs of 2026-12-02): the order is reversed every other round
+            List<Variant> order = new ArrayList<>(variants);
+            if (round % 2 == 1) {
+                java.util.Collections.reverse(order);
+            }
+            for (Variant v : order) {
                 Run r = measure(v, s);
                 System.out.printf(Locale.ROOT, "round %d %-22s hello %.0f req/s p99 %.2f ms %.1f us/req | mixed %.1f req/s "
                                 + "p99 %.1f ms %.0f us/req | rss %d KiB%s%n", round, v.name(), r.hello().load().rps(),
@@ -482,7 +488,7 @@ public final class LightServiceBenchmark {
         List<Run> baseline = runs.values().iterator().next();
         StringBuilder b = new StringBuilder();
         b.append("## Agent overhead on a light, fast service (").append(LocalDate.now()).append(")\n\n");
-        b.append("Reproduce: `./run bench light` (").append(s.rounds()).append(" interleaved rounds; per round and")
+        b.append("Reproduce: `./run bench light` (").append(s.rounds()).append(" interleaved rounds, the order reversed every other round; per round and")
                 .append(" variant a fresh Jetty 12 JVM (`LightServiceApp`), ").append(s.warmup())
                 .append(" s of `/hello` and ").append(Math.max(5, s.warmup() / 2)).append(" s of `/mixed` warm-up, then ")
                 .append(s.seconds()).append(" s measured per endpoint with `wrk -t1` (").append(s.helloConnections())
