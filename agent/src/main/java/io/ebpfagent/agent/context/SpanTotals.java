@@ -5,8 +5,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
 /**
  * Kernel time per span, summed over every scope of the span on every thread (a request thread
  * and the pool threads it hands work to add into the same entry). A fixed open-addressing table
- * keyed by span id, lock-free and allocation-free on the scope path: an entry is claimed with a
- * CAS on its key and its values are added atomically. {@link #drainIdle} hands the totals of spans
+ * keyed by span id, allocation-free on the scope path: an entry is claimed with a CAS on its key
+ * and its values are added atomically. A close that meets a claim in progress on its way waits for
+ * it (a few stores, unless the claiming thread was preempted), at most 1 ms, and then leaves its
+ * scope unaccounted rather than open a second entry of the span. {@link #drainIdle} hands the totals of spans
  * no scope touched for a while to a sink (one value per span for the per-span-name histograms) and
  * frees their entries; an entry untouched for {@code maxAgeNanos} is taken over by a new span even
  * when nobody drains.
@@ -26,7 +28,7 @@ final class SpanTotals {
     private static final int VALUES = 2;
     private static final int STRIDE = VALUES + KernelTimes.COUNT;
     /** How long a close waits for another thread's claim of an entry it needs to look at. */
-    private static final long CLAIM_WAIT_NANOS = 10_000_000;
+    private static final long CLAIM_WAIT_NANOS = 1_000_000;
     /** Flags an entry index from {@link #entryOf} as claimed by that call. */
     private static final int CLAIMED = 1 << 30;
     private static final int NAME = 0;
