@@ -108,6 +108,20 @@ class UsdtParsingTest {
         for (String name : List.of("thread__start", "gc__begin", "method__compile__begin", "no__such__probe")) {
             assertThat(UsdtNotes.find(libjvm, "hotspot", name)).isEqualTo(UsdtNotes.find(elf, "hotspot", name));
         }
+        // by path a probe's notes are decoded when it is first asked for: every one of them, the
+        // same as decoding all notes at once, in note order
+        List<UsdtProbe> all = UsdtNotes.read(elf);
+        assertThat(all).hasSizeGreaterThan(100);
+        java.util.Set<List<String>> names = new java.util.LinkedHashSet<>();
+        all.forEach(p -> names.add(List.of(p.provider(), p.name())));
+        int total = 0;
+        for (List<String> n : names) {
+            List<UsdtProbe> byPath = UsdtNotes.find(libjvm, n.get(0), n.get(1));
+            assertThat(byPath).as("%s:%s", n.get(0), n.get(1))
+                    .isEqualTo(all.stream().filter(p -> p.provider().equals(n.get(0)) && p.name().equals(n.get(1))).toList());
+            total += byPath.size();
+        }
+        assertThat(total).isEqualTo(all.size());
         List<UsdtProbe> a = UsdtNotes.find(libjvm, "hotspot", "thread__start");
         List<UsdtProbe> b = UsdtNotes.find(libjvm, "hotspot", "thread__start");
         assertThat(b.getFirst()).isSameAs(a.getFirst()); // from the cache, not decoded again
