@@ -216,11 +216,12 @@ public final class ConfigSchema {
         return switch (probe) {
             case "sched" -> "Scheduler probe: on-/off-CPU time, run-queue latency, context switches and (copied from the "
                     + "task at every switch-out) page faults per thread. Cost: `sched_switch` runs at every context "
-                    + "switch of the machine, ~250-400 ns per run on average (a switch without a JVM thread leaves "
+                    + "switch of the machine, ~220-400 ns per run on average (a switch without a JVM thread leaves "
                     + "after the pid test); `sched_wakeup` at every wakeup of the machine, ~270-430 ns; "
                     + "`sched_migrate_task` ~170 ns per migration. With the default probes the agent's BPF time was "
-                    + "545-624 ns per context switch of the machine, 0.44-0.58 of libbpf-tools `runqlat` in the same "
-                    + "window.";
+                    + "421-665 ns per context switch of the machine, 0.44-0.89 of libbpf-tools `runqlat` in the same "
+                    + "window (lower ratios on a loaded machine, where `runqlat` costs more per switch); on a Jetty "
+                    + "`/hello` at ~48k requests/s, ~460 ns per request (~2% of its CPU).";
             case "syscalls" -> "System-call probe: counts and latency of system calls per thread. Off by default. "
                     + "Cost: `raw_syscalls` `sys_enter`/`sys_exit` run for every system call of every process of the "
                     + "machine (~150-220 ns per run, 6.7 runs per context switch on the light service), and while "

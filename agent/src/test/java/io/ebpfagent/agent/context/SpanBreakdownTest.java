@@ -152,10 +152,18 @@ class SpanBreakdownTest {
         // futex wait of the JVM's own (class loading, a safepoint) next to the I/O, which the probe
         // rightly puts under lock (a CI run: disk 4.20 + lock 1.17 ms against 6.47 ms). So the sum of
         // all blocked buckets is compared here; that the I/O itself is disk wait is checked above.
+        // A GC in the step (it allocates 1 MB; twice in one day a 23-26 ms pause) stops the thread
+        // in the JVM's futex: lock wait of the span, and in the reference only if it fell inside
+        // the measured call rather than in the scope around it (the span's start): so the span may
+        // exceed the reference by its safepoint overlap.
         SpanData fsync = span("fsync");
-        assertWithin("write + fsync, all blocked time against wall - CPU - run delay",
-                value(fsync, DISK) + value(fsync, OTHER) + value(fsync, LOCK) + value(fsync, SLEEP) + value(fsync, NET),
-                r.fsyncBlocked());
+        double blocked = value(fsync, DISK) + value(fsync, OTHER) + value(fsync, LOCK) + value(fsync, SLEEP)
+                + value(fsync, NET);
+        double reference = r.fsyncBlocked() / 1e9;
+        double tolerance = Math.max(reference * 0.10, 0.002);
+        assertThat(blocked).as("write + fsync, all blocked time against wall - CPU - run delay %.2f ms, plus up to"
+                        + " the safepoint overlap (%s)", reference * 1e3, fsync.getAttributes())
+                .isBetween(reference - tolerance, reference + value(fsync, SAFEPOINT) + tolerance);
 
         SpanData whole = span("request");
         assertThat(value(whole, CPU)).as("request CPU includes the burn").isGreaterThanOrEqualTo(r.cpu() / 1e9 * 0.9);
