@@ -3,11 +3,12 @@
 # fresh machine: the eBPF objects of Debian's libbpf-tools (embedded in its executables), libxdp1
 # and xdp-tools, and libbpf-dev plus a C compiler, for the loader's conformance test
 # (ForeignObjectsConformanceIT); the Prometheus server and promtool, for the e2e tests that scrape
-# the agent and check its exposition. Idempotent: installs only what is missing. Without root or
+# the agent and check its exposition; bpftrace, which times run-queue waits its own way for the
+# sched probe's ground-truth test. Idempotent: installs only what is missing. Without root or
 # apt it says so and leaves the tests to fail (conformance) or skip (promtool) with the reason.
 set -uo pipefail
 need=()
-for p in libbpf-tools libxdp1 xdp-tools libbpf-dev gcc prometheus; do
+for p in libbpf-tools libxdp1 xdp-tools libbpf-dev gcc prometheus bpftrace; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

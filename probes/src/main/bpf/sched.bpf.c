@@ -9,6 +9,20 @@
  * status print), so they count from the thread's start, also for threads that started before
  * the probe attached.
  *
+ * Run-queue waits come from the scheduler's own bookkeeping of the task (sched_info, what
+ * schedstat's run_delay sums): at switch-in, the time since the task was last queued on this run
+ * queue, on that run queue's clock, plus the parts of the wait that ended on another run queue
+ * (a queued task that migrated). So no program runs at wakeups: on a busy service a wakeup hook
+ * ran for 0.7 of all context switches and cost as much as the switch hook.
+ *
+ * Off-CPU intervals are timed on the run queues' clock (rq->clock, sched_clock based), which the
+ * scheduler has just updated when sched_switch fires: reading it costs a few loads, where
+ * bpf_ktime_get_ns() reads the clocksource (65-120 ns on a kvm-clock guest, a third of the
+ * program). An interval that starts on one CPU and ends on another spans two CPUs' clocks, which
+ * agree to well under 0.1 ms but for rare outliers. CLOCK_MONOTONIC is read only for what user
+ * space compares with System.nanoTime(): the span_times slice start, an off-CPU event's start,
+ * exited_ns.
+ *
  * At sched_switch the running task is `prev`; `next` is only a pointer: both are filtered on
  * their own tgid read from the task_struct, never on bpf_get_current_pid_tgid().
  */
@@ -31,30 +45,37 @@ const volatile __u8 capture_stacks = 0;
 const volatile __u8 offcpu_events_need_span = 0;
 /* Keep per-thread run-queue latency histograms. */
 const volatile __u8 runq_histograms = 1;
+/* Run-queue waits from wakeup to switch-in on CLOCK_MONOTONIC, timed by the wakeup programs
+ * (which user space then attaches): for kernels without the scheduler bookkeeping used otherwise
+ * (CONFIG_SCHED_INFO, CONFIG_FAIR_GROUP_SCHED). */
+const volatile __u8 runq_from_wakeups = 0;
 /* Split the kernel time of threads that have a span-context slot into span_times (on-CPU,
  * run queue, blocked by cause): what the agent's per-span breakdown reads. Not a constant: user
  * space switches the breakdown on and off while the probe runs (one byte load per switch-out of
  * a JVM thread when off). */
 volatile __u8 span_times_on;
 
-/* task state of a thread switching out for the last time (include/linux/sched.h) */
+/* task states (include/linux/sched.h) */
 #define TASK_DEAD_STATE 0x80
+#define TASK_WAKING_STATE 0x200
 
 #define OFFCPU_VOLUNTARY 1
 #define OFFCPU_INVOLUNTARY 2
 
 /* Private bookkeeping per thread (user space skips it). */
 struct thread_sched {
-	__u64 offcpu_since;  /* switch-out time, 0 when on CPU or unknown */
-	__u64 runq_since;    /* wakeup or preemption time, 0 when not runnable-waiting */
+	__u64 offcpu_since;  /* switch-out time (run queue clock), 0 when on CPU or unknown */
+	__u64 runq_since;    /* preemption (or, runq_from_wakeups, wakeup) time, 0 when not runnable-waiting */
 	__u32 prev_state;    /* task state at switch-out */
 	__s32 stack_id;      /* user stack at switch-out, negative errno when none */
 	__u32 waker_tid;     /* tid of the last waker, 0 when preempted */
 	__u8 reason;         /* OFFCPU_* */
 	__u8 time_bucket;    /* TIME_*: where the blocked part of this off-CPU interval goes */
-	__u8 _pad[2];
+	__u8 queued_asleep;  /* queued on another run queue while still asleep: the wait is unknown */
+	__u8 _pad;
 	__u32 times_slot;    /* span_times index + 1 of the thread at switch-out, 0 when none */
 	__u32 _pad2;
+	__u64 run_delay_out; /* the task's sched_info.run_delay at switch-out */
 };
 
 /* Per-thread totals, read by user space: 112 bytes. */
@@ -69,21 +90,21 @@ struct sched_stats {
 	__u64 migrations;
 	__u64 exited_ns;           /* set at the thread's final switch-out: read a last time, then remove */
 	__u32 tgid;
-	__u32 _pad;
+	__u32 runq_unknown;        /* switch-ins whose run-queue wait could not be told (not in runq_ns) */
 	char comm[16];             /* the kernel's name of the thread when it exited, else empty */
 	__u64 minor_faults;        /* task min_flt at the last switch-out: since thread start */
 	__u64 major_faults;        /* task maj_flt, likewise */
 };
 _Static_assert(sizeof(struct sched_stats) == 112, "layout mirrored in PROBES.md");
 
-/* Everything the probe keeps per thread, in one hash value so that each side of a switch and
- * each wakeup costs one map lookup (three maps cost up to five per switch): 664 bytes. */
+/* Everything the probe keeps per thread, in one hash value so that each side of a switch costs
+ * one map lookup (three maps cost up to five per switch): 672 bytes. */
 struct sched_thread {
 	struct sched_stats stats;   /* read by user space */
 	struct thread_sched state;  /* private */
 	struct hist runq;           /* run-queue latency, wakeup/preemption -> switch-in */
 };
-_Static_assert(sizeof(struct sched_thread) == 664, "layout mirrored in PROBES.md");
+_Static_assert(sizeof(struct sched_thread) == 672, "layout mirrored in PROBES.md");
 
 /* EV_OFFCPU record: 56 + 32 = 88 bytes. start_ns = switch-out, duration = off-CPU time. */
 struct offcpu_event {
@@ -116,6 +137,26 @@ struct {
 /* too large for the BPF stack: new entries are copied from here */
 static const struct sched_thread zero_thread;
 
+/* Whether run-queue waits come from the task's sched_info and off-CPU intervals are timed on
+ * the run queues' clock: resolved at load time (CO-RE). Otherwise every time is CLOCK_MONOTONIC. */
+#define RUNQ_FROM_SCHED_INFO                                                                    \
+	(!runq_from_wakeups && bpf_core_field_exists(struct task_struct, sched_info) &&          \
+	 bpf_core_field_exists(struct cfs_rq, rq))
+
+/* The times of one sched_switch: the run queue's clock (or CLOCK_MONOTONIC without it) for the
+ * intervals the probe keeps, CLOCK_MONOTONIC read at most once and only when needed. */
+struct switch_clock {
+	__u64 rq;
+	__u64 mono;
+};
+
+static __always_inline __u64 mono_now(struct switch_clock *c)
+{
+	if (!c->mono)
+		c->mono = bpf_ktime_get_ns();
+	return c->mono;
+}
+
 /* Copies the kernel's own accounting of task p: on-CPU time, switch counts and page faults since
  * the thread started. Exact when p is not running (it is switching out, queued or asleep); a
  * thread only faults while it runs, so the copy at switch-out gives the per-thread fault counts
@@ -137,6 +178,8 @@ static __always_inline struct sched_thread *thread_of(__u32 tid, __u32 tgid, str
 	if (t && !t->stats.tgid) {
 		t->stats.tgid = tgid;
 		copy_task_accounting(&t->stats, p);
+		if (RUNQ_FROM_SCHED_INFO)
+			t->state.run_delay_out = p->sched_info.run_delay;
 	}
 	return t;
 }
@@ -270,8 +313,9 @@ static __always_inline __u8 wait_bucket(struct task_struct *prev, unsigned int p
  * holds the thread's run-queue or wakeup lock (switches, wakeups, migration), so two CPUs never
  * update the same field at once. */
 static __always_inline void switch_out(void *ctx, struct task_struct *prev, unsigned int prev_state,
-				       __u64 now)
+				       struct switch_clock *c)
 {
+	__u64 now = c->rq;
 	__u32 tgid = prev->tgid;
 	__u32 tid = prev->pid;
 	struct sched_thread *t;
@@ -288,7 +332,7 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, unsi
 		/* the thread's last switch-out: its totals are final. Keep what names it, mark it
 		 * exited (user space reads it a last time and removes it) and drop the bookkeeping. */
 		bpf_probe_read_kernel(t->stats.comm, sizeof(t->stats.comm), prev->comm);
-		t->stats.exited_ns = now;
+		t->stats.exited_ns = mono_now(c);
 		__builtin_memset(&t->state, 0, sizeof(t->state));
 		return;
 	}
@@ -299,8 +343,10 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, unsi
 		struct span_times *tm = slot ? bpf_map_lookup_elem(&span_times, slot) : NULL;
 
 		if (tm) {
-			if (tm->oncpu_since && now > tm->oncpu_since)
-				tm->oncpu_ns += now - tm->oncpu_since;
+			__u64 mono = mono_now(c);
+
+			if (tm->oncpu_since && mono > tm->oncpu_since)
+				tm->oncpu_ns += mono - tm->oncpu_since;
 			tm->oncpu_since = 0;
 			/* kept by kernels with CONFIG_TASK_XACCT only */
 			if (bpf_core_field_exists(prev->ioac)) {
@@ -315,6 +361,9 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, unsi
 	}
 	st->offcpu_since = now;
 	st->prev_state = prev_state;
+	if (RUNQ_FROM_SCHED_INFO)
+		st->run_delay_out = prev->sched_info.run_delay;
+	st->queued_asleep = 0;
 	st->waker_tid = 0;
 	st->stack_id = -ENOENT;
 	if (prev_state == 0 /* TASK_RUNNING: preempted or yielded, still queued */) {
@@ -329,13 +378,15 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, unsi
 	}
 }
 
-static __always_inline void switch_in(struct task_struct *next, __u64 now)
+static __always_inline void switch_in(struct task_struct *next, struct switch_clock *c)
 {
+	__u64 now = c->rq;
 	__u32 tgid = next->tgid;
 	__u32 tid = next->pid;
 	struct sched_thread *t;
 	struct thread_sched *st;
 	__u64 off = 0, runq = 0;
+	bool waited = false;
 
 	if (!tgid_wanted(tgid) || tid == 0)
 		return;
@@ -343,21 +394,50 @@ static __always_inline void switch_in(struct task_struct *next, __u64 now)
 	if (!t)
 		return;
 	st = &t->state;
-	if (st->runq_since && now > st->runq_since) {
+	if (st->offcpu_since && now > st->offcpu_since)
+		off = now - st->offcpu_since;
+	if (RUNQ_FROM_SCHED_INFO && st->reason != OFFCPU_INVOLUNTARY) {
+		/* Woken (or new): sched_info_arrive() has not yet run for this switch-in, so run_delay
+		 * holds only the parts of the wait that ended on another run queue, and last_queued
+		 * when the task was queued on this one. A task can be queued while still asleep: EEVDF
+		 * keeps a blocked task queued until it is picked (delayed dequeue), and moving it to
+		 * another CPU queues it there, which sets last_queued; the migration program marks
+		 * that, as the wait of such an interval is not known. */
+		if (st->queued_asleep) {
+			t->stats.runq_unknown++;
+		} else {
+			__u64 rd = next->sched_info.run_delay;
+			__u64 lq = next->sched_info.last_queued;
+
+			runq = rd > st->run_delay_out ? rd - st->run_delay_out : 0;
+			/* now is this run queue's clock, on which last_queued was taken */
+			if (lq && now > lq)
+				runq += now - lq;
+			/* two clocks: the wait never exceeds the interval it is part of */
+			if (off && runq > off)
+				runq = off;
+			waited = true;
+		}
+	} else if (st->runq_since && now > st->runq_since) {
+		/* preempted (runnable since its switch-out), or woken with runq_from_wakeups */
 		runq = now - st->runq_since;
+		waited = true;
+	}
+	if (waited) {
 		t->stats.runq_ns += runq;
 		if (runq_histograms)
 			t->runq.slots[hist_slot(runq)]++; /* plain add: see above */
 	}
 	st->runq_since = 0;
+	st->queued_asleep = 0;
 	if (st->times_slot) {
 		__u32 slot = st->times_slot - 1;
 		struct span_times *tm = bpf_map_lookup_elem(&span_times, &slot);
 
 		if (tm) {
-			tm->oncpu_since = now;
-			if (st->offcpu_since && now > st->offcpu_since) {
-				__u64 blocked = now - st->offcpu_since;
+			tm->oncpu_since = mono_now(c);
+			if (off) {
+				__u64 blocked = off;
 
 				blocked = blocked > runq ? blocked - runq : 0;
 				tm->runq_ns += runq;
@@ -386,9 +466,8 @@ static __always_inline void switch_in(struct task_struct *next, __u64 now)
 		}
 		st->times_slot = 0;
 	}
-	if (!st->offcpu_since || now <= st->offcpu_since)
+	if (!off)
 		return;
-	off = now - st->offcpu_since;
 	if (st->reason == OFFCPU_VOLUNTARY)
 		t->stats.offcpu_voluntary_ns += off;
 	else
@@ -397,7 +476,7 @@ static __always_inline void switch_in(struct task_struct *next, __u64 now)
 	if (offcpu_threshold_ns && off >= offcpu_threshold_ns &&
 	    (st->reason == OFFCPU_VOLUNTARY || offcpu_events_involuntary) &&
 	    (!offcpu_events_need_span || span_current(tid))) {
-		struct offcpu_event *e = event_reserve(sizeof(*e), EV_OFFCPU, tid, st->offcpu_since, off);
+		struct offcpu_event *e = event_reserve(sizeof(*e), EV_OFFCPU, tid, mono_now(c) - off, off);
 
 		if (e) {
 			e->runq_ns = runq;
@@ -417,15 +496,20 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(on_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
 	     unsigned int prev_state)
 {
-	__u64 now;
+	struct switch_clock c = {};
 
-	/* most switches of a busy machine involve no thread of the JVM: leave before the clock read */
+	/* most switches of a busy machine involve no thread of the JVM: leave first */
 	if (!tgid_wanted(prev->tgid) && !tgid_wanted(next->tgid))
 		return 0;
-	now = bpf_ktime_get_ns();
+	/* prev and next share this CPU's run queue (the idle task's too), whose clock __schedule
+	 * updated before picking next */
+	if (RUNQ_FROM_SCHED_INFO)
+		c.rq = (tgid_wanted(next->tgid) ? next : prev)->se.cfs_rq->rq->clock;
+	else
+		c.rq = c.mono = bpf_ktime_get_ns();
 	/* a preempted task can carry a stale non-running state: preemption wins */
-	switch_out(ctx, prev, preempt ? 0 : prev_state, now);
-	switch_in(next, now);
+	switch_out(ctx, prev, preempt ? 0 : prev_state, &c);
+	switch_in(next, &c);
 	return 0;
 }
 
@@ -440,7 +524,8 @@ static __always_inline void on_wakeup(struct task_struct *p)
 	t = thread_of(tid, tgid, p);
 	if (!t)
 		return;
-	t->state.runq_since = bpf_ktime_get_ns();
+	if (runq_from_wakeups)
+		t->state.runq_since = bpf_ktime_get_ns();
 	/* best effort: a wakeup from interrupt context (timer expiry, I/O completion) names the
 	 * interrupted task */
 	t->state.waker_tid = (__u32)bpf_get_current_pid_tgid();
@@ -471,7 +556,17 @@ int BPF_PROG(on_sched_migrate_task, struct task_struct *p, int dest_cpu)
 	if (!tgid_wanted(tgid) || tid == 0)
 		return 0;
 	t = thread_of(tid, tgid, p);
-	if (t)
-		t->stats.migrations++;
+	if (!t)
+		return 0;
+	t->stats.migrations++;
+	/* moved while asleep (not by its wakeup, which marks it TASK_WAKING first): a task EEVDF kept
+	 * queued after it blocked, now queued on the new CPU, where last_queued starts before its
+	 * wakeup */
+	if (RUNQ_FROM_SCHED_INFO && bpf_core_field_exists(p->__state) && t->state.offcpu_since) {
+		unsigned int state = BPF_CORE_READ(p, __state);
+
+		if (state != 0 && !(state & TASK_WAKING_STATE))
+			t->state.queued_asleep = 1;
+	}
 	return 0;
 }

@@ -28,38 +28,58 @@ public final class SchedProbe extends ProbeBase implements Probe {
      * @param runqHistograms     keep per-thread run-queue latency histograms
      * @param eventsNeedSpan     report off-CPU intervals only for threads with a current
      *                           application span (the others never leave the kernel)
+     * @param spanTimes          split the kernel time of span threads into {@link #spanTimes()}
+     *                           from the start (switchable later with {@link #setSpanTimes})
+     * @param trackWakeups       count wakeups per thread and record the waker of off-CPU
+     *                           intervals: attaches programs to {@code sched_wakeup} and
+     *                           {@code sched_wakeup_new}, which run for every wakeup of the
+     *                           process's threads (on a busy service about 0.7 per context
+     *                           switch). Off: wakeups are 0 and events carry no waker. Run-queue
+     *                           waits do not need them, except on kernels without the
+     *                           scheduler's own bookkeeping ({@link #runqFromSchedInfo()})
      */
     public record Config(int targetTgid, long offcpuThresholdNs, boolean involuntaryEvents, boolean captureStacks,
-                         boolean runqHistograms, boolean eventsNeedSpan, boolean spanTimes) {
+                         boolean runqHistograms, boolean eventsNeedSpan, boolean spanTimes, boolean trackWakeups) {
         public Config {
             Rodata.requireNonNegative("offcpuThresholdNs", offcpuThresholdNs);
         }
 
-        /** This JVM, 10 ms threshold, involuntary events, no stacks, histograms on, every interval reported. */
+        /**
+         * This JVM, 10 ms threshold, involuntary events, no stacks, histograms on, every interval
+         * reported, span split on, no wakeup programs.
+         */
         public static Config defaults() {
-            return new Config(Probe.currentPid(), 10_000_000L, true, false, true, false, true);
+            return new Config(Probe.currentPid(), 10_000_000L, true, false, true, false, true, false);
         }
 
         public Config withOffcpuThresholdNs(long value) {
             return new Config(targetTgid, value, involuntaryEvents, captureStacks, runqHistograms, eventsNeedSpan,
-                    spanTimes);
+                    spanTimes, trackWakeups);
         }
 
         public Config withTargetTgid(int value) {
             return new Config(value, offcpuThresholdNs, involuntaryEvents, captureStacks, runqHistograms,
-                    eventsNeedSpan, spanTimes);
+                    eventsNeedSpan, spanTimes, trackWakeups);
         }
 
         public Config withEventsNeedSpan(boolean value) {
             return new Config(targetTgid, offcpuThresholdNs, involuntaryEvents, captureStacks, runqHistograms, value,
-                    spanTimes);
+                    spanTimes, trackWakeups);
         }
 
         public Config withSpanTimes(boolean value) {
             return new Config(targetTgid, offcpuThresholdNs, involuntaryEvents, captureStacks, runqHistograms,
-                    eventsNeedSpan, value);
+                    eventsNeedSpan, value, trackWakeups);
+        }
+
+        public Config withTrackWakeups(boolean value) {
+            return new Config(targetTgid, offcpuThresholdNs, involuntaryEvents, captureStacks, runqHistograms,
+                    eventsNeedSpan, spanTimes, value);
         }
     }
+
+    private static final java.util.List<String> WAKEUP_PROGRAMS = java.util.List.of("on_sched_wakeup",
+            "on_sched_wakeup_new");
 
     private final Arena arena = Arena.ofShared();
     private final BpfMap stats;
@@ -85,6 +105,11 @@ public final class SchedProbe extends ProbeBase implements Probe {
             SchedLayouts.Rodata.setRunqHistograms(spec, c.runqHistograms());
             SchedLayouts.Rodata.setOffcpuEventsNeedSpan(spec, c.eventsNeedSpan());
             SchedLayouts.Bss.setSpanTimesOn(spec, c.spanTimes());
+            boolean fromWakeups = !runqFromSchedInfo();
+            SchedLayouts.Rodata.setRunqFromWakeups(spec, fromWakeups);
+            if (!c.trackWakeups() && !fromWakeups) {
+                WAKEUP_PROGRAMS.forEach(spec.programs()::remove);
+            }
         }, Attacher.NONE, shared);
         this.stats = loaded.map("sched_stats");
         this.cursor = new MapCursor(stats, arena);
@@ -94,6 +119,30 @@ public final class SchedProbe extends ProbeBase implements Probe {
         this.spanTimes = spanTimesMap.memory(arena);
         this.nameKey = arena.allocate(JAVA_INT);
         this.nameValue = arena.allocate(stats.valueBufferSize(), 8);
+    }
+
+    /**
+     * Whether this kernel has what the probe takes run-queue waits from without a program at
+     * wakeups: the task's {@code sched_info} (CONFIG_SCHED_INFO, which schedstat and delay
+     * accounting need) and the run queue behind a CFS run queue (CONFIG_FAIR_GROUP_SCHED). Both
+     * are on in distribution kernels; without them the wakeup programs are attached and time the
+     * waits from the wakeup.
+     */
+    public static boolean runqFromSchedInfo() {
+        Boolean v = fromSchedInfo;
+        if (v == null) {
+            io.ebpfagent.loader.btf.Btf k = io.ebpfagent.loader.btf.Btf.kernel();
+            fromSchedInfo = v = hasMember(k, "task_struct", "sched_info") && hasMember(k, "cfs_rq", "rq");
+        }
+        return v;
+    }
+
+    private static volatile Boolean fromSchedInfo;
+
+    private static boolean hasMember(io.ebpfagent.loader.btf.Btf btf, String struct, String member) {
+        java.util.OptionalInt id = btf.findId(struct, io.ebpfagent.loader.btf.Type.Struct.class);
+        return id.isPresent() && ((io.ebpfagent.loader.btf.Type.Struct) btf.type(id.getAsInt())).members().stream()
+                .anyMatch(m -> m.name().equals(member));
     }
 
     /** Loads and attaches the sched object. */
@@ -172,6 +221,25 @@ public final class SchedProbe extends ProbeBase implements Probe {
         into[0] = v.get(JAVA_LONG, SchedStats.MINOR_FAULTS);
         into[1] = v.get(JAVA_LONG, SchedStats.MAJOR_FAULTS);
         return true;
+    }
+
+    /**
+     * How many of thread {@code tid}'s switch-ins had a run-queue wait the probe could not tell
+     * (the thread was queued on another CPU while still asleep, see {@code sched.bpf.c}): they are
+     * in neither the histogram nor the run-queue time; -1 when the probe has no entry for it.
+     * Free of system calls when called from a {@link #forEachThread} visitor for the thread being
+     * visited.
+     */
+    public synchronized long runqUnknown(int tid) {
+        MemorySegment v = visiting;
+        if (v == null || visitingTid != tid) {
+            tidKey.set(JAVA_INT, 0, tid);
+            if (!stats.lookup(tidKey, threadValue)) {
+                return -1;
+            }
+            v = threadValue;
+        }
+        return Integer.toUnsignedLong(v.get(JAVA_INT, SchedStats.RUNQ_UNKNOWN));
     }
 
     /**

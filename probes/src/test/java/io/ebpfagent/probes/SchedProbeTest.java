@@ -301,7 +301,7 @@ class SchedProbeTest {
                 long[][] box = new long[1][];
                 probe.forEachThread((t, on, offVol, offInvol, runq, vs, is, w, m, exited) -> {
                     if (t == tid && exited) {
-                        box[0] = new long[] {runq, w};
+                        box[0] = new long[] {runq, w, probe.runqUnknown(t)};
                         probe.runqHistogram(t, hist);
                     }
                 });
@@ -312,17 +312,74 @@ class SchedProbeTest {
             }
             assertTrue(seen != null, "the thread was marked exited");
             long waits = java.util.Arrays.stream(hist).sum();
-            String all = "probe runq " + seen[0] + " ns in " + waits + " waits, " + seen[1] + " wakeups; the thread's "
-                    + "schedstat before its end: run_delay " + own[0] + " ns, " + own[1] + " slices";
+            String all = "probe runq " + seen[0] + " ns in " + waits + " waits, " + seen[2] + " unknown, " + seen[1]
+                    + " wakeups; the thread's schedstat before its end: run_delay " + own[0] + " ns, " + own[1]
+                    + " slices";
             assertTrue(own[0] > 0, "precondition: the thread waited on a run queue: " + all);
-            // not equal: the kernel's run_delay is on the run queues' clocks (sched_clock), the
-            // probe's on CLOCK_MONOTONIC from the wakeup or preemption; waits after the thread's
-            // own reading (its exit path) can only add
-            assertTrue(seen[0] > 0 && seen[0] <= own[0] + 50_000_000L, all);
-            // every slice began after a wakeup or a preemption the probe saw (the first after
-            // wakeup_new): one wait each; slices are the kernel's count of switch-ins (pcount)
-            assertTrue(waits >= own[1] && waits <= own[1] + 5, "a wait per slice: " + all);
-            assertTrue(seen[1] >= 40, "a wakeup per sleep: " + all);
+            // the probe takes waits from the same bookkeeping as run_delay (preempted intervals on
+            // CLOCK_MONOTONIC instead); waits after the thread's own reading (its exit path) can
+            // only add, and an interval whose wait is unknown (queued while asleep) only subtract
+            assertTrue(seen[0] <= own[0] + 50_000_000L, all);
+            if (seen[2] == 0) {
+                assertTrue(seen[0] >= own[0] - 1_000_000L, all);
+            }
+            // every slice began after a wakeup or a preemption: one wait each, told or unknown;
+            // slices are the kernel's count of switch-ins (pcount)
+            assertTrue(waits + seen[2] >= own[1] && waits + seen[2] <= own[1] + 5, "a wait per slice: " + all);
+            assertEquals(0, seen[1], "no wakeup programs by default: " + all);
+        }
+    }
+
+    @Test
+    void withTrackWakeupsAWakeupPerParkAndTheUnparkerAsWaker() throws Exception {
+        SchedProbe.Config config = SchedProbe.Config.defaults().withOffcpuThresholdNs(20_000_000L).withTrackWakeups(true);
+        try (SharedMaps shared = SharedMaps.create(); SchedProbe probe = SchedProbe.start(config, shared)) {
+            var wakers = new CopyOnWriteArrayList<int[]>();
+            try (ProbeEvents pe = new ProbeEvents(new EventListener() {
+                @Override
+                public void offCpu(OffCpuEvent e) {
+                    wakers.add(new int[] {e.tid(), e.wakerTid()});
+                }
+            }).add(probe)) {
+                AtomicInteger parkedTid = new AtomicInteger();
+                java.util.concurrent.CountDownLatch parking = new java.util.concurrent.CountDownLatch(5);
+                Thread parked = Thread.ofPlatform().name("sched-parked").start(() -> {
+                    parkedTid.set(KernelTests.gettid());
+                    for (int i = 0; i < 5; i++) {
+                        parking.countDown();
+                        java.util.concurrent.locks.LockSupport.park();
+                    }
+                });
+                int me = KernelTests.gettid();
+                for (int i = 0; i < 5; i++) {
+                    // unpark only once the thread is parked: its park is then a voluntary
+                    // switch-out this thread ends
+                    while (parking.getCount() > 4 - i || parked.getState() != Thread.State.WAITING) {
+                        Thread.sleep(1);
+                    }
+                    Thread.sleep(40);
+                    java.util.concurrent.locks.LockSupport.unpark(parked);
+                }
+                parked.join();
+                int tid = parkedTid.get();
+                long[] wakeups = new long[1];
+                probe.forEachThread((t, on, offVol, offInvol, runq, vs, is, w, m, exited) -> {
+                    if (t == tid) {
+                        wakeups[0] = w;
+                    }
+                });
+                assertTrue(wakeups[0] >= 5, "a wakeup per park: " + wakeups[0]);
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                while (wakers.stream().filter(w -> w[0] == tid).count() < 4 && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                // the parks of 40 ms and more end with this thread's unpark; the wakeup program
+                // runs where the kernel queues the wakeup: on this thread, or on the parked
+                // thread's CPU from its idle task (waker 0) when the wakeup is handed over there
+                long byMe = wakers.stream().filter(w -> w[0] == tid && w[1] == me).count();
+                assertTrue(byMe >= 1, "the unparking thread is the waker: tid " + tid + ", me " + me + ": "
+                        + wakers.stream().filter(w -> w[0] == tid).map(java.util.Arrays::toString).toList());
+            }
         }
     }
 

@@ -216,12 +216,14 @@ public final class ConfigSchema {
         return switch (probe) {
             case "sched" -> "Scheduler probe: on-/off-CPU time, run-queue latency, context switches and (copied from the "
                     + "task at every switch-out) page faults per thread. Cost: `sched_switch` runs at every context "
-                    + "switch of the machine, ~220-400 ns per run on average (a switch without a JVM thread leaves "
-                    + "after the pid test); `sched_wakeup` at every wakeup of the machine, ~270-430 ns; "
-                    + "`sched_migrate_task` ~170 ns per migration. With the default probes the agent's BPF time was "
-                    + "421-665 ns per context switch of the machine, 0.44-0.89 of libbpf-tools `runqlat` in the same "
-                    + "window (lower ratios on a loaded machine, where `runqlat` costs more per switch); on a Jetty "
-                    + "`/hello` at ~48k requests/s, ~460 ns per request (~2% of its CPU).";
+                    + "switch of the machine (a switch without a JVM thread leaves after the pid test), ~240 ns per run "
+                    + "on a busy `/hello` and up to ~800 ns where JVM threads wake on idle CPUs; nothing runs at "
+                    + "wakeups (run-queue waits come from the scheduler's own bookkeeping of each task); "
+                    + "`sched_migrate_task` ~300 ns per migration. With the default probes the agent's BPF time was "
+                    + "240 ns per context switch of the machine on a Jetty `/hello` (0.37 of libbpf-tools `runqlat` in "
+                    + "the same window, ~370 ns per request) and 808 ns on a request with 2 ms of CPU and a 5 ms sleep "
+                    + "(0.57 of `runqlat`); switched on and off under one `/hello` JVM the default probes' hooks added "
+                    + "about 1-2% of CPU per request.";
             case "syscalls" -> "System-call probe: counts and latency of system calls per thread. Off by default. "
                     + "Cost: `raw_syscalls` `sys_enter`/`sys_exit` run for every system call of every process of the "
                     + "machine (~150-220 ns per run, 6.7 runs per context switch on the light service), and while "

@@ -86,7 +86,7 @@ public final class LightServiceBenchmark {
                 double eventsThreadMsPerSecond) {
     }
 
-    private record Settings(int seconds, int warmup, int bpfSeconds, int rounds, int helloConnections,
+    record Settings(int seconds, int warmup, int bpfSeconds, int rounds, int helloConnections,
                             int mixedConnections, List<Integer> threadCounts, int idleSeconds, List<String> service,
                             List<String> load, String placement, String classpath, Path files) {
     }
@@ -196,7 +196,7 @@ public final class LightServiceBenchmark {
         Files.writeString(out, head + marker + "\n" + report + marker + tail);
     }
 
-    private static JavaProcess startService(Variant v, Settings s, List<String> extra) throws Exception {
+    static JavaProcess startService(Variant v, Settings s, List<String> extra) throws Exception {
         List<String> command = new ArrayList<>(s.service());
         command.add(JavaProcess.javaBinary().toString());
         command.addAll(v.jvmArgs());
@@ -212,7 +212,7 @@ public final class LightServiceBenchmark {
         return p;
     }
 
-    private static int port(JavaProcess p) throws InterruptedException {
+    static int port(JavaProcess p) throws InterruptedException {
         return Integer.parseInt(p.await("light-app listening on port (\\d+)", Duration.ofSeconds(1)).group(1));
     }
 
@@ -325,7 +325,7 @@ public final class LightServiceBenchmark {
         return out;
     }
 
-    private static Wrk wrk(Settings s, String url, int connections, int seconds) throws Exception {
+    static Wrk wrk(Settings s, String url, int connections, int seconds) throws Exception {
         List<String> command = new ArrayList<>(s.load());
         command.addAll(List.of("/usr/bin/wrk", "-t1", "-c" + connections, "-d" + seconds + "s", "--latency",
                 "--timeout", "10s", url));
@@ -460,7 +460,7 @@ public final class LightServiceBenchmark {
         throw new IOException("/proc/stat has no ctxt line");
     }
 
-    private static long cpuTicks(long pid) throws IOException {
+    static long cpuTicks(long pid) throws IOException {
         String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return Long.parseLong(f[11]) + Long.parseLong(f[12]);

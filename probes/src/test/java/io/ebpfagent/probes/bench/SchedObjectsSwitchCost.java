@@ -111,6 +111,12 @@ public final class SchedObjectsSwitchCost {
             CollectionSpec spec = CollectionSpec.load(object, "sched.bpf.o");
             spec.variable("target_tgid").set(ProcessHandle.current().pid());
             spec.variable("span_times_on").set(1);
+            // attached as SchedProbe attaches it: an object that takes run-queue waits from the
+            // scheduler's bookkeeping runs no program at wakeups
+            if (spec.variables().containsKey("runq_from_wakeups")) {
+                spec.programs().remove("on_sched_wakeup");
+                spec.programs().remove("on_sched_wakeup_new");
+            }
             List<AutoCloseable> links = new ArrayList<>();
             try (Collection c = Collection.load(spec, CollectionOptions.DEFAULT.withMapReplacements(Map.of(
                     SharedMaps.SPAN_SLOTS_MAP, shared.spanSlotsMap(), SharedMaps.TID_SLOT_MAP, shared.tidSlotMap())))) {

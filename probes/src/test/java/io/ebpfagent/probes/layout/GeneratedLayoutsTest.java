@@ -36,7 +36,7 @@ class GeneratedLayoutsTest {
                 Arguments.of(BundledObject.SCHED, CommonLayouts.layouts(),
                         Map.of("hist", 512L, "span_ctx", 32L, "event_hdr", 56L)),
                 Arguments.of(BundledObject.SCHED, SchedLayouts.layouts(),
-                        Map.of("sched_stats", 112L, "sched_thread", 664L, "span_times", 128L, "offcpu_event", 88L)),
+                        Map.of("sched_stats", 112L, "sched_thread", 672L, "span_times", 128L, "offcpu_event", 88L)),
                 Arguments.of(BundledObject.SYSCALLS, SyscallsLayouts.layouts(),
                         Map.of("syscall_key", 8L, "syscall_stats", 544L, "slow_syscall_event", 96L)),
                 Arguments.of(BundledObject.IO, IoLayouts.layouts(), Map.of("io_key", 8L, "io_stats", 552L,

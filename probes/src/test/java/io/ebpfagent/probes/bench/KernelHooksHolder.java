@@ -1,0 +1,103 @@
+package io.ebpfagent.probes.bench;
+
+import io.ebpfagent.probes.FaultsProbe;
+import io.ebpfagent.probes.NetProbe;
+import io.ebpfagent.probes.SchedProbe;
+import io.ebpfagent.probes.SharedMaps;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Holds the kernel side of the agent's default probes on another process while told to: the
+ * sched, net and faults objects loaded and attached with the agent's settings (no span context
+ * published, so the off-CPU events need a span and stay in the kernel; no accept() or
+ * per-connection byte hooks; major faults only), their per-thread maps read once a second as the
+ * agent's collector reads them. Commands on standard input, one per line: {@code on} (loads and
+ * attaches, then prints "attached"), {@code off} (detaches and frees, then prints "detached"); the
+ * end of input ends it. For benchmarks that switch these hooks on and off under one running
+ * service JVM (an agent, once loaded, cannot be taken out of a JVM). The jvm probe is left out:
+ * its USDT sites fire at GC, JIT and safepoint events, not per request.
+ *
+ * <p>Run: {@code java -cp <probes test and main classes, their class path> ...KernelHooksHolder PID}.
+ */
+public final class KernelHooksHolder {
+    private KernelHooksHolder() {
+    }
+
+    /** One attachment of the three objects and the thread reading their maps. */
+    private static final class Held implements AutoCloseable {
+        private final SharedMaps shared = SharedMaps.create();
+        private final SchedProbe sched;
+        private final NetProbe net;
+        private final FaultsProbe faults;
+        private final Thread reader;
+
+        Held(int pid) {
+            NetProbe.Config n = NetProbe.Config.defaults();
+            sched = SchedProbe.start(SchedProbe.Config.defaults().withTargetTgid(pid).withEventsNeedSpan(true), shared);
+            net = NetProbe.start(new NetProbe.Config(pid, n.acceptThresholdNs(), 0, n.retransmitEvents(),
+                    n.resetEvents(), false, false), shared);
+            faults = FaultsProbe.start(new FaultsProbe.Config(pid, 0, FaultsProbe.Config.defaults().majorPeriod(), false),
+                    shared);
+            reader = Thread.ofPlatform().daemon().name("holder-reader").start(this::read);
+        }
+
+        private void read() {
+            long[] hist = new long[64];
+            while (!Thread.currentThread().isInterrupted()) {
+                sched.forEachThread((tid, on, offVol, offInvol, runq, vs, is, w, m, exited) ->
+                        sched.runqHistogram(tid, hist));
+                net.forEachConnection((key, lp, rp, role, owner, opened, closed, connect, acceptQueue, sent,
+                                       received, retransmits, resetsSent, resetsReceived) -> { });
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            reader.interrupt();
+            reader.join();
+            faults.close();
+            net.close();
+            sched.close();
+            shared.close();
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        int pid = Integer.parseInt(args[0]);
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        Held held = null;
+        try {
+            String line;
+            while ((line = in.readLine()) != null) {
+                switch (line.strip()) {
+                    case "on" -> {
+                        if (held == null) {
+                            held = new Held(pid);
+                        }
+                        System.out.println("attached");
+                    }
+                    case "off" -> {
+                        if (held != null) {
+                            held.close();
+                            held = null;
+                        }
+                        System.out.println("detached");
+                    }
+                    default -> System.out.println("unknown command: " + line);
+                }
+                System.out.flush();
+            }
+        } finally {
+            if (held != null) {
+                held.close();
+            }
+        }
+    }
+}
