@@ -37,9 +37,15 @@ public final class SchedProbe extends ProbeBase implements Probe {
      *                           switch). Off: wakeups are 0 and events carry no waker. Run-queue
      *                           waits do not need them, except on kernels without the
      *                           scheduler's own bookkeeping ({@link #runqFromSchedInfo()})
+     * @param runqFromWakeups    time run-queue waits and off-CPU intervals as libbpf-tools'
+     *                           runqlat does, on CLOCK_MONOTONIC from the wakeup programs (which
+     *                           are then attached), also where the kernel's bookkeeping would do:
+     *                           every wakeup of the process's threads then runs a program. What
+     *                           kernels without that bookkeeping get anyway
      */
     public record Config(int targetTgid, long offcpuThresholdNs, boolean involuntaryEvents, boolean captureStacks,
-                         boolean runqHistograms, boolean eventsNeedSpan, boolean spanTimes, boolean trackWakeups) {
+                         boolean runqHistograms, boolean eventsNeedSpan, boolean spanTimes, boolean trackWakeups,
+                         boolean runqFromWakeups) {
         public Config {
             Rodata.requireNonNegative("offcpuThresholdNs", offcpuThresholdNs);
         }
@@ -49,32 +55,37 @@ public final class SchedProbe extends ProbeBase implements Probe {
          * reported, span split on, no wakeup programs.
          */
         public static Config defaults() {
-            return new Config(Probe.currentPid(), 10_000_000L, true, false, true, false, true, false);
+            return new Config(Probe.currentPid(), 10_000_000L, true, false, true, false, true, false, false);
         }
 
         public Config withOffcpuThresholdNs(long value) {
             return new Config(targetTgid, value, involuntaryEvents, captureStacks, runqHistograms, eventsNeedSpan,
-                    spanTimes, trackWakeups);
+                    spanTimes, trackWakeups, runqFromWakeups);
         }
 
         public Config withTargetTgid(int value) {
             return new Config(value, offcpuThresholdNs, involuntaryEvents, captureStacks, runqHistograms,
-                    eventsNeedSpan, spanTimes, trackWakeups);
+                    eventsNeedSpan, spanTimes, trackWakeups, runqFromWakeups);
         }
 
         public Config withEventsNeedSpan(boolean value) {
             return new Config(targetTgid, offcpuThresholdNs, involuntaryEvents, captureStacks, runqHistograms, value,
-                    spanTimes, trackWakeups);
+                    spanTimes, trackWakeups, runqFromWakeups);
         }
 
         public Config withSpanTimes(boolean value) {
             return new Config(targetTgid, offcpuThresholdNs, involuntaryEvents, captureStacks, runqHistograms,
-                    eventsNeedSpan, value, trackWakeups);
+                    eventsNeedSpan, value, trackWakeups, runqFromWakeups);
         }
 
         public Config withTrackWakeups(boolean value) {
             return new Config(targetTgid, offcpuThresholdNs, involuntaryEvents, captureStacks, runqHistograms,
-                    eventsNeedSpan, spanTimes, value);
+                    eventsNeedSpan, spanTimes, value, runqFromWakeups);
+        }
+
+        public Config withRunqFromWakeups(boolean value) {
+            return new Config(targetTgid, offcpuThresholdNs, involuntaryEvents, captureStacks, runqHistograms,
+                    eventsNeedSpan, spanTimes, trackWakeups, value);
         }
     }
 
@@ -105,7 +116,7 @@ public final class SchedProbe extends ProbeBase implements Probe {
             SchedLayouts.Rodata.setRunqHistograms(spec, c.runqHistograms());
             SchedLayouts.Rodata.setOffcpuEventsNeedSpan(spec, c.eventsNeedSpan());
             SchedLayouts.Bss.setSpanTimesOn(spec, c.spanTimes());
-            boolean fromWakeups = !runqFromSchedInfo();
+            boolean fromWakeups = c.runqFromWakeups() || !runqFromSchedInfo();
             SchedLayouts.Rodata.setRunqFromWakeups(spec, fromWakeups);
             if (!c.trackWakeups() && !fromWakeups) {
                 WAKEUP_PROGRAMS.forEach(spec.programs()::remove);

@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The probe's run-queue waits and off-CPU time against bpftrace timing the same its own way, as
@@ -38,11 +39,30 @@ class SchedRunQueueGroundTruthTest {
         KernelTests.assumeRoot();
     }
 
-    @Test
-    void runQueueWaitsAndOffCpuTimeOfThreadsUnderCpuCompetitionMatchBpftrace() throws Exception {
+    /**
+     * Both ways the probe can time: from the scheduler's bookkeeping on the run queues' clock (the
+     * default where the kernel has it), and from its wakeup programs on CLOCK_MONOTONIC (kernels
+     * without it, or asked for), which this kernel would otherwise never run.
+     */
+    @ParameterizedTest(name = "runqFromWakeups={0}")
+    @ValueSource(booleans = {false, true})
+    void runQueueWaitsAndOffCpuTimeOfThreadsUnderCpuCompetitionMatchBpftrace(boolean fromWakeups) throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/bpftrace")), "bpftrace is not installed (apt-get install bpftrace)");
+        // bpftrace's programs hang on classic tracepoints, which the kernel skips while another
+        // BPF program of that kind runs on the CPU (recursion_misses): such a count is no reference
+        StringBuilder missed = new StringBuilder();
+        for (int attempt = 0; attempt < 3; attempt++) {
+            if (attempt(fromWakeups, missed)) {
+                return;
+            }
+        }
+        assumeTrue(false, "bpftrace missed program runs in every attempt (other BPF programs on the machine):" + missed);
+    }
+
+    /** One measurement; false, with the reason in {@code missed}, when bpftrace missed runs. */
+    private static boolean attempt(boolean fromWakeups, StringBuilder missed) throws Exception {
         try (SharedMaps shared = SharedMaps.create();
-             SchedProbe probe = SchedProbe.start(SchedProbe.Config.defaults(), shared)) {
+             SchedProbe probe = SchedProbe.start(SchedProbe.Config.defaults().withRunqFromWakeups(fromWakeups), shared)) {
             CountDownLatch started = new CountDownLatch(WORKERS);
             CountDownLatch first = new CountDownLatch(1);
             CountDownLatch parked = new CountDownLatch(WORKERS);
@@ -90,6 +110,7 @@ class SchedRunQueueGroundTruthTest {
                 // progress end after both tools stopped counting
                 waitUntilParked(workers);
                 Map<Integer, long[]> after = snapshot(probe, tids);
+                long misses = recursionMisses(bt.pid());
                 Map<Integer, long[]> truth = stopBpftrace(bt);
 
                 StringBuilder all = new StringBuilder();
@@ -114,10 +135,17 @@ class SchedRunQueueGroundTruthTest {
                                 + " off CPU: probe %d switches %.3f ms, bpftrace %d intervals %.3f ms%s",
                         probeTotal[1], probeTotal[0] / 1e6, probeTotal[2], btTotal[1], btTotal[0] / 1e6, probeTotal[4],
                         probeTotal[3] / 1e6, btTotal[3], btTotal[2] / 1e6, all);
+                report = (fromWakeups ? "from wakeups: " : "from sched_info: ") + report;
                 System.out.println(report);
+                if (misses > 0) {
+                    missed.append(String.format("%n  %d runs missed: %s", misses, report));
+                    return false;
+                }
                 assertTrue(btTotal[1] >= WORKERS * 45, "precondition: a wait per sleep at least: " + report);
-                // the same waits: one per switch-in of each worker, told or unknown
-                assertTrue(Math.abs(probeTotal[1] + probeTotal[2] - btTotal[1]) <= 2, "the same waits: " + report);
+                // the same waits: one per switch-in of each worker, told or unknown (the two can
+                // disagree on a wakeup that races the thread's own switch-out: a few in a thousand)
+                long countSlack = 2 + btTotal[1] / 200;
+                assertTrue(Math.abs(probeTotal[1] + probeTotal[2] - btTotal[1]) <= countSlack, "the same waits: " + report);
                 // the same time, up to the clocks (the run queues' against CLOCK_MONOTONIC, a few
                 // microseconds per wait) and the waits the probe could not tell
                 long slack = 2_000_000L + btTotal[0] / 20;
@@ -126,9 +154,10 @@ class SchedRunQueueGroundTruthTest {
                     assertTrue(probeTotal[0] >= btTotal[0] - slack, "no less run-queue time than bpftrace: " + report);
                 }
                 // off CPU: every interval of the window, on the run queues' clock against CLOCK_MONOTONIC
-                assertTrue(Math.abs(probeTotal[4] - btTotal[3]) <= 2, "the same off-CPU intervals: " + report);
+                assertTrue(Math.abs(probeTotal[4] - btTotal[3]) <= countSlack, "the same off-CPU intervals: " + report);
                 long offSlack = 2_000_000L + btTotal[2] / 50;
                 assertTrue(Math.abs(probeTotal[3] - btTotal[2]) <= offSlack, "the same off-CPU time: " + report);
+                return true;
             } finally {
                 bt.destroyForcibly();
                 first.countDown();
@@ -139,6 +168,40 @@ class SchedRunQueueGroundTruthTest {
                 }
             }
         }
+    }
+
+    /**
+     * Runs of process {@code pid}'s BPF programs the kernel skipped because another program was
+     * running on the CPU: its programs from the {@code prog_id} lines of its descriptors, their
+     * counts from bpftool.
+     */
+    private static long recursionMisses(long pid) throws IOException, InterruptedException {
+        List<String> ids = new ArrayList<>();
+        try (var fds = Files.list(Path.of("/proc/" + pid + "/fdinfo"))) {
+            for (Path fd : fds.toList()) {
+                try {
+                    for (String line : Files.readAllLines(fd)) {
+                        if (line.startsWith("prog_id:")) {
+                            ids.add(line.substring(8).strip());
+                        }
+                    }
+                } catch (IOException gone) {
+                    // a descriptor closed meanwhile
+                }
+            }
+        }
+        long misses = 0;
+        Pattern field = Pattern.compile("\"recursion_misses\"\\s*:\\s*(\\d+)");
+        for (String id : ids) {
+            Process p = new ProcessBuilder("bpftool", "-j", "prog", "show", "id", id).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor();
+            Matcher m = field.matcher(out);
+            if (m.find()) {
+                misses += Long.parseLong(m.group(1));
+            }
+        }
+        return misses;
     }
 
     /** x86-64 getppid: a system call nothing else of this JVM makes, bpftrace's marker. */

@@ -22,7 +22,7 @@ final class ProbeConfigs {
         boolean needSpan = !c.get(ConfigSchema.SPANS_STANDALONE) || c.get(ConfigSchema.SPANS_MODE).equals("off");
         return new SchedProbe.Config(d.targetTgid(), c.get(ConfigSchema.SCHED_OFFCPU_THRESHOLD).toNanos(),
                 d.involuntaryEvents(), c.get(ConfigSchema.SCHED_CAPTURE_STACKS), d.runqHistograms(), needSpan,
-                spanBreakdown(c), d.trackWakeups());
+                spanBreakdown(c), d.trackWakeups(), d.runqFromWakeups());
     }
 
     /** Whether the kernel splits the time of threads with a span slot for the per-span breakdown. */

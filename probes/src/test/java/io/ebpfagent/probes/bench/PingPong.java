@@ -26,6 +26,16 @@ final class PingPong {
      * threads meanwhile (at least 1), from their own {@code /proc/thread-self/status}.
      */
     static long run(int roundTrips, Setup setup, Runnable started, Runnable finished) throws Exception {
+        return run(roundTrips, setup, started, finished, () -> { });
+    }
+
+    /**
+     * The same with {@code beforeHandOff} run by each thread before it hands the turn over, e.g.
+     * work that evicts the caches, so that the switch programs run cold as after a thread's
+     * real work.
+     */
+    static long run(int roundTrips, Setup setup, Runnable started, Runnable finished, Runnable beforeHandOff)
+            throws Exception {
         AtomicInteger turn = new AtomicInteger();
         CyclicBarrier ready = new CyclicBarrier(3);
         CyclicBarrier done = new CyclicBarrier(3);
@@ -40,6 +50,7 @@ final class PingPong {
                     long s0 = switchesOfThisThread();
                     for (int k = 0; k < roundTrips; k++) {
                         if (me == 0) {
+                            beforeHandOff.run();
                             turn.set(1);
                             LockSupport.unpark(threads[1]);
                         }
@@ -47,6 +58,7 @@ final class PingPong {
                             LockSupport.park();
                         }
                         if (me == 1) {
+                            beforeHandOff.run();
                             turn.set(0);
                             LockSupport.unpark(threads[0]);
                         }

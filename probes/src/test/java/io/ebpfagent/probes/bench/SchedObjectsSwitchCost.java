@@ -31,7 +31,7 @@ import java.util.Map;
  * ({@code BPF_ENABLE_STATS}): ns per run of {@code on_sched_switch} and {@code on_sched_wakeup},
  * and all of the object's program time per context switch of the two threads.
  *
- * <p>Run (root): {@code java ... SchedObjectsSwitchCost OTHER.bpf.o [rounds] [round trips] [slots|noslots]}.
+ * <p>Run (root): {@code java ... SchedObjectsSwitchCost OTHER.bpf.o [rounds] [round trips] [slots|noslots] [cold]}; cold: each thread reads 8 MiB before every hand-off.
  */
 public final class SchedObjectsSwitchCost {
 
@@ -56,6 +56,18 @@ public final class SchedObjectsSwitchCost {
     }
 
     private static final String[] PROGRAMS = {"on_sched_switch", "on_sched_wakeup"};
+    private static boolean cold;
+    private static final ThreadLocal<long[]> EVICT = ThreadLocal.withInitial(() -> new long[1 << 20]);
+    private static volatile long sink;
+
+    private static void evict() {
+        long[] a = EVICT.get();
+        long x = 0;
+        for (int i = 0; i < a.length; i += 8) {
+            x += a[i]++;
+        }
+        sink = x;
+    }
 
     private SchedObjectsSwitchCost() {
     }
@@ -65,6 +77,9 @@ public final class SchedObjectsSwitchCost {
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 7;
         int roundTrips = args.length > 2 ? Integer.parseInt(args[2]) : 20_000;
         boolean slots = args.length <= 3 || !args[3].equals("noslots");
+        // cold: each thread reads 8 MiB before every hand-off, so the programs find their maps and
+        // the tasks' lines evicted, as after a request's work (a busy service's switches)
+        cold = args.length > 4 && args[4].equals("cold");
         byte[] bundled = BundledObject.SCHED.bytes();
         byte[] otherBytes = Files.readAllBytes(other);
         Map<String, List<Sample>> samples = new LinkedHashMap<>();
@@ -85,9 +100,9 @@ public final class SchedObjectsSwitchCost {
             }
         }
         String load1 = Files.readString(Path.of("/proc/loadavg")).trim();
-        System.out.printf(Locale.ROOT, "%n%s, %s span-context slots; medians of %d rounds%n%n| object | on_sched_switch ns/run"
+        System.out.printf(Locale.ROOT, "%n%s, %s span-context slots%s; medians of %d rounds%n%n| object | on_sched_switch ns/run"
                 + " | on_sched_wakeup ns/run | wakeup runs/switch | all programs ns per switch |%n|---|---|---|---|---|%n",
-                other, slots ? "with" : "without", rounds);
+                other, slots ? "with" : "without", cold ? ", caches evicted before every hand-off" : "", rounds);
         for (var e : samples.entrySet()) {
             List<Sample> l = e.getValue();
             System.out.printf(Locale.ROOT, "| %s | %.1f | %.1f | %.2f | %.1f |%n", e.getKey(),
@@ -142,7 +157,7 @@ public final class SchedObjectsSwitchCost {
             if (slots) {
                 shared.bindThread(tid, me);
             }
-        }, () -> seen.add(infos(c)), () -> seen.add(infos(c)));
+        }, () -> seen.add(infos(c)), () -> seen.add(infos(c)), cold ? SchedObjectsSwitchCost::evict : () -> { });
         Map<String, ProgramInfo> before = seen.get(0);
         Map<String, long[]> programs = new LinkedHashMap<>();
         for (var e : seen.get(1).entrySet()) {
