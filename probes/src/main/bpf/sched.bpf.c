@@ -15,13 +15,11 @@
  * (a queued task that migrated). So no program runs at wakeups: on a busy service a wakeup hook
  * ran for 0.7 of all context switches and cost as much as the switch hook.
  *
- * Off-CPU intervals are timed on the run queues' clock (rq->clock, sched_clock based), which the
- * scheduler has just updated when sched_switch fires: reading it costs a few loads, where
- * bpf_ktime_get_ns() reads the clocksource (65-120 ns on a kvm-clock guest, a third of the
- * program). An interval that starts on one CPU and ends on another spans two CPUs' clocks, which
- * agree to well under 0.1 ms but for rare outliers. CLOCK_MONOTONIC is read only for what user
- * space compares with System.nanoTime(): the span_times slice start, an off-CPU event's start,
- * exited_ns.
+ * Off-CPU intervals stay on CLOCK_MONOTONIC, one clocksource read per switch. The run queues'
+ * clock (rq->clock) would save it (65-120 ns on a kvm-clock guest), but an interval that starts on
+ * one CPU and ends on another then spans two CPUs' sched_clock, which without a stable TSC can lag
+ * by tens of milliseconds after an idle period: a whole 30 ms sleep came out as 0 in the per-span
+ * test. The run-queue wait above is on one run queue's clock at both ends.
  *
  * At sched_switch the running task is `prev`; `next` is only a pointer: both are filtered on
  * their own tgid read from the task_struct, never on bpf_get_current_pid_tgid().
@@ -64,7 +62,7 @@ volatile __u8 span_times_on;
 
 /* Private bookkeeping per thread (user space skips it). */
 struct thread_sched {
-	__u64 offcpu_since;  /* switch-out time (run queue clock), 0 when on CPU or unknown */
+	__u64 offcpu_since;  /* switch-out time, 0 when on CPU or unknown */
 	__u64 runq_since;    /* preemption (or, runq_from_wakeups, wakeup) time, 0 when not runnable-waiting */
 	__u32 prev_state;    /* task state at switch-out */
 	__s32 stack_id;      /* user stack at switch-out, negative errno when none */
@@ -137,14 +135,14 @@ struct {
 /* too large for the BPF stack: new entries are copied from here */
 static const struct sched_thread zero_thread;
 
-/* Whether run-queue waits come from the task's sched_info and off-CPU intervals are timed on
- * the run queues' clock: resolved at load time (CO-RE). Otherwise every time is CLOCK_MONOTONIC. */
+/* Whether run-queue waits come from the task's sched_info: resolved at load time (CO-RE). */
 #define RUNQ_FROM_SCHED_INFO                                                                    \
 	(!runq_from_wakeups && bpf_core_field_exists(struct task_struct, sched_info) &&          \
 	 bpf_core_field_exists(struct cfs_rq, rq))
 
-/* The times of one sched_switch: the run queue's clock (or CLOCK_MONOTONIC without it) for the
- * intervals the probe keeps, CLOCK_MONOTONIC read at most once and only when needed. */
+/* The time of one sched_switch, CLOCK_MONOTONIC read once (rq and mono are the same value; the
+ * two names say which use would tolerate a per-CPU clock and which must be comparable with
+ * System.nanoTime()). */
 struct switch_clock {
 	__u64 rq;
 	__u64 mono;
@@ -410,9 +408,13 @@ static __always_inline void switch_in(struct task_struct *next, struct switch_cl
 			__u64 lq = next->sched_info.last_queued;
 
 			runq = rd > st->run_delay_out ? rd - st->run_delay_out : 0;
-			/* now is this run queue's clock, on which last_queued was taken */
-			if (lq && now > lq)
-				runq += now - lq;
+			/* on the clock of this run queue, updated by __schedule before picking next */
+			if (lq) {
+				__u64 clock = next->se.cfs_rq->rq->clock;
+
+				if (clock > lq)
+					runq += clock - lq;
+			}
 			/* two clocks: the wait never exceeds the interval it is part of */
 			if (off && runq > off)
 				runq = off;
@@ -501,12 +503,7 @@ int BPF_PROG(on_sched_switch, bool preempt, struct task_struct *prev, struct tas
 	/* most switches of a busy machine involve no thread of the JVM: leave first */
 	if (!tgid_wanted(prev->tgid) && !tgid_wanted(next->tgid))
 		return 0;
-	/* prev and next share this CPU's run queue (the idle task's too), whose clock __schedule
-	 * updated before picking next */
-	if (RUNQ_FROM_SCHED_INFO)
-		c.rq = (tgid_wanted(next->tgid) ? next : prev)->se.cfs_rq->rq->clock;
-	else
-		c.rq = c.mono = bpf_ktime_get_ns();
+	c.rq = c.mono = bpf_ktime_get_ns();
 	/* a preempted task can carry a stale non-running state: preemption wins */
 	switch_out(ctx, prev, preempt ? 0 : prev_state, &c);
 	switch_in(next, &c);
