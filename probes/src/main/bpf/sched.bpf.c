@@ -140,21 +140,6 @@ static const struct sched_thread zero_thread;
 	(!runq_from_wakeups && bpf_core_field_exists(struct task_struct, sched_info) &&          \
 	 bpf_core_field_exists(struct cfs_rq, rq))
 
-/* The time of one sched_switch, CLOCK_MONOTONIC read once (rq and mono are the same value; the
- * two names say which use would tolerate a per-CPU clock and which must be comparable with
- * System.nanoTime()). */
-struct switch_clock {
-	__u64 rq;
-	__u64 mono;
-};
-
-static __always_inline __u64 mono_now(struct switch_clock *c)
-{
-	if (!c->mono)
-		c->mono = bpf_ktime_get_ns();
-	return c->mono;
-}
-
 /* Copies the kernel's own accounting of task p: on-CPU time, switch counts and page faults since
  * the thread started. Exact when p is not running (it is switching out, queued or asleep); a
  * thread only faults while it runs, so the copy at switch-out gives the per-thread fault counts
@@ -311,9 +296,8 @@ static __always_inline __u8 wait_bucket(struct task_struct *prev, unsigned int p
  * holds the thread's run-queue or wakeup lock (switches, wakeups, migration), so two CPUs never
  * update the same field at once. */
 static __always_inline void switch_out(void *ctx, struct task_struct *prev, unsigned int prev_state,
-				       struct switch_clock *c)
+				       __u64 now)
 {
-	__u64 now = c->rq;
 	__u32 tgid = prev->tgid;
 	__u32 tid = prev->pid;
 	struct sched_thread *t;
@@ -330,7 +314,7 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, unsi
 		/* the thread's last switch-out: its totals are final. Keep what names it, mark it
 		 * exited (user space reads it a last time and removes it) and drop the bookkeeping. */
 		bpf_probe_read_kernel(t->stats.comm, sizeof(t->stats.comm), prev->comm);
-		t->stats.exited_ns = mono_now(c);
+		t->stats.exited_ns = now;
 		__builtin_memset(&t->state, 0, sizeof(t->state));
 		return;
 	}
@@ -341,10 +325,8 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, unsi
 		struct span_times *tm = slot ? bpf_map_lookup_elem(&span_times, slot) : NULL;
 
 		if (tm) {
-			__u64 mono = mono_now(c);
-
-			if (tm->oncpu_since && mono > tm->oncpu_since)
-				tm->oncpu_ns += mono - tm->oncpu_since;
+			if (tm->oncpu_since && now > tm->oncpu_since)
+				tm->oncpu_ns += now - tm->oncpu_since;
 			tm->oncpu_since = 0;
 			/* kept by kernels with CONFIG_TASK_XACCT only */
 			if (bpf_core_field_exists(prev->ioac)) {
@@ -376,9 +358,8 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, unsi
 	}
 }
 
-static __always_inline void switch_in(struct task_struct *next, struct switch_clock *c)
+static __always_inline void switch_in(struct task_struct *next, __u64 now)
 {
-	__u64 now = c->rq;
 	__u32 tgid = next->tgid;
 	__u32 tid = next->pid;
 	struct sched_thread *t;
@@ -437,7 +418,7 @@ static __always_inline void switch_in(struct task_struct *next, struct switch_cl
 		struct span_times *tm = bpf_map_lookup_elem(&span_times, &slot);
 
 		if (tm) {
-			tm->oncpu_since = mono_now(c);
+			tm->oncpu_since = now;
 			if (off) {
 				__u64 blocked = off;
 
@@ -478,7 +459,7 @@ static __always_inline void switch_in(struct task_struct *next, struct switch_cl
 	if (offcpu_threshold_ns && off >= offcpu_threshold_ns &&
 	    (st->reason == OFFCPU_VOLUNTARY || offcpu_events_involuntary) &&
 	    (!offcpu_events_need_span || span_current(tid))) {
-		struct offcpu_event *e = event_reserve(sizeof(*e), EV_OFFCPU, tid, mono_now(c) - off, off);
+		struct offcpu_event *e = event_reserve(sizeof(*e), EV_OFFCPU, tid, st->offcpu_since, off);
 
 		if (e) {
 			e->runq_ns = runq;
@@ -498,15 +479,15 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(on_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
 	     unsigned int prev_state)
 {
-	struct switch_clock c = {};
+	__u64 now;
 
-	/* most switches of a busy machine involve no thread of the JVM: leave first */
+	/* most switches of a busy machine involve no thread of the JVM: leave before the clock read */
 	if (!tgid_wanted(prev->tgid) && !tgid_wanted(next->tgid))
 		return 0;
-	c.rq = c.mono = bpf_ktime_get_ns();
+	now = bpf_ktime_get_ns();
 	/* a preempted task can carry a stale non-running state: preemption wins */
-	switch_out(ctx, prev, preempt ? 0 : prev_state, &c);
-	switch_in(next, &c);
+	switch_out(ctx, prev, preempt ? 0 : prev_state, now);
+	switch_in(next, now);
 	return 0;
 }
 

@@ -37,9 +37,9 @@ public final class SchedProbe extends ProbeBase implements Probe {
      *                           switch). Off: wakeups are 0 and events carry no waker. Run-queue
      *                           waits do not need them, except on kernels without the
      *                           scheduler's own bookkeeping ({@link #runqFromSchedInfo()})
-     * @param runqFromWakeups    time run-queue waits and off-CPU intervals as libbpf-tools'
-     *                           runqlat does, on CLOCK_MONOTONIC from the wakeup programs (which
-     *                           are then attached), also where the kernel's bookkeeping would do:
+     * @param runqFromWakeups    time run-queue waits as libbpf-tools' runqlat does, on
+     *                           CLOCK_MONOTONIC from the wakeup programs (which are then
+     *                           attached), also where the kernel's bookkeeping would do:
      *                           every wakeup of the process's threads then runs a program. What
      *                           kernels without that bookkeeping get anyway
      */
@@ -202,15 +202,11 @@ public final class SchedProbe extends ProbeBase implements Probe {
      * false when the thread has none.
      */
     public synchronized boolean runqHistogram(int tid, long[] into) {
-        if (visiting != null && visitingTid == tid) {
-            Hist.copy(visiting, SchedThread.RUNQ, into);
-            return true;
-        }
-        tidKey.set(JAVA_INT, 0, tid);
-        if (!stats.lookup(tidKey, threadValue)) {
+        MemorySegment v = entry(tid);
+        if (v == null) {
             return false;
         }
-        Hist.copy(threadValue, SchedThread.RUNQ, into);
+        Hist.copy(v, SchedThread.RUNQ, into);
         return true;
     }
 
@@ -221,13 +217,9 @@ public final class SchedProbe extends ProbeBase implements Probe {
      * called from a {@link #forEachThread} visitor for the thread being visited.
      */
     public synchronized boolean pageFaults(int tid, long[] into) {
-        MemorySegment v = visiting;
-        if (v == null || visitingTid != tid) {
-            tidKey.set(JAVA_INT, 0, tid);
-            if (!stats.lookup(tidKey, threadValue)) {
-                return false;
-            }
-            v = threadValue;
+        MemorySegment v = entry(tid);
+        if (v == null) {
+            return false;
         }
         into[0] = v.get(JAVA_LONG, SchedStats.MINOR_FAULTS);
         into[1] = v.get(JAVA_LONG, SchedStats.MAJOR_FAULTS);
@@ -242,15 +234,20 @@ public final class SchedProbe extends ProbeBase implements Probe {
      * visited.
      */
     public synchronized long runqUnknown(int tid) {
-        MemorySegment v = visiting;
-        if (v == null || visitingTid != tid) {
-            tidKey.set(JAVA_INT, 0, tid);
-            if (!stats.lookup(tidKey, threadValue)) {
-                return -1;
-            }
-            v = threadValue;
+        MemorySegment v = entry(tid);
+        return v == null ? -1 : Integer.toUnsignedLong(v.get(JAVA_INT, SchedStats.RUNQ_UNKNOWN));
+    }
+
+    /**
+     * Thread {@code tid}'s entry: the one the running {@link #forEachThread} visit is at, else
+     * looked up into {@code threadValue}; null when the probe has none. Callers hold the lock.
+     */
+    private MemorySegment entry(int tid) {
+        if (visiting != null && visitingTid == tid) {
+            return visiting;
         }
-        return Integer.toUnsignedLong(v.get(JAVA_INT, SchedStats.RUNQ_UNKNOWN));
+        tidKey.set(JAVA_INT, 0, tid);
+        return stats.lookup(tidKey, threadValue) ? threadValue : null;
     }
 
     /**
