@@ -22,6 +22,15 @@ final class KernelTests {
         return (int) Native.syscall(SyscallNumbers.GETPID, 0, 0, 0, 0, 0);
     }
 
+    /** Thread.sleep that keeps the interrupt flag instead of throwing, for thread bodies. */
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /**
      * Spins until the thread used {@code millis} of CPU time (not wall time: the machine is
      * shared); returns a value so the JIT keeps the loop.

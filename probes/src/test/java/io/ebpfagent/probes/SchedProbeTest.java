@@ -108,14 +108,14 @@ class SchedProbeTest {
             var events = new CopyOnWriteArrayList<OffCpu>();
             try (ProbeEvents pe = offCpuEventsInto(events).add(probe)) {
                 int slot = 9;
-                int plain = KernelTests.runNamed("sched-nospan", () -> sleep(100));
+                int plain = KernelTests.runNamed("sched-nospan", () -> KernelTests.sleep(100));
                 int traced = KernelTests.runNamed("sched-inspan", () -> {
                     shared.bindThread(KernelTests.gettid(), slot);
                     shared.publish(slot, 0x0A0B0C0D0E0F1011L, 0x1213141516171819L, 0x2A2B2C2D2E2F3031L, 1);
-                    sleep(100);
+                    KernelTests.sleep(100);
                     shared.clear(slot);
                     // a sleep after the span ended is outside any span again
-                    sleep(100);
+                    KernelTests.sleep(100);
                 });
                 shared.unbindThread(traced);
 
@@ -145,14 +145,6 @@ class SchedProbeTest {
                         e.spanId(), e.traceFlags(), e.reason()));
             }
         });
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /** One thread's cumulative sched_stats: {on-CPU, voluntary off-CPU, involuntary off-CPU}. */
@@ -279,7 +271,7 @@ class SchedProbeTest {
             int tid = KernelTests.runNamed("sched-runq", () -> {
                 for (int i = 0; i < 40; i++) {
                     KernelTests.burn(2);
-                    sleep(2);
+                    KernelTests.sleep(2);
                 }
                 // /proc/thread-self/schedstat: on-CPU ns, run_delay ns, slices (pcount)
                 try {
@@ -391,7 +383,7 @@ class SchedProbeTest {
             // 15 characters: what the kernel keeps of a thread name
             int tid = KernelTests.runNamed("sched-exit-name", () -> {
                 KernelTests.burn(30);
-                sleep(5);
+                KernelTests.sleep(5);
                 long[] c = KernelTests.procCounters(KernelTests.gettid());
                 System.arraycopy(c, 0, own, 0, 3);
             });
@@ -505,7 +497,7 @@ class SchedProbeTest {
             AtomicInteger sleeperTidBox = new AtomicInteger();
             Thread sleeper = Thread.ofPlatform().start(() -> {
                 sleeperTidBox.set(KernelTests.gettid());
-                sleep(1000);
+                KernelTests.sleep(1000);
             });
             Thread.sleep(100);
             int sleeperTid = sleeperTidBox.get();

@@ -3,7 +3,9 @@ package io.ebpfagent.probes;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.ebpfagent.loader.programs.Program;
 import io.ebpfagent.loader.sys.Native;
+import io.ebpfagent.probes.bench.ProcessPrograms;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -171,33 +173,13 @@ class SchedRunQueueGroundTruthTest {
 
     /**
      * Runs of process {@code pid}'s BPF programs the kernel skipped because another program was
-     * running on the CPU: its programs from the {@code prog_id} lines of its descriptors, their
-     * counts from bpftool.
+     * running on the CPU.
      */
-    private static long recursionMisses(long pid) throws IOException, InterruptedException {
-        List<String> ids = new ArrayList<>();
-        try (var fds = Files.list(Path.of("/proc/" + pid + "/fdinfo"))) {
-            for (Path fd : fds.toList()) {
-                try {
-                    for (String line : Files.readAllLines(fd)) {
-                        if (line.startsWith("prog_id:")) {
-                            ids.add(line.substring(8).strip());
-                        }
-                    }
-                } catch (IOException gone) {
-                    // a descriptor closed meanwhile
-                }
-            }
-        }
+    private static long recursionMisses(long pid) {
         long misses = 0;
-        Pattern field = Pattern.compile("\"recursion_misses\"\\s*:\\s*(\\d+)");
-        for (String id : ids) {
-            Process p = new ProcessBuilder("bpftool", "-j", "prog", "show", "id", id).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            p.waitFor();
-            Matcher m = field.matcher(out);
-            if (m.find()) {
-                misses += Long.parseLong(m.group(1));
+        for (int id : ProcessPrograms.programIds(pid)) {
+            try (Program p = Program.fromId(id)) {
+                misses += p.info().recursionMisses();
             }
         }
         return misses;
@@ -220,7 +202,7 @@ class SchedRunQueueGroundTruthTest {
                     f.write(block, 0);
                     f.force(false);
                 } else {
-                    sleep(1 + (i % 2));
+                    KernelTests.sleep(1 + (i % 2));
                 }
             }
         } catch (IOException e) {
@@ -348,14 +330,6 @@ class SchedRunQueueGroundTruthTest {
     private static void await(CountDownLatch l) {
         try {
             l.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -57,14 +57,7 @@ public final class BreakdownLiveBenchmark {
         Files.deleteIfExists(config);
         String report = report(windows, settings, pairs, settle, load0, load1);
         System.out.println(report);
-        Path out = root.resolve("docs/benchmarks.md");
-        String marker = "<!-- breakdown-live-benchmark -->";
-        String existing = Files.exists(out) ? Files.readString(out) : "# Benchmarks\n";
-        int at = existing.indexOf(marker);
-        String head = at >= 0 ? existing.substring(0, at) : existing + "\n";
-        int end = at >= 0 ? existing.indexOf(marker, at + marker.length()) : -1;
-        String tail = end >= 0 ? existing.substring(end + marker.length()) : "";
-        Files.writeString(out, head + marker + "\n" + report + marker + tail);
+        BenchmarksDoc.writeSection(root, "<!-- breakdown-live-benchmark -->", report);
     }
 
     private static List<Window> runJvm(int jvm, int pairs, int settle, Path agentJar, Path demoJar, Path config,
@@ -191,7 +184,7 @@ public final class BreakdownLiveBenchmark {
                 .orElseThrow();
     }
 
-    private static String meanInterval(double[] values) {
+    static String meanInterval(double[] values) {
         double mean = Arrays.stream(values).average().orElse(Double.NaN);
         double var = Arrays.stream(values).map(v -> (v - mean) * (v - mean)).sum() / Math.max(1, values.length - 1);
         double half = 2 * Math.sqrt(var / values.length);

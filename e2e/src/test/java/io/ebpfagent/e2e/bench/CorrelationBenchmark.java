@@ -86,14 +86,7 @@ public final class CorrelationBenchmark {
         System.out.println();
         System.out.println(report);
         if (Boolean.parseBoolean(System.getProperty("bench.write", "true"))) {
-            Path out = root.resolve("docs/benchmarks.md");
-            String existing = Files.exists(out) ? Files.readString(out) : "# Benchmarks\n";
-            int at = existing.indexOf(MARKER);
-            int end = at >= 0 ? existing.indexOf(MARKER, at + MARKER.length()) : -1;
-            String head = at >= 0 ? existing.substring(0, at) : existing.stripTrailing() + "\n\n";
-            String tail = end >= 0 ? existing.substring(end + MARKER.length()) : "\n";
-            Files.writeString(out, head + MARKER + "\n" + report + MARKER + tail);
-            System.out.println("written to " + out);
+            System.out.println("written to " + BenchmarksDoc.writeSection(root, MARKER, report));
         }
     }
 

@@ -159,15 +159,7 @@ public final class ExitTimeBenchmark {
     private static void write(String report, Path root) throws Exception {
         System.out.println(report);
         if (Boolean.parseBoolean(System.getProperty("bench.write", "true"))) {
-            Path out = root.resolve("docs/benchmarks.md");
-            String existing = Files.readString(out);
-            String marker = "<!-- exit-benchmark -->";
-            int at = existing.indexOf(marker);
-            int end = at >= 0 ? existing.indexOf(marker, at + marker.length()) : -1;
-            String updated = at >= 0 && end >= 0
-                    ? existing.substring(0, at) + marker + "\n" + report + marker + existing.substring(end + marker.length())
-                    : existing + "\n" + marker + "\n" + report + marker + "\n";
-            Files.writeString(out, updated);
+            BenchmarksDoc.writeSection(root, "<!-- exit-benchmark -->", report);
         }
     }
 

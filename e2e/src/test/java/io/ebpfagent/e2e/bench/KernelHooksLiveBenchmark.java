@@ -91,9 +91,9 @@ public final class KernelHooksLiveBenchmark {
                 for (boolean on : order) {
                     holder.command(on ? "on" : "off", on ? "attached" : "detached");
                     LightServiceBenchmark.wrk(s, url, connections, settle);
-                    long before = LightServiceBenchmark.cpuTicks(service.pid());
+                    long before = OverheadBenchmark.cpuTicks(service.pid());
                     Wrk w = LightServiceBenchmark.wrk(s, url, connections, seconds);
-                    long after = LightServiceBenchmark.cpuTicks(service.pid());
+                    long after = OverheadBenchmark.cpuTicks(service.pid());
                     Window win = new Window(pair, on, w.rps(), (after - before) * 1e4 / w.requests(), w.p99Ms());
                     windows.add(win);
                     System.out.printf(Locale.ROOT, "pair %d hooks %-3s %.0f req/s, %.2f us CPU/req, p99 %.2f ms%n", pair,
@@ -102,17 +102,11 @@ public final class KernelHooksLiveBenchmark {
             }
             holder.command("off", "detached");
         }
-        deleteQuietly(files);
+        OverheadBenchmark.deleteQuietly(files);
         String load1 = Files.readString(Path.of("/proc/loadavg")).strip();
         String report = report(windows, s, endpoint, pairs, settle, load0, load1);
         System.out.println(report);
-        Path out = root.resolve("docs/benchmarks.md");
-        String existing = Files.exists(out) ? Files.readString(out) : "# Benchmarks\n";
-        int start = existing.indexOf(MARKER);
-        int end = start < 0 ? -1 : existing.indexOf(MARKER, start + MARKER.length());
-        String head = start >= 0 ? existing.substring(0, start) : existing.stripTrailing() + "\n\n";
-        String tail = end >= 0 ? existing.substring(end + MARKER.length()) : "\n";
-        Files.writeString(out, head + MARKER + "\n" + report + MARKER + tail);
+        BenchmarksDoc.writeSection(root, MARKER, report);
     }
 
     /** The probes' holder process, driven line by line over its standard input. */
@@ -172,10 +166,10 @@ public final class KernelHooksLiveBenchmark {
                 endpoint, pairs, s.seconds(), settle, s.placement(), s.helloConnections(), load0, load1));
         b.append(String.format(Locale.ROOT, "| hooks on / off | median [interquartile range] | mean [95%% interval of the"
                 + " mean] | min .. max |%n|---|---|---|---|%n"));
-        b.append(String.format(Locale.ROOT, "| throughput | %s | %s | %.4f .. %.4f |%n", medianIqr(tp), meanInterval(tp),
+        b.append(String.format(Locale.ROOT, "| throughput | %s | %s | %.4f .. %.4f |%n", medianIqr(tp), BreakdownLiveBenchmark.meanInterval(tp),
                 Arrays.stream(tp).min().orElse(0), Arrays.stream(tp).max().orElse(0)));
         b.append(String.format(Locale.ROOT, "| service CPU per request | %s | %s | %.4f .. %.4f |%n%n", medianIqr(cpu),
-                meanInterval(cpu), Arrays.stream(cpu).min().orElse(0), Arrays.stream(cpu).max().orElse(0)));
+                BreakdownLiveBenchmark.meanInterval(cpu), Arrays.stream(cpu).min().orElse(0), Arrays.stream(cpu).max().orElse(0)));
         b.append("Windows (req/s, µs of service CPU per request):\n\n");
         for (int pair = 0; pair < pairs; pair++) {
             Window on = find(windows, pair, true);
@@ -191,13 +185,6 @@ public final class KernelHooksLiveBenchmark {
         return windows.stream().filter(w -> w.pair() == pair && w.on() == on).findFirst().orElseThrow();
     }
 
-    private static String meanInterval(double[] values) {
-        double mean = Arrays.stream(values).average().orElse(Double.NaN);
-        double var = Arrays.stream(values).map(v -> (v - mean) * (v - mean)).sum() / Math.max(1, values.length - 1);
-        double half = 2 * Math.sqrt(var / values.length);
-        return String.format(Locale.ROOT, "%.4f [%.4f..%.4f]", mean, mean - half, mean + half);
-    }
-
     private static String medianIqr(double[] values) {
         double[] v = values.clone();
         Arrays.sort(v);
@@ -210,16 +197,5 @@ public final class KernelHooksLiveBenchmark {
         int lo = (int) Math.floor(pos);
         int hi = Math.min(v.length - 1, lo + 1);
         return v[lo] + (v[hi] - v[lo]) * (pos - lo);
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try (var files = Files.list(dir)) {
-            for (Path f : files.toList()) {
-                Files.deleteIfExists(f);
-            }
-            Files.deleteIfExists(dir);
-        } catch (IOException e) {
-            // a temporary directory: best effort
-        }
     }
 }

@@ -183,17 +183,10 @@ public final class LightServiceBenchmark {
             }
         }
         String loadAfter = Files.readString(Path.of("/proc/loadavg")).strip();
-        deleteQuietly(s.files());
+        OverheadBenchmark.deleteQuietly(s.files());
         String report = report(runs, idle, tax, s, loadBefore, loadAfter);
         System.out.println(report);
-        Path out = root.resolve("docs/benchmarks.md");
-        String existing = Files.exists(out) ? Files.readString(out) : "# Benchmarks\n";
-        String marker = "<!-- light-benchmark -->";
-        int at = existing.indexOf(marker);
-        String head = at >= 0 ? existing.substring(0, at) : existing + "\n";
-        int end = at >= 0 ? existing.indexOf(marker, at + marker.length()) : -1;
-        String tail = end >= 0 ? existing.substring(end + marker.length()) : "\n";
-        Files.writeString(out, head + marker + "\n" + report + marker + tail);
+        BenchmarksDoc.writeSection(root, "<!-- light-benchmark -->", report);
     }
 
     static JavaProcess startService(Variant v, Settings s, List<String> extra) throws Exception {
@@ -235,9 +228,9 @@ public final class LightServiceBenchmark {
     }
 
     private static Endpoint endpoint(long pid, Settings s, String url, int connections) throws Exception {
-        long before = cpuTicks(pid);
+        long before = OverheadBenchmark.cpuTicks(pid);
         Wrk w = wrk(s, url, connections, s.seconds());
-        long after = cpuTicks(pid);
+        long after = OverheadBenchmark.cpuTicks(pid);
         return new Endpoint(w, (after - before) * 1e4 / w.requests());
     }
 
@@ -460,25 +453,8 @@ public final class LightServiceBenchmark {
         throw new IOException("/proc/stat has no ctxt line");
     }
 
-    static long cpuTicks(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
-    }
-
     private static long rssKb(long pid) throws IOException {
         return smapsRss(pid);
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try (var files = Files.list(dir)) {
-            for (Path f : files.toList()) {
-                Files.deleteIfExists(f);
-            }
-            Files.deleteIfExists(dir);
-        } catch (IOException e) {
-            System.err.println("bench: could not remove " + dir + ": " + e);
-        }
     }
 
     // ------------------------------------------------------------------ report

@@ -147,14 +147,8 @@ public final class OverheadBenchmark {
         deleteQuietly(settings.fileDir());
         String report = breakdown ? breakdownReport(results, settings) : report(results, settings);
         System.out.println(report);
-        Path out = root.resolve("docs/benchmarks.md");
-        String existing = Files.exists(out) ? Files.readString(out) : "# Benchmarks\n";
-        String marker = breakdown ? "<!-- breakdown-overhead-benchmark -->" : "<!-- overhead-benchmark -->";
-        int at = existing.indexOf(marker);
-        String head = at >= 0 ? existing.substring(0, at) : existing + "\n";
-        int end = at >= 0 ? existing.indexOf(marker, at + marker.length()) : -1;
-        String tail = end >= 0 ? existing.substring(end + marker.length()) : "";
-        Files.writeString(out, head + marker + "\n" + report + marker + tail);
+        BenchmarksDoc.writeSection(root, breakdown ? "<!-- breakdown-overhead-benchmark -->" : "<!-- overhead-benchmark -->",
+                report);
     }
 
     private static Measurement measure(Variant v, Path demoJar, Settings settings) throws Exception {

@@ -410,39 +410,11 @@ public final class ProbeCostBenchmark {
         }
 
         private List<String> descriptors() {
-            List<String> out = new ArrayList<>();
-            try (var s = Files.list(Path.of("/proc", Long.toString(process.pid()), "fd"))) {
-                for (Path fd : s.sorted().toList()) {
-                    try {
-                        out.add(fd.getFileName() + "=" + Files.readSymbolicLink(fd));
-                    } catch (IOException e) {
-                        // closed meanwhile
-                    }
-                }
-            } catch (IOException e) {
-                // the process is gone: the caller sees it
-            }
-            return out;
+            return ProcessPrograms.descriptors(process.pid());
         }
 
         private List<Integer> programIds() {
-            List<Integer> ids = new ArrayList<>();
-            for (String d : descriptors()) {
-                if (!d.contains("bpf-prog")) {
-                    continue;
-                }
-                String fd = d.substring(0, d.indexOf('='));
-                try {
-                    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "fdinfo", fd))) {
-                        if (line.startsWith("prog_id:")) {
-                            ids.add(Integer.parseInt(line.substring(8).trim()));
-                        }
-                    }
-                } catch (IOException e) {
-                    // closed meanwhile
-                }
-            }
-            return ids;
+            return ProcessPrograms.programIds(process.pid());
         }
 
         @Override
