@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ebpfagent.loader.sys.SyscallNumbers;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -212,18 +209,13 @@ class AggregatingProbesTest {
     @Test
     void faultsCountsMinorFaultsOfFreshPages() {
         try (SharedMaps shared = SharedMaps.create();
-             FaultsProbe probe = FaultsProbe.start(FaultsProbe.Config.defaults(), shared);
-             Arena arena = Arena.ofConfined()) {
+             FaultsProbe probe = FaultsProbe.start(FaultsProbe.Config.defaults(), shared)) {
             int tid = KernelTests.gettid();
             long before = probe.minorFaults(tid);
             int pages = 2048;
-            MemorySegment big = arena.allocate(pages * 4096L + 4096, 4096);
-            for (long off = 0; off < pages * 4096L; off += 4096) {
-                big.set(ValueLayout.JAVA_BYTE, off, (byte) 1);
-            }
+            KernelTests.touchFreshPages(pages);
             long grew = probe.minorFaults(tid) - before;
-            // Arena.allocate zeroes the memory, so some pages may have faulted in before the loop
-            assertTrue(grew >= pages / 2, "minor faults grew by " + grew + " for " + pages + " fresh pages");
+            assertTrue(grew >= pages, "minor faults grew by " + grew + " for " + pages + " fresh pages");
         }
     }
 
@@ -239,19 +231,12 @@ class AggregatingProbesTest {
         int pages = 2048;
         Thread early = Thread.ofPlatform().name("faults-early").start(() -> {
             tidBox.set(KernelTests.gettid());
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment before = arena.allocate(pages * 4096L, 4096);
-                for (long off = 0; off < before.byteSize(); off += 4096) {
-                    before.set(ValueLayout.JAVA_BYTE, off, (byte) 1);
-                }
+            try {
+                KernelTests.touchFreshPages(pages);
                 faulted.countDown();
                 attached.await();
-                // fresh pages after the attach (allocating zeroes them: that faults them in already):
-                // the probe runs and copies the thread's counters
-                MemorySegment after = arena.allocate(64 * 4096L, 4096);
-                for (long off = 0; off < after.byteSize(); off += 4096) {
-                    after.set(ValueLayout.JAVA_BYTE, off, (byte) 1);
-                }
+                // fresh pages after the attach: the probe runs and copies the thread's counters
+                KernelTests.touchFreshPages(64);
                 done.await();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -287,6 +272,7 @@ class AggregatingProbesTest {
                 assertTrue(probe.majorFaults(tid) <= proc[4], "major faults within /proc's " + proc[4]);
             }
         } finally {
+            attached.countDown();
             done.countDown();
             early.join();
         }

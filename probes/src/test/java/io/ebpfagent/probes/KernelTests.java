@@ -22,6 +22,43 @@ final class KernelTests {
         return (int) Native.syscall(SyscallNumbers.GETPID, 0, 0, 0, 0, 0);
     }
 
+    /**
+     * Maps {@code pages} fresh anonymous pages, writes one byte to each and unmaps them: exactly
+     * one minor fault per page for the calling thread (malloc, behind Arena.allocate, may hand out
+     * memory the process touched before, which then faults no more; MADV_NOHUGEPAGE keeps
+     * transparent huge pages from resolving 512 pages with one fault).
+     */
+    static void touchFreshPages(int pages) {
+        long size = pages * 4096L;
+        // PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS
+        long addr = Native.syscall6(SyscallNumbers.MMAP, 0, size, 0x1 | 0x2, 0x02 | 0x20, -1, 0);
+        if (addr < 0 && addr > -4096) {
+            throw new IllegalStateException("mmap of " + pages + " pages failed: errno " + -addr);
+        }
+        try {
+            int rc = (int) MADVISE.invokeExact(java.lang.foreign.MemorySegment.ofAddress(addr), size, MADV_NOHUGEPAGE);
+            if (rc != 0) {
+                throw new IllegalStateException("madvise(MADV_NOHUGEPAGE) failed");
+            }
+            var mem = java.lang.foreign.MemorySegment.ofAddress(addr).reinterpret(size);
+            for (long off = 0; off < size; off += 4096) {
+                mem.set(java.lang.foreign.ValueLayout.JAVA_BYTE, off, (byte) 1);
+            }
+        } catch (Throwable t) {
+            throw t instanceof RuntimeException r ? r : new IllegalStateException(t);
+        } finally {
+            Native.syscall(SyscallNumbers.MUNMAP, addr, size, 0, 0, 0);
+        }
+    }
+
+    private static final int MADV_NOHUGEPAGE = 15;
+
+    private static final java.lang.invoke.MethodHandle MADVISE = java.lang.foreign.Linker.nativeLinker()
+            .downcallHandle(java.lang.foreign.Linker.nativeLinker().defaultLookup().find("madvise").orElseThrow(),
+                    java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT,
+                            java.lang.foreign.ValueLayout.ADDRESS, java.lang.foreign.ValueLayout.JAVA_LONG,
+                            java.lang.foreign.ValueLayout.JAVA_INT));
+
     /** Thread.sleep that keeps the interrupt flag instead of throwing, for thread bodies. */
     static void sleep(long ms) {
         try {

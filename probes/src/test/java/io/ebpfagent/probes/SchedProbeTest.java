@@ -207,12 +207,8 @@ class SchedProbeTest {
              SchedProbe probe = SchedProbe.start(SchedProbe.Config.defaults(), shared)) {
             long[] procMinor = new long[1];
             int tid = KernelTests.runNamed("sched-faults", () -> {
-                try (var arena = java.lang.foreign.Arena.ofConfined()) {
-                    // fresh anonymous pages: the first write to each is a minor fault of this thread
-                    var mem = arena.allocate((long) pages * 4096, 4096);
-                    for (long i = 0; i < pages; i++) {
-                        mem.set(java.lang.foreign.ValueLayout.JAVA_BYTE, i * 4096, (byte) 1);
-                    }
+                try {
+                    KernelTests.touchFreshPages(pages);
                     String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/thread-self/stat"));
                     procMinor[0] = Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[10 - 3]);
                 } catch (java.io.IOException e) {
