@@ -61,6 +61,10 @@ public final class FaultsProbe extends ProbeBase implements Probe {
     private FaultsProbe(Config c, SharedMaps shared) {
         super(BundledObject.FAULTS, c.targetTgid(), spec -> {
                     FaultsLayouts.Rodata.setCaptureStacks(spec, c.captureStacks());
+                    if (!c.captureStacks()) {
+                        unused(spec, "stacks");
+                        unused(spec, "fault_stacks");
+                    }
                     if (c.minorPeriod() == 0) {
                         spec.programs().remove("on_minor_fault");
                     }

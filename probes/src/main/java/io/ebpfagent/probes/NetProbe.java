@@ -43,29 +43,48 @@ public final class NetProbe extends ProbeBase implements Probe {
      *     accepted connection is taken over when its handshake completes, with owner tid 0 (no
      *     thread: the accepting thread is not known without the accept() hooks), and connections
      *     opened before the probe are not seen.
+     * @param maxConnections connections tracked at once: the size of {@code conn_stats} and
+     *     {@code sock_owner}, LRU hash maps the kernel preallocates in full when the probe loads
+     *     (~330 bytes of kernel memory per connection for the two, charged to the memory cgroup
+     *     of the process that loads them, and their setup time at start); beyond it the least
+     *     recently used connection is forgotten
      */
     public record Config(int targetTgid, long acceptThresholdNs, long connectThresholdNs, boolean retransmitEvents,
-                         boolean resetEvents, boolean acceptSyscalls, boolean connectionBytes) {
+                         boolean resetEvents, boolean acceptSyscalls, boolean connectionBytes, int maxConnections) {
+        /** The default of {@link #maxConnections}. */
+        public static final int DEFAULT_MAX_CONNECTIONS = 16384;
+
         public Config {
             Rodata.requireNonNegative("acceptThresholdNs", acceptThresholdNs);
             Rodata.requireNonNegative("connectThresholdNs", connectThresholdNs);
+            if (maxConnections < 1) {
+                throw new IllegalArgumentException("maxConnections must be at least 1, was " + maxConnections);
+            }
         }
 
         /** Every feature on, accept() and per-connection byte hooks included. */
         public static Config defaults() {
-            return new Config(Probe.currentPid(), 1_000_000L, 0, true, true, true, true);
+            return new Config(Probe.currentPid(), 1_000_000L, 0, true, true, true, true, DEFAULT_MAX_CONNECTIONS);
         }
 
         public Config withAcceptSyscalls(boolean on) {
             return new Config(targetTgid, acceptThresholdNs, connectThresholdNs, retransmitEvents, resetEvents, on,
-                    connectionBytes);
+                    connectionBytes, maxConnections);
         }
 
         public Config withConnectionBytes(boolean on) {
             return new Config(targetTgid, acceptThresholdNs, connectThresholdNs, retransmitEvents, resetEvents,
-                    acceptSyscalls, on);
+                    acceptSyscalls, on, maxConnections);
+        }
+
+        public Config withMaxConnections(int value) {
+            return new Config(targetTgid, acceptThresholdNs, connectThresholdNs, retransmitEvents, resetEvents,
+                    acceptSyscalls, connectionBytes, value);
         }
     }
+
+    /** The maps sized by {@link Config#maxConnections}. */
+    static final List<String> CONNECTION_MAPS = List.of("conn_stats", "sock_owner");
 
     /**
      * Receives one connection; {@code key} is the 40-byte {@code struct conn_key} (read it with
@@ -89,6 +108,9 @@ public final class NetProbe extends ProbeBase implements Probe {
             NetLayouts.Rodata.setConnectThresholdNs(spec, c.connectThresholdNs());
             NetLayouts.Rodata.setRetransmitEvents(spec, c.retransmitEvents());
             NetLayouts.Rodata.setResetEvents(spec, c.resetEvents());
+            for (String map : CONNECTION_MAPS) {
+                spec.maps().put(map, spec.map(map).withMaxEntries(c.maxConnections()));
+            }
             if (!c.acceptSyscalls()) {
                 ACCEPT_PROGRAMS.forEach(spec.programs()::remove);
             }

@@ -113,6 +113,9 @@ public final class SchedProbe extends ProbeBase implements Probe {
             SchedLayouts.Rodata.setOffcpuThresholdNs(spec, c.offcpuThresholdNs());
             SchedLayouts.Rodata.setOffcpuEventsInvoluntary(spec, c.involuntaryEvents());
             SchedLayouts.Rodata.setCaptureStacks(spec, c.captureStacks());
+            if (!c.captureStacks()) {
+                unused(spec, "stacks");
+            }
             SchedLayouts.Rodata.setRunqHistograms(spec, c.runqHistograms());
             SchedLayouts.Rodata.setOffcpuEventsNeedSpan(spec, c.eventsNeedSpan());
             SchedLayouts.Bss.setSpanTimesOn(spec, c.spanTimes());

@@ -65,7 +65,7 @@ public final class SyscallsProbe extends ProbeBase implements Probe {
             SyscallsLayouts.Rodata.setSpanSyscalls(spec, spanTimes != null);
             if (spanTimes == null) {
                 // nothing counted into it: no 2 MB array of its own
-                spec.maps().put(SPAN_TIMES_MAP, spec.map(SPAN_TIMES_MAP).withMaxEntries(1));
+                unused(spec, SPAN_TIMES_MAP);
             }
             SyscallsLayouts.Rodata.setSlowSyscallNs(spec, c.slowSyscallNs());
             SyscallsLayouts.Rodata.setSyscallHistograms(spec, c.histograms());

@@ -207,6 +207,22 @@ class AggregatingProbesTest {
     }
 
     @Test
+    void faultsAllocatesItsStackMapsOnlyWhenCapturingStacks() {
+        try (SharedMaps shared = SharedMaps.create();
+             FaultsProbe probe = FaultsProbe.start(FaultsProbe.Config.defaults(), shared)) {
+            assertEquals(1, probe.loaded.map("stacks").maxEntries());
+            assertEquals(1, probe.loaded.map("fault_stacks").maxEntries());
+        }
+        FaultsProbe.Config d = FaultsProbe.Config.defaults();
+        try (SharedMaps shared = SharedMaps.create();
+             FaultsProbe probe = FaultsProbe.start(new FaultsProbe.Config(d.targetTgid(), d.minorPeriod(),
+                     d.majorPeriod(), true), shared)) {
+            assertEquals(4096, probe.loaded.map("stacks").maxEntries());
+            assertEquals(16384, probe.loaded.map("fault_stacks").maxEntries());
+        }
+    }
+
+    @Test
     void faultsCountsMinorFaultsOfFreshPages() {
         try (SharedMaps shared = SharedMaps.create();
              FaultsProbe probe = FaultsProbe.start(FaultsProbe.Config.defaults(), shared)) {

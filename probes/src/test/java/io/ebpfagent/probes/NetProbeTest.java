@@ -232,4 +232,24 @@ class NetProbeTest {
             assertEquals(0, s.bytesReceived(), "bytes are not counted without their hooks");
         }
     }
+
+    @Test
+    void maxConnectionsSizesTheConnectionMaps() throws Exception {
+        try (SharedMaps shared = SharedMaps.create();
+             NetProbe probe = NetProbe.start(NetProbe.Config.defaults(), shared)) {
+            for (String map : NetProbe.CONNECTION_MAPS) {
+                assertEquals(NetProbe.Config.DEFAULT_MAX_CONNECTIONS, probe.loaded.map(map).maxEntries(), map);
+            }
+        }
+        try (SharedMaps shared = SharedMaps.create();
+             NetProbe probe = NetProbe.start(NetProbe.Config.defaults().withMaxConnections(64), shared)) {
+            for (String map : NetProbe.CONNECTION_MAPS) {
+                assertEquals(64, probe.loaded.map(map).maxEntries(), map);
+            }
+            Server s = acceptedConnection(probe, 10);
+            assertEquals(NetProbe.ROLE_SERVER, s.role(), "a connection is still tracked");
+            assertEquals(1000, s.bytesReceived());
+        }
+        assertThrows(IllegalArgumentException.class, () -> NetProbe.Config.defaults().withMaxConnections(0));
+    }
 }

@@ -136,6 +136,42 @@ class SchedProbeTest {
         }
     }
 
+    @Test
+    void theStackMapIsSizedOnlyWhenStacksAreCapturedAndThenHoldsTheStackOfASleep() throws Exception {
+        try (SharedMaps shared = SharedMaps.create();
+             SchedProbe probe = SchedProbe.start(SchedProbe.Config.defaults(), shared)) {
+            assertEquals(1, probe.stacks().maxEntries(), "no stack map allocated when stacks are off");
+        }
+        SchedProbe.Config d = SchedProbe.Config.defaults().withOffcpuThresholdNs(20_000_000L);
+        SchedProbe.Config capturing = new SchedProbe.Config(d.targetTgid(), d.offcpuThresholdNs(), d.involuntaryEvents(),
+                true, d.runqHistograms(), d.eventsNeedSpan(), d.spanTimes(), d.trackWakeups(), d.runqFromWakeups());
+        try (SharedMaps shared = SharedMaps.create(); SchedProbe probe = SchedProbe.start(capturing, shared)) {
+            assertEquals(4096, probe.stacks().maxEntries());
+            var stackIds = new ConcurrentHashMap<Integer, Integer>();
+            try (ProbeEvents pe = new ProbeEvents(new EventListener() {
+                @Override
+                public void offCpu(OffCpuEvent e) {
+                    stackIds.putIfAbsent(e.tid(), e.stackId());
+                }
+            }).add(probe)) {
+                int tid = KernelTests.runNamed("sched-stack", () -> KernelTests.sleep(100));
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                while (!stackIds.containsKey(tid) && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                Integer id = stackIds.get(tid);
+                assertTrue(id != null && id >= 0, "the sleep's user stack was recorded: " + id);
+                try (var arena = java.lang.foreign.Arena.ofConfined()) {
+                    var key = arena.allocate(java.lang.foreign.ValueLayout.JAVA_INT);
+                    key.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, id);
+                    var ips = arena.allocate(probe.stacks().valueSize(), 8);
+                    assertTrue(probe.stacks().lookup(key, ips), "stack " + id + " in the map");
+                    assertTrue(ips.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0) != 0, "a user address at its top");
+                }
+            }
+        }
+    }
+
     /** Events of the probes added to it, with every off-CPU interval copied into {@code events}. */
     private static ProbeEvents offCpuEventsInto(java.util.List<OffCpu> events) {
         return new ProbeEvents(new EventListener() {

@@ -57,7 +57,7 @@ final class ProbeConfigs {
         // Every connect is an event (threshold 0): the latency histogram is built from them;
         // probes.net.connect_threshold picks the ones that become intervals (EventBridge).
         return new NetProbe.Config(d.targetTgid(), d.acceptThresholdNs(), 0, d.retransmitEvents(), d.resetEvents(),
-                false, false);
+                false, false, c.get(ConfigSchema.NET_MAX_CONNECTIONS));
     }
 
     /**

@@ -1,0 +1,36 @@
+package io.ebpfagent.agent.kernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ebpfagent.agent.config.AgentConfig;
+import io.ebpfagent.agent.config.ConfigException;
+import io.ebpfagent.agent.config.ConfigLoader;
+import io.ebpfagent.probes.NetProbe;
+import org.junit.jupiter.api.Test;
+
+class ProbeConfigsTest {
+    @Test
+    void netMaxConnectionsReachesTheProbe() throws Exception {
+        assertThat(ProbeConfigs.net(AgentConfig.defaults()).maxConnections())
+                .isEqualTo(NetProbe.Config.DEFAULT_MAX_CONNECTIONS);
+        AgentConfig config = ConfigLoader.fromYaml("""
+                probes:
+                  net:
+                    max_connections: 100000
+                """, "test");
+        NetProbe.Config net = ProbeConfigs.net(config);
+        assertThat(net.maxConnections()).isEqualTo(100_000);
+        assertThat(net.acceptSyscalls()).as("no hook on every system call of the machine").isFalse();
+        assertThat(net.connectionBytes()).as("no hook on every socket send and receive").isFalse();
+    }
+
+    @Test
+    void aTooSmallConnectionLimitIsRefusedByName() {
+        assertThatThrownBy(() -> ConfigLoader.fromYaml("""
+                probes:
+                  net:
+                    max_connections: 10
+                """, "test")).isInstanceOf(ConfigException.class).hasMessageContaining("probes.net.max_connections");
+    }
+}
