@@ -85,6 +85,9 @@ public final class StartupBenchmark {
                 add(values, "compared jar: agent cpu at 'initialized' (ms)", old.cpuAtEnd - base.cpuAtMark);
                 add(values, "compared jar: 'kernel probes started in' (ms)",
                         old.parsed.getOrDefault("'kernel probes started in' (ms)", -1.0));
+                add(values, "compared jar: attached after JVM start (ms)",
+                        old.parsed.getOrDefault("attached after JVM start (ms)", -1.0));
+                add(values, "compared jar: agent cpu at attach (ms)", old.cpuAtMark - base.cpuAtMark);
                 System.out.printf("round %d, compared jar: running %d ms after spawn, agent cpu %d ms%n", r + 1,
                         old.runningMillis, old.cpuAtRunning - base.cpuAtMark);
             }
