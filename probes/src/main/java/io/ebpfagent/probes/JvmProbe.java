@@ -53,6 +53,26 @@ public final class JvmProbe extends ProbeBase implements Probe {
             "class__unloaded");
 
     /**
+     * The probes attached only with {@link Config#classLoadEvents}: HotSpot fires them at every
+     * class load and unload, and every hit of a uprobe is a trap into the kernel (several µs), so
+     * attached they would tax each of the thousands of classes an application loads (the JVM
+     * counts its classes itself: {@code ClassLoadingMXBean}).
+     */
+    public static final List<String> CLASS_PROBES = List.of("class__loaded", "class__unloaded");
+
+    /**
+     * The probes attached only with {@link Config#memPoolEvents}: HotSpot fires them for every
+     * memory pool at the start and end of every collection, inside the pause (with G1 six to
+     * eight uprobe traps per young collection).
+     */
+    public static final List<String> MEM_POOL_PROBES = List.of("mem__pool__gc__begin", "mem__pool__gc__end");
+
+    /**
+     * @param memPoolEvents attach {@link #MEM_POOL_PROBES}: {@code EV_MEM_POOL_GC} events (each
+     *                      pool's usage before and after every collection)
+     * @param classLoadEvents attach {@link #CLASS_PROBES}: {@code EV_CLASS_LOADED} events and the
+     *                        {@link #classesLoaded} counters; without it no program runs at class
+     *                        loads and those counters stay 0
      * @param perSiteUprobes one uprobe perf event per probe site instead of one uprobe_multi link
      *                       (for kernels before 6.6; slow to detach, needs CAP_SYS_ADMIN)
      */
@@ -79,6 +99,16 @@ public final class JvmProbe extends ProbeBase implements Probe {
         public Config withPerSiteUprobes(boolean value) {
             return new Config(targetTgid, gcThresholdNs, vmopThresholdNs, compileThresholdNs, monitorThresholdNs,
                     memPoolEvents, classLoadEvents, value);
+        }
+
+        public Config withMemPoolEvents(boolean value) {
+            return new Config(targetTgid, gcThresholdNs, vmopThresholdNs, compileThresholdNs, monitorThresholdNs,
+                    value, classLoadEvents, perSiteUprobes);
+        }
+
+        public Config withClassLoadEvents(boolean value) {
+            return new Config(targetTgid, gcThresholdNs, vmopThresholdNs, compileThresholdNs, monitorThresholdNs,
+                    memPoolEvents, value, perSiteUprobes);
         }
     }
 
@@ -205,7 +235,11 @@ public final class JvmProbe extends ProbeBase implements Probe {
         FileDescriptor program = lo.program(PROGRAM);
         List<Usdt.Target> targets = new ArrayList<>();
         for (int i = 0; i < PROBES.size(); i++) {
-            targets.add(new Usdt.Target("hotspot", PROBES.get(i), i));
+            String probe = PROBES.get(i);
+            if ((c.classLoadEvents() || !CLASS_PROBES.contains(probe))
+                    && (c.memPoolEvents() || !MEM_POOL_PROBES.contains(probe))) {
+                targets.add(new Usdt.Target("hotspot", probe, i));
+            }
         }
         if (!c.perSiteUprobes()) {
             Usdt.MultiAttachment a;
@@ -353,6 +387,7 @@ public final class JvmProbe extends ProbeBase implements Probe {
         return pauses.isMapped() ? pauses.memory() : null;
     }
 
+    /** Classes this JVM loaded since the attach; counted with {@link Config#classLoadEvents} only. */
     public long classesLoaded() {
         return loaded.collection().variable("classes_loaded").getLong();
     }

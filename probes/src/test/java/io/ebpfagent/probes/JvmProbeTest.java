@@ -31,7 +31,8 @@ class JvmProbeTest {
         try (SharedMaps shared = SharedMaps.create();
              JvmProbe probe = JvmProbe.start(JvmProbe.Config.defaults().withPerSiteUprobes(perSite), shared)) {
             assertEquals(!perSite, probe.multiLink(), "one uprobe_multi link unless asked for per-site uprobes");
-            assertEquals(JvmProbe.PROBES, probe.attachedProbes(), "every hotspot probe is in Temurin's libjvm.so");
+            assertEquals(JvmProbe.PROBES.stream().filter(p -> !JvmProbe.CLASS_PROBES.contains(p)).toList(),
+                    probe.attachedProbes(), "every hotspot probe but the class ones is in Temurin's libjvm.so");
             assertTrue(probe.missingProbes().isEmpty());
             assertEquals(java.util.Set.of("on_hotspot"), probe.programs().keySet(), "one program serves all probes");
             var started = new CopyOnWriteArrayList<Started>();
@@ -156,5 +157,94 @@ class JvmProbeTest {
             n[0] += count;
         });
         return n[0];
+    }
+
+    /** Classes of java.desktop (which nothing here loads otherwise), by name. */
+    private static java.util.List<String> desktopClasses() throws java.io.IOException {
+        var fs = java.nio.file.FileSystems.getFileSystem(java.net.URI.create("jrt:/"));
+        var root = fs.getPath("/modules/java.desktop");
+        try (var paths = java.nio.file.Files.walk(root)) {
+            return paths.map(p -> root.relativize(p).toString())
+                    .filter(n -> n.endsWith(".class") && !n.contains("module-info") && n.startsWith("javax/swing/"))
+                    .map(n -> n.substring(0, n.length() - ".class".length()).replace('/', '.'))
+                    .sorted().toList();
+        }
+    }
+
+    private static int load(java.util.List<String> classes) {
+        int n = 0;
+        for (String c : classes) {
+            try {
+                Class.forName(c, false, JvmProbeTest.class.getClassLoader());
+                n++;
+            } catch (ClassNotFoundException | LinkageError e) {
+                // not loadable here: not counted
+            }
+        }
+        return n;
+    }
+
+    @Test
+    void classLoadsRunNoProgramUnlessClassEventsAreOn() throws Exception {
+        java.util.List<String> classes = desktopClasses();
+        assertTrue(classes.size() > 400, "javax.swing classes to load: " + classes.size());
+        try (SharedMaps shared = SharedMaps.create();
+             JvmProbe probe = JvmProbe.start(JvmProbe.Config.defaults(), shared)) {
+            assertTrue(probe.attachedProbes().stream().noneMatch(JvmProbe.CLASS_PROBES::contains),
+                    "no class probe attached: " + probe.attachedProbes());
+            int loaded = load(classes.subList(0, 200));
+            assertTrue(loaded > 150, "loaded " + loaded);
+            assertEquals(0, probe.classesLoaded(), "no program ran at the class loads");
+        }
+        var names = new java.util.concurrent.ConcurrentLinkedQueue<String>();
+        try (SharedMaps shared = SharedMaps.create();
+             JvmProbe probe = JvmProbe.start(JvmProbe.Config.defaults().withClassLoadEvents(true), shared);
+             ProbeEvents pe = new ProbeEvents(new EventListener() {
+                 @Override
+                 public void classLoaded(io.ebpfagent.probes.events.ClassEvent e) {
+                     names.add(e.name());
+                 }
+             }).add(probe)) {
+            assertTrue(probe.attachedProbes().containsAll(JvmProbe.CLASS_PROBES), "" + probe.attachedProbes());
+            java.util.List<String> batch = classes.subList(200, 400);
+            int loaded = load(batch);
+            // some of the batch may have come in already as supertypes of the first one
+            assertTrue(probe.classesLoaded() > loaded / 2, probe.classesLoaded() + " counted, " + loaded + " loaded");
+            var wanted = new java.util.HashSet<String>();
+            batch.forEach(c -> wanted.add(c.replace('.', '/')));
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (names.stream().filter(wanted::contains).count() <= loaded / 2 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(names.stream().filter(wanted::contains).count() > loaded / 2,
+                    "events name the classes loaded: " + names.stream().limit(5).toList() + " of " + names.size());
+        }
+    }
+
+    @Test
+    void memoryPoolProbesOnlyWithMemoryPoolEvents() throws Exception {
+        var pools = new java.util.concurrent.ConcurrentLinkedQueue<String>();
+        try (SharedMaps shared = SharedMaps.create();
+             JvmProbe probe = JvmProbe.start(JvmProbe.Config.defaults(), shared);
+             ProbeEvents pe = new ProbeEvents(new EventListener() {
+                 @Override
+                 public void memPoolGc(io.ebpfagent.probes.events.MemPoolEvent e) {
+                     pools.add(e.pool());
+                 }
+             }).add(probe)) {
+            assertTrue(probe.attachedProbes().containsAll(JvmProbe.MEM_POOL_PROBES), "" + probe.attachedProbes());
+            System.gc();
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (pools.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertFalse(pools.isEmpty(), "a pool's usage around the collection");
+        }
+        try (SharedMaps shared = SharedMaps.create();
+             JvmProbe probe = JvmProbe.start(JvmProbe.Config.defaults().withMemPoolEvents(false), shared)) {
+            assertTrue(probe.attachedProbes().stream().noneMatch(JvmProbe.MEM_POOL_PROBES::contains),
+                    "no memory-pool probe attached: " + probe.attachedProbes());
+            assertTrue(probe.attachedProbes().containsAll(java.util.List.of("gc__begin", "gc__end")));
+        }
     }
 }

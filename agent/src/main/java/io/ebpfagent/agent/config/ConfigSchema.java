@@ -259,7 +259,9 @@ public final class ConfigSchema {
             case "jvm" -> "HotSpot USDT probe: thread start/stop (Java thread names), GC and safepoint pauses, JIT "
                     + "compilations, monitor contention. Cost: uprobes in libjvm.so attached for this JVM's process "
                     + "only: nothing for other processes; ~8-13 us per hit (a trap into the kernel), fired by thread "
-                    + "starts and stops, GC, VM operations and compilations.";
+                    + "starts and stops, GC and VM operations (about 4 per young collection) and compilations; not "
+                    + "by class loads nor per memory pool (HotSpot's `class__loaded` and `mem__pool__gc__*` probes, "
+                    + "whose data the agent does not export, are not attached).";
             case "profile" -> "CPU sampling profiler (perf events) attributing samples to threads and spans. Off by "
                     + "default. Cost: a software cpu-clock event per CPU at `probes.profile.frequency_hz` samples "
                     + "every CPU whatever runs there (machine-wide, but at a fixed rate), ~4-6 us per sample that "

@@ -72,9 +72,10 @@ final class ProbeConfigs {
 
     static JvmProbe.Config jvm(AgentConfig c) {
         JvmProbe.Config d = JvmProbe.Config.defaults();
+        // No memory-pool or class-load events: the agent exports neither, and their USDT probes
+        // would trap at every collection (inside the pause) and at every class load.
         return new JvmProbe.Config(d.targetTgid(), d.gcThresholdNs(), d.vmopThresholdNs(),
-                c.get(ConfigSchema.JVM_COMPILE_THRESHOLD).toNanos(), d.monitorThresholdNs(), d.memPoolEvents(),
-                d.classLoadEvents());
+                c.get(ConfigSchema.JVM_COMPILE_THRESHOLD).toNanos(), d.monitorThresholdNs(), false, false);
     }
 
     static ProfileProbe.Config profile(AgentConfig c) {

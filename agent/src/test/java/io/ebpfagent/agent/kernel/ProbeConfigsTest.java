@@ -26,6 +26,13 @@ class ProbeConfigsTest {
     }
 
     @Test
+    void theJvmProbeAttachesNoClassOrMemoryPoolProbes() {
+        var jvm = ProbeConfigs.jvm(AgentConfig.defaults());
+        assertThat(jvm.classLoadEvents()).as("a uprobe trap at every class load, for nothing exported").isFalse();
+        assertThat(jvm.memPoolEvents()).as("traps inside every GC pause, for nothing exported").isFalse();
+    }
+
+    @Test
     void aTooSmallConnectionLimitIsRefusedByName() {
         assertThatThrownBy(() -> ConfigLoader.fromYaml("""
                 probes:

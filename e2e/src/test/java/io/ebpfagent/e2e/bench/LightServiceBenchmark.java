@@ -269,7 +269,7 @@ public final class LightServiceBenchmark {
         throw new IllegalStateException("runqlat is missing: apt-get install libbpf-tools");
     }
 
-    private static List<ProgCost> delta(Map<Long, ProgCost> before, Map<Long, ProgCost> after) {
+    static List<ProgCost> delta(Map<Long, ProgCost> before, Map<Long, ProgCost> after) {
         List<ProgCost> d = new ArrayList<>();
         after.forEach((id, a) -> {
             ProgCost b = before.get(id);
@@ -280,7 +280,7 @@ public final class LightServiceBenchmark {
     }
 
     /** The BPF programs process pid holds a descriptor of (program or link), with their statistics. */
-    private static Map<Long, ProgCost> progs(long pid) throws Exception {
+    static Map<Long, ProgCost> progs(long pid) throws Exception {
         List<Long> ids = new ArrayList<>();
         try (var fds = Files.list(Path.of("/proc/" + pid + "/fdinfo"))) {
             for (Path fd : fds.toList()) {
