@@ -387,7 +387,9 @@ public final class CorrelationCheck {
                 staleOutside++;
                 staleOutsideByThread.merge(group(thread), 1, Integer::sum);
                 if (outsideExamples.size() < 8) {
-                    outsideExamples.add(k + ", parent " + (parent == null ? "unknown" : parent.toString()));
+                    outsideExamples.add(k + " (" + k.attribute("off_cpu.reason") + "), parent "
+                            + (parent == null ? "unknown" : parent.toString()) + "; its request's segments: "
+                            + segmentsOfTrace(segments, traceOf, k));
                 }
                 continue;
             }
@@ -622,6 +624,21 @@ public final class CorrelationCheck {
      * again a moment before it ended (after the wake-up), neither of which the app can time: an
      * interval of the carrier there with the sleeping request's context is not told apart.
      */
+    /**
+     * The segments of {@code k}'s request, in ms from {@code k}'s start ({@code kind thread->threadEnd
+     * [start, end]}): what a failure report needs to tell a harness gap from a stale context.
+     */
+    private static String segmentsOfTrace(List<Segment> segments, Map<Long, String> traceOf, TelemetrySpan k) {
+        StringBuilder b = new StringBuilder();
+        for (Segment g : segments) {
+            if (k.traceId().equals(traceOf.get(g.id()))) {
+                b.append(String.format(java.util.Locale.ROOT, "%s %s->%s [%+.1f, %+.1f] ", g.kind(), g.thread(),
+                        g.threadEnd(), (g.start() - k.start()) / 1e6, (g.end() - k.start()) / 1e6));
+            }
+        }
+        return b.toString().strip();
+    }
+
     private static Segment virtualSleepOfItsRequest(TelemetrySpan k, Map<String, List<Segment>> virtualSleeps,
                                                     Map<Long, String> traceOf, Settings s) {
         for (Segment g : virtualSleeps.getOrDefault(k.threadName(), List.of())) {
