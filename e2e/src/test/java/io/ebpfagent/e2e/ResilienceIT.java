@@ -107,7 +107,7 @@ class ResilienceIT {
                 int port = Integer.parseInt(app.await(AgentJvm.DEMO_LISTENING, START).group(1));
                 String running = app.await(Pattern.quote(AGENT_PREFIX) + " INFO kernel probes running: (.*)", START)
                         .group(1);
-                assertThat(running).isEqualTo("sched, jvm (14 of 14 hotspot probes, one uprobe_multi link), syscalls, "
+                assertThat(running).isEqualTo("sched, jvm (10 of 10 hotspot probes, one uprobe_multi link), syscalls, "
                         + "net, faults, profile");
                 serves(port);
                 assertThat(app.lines()).filteredOn(l -> l.contains(AGENT_PREFIX) && l.contains("disabled"))

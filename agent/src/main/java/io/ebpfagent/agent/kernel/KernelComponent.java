@@ -245,7 +245,9 @@ public final class KernelComponent implements AgentComponent {
     /** The probe's name, with how the jvm probe is attached. */
     static String describe(Probe probe) {
         if (probe instanceof JvmProbe jvm) {
-            return "jvm (" + jvm.attachedProbes().size() + " of " + JvmProbe.PROBES.size() + " hotspot probes"
+            // of the probes this configuration asks for (the class and memory-pool ones it does not)
+            return "jvm (" + jvm.attachedProbes().size() + " of "
+                    + (jvm.attachedProbes().size() + jvm.missingProbes().size()) + " hotspot probes"
                     + (jvm.missingProbes().isEmpty() ? "" : ", not in this libjvm.so: " + jvm.missingProbes())
                     + (jvm.multiLink() ? ", one uprobe_multi link)" : ", one uprobe per site)");
         }

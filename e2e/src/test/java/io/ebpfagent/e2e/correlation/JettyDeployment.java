@@ -167,7 +167,7 @@ public final class JettyDeployment implements AutoCloseable {
         JettyDeployment d = new JettyDeployment(o, dir, otel, ebpf, prometheusPort, app);
         try {
             d.port = Integer.parseInt(app.await("jetty-app listening on port (\\d+)", START).group(1));
-            // "kernel probes running: sched, jvm (14 of 14 hotspot probes, ...), net, io, faults"
+            // "kernel probes running: sched, jvm (10 of 10 hotspot probes, ...), net, io, faults"
             String running = app.await("kernel probes running: (.*)", START).group(1);
             if (!java.util.regex.Pattern.compile("(^|, )sched\\b").matcher(running).find()
                     || !java.util.regex.Pattern.compile("(^|, )io\\b").matcher(running).find()) {
