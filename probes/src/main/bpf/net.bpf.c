@@ -26,6 +26,10 @@ const volatile __u64 connect_threshold_ns = 0;
 const volatile __u8 retransmit_events = 1;
 /* Emit EV_RESET events. */
 const volatile __u8 reset_events = 1;
+/* Keep the per-connection table conn_stats (bytes, calls, connect and accept-queue latency,
+ * retransmits and resets per 4-tuple). Off: the events and the membership in sock_owner stay,
+ * nothing is written to conn_stats (user space then gives it a single entry). */
+const volatile __u8 connection_stats = 1;
 /* Take ownership of an accepted connection when its handshake completes (owner thread unknown:
  * tid 0), for user space that leaves out the per-operation send/receive hooks, which would
  * otherwise adopt it at its first send or receive. */
@@ -192,13 +196,15 @@ static __always_inline struct conn_stats *conn_open(struct sock_info *si, __u64 
 		.role = si->role,
 	};
 
+	if (!connection_stats)
+		return NULL;
 	bpf_map_update_elem(&conn_stats, &si->key, &init, BPF_ANY);
 	return bpf_map_lookup_elem(&conn_stats, &si->key);
 }
 
 static __always_inline struct conn_stats *conn_of(struct sock_info *si)
 {
-	return si->has_key ? bpf_map_lookup_elem(&conn_stats, &si->key) : NULL;
+	return connection_stats && si->has_key ? bpf_map_lookup_elem(&conn_stats, &si->key) : NULL;
 }
 
 static __always_inline void emit_tcp_event(__u32 kind, const struct sock *sk, struct sock_info *si,
@@ -472,7 +478,7 @@ static __always_inline struct sock_info *owned(struct sock *sk, __u32 tid)
 	}
 	bpf_map_update_elem(&sock_owner, &skp, &info, BPF_NOEXIST);
 	si = bpf_map_lookup_elem(&sock_owner, &skp);
-	if (si && !bpf_map_lookup_elem(&conn_stats, &si->key)) {
+	if (si && connection_stats && !bpf_map_lookup_elem(&conn_stats, &si->key)) {
 		cs = conn_open(si, info.start_ns);
 		if (cs && queue)
 			cs->accept_queue_ns = queue;

@@ -43,14 +43,19 @@ public final class NetProbe extends ProbeBase implements Probe {
      *     accepted connection is taken over when its handshake completes, with owner tid 0 (no
      *     thread: the accepting thread is not known without the accept() hooks), and connections
      *     opened before the probe are not seen.
-     * @param maxConnections connections tracked at once: the size of {@code conn_stats} and
-     *     {@code sock_owner}, LRU hash maps the kernel preallocates in full when the probe loads
-     *     (~330 bytes of kernel memory per connection for the two, charged to the memory cgroup
-     *     of the process that loads them, and their setup time at start); beyond it the least
-     *     recently used connection is forgotten
+     * @param connectionStats keep the per-connection table {@code conn_stats} that
+     *     {@link #forEachConnection} reads; without it the events stay and nothing is written to
+     *     the table, which then gets a single entry (no kernel memory for it)
+     * @param maxConnections connections tracked at once: the size of {@code sock_owner} (which
+     *     sockets are the process's) and, with {@code connectionStats}, of {@code conn_stats}: LRU
+     *     hash maps the kernel preallocates in full when the probe loads (~140 and ~190 bytes of
+     *     kernel memory per connection, charged to the memory cgroup of the process that loads
+     *     them, and their setup time at start); beyond it the least recently used connection is
+     *     forgotten
      */
     public record Config(int targetTgid, long acceptThresholdNs, long connectThresholdNs, boolean retransmitEvents,
-                         boolean resetEvents, boolean acceptSyscalls, boolean connectionBytes, int maxConnections) {
+                         boolean resetEvents, boolean acceptSyscalls, boolean connectionBytes, boolean connectionStats,
+                         int maxConnections) {
         /** The default of {@link #maxConnections}. */
         public static final int DEFAULT_MAX_CONNECTIONS = 16384;
 
@@ -64,22 +69,27 @@ public final class NetProbe extends ProbeBase implements Probe {
 
         /** Every feature on, accept() and per-connection byte hooks included. */
         public static Config defaults() {
-            return new Config(Probe.currentPid(), 1_000_000L, 0, true, true, true, true, DEFAULT_MAX_CONNECTIONS);
+            return new Config(Probe.currentPid(), 1_000_000L, 0, true, true, true, true, true, DEFAULT_MAX_CONNECTIONS);
         }
 
         public Config withAcceptSyscalls(boolean on) {
             return new Config(targetTgid, acceptThresholdNs, connectThresholdNs, retransmitEvents, resetEvents, on,
-                    connectionBytes, maxConnections);
+                    connectionBytes, connectionStats, maxConnections);
         }
 
         public Config withConnectionBytes(boolean on) {
             return new Config(targetTgid, acceptThresholdNs, connectThresholdNs, retransmitEvents, resetEvents,
-                    acceptSyscalls, on, maxConnections);
+                    acceptSyscalls, on, connectionStats, maxConnections);
         }
 
         public Config withMaxConnections(int value) {
             return new Config(targetTgid, acceptThresholdNs, connectThresholdNs, retransmitEvents, resetEvents,
-                    acceptSyscalls, connectionBytes, value);
+                    acceptSyscalls, connectionBytes, connectionStats, value);
+        }
+
+        public Config withConnectionStats(boolean on) {
+            return new Config(targetTgid, acceptThresholdNs, connectThresholdNs, retransmitEvents, resetEvents,
+                    acceptSyscalls, connectionBytes, on, maxConnections);
         }
     }
 
@@ -110,6 +120,10 @@ public final class NetProbe extends ProbeBase implements Probe {
             NetLayouts.Rodata.setResetEvents(spec, c.resetEvents());
             for (String map : CONNECTION_MAPS) {
                 spec.maps().put(map, spec.map(map).withMaxEntries(c.maxConnections()));
+            }
+            NetLayouts.Rodata.setConnectionStats(spec, c.connectionStats());
+            if (!c.connectionStats()) {
+                unused(spec, "conn_stats");
             }
             if (!c.acceptSyscalls()) {
                 ACCEPT_PROGRAMS.forEach(spec.programs()::remove);

@@ -252,4 +252,37 @@ class NetProbeTest {
         }
         assertThrows(IllegalArgumentException.class, () -> NetProbe.Config.defaults().withMaxConnections(0));
     }
+
+    @Test
+    void withoutConnectionStatsTheEventsStayAndTheTableIsNotKept() throws Exception {
+        try (SharedMaps shared = SharedMaps.create();
+             NetProbe probe = NetProbe.start(NetProbe.Config.defaults().withAcceptSyscalls(false)
+                     .withConnectionBytes(false).withConnectionStats(false), shared)) {
+            assertEquals(1, probe.loaded.map("conn_stats").maxEntries(), "no table allocated");
+            assertEquals(NetProbe.Config.DEFAULT_MAX_CONNECTIONS, probe.loaded.map("sock_owner").maxEntries());
+            var connects = new CopyOnWriteArrayList<Integer>();
+            try (ProbeEvents pe = new ProbeEvents(new EventListener() {
+                @Override
+                public void connect(ConnectEvent e) {
+                    connects.add(e.localPort());
+                }
+            }).add(probe);
+                 ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+                int localPort;
+                try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+                     Socket accepted = server.accept()) {
+                    localPort = s.getLocalPort();
+                    s.getOutputStream().write(new byte[1000]);
+                    accepted.getInputStream().readNBytes(1000);
+                }
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                while (!connects.contains(localPort) && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                assertTrue(connects.contains(localPort), "the connect is still an event: " + connects);
+                assertEquals(0, probe.forEachConnection((key, lp, rp, role, owner, opened, closed, connect, queue,
+                        sent, received, retransmits, resetsSent, resetsReceived) -> { }), "no connection in the table");
+            }
+        }
+    }
 }

@@ -79,9 +79,9 @@ public final class ConfigSchema {
                     + "as spans or span events; the connect-latency histogram counts every connect.");
     public static final ConfigKey<Integer> NET_MAX_CONNECTIONS = key("probes.net.max_connections",
             new IntType(64, 1 << 22), 16384,
-            "TCP connections of this JVM tracked at once. The kernel allocates the two maps that track them in full "
-                    + "when the probe starts: ~330 bytes of kernel memory per connection (5.4 MB at the default), "
-                    + "charged to the memory cgroup (container limit) of the JVM, and their setup time is part of "
+            "TCP connections of this JVM tracked at once. The kernel allocates the map that tracks them in full "
+                    + "when the probe starts: ~140 bytes of kernel memory per connection (2.2 MB at the default), "
+                    + "charged to the memory cgroup (container limit) of the JVM, and its setup time is part of "
                     + "the agent's start. Beyond it the least recently active connection is forgotten: its "
                     + "retransmits and resets are no longer attributed.");
     public static final ConfigKey<Duration> JVM_COMPILE_THRESHOLD = key("probes.jvm.compile_threshold", DURATION,

@@ -56,8 +56,10 @@ final class ProbeConfigs {
         // their handshake completes.
         // Every connect is an event (threshold 0): the latency histogram is built from them;
         // probes.net.connect_threshold picks the ones that become intervals (EventBridge).
+        // Nor does it read the per-connection table: no conn_stats (kernel memory, and a full LRU
+        // evicting at every new connection, since closed entries are removed only by reading them).
         return new NetProbe.Config(d.targetTgid(), d.acceptThresholdNs(), 0, d.retransmitEvents(), d.resetEvents(),
-                false, false, c.get(ConfigSchema.NET_MAX_CONNECTIONS));
+                false, false, false, c.get(ConfigSchema.NET_MAX_CONNECTIONS));
     }
 
     /**

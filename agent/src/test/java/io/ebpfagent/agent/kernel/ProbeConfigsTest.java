@@ -23,6 +23,7 @@ class ProbeConfigsTest {
         assertThat(net.maxConnections()).isEqualTo(100_000);
         assertThat(net.acceptSyscalls()).as("no hook on every system call of the machine").isFalse();
         assertThat(net.connectionBytes()).as("no hook on every socket send and receive").isFalse();
+        assertThat(net.connectionStats()).as("no per-connection table it never reads").isFalse();
     }
 
     @Test

@@ -37,7 +37,7 @@ public final class KernelHooksHolder {
             NetProbe.Config n = NetProbe.Config.defaults();
             sched = SchedProbe.start(SchedProbe.Config.defaults().withTargetTgid(pid).withEventsNeedSpan(true), shared);
             net = NetProbe.start(new NetProbe.Config(pid, n.acceptThresholdNs(), 0, n.retransmitEvents(),
-                    n.resetEvents(), false, false, n.maxConnections()), shared);
+                    n.resetEvents(), false, false, false, n.maxConnections()), shared);
             faults = FaultsProbe.start(new FaultsProbe.Config(pid, 0, FaultsProbe.Config.defaults().majorPeriod(), false),
                     shared);
             reader = Thread.ofPlatform().daemon().name("holder-reader").start(this::read);
