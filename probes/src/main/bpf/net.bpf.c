@@ -26,6 +26,10 @@ const volatile __u64 connect_threshold_ns = 0;
 const volatile __u8 retransmit_events = 1;
 /* Emit EV_RESET events. */
 const volatile __u8 reset_events = 1;
+/* Remember accepted connections whose handshake completed in accept_pending, for the accept()
+ * hooks and the send/receive hooks, which time the accept queue from it: user space clears this
+ * when it attaches neither (nothing would read the map). */
+const volatile __u8 accept_queue = 1;
 /* Keep the per-connection table conn_stats (bytes, calls, connect and accept-queue latency,
  * retransmits and resets per 4-tuple). Off: the events and the membership in sock_owner stay,
  * nothing is written to conn_stats (user space then gives it a single entry). */
@@ -265,7 +269,8 @@ int BPF_PROG(on_inet_sock_set_state, const struct sock *sk, const int oldstate, 
 		/* a new socket (passive children are cloned from the listener and start with
 		 * LISTEN -> SYN_RECV): forget what a freed socket at this address left */
 		bpf_map_delete_elem(&sock_owner, &skp);
-		bpf_map_delete_elem(&accept_pending, &skp);
+		if (accept_queue)
+			bpf_map_delete_elem(&accept_pending, &skp);
 	}
 	if (newstate == TCP_SYN_SENT) {
 		/* connect(): process context, the caller is current */
@@ -308,7 +313,8 @@ int BPF_PROG(on_inet_sock_set_state, const struct sock *sk, const int oldstate, 
 
 		if (!owner)
 			return 0;
-		bpf_map_update_elem(&accept_pending, &skp, &now, BPF_ANY);
+		if (accept_queue)
+			bpf_map_update_elem(&accept_pending, &skp, &now, BPF_ANY);
 		if (adopt_at_handshake) {
 			struct sock_info info = { .role = ROLE_SERVER, .has_key = 1, .start_ns = now,
 						  .tgid = *owner };
@@ -322,7 +328,7 @@ int BPF_PROG(on_inet_sock_set_state, const struct sock *sk, const int oldstate, 
 
 	si = bpf_map_lookup_elem(&sock_owner, &skp);
 	if (!si) {
-		if (newstate == TCP_CLOSE)
+		if (newstate == TCP_CLOSE && accept_queue)
 			bpf_map_delete_elem(&accept_pending, &skp);
 		return 0;
 	}
@@ -337,7 +343,8 @@ int BPF_PROG(on_inet_sock_set_state, const struct sock *sk, const int oldstate, 
 		if (cs)
 			cs->closed_ns = now;
 		bpf_map_delete_elem(&sock_owner, &skp);
-		bpf_map_delete_elem(&accept_pending, &skp);
+		if (accept_queue)
+			bpf_map_delete_elem(&accept_pending, &skp);
 	}
 	return 0;
 }

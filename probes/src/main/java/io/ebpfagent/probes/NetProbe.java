@@ -121,6 +121,12 @@ public final class NetProbe extends ProbeBase implements Probe {
             for (String map : CONNECTION_MAPS) {
                 spec.maps().put(map, spec.map(map).withMaxEntries(c.maxConnections()));
             }
+            // accept_pending is read by the accept() and the send/receive hooks only
+            boolean acceptQueue = c.acceptSyscalls() || c.connectionBytes();
+            NetLayouts.Rodata.setAcceptQueue(spec, acceptQueue);
+            if (!acceptQueue) {
+                unused(spec, "accept_pending");
+            }
             NetLayouts.Rodata.setConnectionStats(spec, c.connectionStats());
             if (!c.connectionStats()) {
                 unused(spec, "conn_stats");
