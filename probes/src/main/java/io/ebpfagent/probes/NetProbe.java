@@ -133,6 +133,7 @@ public final class NetProbe extends ProbeBase implements Probe {
             }
             if (!c.acceptSyscalls()) {
                 ACCEPT_PROGRAMS.forEach(spec.programs()::remove);
+                unused(spec, "accept_inflight"); // only those programs use it
             }
             if (!c.connectionBytes()) {
                 BYTES_PROGRAMS.forEach(spec.programs()::remove);

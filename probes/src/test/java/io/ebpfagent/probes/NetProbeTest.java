@@ -241,6 +241,7 @@ class NetProbeTest {
                 assertTrue(!probe.programs().containsKey(p), p + " is not loaded");
             }
             assertEquals(1, probe.loaded.map("accept_pending").maxEntries(), "nothing reads pending accepts");
+            assertEquals(1, probe.loaded.map("accept_inflight").maxEntries(), "no accept() in flight is timed");
             Server s = acceptedConnection(probe, 100);
             assertEquals(NetProbe.ROLE_SERVER, s.role(), "known as accepted from the handshake on our port");
             assertEquals(0, s.owner(), "no thread known without the accept() or byte hooks");
