@@ -117,10 +117,18 @@ class SchedRunQueueGroundTruthTest {
                 StringBuilder all = new StringBuilder();
                 long[] probeTotal = new long[5];
                 long[] btTotal = new long[4];
+                long lost = 0;
                 for (int tid : tids) {
                     long[] a = after.get(tid);
                     long[] b = before.get(tid);
                     long[] t = truth.getOrDefault(tid, new long[4]);
+                    // every switch of a worker in the window is one interval (all are parked at
+                    // both ends): when bpftrace has fewer than the kernel's own switch counts
+                    // (nvcsw + nivcsw, copied by the probe) and the probe's extra off-CPU time is
+                    // more than a clock's worth, bpftrace lost a switch of that thread
+                    if ((a[4] - b[4]) > t[3] && (a[3] - b[3]) - t[2] > 2_000_000L) {
+                        lost += (a[4] - b[4]) - t[3];
+                    }
                     for (int i = 0; i < 5; i++) {
                         probeTotal[i] += a[i] - b[i];
                     }
@@ -140,6 +148,13 @@ class SchedRunQueueGroundTruthTest {
                 System.out.println(report);
                 if (misses > 0) {
                     missed.append(String.format("%n  %d runs missed: %s", misses, report));
+                    return false;
+                }
+                if (lost > 0) {
+                    // bpftrace lost a switch without counting a recursion miss (seen once in CI:
+                    // one worker's 52.8 ms interval and its wait absent, the kernel's count one more)
+                    missed.append(String.format("%n  bpftrace saw %d intervals fewer than the kernel's switch counts: %s",
+                            lost, report));
                     return false;
                 }
                 assertTrue(btTotal[1] >= WORKERS * 45, "precondition: a wait per sleep at least: " + report);
