@@ -8,6 +8,7 @@ import io.ebpfagent.probes.events.ConnectEvent;
 import io.ebpfagent.probes.events.EventListener;
 import io.ebpfagent.probes.events.ProbeEvents;
 import io.ebpfagent.probes.events.TcpEvent;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -41,13 +42,7 @@ class NetProbeTest {
             }).add(probe);
                  ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
                 int tid = KernelTests.gettid();
-                int localPort;
-                try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
-                     Socket accepted = server.accept()) {
-                    localPort = s.getLocalPort();
-                    s.getOutputStream().write(new byte[1000]);
-                    accepted.getInputStream().readNBytes(1000);
-                }
+                int localPort = exchange(server);
                 long deadline = System.nanoTime() + 3_000_000_000L;
                 Connect found = null;
                 while (found == null && System.nanoTime() < deadline) {
@@ -161,6 +156,16 @@ class NetProbeTest {
      * @param untilAcceptedNs from before the connect to accept()'s return, as this thread timed it
      * @param untilReceivedNs from before the connect to the receipt of the bytes
      */
+    /** Connects to {@code server} over loopback and sends 1000 bytes; the client's local port. */
+    private static int exchange(ServerSocket server) throws IOException {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+             Socket accepted = server.accept()) {
+            s.getOutputStream().write(new byte[1000]);
+            accepted.getInputStream().readNBytes(1000);
+            return s.getLocalPort();
+        }
+    }
+
     record Server(int role, int owner, long acceptQueueNs, long bytesReceived, long untilAcceptedNs,
                   long untilReceivedNs) {
     }
@@ -284,13 +289,7 @@ class NetProbeTest {
                 }
             }).add(probe);
                  ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
-                int localPort;
-                try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
-                     Socket accepted = server.accept()) {
-                    localPort = s.getLocalPort();
-                    s.getOutputStream().write(new byte[1000]);
-                    accepted.getInputStream().readNBytes(1000);
-                }
+                int localPort = exchange(server);
                 long deadline = System.nanoTime() + 60_000_000_000L;
                 while (!connects.contains(localPort) && System.nanoTime() < deadline) {
                     Thread.sleep(20);

@@ -142,7 +142,7 @@ public final class JvmHooksBenchmark {
                 + "pause (MXBean), `on_hotspot` runs and program time per collection, `on_sched_switch` runs per "
                 + "collection; classes loaded in the `classes` phase, its wall time and `on_hotspot` runs per class.%n%n",
                 rounds, gcMillis, classes, compare == null ? "" : " --compare=" + compare,
-                java.time.LocalDate.now(), loadAverage()));
+                java.time.LocalDate.now(), StartupBenchmark.loadAverage()));
         b.append("| variant | round | young GCs | mean pause ms | on_hotspot runs / GC | on_hotspot µs / GC "
                 + "| on_sched_switch runs / GC | classes | ms | on_hotspot runs / class |\n");
         b.append("|---|---|---|---|---|---|---|---|---|---|\n");
@@ -156,14 +156,5 @@ public final class JvmHooksBenchmark {
         });
         b.append('\n');
         return b.toString();
-    }
-
-    private static String loadAverage() {
-        try {
-            String[] w = Files.readString(Path.of("/proc/loadavg")).split(" ");
-            return w[0] + " " + w[1] + " " + w[2];
-        } catch (java.io.IOException e) {
-            return "?";
-        }
     }
 }

@@ -251,7 +251,8 @@ public final class StartupBenchmark {
                 .contains(comm) ? "JVM" : "other: " + comm.replaceAll("[0-9]+", "#");
     }
 
-    private static String loadAverage() {
+    /** The line of {@code /proc/loadavg}, or "?". */
+    static String loadAverage() {
         try {
             return Files.readString(Path.of("/proc/loadavg")).trim();
         } catch (IOException e) {
