@@ -73,6 +73,37 @@ class AgentJarIT {
     }
 
     @Test
+    void theKernelBtfIndexWrittenByOneJvmIsReadByTheNext() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "kernel probes need root");
+        Path cache = dir.resolve("btf-cache");
+        Path config = dir.resolve("btf-cache.yaml");
+        Files.writeString(config, """
+                agent:
+                  log_level: debug
+                exporter:
+                  kind: [logging]
+                probes:
+                  btf_cache: %s
+                """.formatted(cache));
+        List<String> command = List.of(JAVA, "--enable-native-access=ALL-UNNAMED",
+                "-javaagent:" + AGENT_JAR + "=config=" + config, "-cp", TEST_CLASSES.toString(),
+                "io.ebpfagent.agent.it.SleepApp");
+        Run first = run(command, INITIALIZED);
+        assertThat(first.exit()).as(first.toString()).isZero();
+        assertThat(first.err()).contains("kernel probes running: sched")
+                .contains("kernel BTF index: written to " + cache.resolve("kernel-btf-"));
+        try (Stream<Path> files = Files.list(cache)) {
+            assertThat(files.map(p -> p.getFileName().toString()).toList())
+                    .singleElement().satisfies(name -> assertThat(name).startsWith("kernel-btf-").endsWith(".index"));
+        }
+        Run second = run(command, INITIALIZED);
+        assertThat(second.exit()).as(second.toString()).isZero();
+        assertThat(second.err()).contains("kernel probes running: sched")
+                .contains("kernel BTF index: read from " + cache.resolve("kernel-btf-"))
+                .doesNotContain("probe sched disabled");
+    }
+
+    @Test
     void configuredMethodGetsASpanThatParentsTheKernelOffCpuInterval() throws Exception {
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "kernel probes need root");
         Path config = dir.resolve("methods.yaml");

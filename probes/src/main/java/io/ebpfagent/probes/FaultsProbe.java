@@ -78,7 +78,7 @@ public final class FaultsProbe extends ProbeBase implements Probe {
         this.stats = loaded.map("fault_stats");
         this.cursor = new MapCursor(stats, arena);
         this.key = arena.allocate(JAVA_INT);
-        this.value = arena.allocate(FaultStats.LAYOUT);
+        this.value = arena.allocate(FaultStats.SIZE, 8); // not LAYOUT: see NetProbe
     }
 
     private static void attach(LoadedObject lo, String program, long config, long period) {

@@ -65,7 +65,7 @@ public final class IoProbe extends ProbeBase implements Probe {
         }, Attacher.NONE, shared);
         this.stats = loaded.map("io_stats");
         this.cursor = new MapCursor(stats, arena);
-        this.key = arena.allocate(IoKey.LAYOUT);
+        this.key = arena.allocate(IoKey.SIZE, 8);
         this.value = arena.allocate(stats.valueBufferSize(), 8);
     }
 

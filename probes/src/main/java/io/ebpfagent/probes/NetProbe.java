@@ -143,7 +143,9 @@ public final class NetProbe extends ProbeBase implements Probe {
         this.conns = loaded.map("conn_stats");
         this.cursor = new MapCursor(conns, arena);
         for (int i = 0; i < closed.length; i++) {
-            closed[i] = arena.allocate(ConnKey.LAYOUT);
+            // by size, not by ConnKey.LAYOUT: that class builds a VarHandle per field when initialised,
+            // a few dozen classes a starting JVM spins
+            closed[i] = arena.allocate(ConnKey.SIZE, 8);
         }
     }
 

@@ -82,7 +82,7 @@ public final class SyscallsProbe extends ProbeBase implements Probe {
                 spanTimes == null ? java.util.Map.of() : java.util.Map.of(SPAN_TIMES_MAP, spanTimes));
         this.stats = loaded.map("syscall_stats");
         this.cursor = new MapCursor(stats, arena);
-        this.key = arena.allocate(SyscallKey.LAYOUT);
+        this.key = arena.allocate(SyscallKey.SIZE, 8);
         this.value = arena.allocate(stats.valueBufferSize(), 8);
     }
 

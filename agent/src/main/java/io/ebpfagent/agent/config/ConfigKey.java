@@ -23,4 +23,19 @@ public record ConfigKey<T>(String path, ConfigType<T> type, T defaultValue, Stri
     public String formattedDefault() {
         return type.format(defaultValue);
     }
+
+    /**
+     * Keys are equal when their paths are (the schema has one key per path). Written out: a
+     * record's generated equals and hashCode link a bootstrap method and spin classes at their
+     * first call, which for the configuration's maps is on every JVM's start.
+     */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ConfigKey<?> k && path.equals(k.path);
+    }
+
+    @Override
+    public int hashCode() {
+        return path.hashCode();
+    }
 }

@@ -57,6 +57,16 @@ public final class ConfigSchema {
                     + "entries (8192 threads per probe, 65536 (thread, syscall) pairs) until they were read; "
                     + "besides this interval the maps are also read after every 512 thread exits the jvm probe "
                     + "reports, so a JVM that starts thousands of threads per second does not fill them.");
+    public static final ConfigKey<String> PROBES_BTF_CACHE = key("probes.btf_cache",
+            new StringType("a directory, or empty", null), "/var/cache/ebpf-agent",
+            "Directory where the index of the kernel's BTF types (where each of its ~130k types starts, and a hash "
+                    + "index of their names: ~1.5 MB for a 6.x kernel) is kept for the next JVM on the same kernel, which maps it instead "
+                    + "of scanning the types and hashing their names (tens of milliseconds of CPU in a fresh JVM, "
+                    + "plus the JIT's work on that code). One file, named after the size and CRC-32 of "
+                    + "`/sys/kernel/btf/vmlinux` (files of other kernels are removed) and checked against a CRC-32 "
+                    + "of its own; any mismatch means the types are scanned as without it. Created with mode 0700 if "
+                    + "missing; used only if owned by the JVM's user and writable by nobody else (the index decides "
+                    + "which kernel types the probes are relocated against). Empty: no file, every start scans.");
     public static final ConfigKey<Duration> SCHED_OFFCPU_THRESHOLD = key("probes.sched.offcpu_threshold", DURATION,
             Duration.ofMillis(10),
             "Off-CPU intervals (blocked, sleeping, preempted) at least this long become span events or spans; "

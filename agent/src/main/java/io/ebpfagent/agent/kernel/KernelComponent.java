@@ -31,7 +31,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,22 +96,21 @@ public final class KernelComponent implements AgentComponent {
         this.context = context;
         AgentConfig config = context.config();
         long begin = System.nanoTime();
+        String btfCache = config.get(ConfigSchema.PROBES_BTF_CACHE);
+        Btf.cacheKernelIndexIn(btfCache.isEmpty() ? null : java.nio.file.Path.of(btfCache));
         names = new RegistryThreadNames(context.threads());
         shared = SharedMaps.create();
 
-        SchedProbe sched = start("sched", config, () -> SchedProbe.start(ProbeConfigs.sched(config), shared));
-        JvmProbe jvm = start("jvm", config, () -> JvmProbe.start(ProbeConfigs.jvm(config), shared));
+        SchedProbe sched = (SchedProbe) start("sched", config, null, false);
+        JvmProbe jvm = (JvmProbe) start("jvm", config, null, false);
         // with the breakdown on, the syscalls probe counts every call of a span into sched's span_times
         io.ebpfagent.loader.maps.BpfMap spanTimes = sched != null && ProbeConfigs.spanBreakdown(config)
                 ? sched.spanTimesMap() : null;
-        SyscallsProbe syscalls = start("syscalls", config,
-                () -> SyscallsProbe.start(ProbeConfigs.syscalls(config), shared, spanTimes));
-        IoProbe io = start("io", config, () -> IoProbe.start(ProbeConfigs.io(config), shared));
-        NetProbe net = start("net", config, () -> NetProbe.start(ProbeConfigs.net(config), shared));
-        FaultsProbe faults = start("faults", config, () -> FaultsProbe.start(ProbeConfigs.faults(config, sched != null),
-                shared));
-        ProfileProbe profile = start("profile", config,
-                () -> ProfileProbe.start(ProbeConfigs.profile(config), shared));
+        SyscallsProbe syscalls = (SyscallsProbe) start("syscalls", config, spanTimes, false);
+        IoProbe io = (IoProbe) start("io", config, null, false);
+        NetProbe net = (NetProbe) start("net", config, null, false);
+        FaultsProbe faults = (FaultsProbe) start("faults", config, null, sched != null);
+        ProfileProbe profile = (ProfileProbe) start("profile", config, null, false);
         // the kernel keeps what names a thread (Java name from thread__start, comm at exit) until
         // the collector has read the thread's final counters
         jvmProbe = jvm;
@@ -121,6 +119,9 @@ public final class KernelComponent implements AgentComponent {
         long attached = System.nanoTime();
         LOG.info("kernel probes attached in {} ms ({} ms after JVM start)", ms(attached - begin),
                 JvmStart.millisSince(attached));
+        if (!btfCache.isEmpty()) {
+            LOG.debug("kernel BTF index: {}", Btf.kernelIndexCacheStatus());
+        }
         // The exporters (gRPC channels, Prometheus server, SDK: more CPU than all probes together)
         // are set up only now, so that they do not compete with the probes for the CPU of a
         // starting JVM. Nothing is lost meanwhile: the maps count from attach, and the ring
@@ -286,12 +287,27 @@ public final class KernelComponent implements AgentComponent {
         }
     }
 
-    private <P extends Probe> P start(String name, AgentConfig config, Supplier<P> starter) {
+    /**
+     * Starts the probe {@code name} if the configuration enables it; a failure disables it with
+     * its reason. A switch rather than a {@code Supplier} lambda per probe: a cold JVM spins a
+     * class for every lambda it links, enabled probe or not.
+     */
+    private Probe start(String name, AgentConfig config, io.ebpfagent.loader.maps.BpfMap spanTimes,
+                        boolean schedRunning) {
         if (!config.probeEnabled(name)) {
             return null;
         }
         try {
-            P probe = starter.get();
+            Probe probe = switch (name) {
+                case "sched" -> SchedProbe.start(ProbeConfigs.sched(config), shared);
+                case "jvm" -> JvmProbe.start(ProbeConfigs.jvm(config), shared);
+                case "syscalls" -> SyscallsProbe.start(ProbeConfigs.syscalls(config), shared, spanTimes);
+                case "io" -> IoProbe.start(ProbeConfigs.io(config), shared);
+                case "net" -> NetProbe.start(ProbeConfigs.net(config), shared);
+                case "faults" -> FaultsProbe.start(ProbeConfigs.faults(config, schedRunning), shared);
+                case "profile" -> ProfileProbe.start(ProbeConfigs.profile(config), shared);
+                default -> throw new IllegalArgumentException("unknown probe " + name);
+            };
             probes.add(probe);
             return probe;
         } catch (Throwable t) {

@@ -16,6 +16,8 @@ import java.util.Map;
  * {@code COLD <object> <ms>} per object, then {@code COLD_TOTAL <wall ms> <process cpu ms>}: wall
  * time from the first parse to the last load, CPU of the whole process (JIT and GC threads
  * included) from its start. Run by {@link LoaderBenchmarks} next to {@code bpftool prog loadall}.
+ * With {@code -Debpf.btf.cache=<dir>} the kernel's BTF index is kept in (and read from) that
+ * directory ({@link io.ebpfagent.loader.btf.Btf#cacheKernelIndexIn}).
  */
 public final class ColdLoad {
     /**
@@ -39,6 +41,10 @@ public final class ColdLoad {
     }
 
     public static void main(String[] args) throws Exception {
+        String cache = System.getProperty("ebpf.btf.cache");
+        if (cache != null) {
+            io.ebpfagent.loader.btf.Btf.cacheKernelIndexIn(Path.of(cache));
+        }
         List<Collection> loaded = new ArrayList<>();
         long t0 = System.nanoTime();
         StringBuilder out = new StringBuilder();
@@ -51,6 +57,9 @@ public final class ColdLoad {
         long wall = System.nanoTime() - t0;
         long cpu = processCpuMillis();
         out.append("COLD_TOTAL ").append(wall / 1_000_000).append(' ').append(cpu).append('\n');
+        if (cache != null) {
+            out.append("COLD_INDEX ").append(io.ebpfagent.loader.btf.Btf.kernelIndexCacheStatus()).append('\n');
+        }
         System.out.print(out);
         for (Collection c : loaded) {
             c.close();

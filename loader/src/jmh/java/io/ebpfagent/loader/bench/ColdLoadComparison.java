@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -36,6 +37,13 @@ final class ColdLoadComparison {
         List<Double> javaLoad = new ArrayList<>(), javaProcess = new ArrayList<>(), javaCpu = new ArrayList<>();
         List<Double> bpftool = new ArrayList<>(), ratios = new ArrayList<>();
         List<Double> javaChildCpu = new ArrayList<>(), bpftoolCpu = new ArrayList<>(), cpuRatios = new ArrayList<>();
+        List<Double> cachedLoad = new ArrayList<>(), cachedCpu = new ArrayList<>(), cachedRatios = new ArrayList<>();
+        Path cacheDir = Files.createTempDirectory("ebpf-btf-index");
+        Files.setPosixFilePermissions(cacheDir, PosixFilePermissions.fromString("rwx------"));
+        List<String> cached = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
+                "-Debpf.btf.cache=" + cacheDir, "-cp", cp, ColdLoad.class.getName()));
+        objects.forEach(o -> cached.add(o.toString()));
+        exec(cached); // writes the index the measured runs read
         String loadBefore = loadAverage();
         for (int r = 0; r < rounds; r++) {
             List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp", cp,
@@ -54,15 +62,26 @@ final class ColdLoadComparison {
                 b += bpftoolLoad(o);
             }
             bpftoolCpu.add((double) (childrenCpuMillis() - bc));
+            long cc = childrenCpuMillis();
+            String cachedOut = exec(cached);
+            Matcher mc = TOTAL.matcher(cachedOut);
+            if (!mc.find() || !cachedOut.contains("COLD_INDEX read from ")) {
+                throw new IllegalStateException("cold load with the index cache failed or did not read it:\n" + cachedOut);
+            }
+            cachedLoad.add(Double.parseDouble(mc.group(1)));
+            cachedCpu.add((double) (childrenCpuMillis() - cc));
+            cachedRatios.add(cachedCpu.getLast() / Math.max(10, bpftoolCpu.getLast()));
             javaLoad.add(Double.parseDouble(m.group(1)));
             javaCpu.add(Double.parseDouble(m.group(2)));
             javaProcess.add(process);
             bpftool.add(b);
             ratios.add(Double.parseDouble(m.group(1)) / b);
             cpuRatios.add(javaChildCpu.getLast() / Math.max(10, bpftoolCpu.getLast()));
-            System.out.printf(Locale.ROOT, "=== cold load round %d/%d: Java %s ms (process %.0f ms, cpu %.0f ms), bpftool %.0f ms (cpu %.0f ms)%n",
-                    r + 1, rounds, m.group(1), process, javaChildCpu.getLast(), b, bpftoolCpu.getLast());
+            System.out.printf(Locale.ROOT, "=== cold load round %d/%d: Java %s ms (process %.0f ms, cpu %.0f ms), bpftool %.0f ms (cpu %.0f ms), Java with the BTF index cache %s ms (cpu %.0f ms)%n",
+                    r + 1, rounds, m.group(1), process, javaChildCpu.getLast(), b, bpftoolCpu.getLast(), mc.group(1),
+                    cachedCpu.getLast());
         }
+        removePins(cacheDir);
         return String.format(Locale.ROOT, """
 
                 Cold load of the 7 probe objects (%s; no attach), %d rounds alternating a fresh JVM (`ColdLoad`)
@@ -78,13 +97,16 @@ final class ColdLoadComparison {
                 | bpftool: CPU of the 7 processes | %s |
                 | Java load / bpftool, wall, per round | %s |
                 | Java process / bpftool, CPU, per round | %s |
+                | Java, kernel BTF index read from `Btf.cacheKernelIndexIn`: first parse to last load | %s |
+                | Java, kernel BTF index read from `Btf.cacheKernelIndexIn`: process CPU, whole process | %s |
+                | Java with the index / bpftool, CPU, per round | %s |
 
                 CPU is user + system time of the child processes (`/proc/self/stat` cutime + cstime
                 around each, 10 ms ticks), the kernel's verifier included on both sides; on a loaded
                 machine it is the steadier of the two comparisons.
                 """, String.join(", ", OBJECTS), rounds, loadBefore, loadAverage(), stats(javaLoad),
                 stats(javaProcess), stats(javaCpu), stats(javaChildCpu), stats(bpftool), stats(bpftoolCpu),
-                ratioStats(ratios), ratioStats(cpuRatios));
+                ratioStats(ratios), ratioStats(cpuRatios), stats(cachedLoad), stats(cachedCpu), ratioStats(cachedRatios));
     }
 
     /** Wall milliseconds of one {@code bpftool prog loadall}, the pins removed afterwards. */

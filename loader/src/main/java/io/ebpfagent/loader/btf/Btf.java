@@ -26,6 +26,7 @@ import java.util.OptionalInt;
 public final class Btf {
     private static final Path VMLINUX = Path.of("/sys/kernel/btf/vmlinux");
     private static volatile Btf kernel;
+    private static volatile Path indexCacheDir;
 
     private final Btf base;
     private final int firstId;
@@ -104,6 +105,37 @@ public final class Btf {
         }
     }
 
+    /**
+     * Keeps the index of the kernel's types (where each type starts and the name index of the
+     * types other than functions, about 1.5 MB for a 6.x kernel) in {@code directory}, for the next
+     * process on the same kernel: it maps that file instead of walking ~130k types and hashing
+     * their names, which in a fresh JVM costs tens of milliseconds of interpreted code plus the
+     * JIT's work on it. The file is named after the size and CRC-32 of the kernel's BTF and
+     * checked against a CRC-32 of its own; a mismatch or any error is a miss (the types are
+     * scanned as without a cache). The directory is created (mode 0700) if missing and used only
+     * if it is owned by this process's user and writable by nobody else. Call before the first
+     * {@link #kernel()}; null turns it off. After {@link #flushKernelCache()} the next lookup
+     * maps the file again instead of hashing the names again.
+     */
+    public static void cacheKernelIndexIn(Path directory) {
+        indexCacheDir = directory;
+    }
+
+    /**
+     * What became of the index cache of {@link #cacheKernelIndexIn}: {@code "read from <file>"},
+     * {@code "written to <file>"}, why it was not used or not written, or null when no directory
+     * was given or the kernel's types have not been indexed yet.
+     */
+    public static String kernelIndexCacheStatus() {
+        Btf k = kernel;
+        return k == null ? null : k.indexCacheStatus();
+    }
+
+    /** {@link #kernelIndexCacheStatus()} of this instance. */
+    String indexCacheStatus() {
+        return types instanceof LazyTypes lazy ? lazy.cacheStatus() : null;
+    }
+
     /** The BTF of a loaded kernel module, {@code /sys/kernel/btf/<module>}, split on top of {@link #kernel()}. */
     public static Btf kernelModule(String module) {
         Path p = VMLINUX.resolveSibling(module);
@@ -124,14 +156,29 @@ public final class Btf {
     }
 
     private static Btf load(Path p) {
+        return load(p, indexCacheDir);
+    }
+
+    /** The types of {@code p} (the kernel's BTF, or a copy of it in tests), indexed through {@code cacheDir} if not null. */
+    static Btf load(Path p, Path cacheDir) {
         NativeBlob blob;
         try {
             blob = NativeBlob.read(p);
         } catch (IOException e) {
             throw new BtfException("kernel BTF unavailable (" + p + ": " + e + "); the kernel needs CONFIG_DEBUG_INFO_BTF", e);
         }
+        KernelIndexCache cache = null;
+        String refused = null;
+        if (cacheDir != null) {
+            try {
+                cache = KernelIndexCache.in(cacheDir);
+            } catch (IllegalStateException e) {
+                refused = "not used: " + e.getMessage();
+            }
+        }
         try {
-            LazyTypes lazy = BtfParser.parseLazily(blob.bytes(), blob);
+            LazyTypes lazy = BtfParser.parseLazily(blob.bytes(), blob, cache);
+            if (refused != null) lazy.cacheRefused(refused);
             return new Btf(null, lazy, null, lazy.order());
         } catch (BtfException e) {
             blob.release();

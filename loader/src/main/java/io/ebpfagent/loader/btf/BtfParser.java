@@ -61,11 +61,28 @@ final class BtfParser {
 
     /** {@link #parseLazily(ByteBuffer)} of {@code blob}'s bytes; the types may later release it. */
     static LazyTypes parseLazily(ByteBuffer raw, NativeBlob blob) {
+        return parseLazily(raw, blob, null);
+    }
+
+    /**
+     * As {@link #parseLazily(ByteBuffer, NativeBlob)}, taking the type offsets and name index
+     * from {@code cache} where it has them for these bytes (no scan), and keeping them there
+     * once built otherwise. A null cache is none.
+     */
+    static LazyTypes parseLazily(ByteBuffer raw, NativeBlob blob, KernelIndexCache cache) {
         Sections sec = sections(raw, null);
         BtfParser p = new BtfParser(sec.types(), sec.strings(), 0, null);
+        KernelIndexCache.Key key = null;
+        if (cache != null) {
+            key = KernelIndexCache.Key.of(raw, sec.types().capacity(), sec.strings().capacity(), sec.typesStart());
+            KernelIndexCache.Entry cached = cache.read(key);
+            if (cached != null) {
+                return new LazyTypes(p, cached.offsets(), sec.typesStart(), sec.order(), blob, null, cache, key, cached);
+            }
+        }
         int[] words = words(sec.types());
         int[] offsets = p.scan(words, sec.typesStart());
-        return new LazyTypes(p, offsets, sec.typesStart(), sec.order(), blob, words);
+        return new LazyTypes(p, offsets, sec.typesStart(), sec.order(), blob, words, cache, key, null);
     }
 
     /**

@@ -37,6 +37,11 @@ final class LazyTypes extends AbstractList<Type> implements RandomAccess {
     private final int sectionStart;
     private final ByteOrder order;
     private final Type[] decoded;
+    /** Where the index of the types but functions is kept between processes; null for none. */
+    private final KernelIndexCache cache;
+    private final KernelIndexCache.Key cacheKey;
+    /** What became of {@link #cache}: read, written, or why not written; null before either. */
+    private volatile String cacheStatus;
     /** Guarded by this; null while the blob is released. */
     private BtfParser parser;
     /** Guarded by this; built on the first name lookup, dropped with the blob: types but functions. */
@@ -53,6 +58,21 @@ final class LazyTypes extends AbstractList<Type> implements RandomAccess {
     private byte[] stringCopy;
 
     LazyTypes(BtfParser parser, int[] offsets, int sectionStart, ByteOrder order, NativeBlob blob, int[] words) {
+        this(parser, offsets, sectionStart, order, blob, words, null, null, null);
+    }
+
+    /**
+     * Types whose index is kept in {@code cache} under {@code key} (both null for none);
+     * {@code cached} is the index already read from it, or null if it had none.
+     */
+    LazyTypes(BtfParser parser, int[] offsets, int sectionStart, ByteOrder order, NativeBlob blob, int[] words,
+              KernelIndexCache cache, KernelIndexCache.Key key, KernelIndexCache.Entry cached) {
+        this.cache = cache;
+        this.cacheKey = key;
+        if (cached != null) {
+            this.names = new NameIndex(parser, cached.heads(), cached.next(), cached.mask(), cached.arena());
+            this.cacheStatus = "read from " + cache.directory().resolve(key.fileName());
+        }
         this.parser = parser;
         this.words = words;
         this.blob = blob;
@@ -185,16 +205,67 @@ final class LazyTypes extends AbstractList<Type> implements RandomAccess {
     private NameIndex index(boolean funcs) {
         if (funcs ? funcNames == null : names == null) {
             BtfParser p = parser();
+            KernelIndexCache.Entry cached = funcs || cache == null ? null : cache.read(cacheKey);
+            if (cached != null) {
+                names = new NameIndex(p, cached.heads(), cached.next(), cached.mask(), cached.arena());
+                return names;
+            }
             if (words == null) words = BtfParser.words(p.typeSection());
             if (stringCopy == null) {
                 stringCopy = new byte[stringSectionBytes];
                 p.stringSection().get(0, stringCopy);
             }
-            NameIndex built = new NameIndex(p, words, stringCopy, blob != null, funcs);
-            if (funcs) funcNames = built;
-            else names = built;
+            int cap = Integer.highestOneBit(Math.max(16, offsets.length)) << 1;
+            int[] heads = new int[cap];
+            int[] next = new int[offsets.length];
+            fill(words, stringCopy, funcs, heads, next);
+            NameIndex built = new NameIndex(p, heads, next, blob != null);
+            if (funcs) {
+                funcNames = built;
+            } else {
+                names = built;
+                if (cache != null) save(heads, next);
+            }
         }
         return funcs ? funcNames : names;
+    }
+
+    private void save(int[] heads, int[] next) {
+        try {
+            cache.write(cacheKey, offsets, heads, next);
+            cacheStatus = "written to " + cache.directory().resolve(cacheKey.fileName());
+        } catch (java.io.IOException | RuntimeException e) {
+            cacheStatus = "not written to " + cache.directory() + ": " + e;
+        }
+    }
+
+    /** Records why the index cache was not used at all. */
+    void cacheRefused(String reason) {
+        cacheStatus = reason;
+    }
+
+    /** What became of the index cache: read, written, or why not; null before either. */
+    String cacheStatus() {
+        return cacheStatus;
+    }
+
+    /**
+     * Fills the chained hash table over the essential names of functions or of the other types
+     * (see {@link NameIndex}): ids from last to first, each pushed in front, so that every chain
+     * ends up ascending. Over heap copies of the sections: see {@link BtfParser#words}.
+     */
+    private void fill(int[] w, byte[] str, boolean funcs, int[] h, int[] nx) {
+        int mask = h.length - 1;
+        for (int id = offsets.length - 1; id >= 1; id--) {
+            int at = offsets[id] >> 2;
+            int off = w[at];
+            if (off == 0 || (((w[at + 1] >>> 24) & 0x1f) == Type.KIND_FUNC) != funcs) continue;
+            int e = off;
+            while (str[e] != 0) e++;
+            int b = hash(str, off, essentialLength(str, off, e)) & mask;
+            nx[id] = h[b];
+            h[b] = id; // 0 (void, never named) ends a chain
+        }
     }
 
     /** The length of the bytes {@code [from, to)} without the CO-RE flavor, as {@link Btf#essentialName}. */
@@ -249,37 +320,32 @@ final class LazyTypes extends AbstractList<Type> implements RandomAccess {
         private final ByteBuffer strings;
         private final ByteBuffer types;
 
-        NameIndex(BtfParser p, int[] w, byte[] str, boolean nativeTables, boolean funcs) {
-            int n = offsets.length;
-            int cap = Integer.highestOneBit(Math.max(16, n)) << 1;
+        /** Over tables filled by {@link #fill}: copied to native memory for a native blob. */
+        NameIndex(BtfParser p, int[] h, int[] nx, boolean nativeTables) {
             strings = p.stringSection();
             types = p.typeSection();
+            mask = h.length - 1;
             if (nativeTables) {
                 arena = Arena.ofShared();
-                heads = arena.allocate(JAVA_INT, cap); // zeroed
-                next = arena.allocate(JAVA_INT, n);
+                heads = arena.allocate(JAVA_INT, h.length);
+                next = arena.allocate(JAVA_INT, nx.length);
+                MemorySegment.copy(h, 0, heads, JAVA_INT, 0, h.length);
+                MemorySegment.copy(nx, 0, next, JAVA_INT, 0, nx.length);
             } else {
                 arena = null;
-                heads = MemorySegment.ofArray(new int[cap]);
-                next = MemorySegment.ofArray(new int[n]);
+                heads = MemorySegment.ofArray(h);
+                next = MemorySegment.ofArray(nx);
             }
-            mask = cap - 1;
-            // over heap copies of the sections: see BtfParser.words
-            int[] h = new int[cap];
-            int[] nx = new int[n];
-            // ids from last to first, each pushed in front: every chain ends up ascending
-            for (int id = n - 1; id >= 1; id--) {
-                int at = offsets[id] >> 2;
-                int off = w[at];
-                if (off == 0 || (((w[at + 1] >>> 24) & 0x1f) == Type.KIND_FUNC) != funcs) continue;
-                int e = off;
-                while (str[e] != 0) e++;
-                int b = hash(str, off, essentialLength(str, off, e)) & mask;
-                nx[id] = h[b];
-                h[b] = id; // 0 (void, never named) ends a chain
-            }
-            MemorySegment.copy(h, 0, heads, JAVA_INT, 0, cap);
-            MemorySegment.copy(nx, 0, next, JAVA_INT, 0, n);
+        }
+
+        /** Over tables read from a {@link KernelIndexCache} file, owned by (closed with) {@code arena}. */
+        NameIndex(BtfParser p, MemorySegment heads, MemorySegment next, int mask, Arena arena) {
+            this.strings = p.stringSection();
+            this.types = p.typeSection();
+            this.heads = heads;
+            this.next = next;
+            this.mask = mask;
+            this.arena = arena;
         }
 
         int[] find(byte[] wantBytes, int essentialLen, boolean exact) {

@@ -73,7 +73,19 @@ public final class UsdtNotes {
     }
 
     /** Identifies one version of a file. */
-    private record FileVersion(Path path, long size, long modifiedNanos, Object fileKey) {}
+    private record FileVersion(Path path, long size, long modifiedNanos, Object fileKey) {
+        // written out: the generated equals links a bootstrap method (class spinning) in a cold JVM
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof FileVersion v && size == v.size && modifiedNanos == v.modifiedNanos
+                    && path.equals(v.path) && java.util.Objects.equals(fileKey, v.fileKey);
+        }
+
+        @Override
+        public int hashCode() {
+            return path.hashCode() * 31 + Long.hashCode(size);
+        }
+    }
 
     /** The stapsdt notes of one binary by provider and name, each decoded when first asked for. */
     private static final class NoteIndex {
