@@ -2,7 +2,9 @@ package io.ebpfagent.agent.bootstrap;
 
 import java.io.File;
 import java.lang.instrument.Instrumentation;
-import java.lang.reflect.Method;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.net.URI;
 import java.util.jar.Attributes;
 import java.util.jar.JarFile;
@@ -69,8 +71,11 @@ public final class AgentPremain {
             ClassLoader loader = new AgentClassLoader(jar, jarFile, platformClassLoader());
             Class<?> agent = Class.forName(AGENT_CLASS, true, loader);
             agentClass = agent;
-            Method start = agent.getMethod("start", String.class, Instrumentation.class, long.class);
-            start.invoke(null, args, inst, startNanos);
+            // a method handle invoked exactly, not Method.invoke: reflection builds a spreading
+            // adapter for the call, about twenty classes a starting JVM spins (the handle, a few)
+            MethodHandle start = MethodHandles.publicLookup().findStatic(agent, "start",
+                    MethodType.methodType(void.class, String.class, Instrumentation.class, long.class));
+            start.invokeExact(args, inst, startNanos);
         } catch (Throwable t) {
             // Never let the application's launch fail because of the agent.
             System.err.println(PREFIX + "ERROR agent disabled: " + describe(t));
@@ -106,9 +111,11 @@ public final class AgentPremain {
         return new File(uri);
     }
 
-    private static ClassLoader platformClassLoader() throws Exception {
-        // Java 9+ API, called reflectively because this class is compiled for Java 8.
-        return (ClassLoader) ClassLoader.class.getMethod("getPlatformClassLoader").invoke(null);
+    private static ClassLoader platformClassLoader() throws Throwable {
+        // Java 9+ API, called through a handle because this class is compiled for Java 8
+        MethodHandle get = MethodHandles.publicLookup().findStatic(ClassLoader.class, "getPlatformClassLoader",
+                MethodType.methodType(ClassLoader.class));
+        return (ClassLoader) get.invokeExact();
     }
 
     private static String describe(Throwable t) {

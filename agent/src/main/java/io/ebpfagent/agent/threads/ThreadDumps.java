@@ -38,14 +38,49 @@ public final class ThreadDumps {
 
     /**
      * A thread-dump source that calls the diagnostic-command MBean directly when {@code inst}
-     * can open its package to the agent, and {@link #threadPrint()} otherwise.
+     * can open its package to the agent, and {@link #threadPrint()} otherwise. Decided at the
+     * first dump, not here: the registry is created in {@code premain}, on the application's
+     * main thread, and the first dump comes after the probes are attached, on the agent's own.
      */
     public static Supplier<String> source(Instrumentation inst) {
+        return new Deferred(inst);
+    }
+
+    /** What {@link #source} decides at its first dump. */
+    static Supplier<String> resolve(Instrumentation inst) {
         DynamicMBean direct = inst == null ? null : directBean(inst);
         if (direct == null) {
             return ThreadDumps::threadPrint;
         }
         return new Direct(direct);
+    }
+
+    /** {@link #resolve} at the first {@link #get()}. */
+    static final class Deferred implements Supplier<String> {
+        private final Instrumentation inst;
+        private volatile Supplier<String> resolved;
+
+        Deferred(Instrumentation inst) {
+            this.inst = inst;
+        }
+
+        @Override
+        public String get() {
+            return resolved().get();
+        }
+
+        Supplier<String> resolved() {
+            Supplier<String> s = resolved;
+            if (s == null) {
+                synchronized (this) {
+                    s = resolved;
+                    if (s == null) {
+                        resolved = s = resolve(inst);
+                    }
+                }
+            }
+            return s;
+        }
     }
 
     /** The command's MBean called directly; the public path once that failed. */
