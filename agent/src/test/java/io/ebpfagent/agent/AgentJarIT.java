@@ -101,6 +101,14 @@ class AgentJarIT {
         assertThat(second.err()).contains("kernel probes running: sched")
                 .contains("kernel BTF index: read from " + cache.resolve("kernel-btf-"))
                 .doesNotContain("probe sched disabled");
+
+        // a directory others may write to is not trusted: the probes load as without it, one line says why
+        Files.setPosixFilePermissions(cache, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        Run refused = run(command, INITIALIZED);
+        assertThat(refused.exit()).as(refused.toString()).isZero();
+        assertThat(refused.err()).contains("kernel probes running: sched")
+                .contains("[ebpf-agent] INFO kernel BTF index not used: " + cache)
+                .contains("writable by group or others").doesNotContain("kernel BTF index: read from");
     }
 
     @Test

@@ -66,7 +66,9 @@ public final class ConfigSchema {
                     + "`/sys/kernel/btf/vmlinux` (files of other kernels are removed) and checked against a CRC-32 "
                     + "of its own; any mismatch means the types are scanned as without it. Created with mode 0700 if "
                     + "missing; used only if owned by the JVM's user and writable by nobody else (the index decides "
-                    + "which kernel types the probes are relocated against). Empty: no file, every start scans.");
+                    + "which kernel types the probes are relocated against); an INFO line says why when it cannot be. A JVM "
+                    + "not run as root needs a directory of its user here (e.g. under its home). Empty: no file, every "
+                    + "start scans.");
     public static final ConfigKey<Duration> SCHED_OFFCPU_THRESHOLD = key("probes.sched.offcpu_threshold", DURATION,
             Duration.ofMillis(10),
             "Off-CPU intervals (blocked, sleeping, preempted) at least this long become span events or spans; "

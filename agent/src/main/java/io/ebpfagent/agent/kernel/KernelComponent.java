@@ -120,7 +120,13 @@ public final class KernelComponent implements AgentComponent {
         LOG.info("kernel probes attached in {} ms ({} ms after JVM start)", ms(attached - begin),
                 JvmStart.millisSince(attached));
         if (!btfCache.isEmpty()) {
-            LOG.debug("kernel BTF index: {}", Btf.kernelIndexCacheStatus());
+            String status = Btf.kernelIndexCacheStatus();
+            if (status != null && status.startsWith("not ")) {
+                // the next JVM scans the kernel's types again: say why, once per JVM
+                LOG.info("kernel BTF index {} (probes.btf_cache)", status);
+            } else {
+                LOG.debug("kernel BTF index: {}", status);
+            }
         }
         // The exporters (gRPC channels, Prometheus server, SDK: more CPU than all probes together)
         // are set up only now, so that they do not compete with the probes for the CPU of a
