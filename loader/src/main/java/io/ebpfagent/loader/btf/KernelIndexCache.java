@@ -160,7 +160,8 @@ final class KernelIndexCache {
         } finally {
             Files.deleteIfExists(tmp);
         }
-        try (DirectoryStream<Path> old = Files.newDirectoryStream(dir, PREFIX + "*")) {
+        // index files only: another JVM may be writing its temporary file at the same time
+        try (DirectoryStream<Path> old = Files.newDirectoryStream(dir, PREFIX + "*" + SUFFIX)) {
             for (Path p : old) {
                 if (!p.equals(file)) Files.deleteIfExists(p);
             }
