@@ -28,10 +28,18 @@ final class LoadedObject implements AutoCloseable {
     private final Collection collection;
     private final List<AutoCloseable> links = new ArrayList<>();
 
+    /** The object's {@code rb_last_wakeup_ns}, or null. */
+    private final io.ebpfagent.loader.collection.Variable lastWakeup;
+    private final long wakeupInterval;
+
     private LoadedObject(BundledObject object, CollectionSpec spec, Collection collection) {
         this.object = object;
         this.spec = spec;
         this.collection = collection;
+        boolean signals = collection.variables().containsKey("rb_last_wakeup_ns")
+                && collection.variables().containsKey("wakeup_interval_ns");
+        this.lastWakeup = signals ? collection.variable("rb_last_wakeup_ns") : null;
+        this.wakeupInterval = signals ? collection.variable("wakeup_interval_ns").getLong() : 0;
     }
 
     /**
@@ -114,6 +122,19 @@ final class LoadedObject implements AutoCloseable {
             }
         }
         return rest;
+    }
+
+    /**
+     * From when (CLOCK_MONOTONIC nanoseconds, {@code System.nanoTime()}'s clock) every record the
+     * object submits wakes its reader: its last forced wakeup ({@code rb_last_wakeup_ns}) plus
+     * {@code wakeup_interval_ns} (common.bpf.h). Records submitted before that may wait for the
+     * reader's next wakeup. {@link Long#MAX_VALUE} for an object without those variables.
+     */
+    long signalledFromNanos() {
+        if (lastWakeup == null) {
+            return Long.MAX_VALUE;
+        }
+        return lastWakeup.getLong() + wakeupInterval;
     }
 
     /** Records dropped because the object's {@code events} ring buffer was full. */

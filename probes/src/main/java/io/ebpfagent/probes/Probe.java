@@ -30,6 +30,14 @@ public sealed interface Probe extends AutoCloseable
     /** Records the object dropped because its ring buffer was full (its {@code rb_dropped}). */
     long droppedEvents();
 
+    /**
+     * From when ({@code System.nanoTime()}'s clock, CLOCK_MONOTONIC like the kernel's) every
+     * record the object submits to its ring buffer wakes the reader: the kernel side wakes it
+     * only for the first record after a quiet interval or per batch, so records submitted before
+     * this time may wait for the reader's next wakeup. {@link Long#MAX_VALUE} when not known.
+     */
+    long signalledFromNanos();
+
     @Override
     void close();
 

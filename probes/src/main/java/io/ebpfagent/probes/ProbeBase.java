@@ -95,6 +95,10 @@ abstract class ProbeBase {
         return loaded.droppedEvents();
     }
 
+    public long signalledFromNanos() {
+        return loaded.signalledFromNanos();
+    }
+
     boolean isClosed() {
         return closed;
     }

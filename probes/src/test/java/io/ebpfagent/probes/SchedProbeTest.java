@@ -136,6 +136,65 @@ class SchedProbeTest {
         }
     }
 
+    /**
+     * The kernel side wakes the event thread only for a record that comes 50 ms or more after the
+     * previous wakeup (or per batch): one that follows sooner is still delivered, without another
+     * record to carry it, and once nothing can be pending the thread sleeps until woken.
+     */
+    @Test
+    void aRecordThatWokeNobodyIsDeliveredAndTheQuietEventThreadSleeps() throws Exception {
+        SchedProbe.Config config = SchedProbe.Config.defaults().withOffcpuThresholdNs(10_000_000L).withEventsNeedSpan(true);
+        try (SharedMaps shared = SharedMaps.create(); SchedProbe probe = SchedProbe.start(config, shared)) {
+            var events = new CopyOnWriteArrayList<OffCpu>();
+            try (ProbeEvents pe = offCpuEventsInto(events).add(probe)) {
+                int slot = 11;
+                int traced = KernelTests.runNamed("sched-unwoken", () -> {
+                    shared.bindThread(KernelTests.gettid(), slot);
+                    shared.publish(slot, 0x0A0B0C0D0E0F1011L, 0x1213141516171819L, 0x3A3B3C3D3E3F3031L, 1);
+                    // the first interval's record wakes the reader; the second follows it by ~25 ms
+                    // (less than the 50 ms the kernel side waits before waking it again)
+                    KernelTests.sleep(30);
+                    KernelTests.sleep(25);
+                    shared.clear(slot);
+                });
+                shared.unbindThread(traced);
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                while (events.stream().filter(e -> e.tid() == traced).count() < 2 && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                assertEquals(2, events.stream().filter(e -> e.tid() == traced).count(),
+                        "both sleeps reported, the second without a record after it: " + events);
+
+                int reader = threadNamed("ebpf-agent-even");
+                Thread.sleep(300); // past the last due time: nothing can be pending now
+                long before = voluntarySwitches(reader);
+                Thread.sleep(3000);
+                long woken = voluntarySwitches(reader) - before;
+                assertTrue(woken <= 1, "the event thread woke " + woken + " times in 3 s without a record");
+            }
+        }
+    }
+
+    private static int threadNamed(String comm) throws java.io.IOException {
+        try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
+            for (var t : (Iterable<java.nio.file.Path>) tasks::iterator) {
+                if (java.nio.file.Files.readString(t.resolve("comm")).trim().equals(comm)) {
+                    return Integer.parseInt(t.getFileName().toString());
+                }
+            }
+        }
+        throw new AssertionError("no thread " + comm);
+    }
+
+    private static long voluntarySwitches(int tid) throws java.io.IOException {
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/task/" + tid + "/status"))) {
+            if (line.startsWith("voluntary_ctxt_switches:")) {
+                return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+            }
+        }
+        throw new AssertionError("no voluntary_ctxt_switches for " + tid);
+    }
+
     @Test
     void theStackMapIsSizedOnlyWhenStacksAreCapturedAndThenHoldsTheStackOfASleep() throws Exception {
         try (SharedMaps shared = SharedMaps.create();

@@ -99,7 +99,8 @@ public final class ConfigSchema {
     public static final ConfigKey<Duration> JVM_COMPILE_THRESHOLD = key("probes.jvm.compile_threshold", DURATION,
             Duration.ofMillis(1), "JIT compilations at least this long become `jit compilation` spans (with "
                     + "`spans.standalone`: compiler threads run no application span; `spans.min_duration` applies "
-                    + "too). Only selects the spans: "
+                    + "too; without `spans.standalone` the kernel sends no compilation record at all). Only selects "
+                    + "the spans: "
                     + "`kernel.jvm.jit.compilations` and `kernel.jvm.jit.compilation.duration` count every compilation, "
                     + "counted in the kernel.");
     public static final ConfigKey<Integer> PROFILE_FREQUENCY_HZ = key("probes.profile.frequency_hz",

@@ -76,8 +76,18 @@ final class ProbeConfigs {
         JvmProbe.Config d = JvmProbe.Config.defaults();
         // No memory-pool or class-load events: the agent exports neither, and their USDT probes
         // would trap at every collection (inside the pause) and at every class load.
-        return new JvmProbe.Config(d.targetTgid(), d.gcThresholdNs(), d.vmopThresholdNs(),
-                c.get(ConfigSchema.JVM_COMPILE_THRESHOLD).toNanos(), d.monitorThresholdNs(), false, false);
+        return new JvmProbe.Config(d.targetTgid(), d.gcThresholdNs(), d.vmopThresholdNs(), compileThresholdNs(c),
+                d.monitorThresholdNs(), false, false);
+    }
+
+    /**
+     * A compilation's record only makes a standalone span (compiler threads run no application
+     * span), so without {@code spans.standalone} none is sent: each would wake the event thread
+     * to be dropped on arrival. The kernel counts every compilation either way.
+     */
+    static long compileThresholdNs(AgentConfig c) {
+        boolean spans = c.get(ConfigSchema.SPANS_STANDALONE) && !c.get(ConfigSchema.SPANS_MODE).equals("off");
+        return spans ? c.get(ConfigSchema.JVM_COMPILE_THRESHOLD).toNanos() : Long.MAX_VALUE;
     }
 
     static ProfileProbe.Config profile(AgentConfig c) {

@@ -27,10 +27,19 @@ class ProbeConfigsTest {
     }
 
     @Test
-    void theJvmProbeAttachesNoClassOrMemoryPoolProbes() {
+    void theJvmProbeAttachesNoClassOrMemoryPoolProbes() throws Exception {
         var jvm = ProbeConfigs.jvm(AgentConfig.defaults());
         assertThat(jvm.classLoadEvents()).as("a uprobe trap at every class load, for nothing exported").isFalse();
         assertThat(jvm.memPoolEvents()).as("traps inside every GC pause, for nothing exported").isFalse();
+        assertThat(jvm.compileThresholdNs()).as("no compilation records without standalone spans").isEqualTo(Long.MAX_VALUE);
+        var standalone = ProbeConfigs.jvm(ConfigLoader.fromYaml("""
+                spans:
+                  standalone: true
+                probes:
+                  jvm:
+                    compile_threshold: 5ms
+                """, "test"));
+        assertThat(standalone.compileThresholdNs()).isEqualTo(5_000_000L);
     }
 
     @Test

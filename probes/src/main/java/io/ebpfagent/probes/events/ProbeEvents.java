@@ -19,10 +19,15 @@ public final class ProbeEvents implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProbeEvents.class);
     /**
      * The kernel side wakes this thread when a record arrives 50 ms or more after the previous
-     * wakeup, or per 64 records; the timeout only bounds how long the records of a short burst
-     * wait. Long, so that an idle JVM's agent thread does not wake ten times a second for nothing.
+     * wakeup, or per 64 records: records that follow a wakeup within 50 ms wait for the next one.
+     * So the thread waits with a timeout only while such records can still come (until 50 ms
+     * after the last wakeup of any ring, see {@link Probe#signalledFromNanos()}), and otherwise
+     * until a record wakes it: an idle JVM's agent thread does not wake at all. This bound is for
+     * objects that do not say when their records are signalled.
      */
     private static final int POLL_TIMEOUT_MS = 1000;
+    /** Past the due time, for a record whose submission read the clock just before it. */
+    private static final long MARGIN_NANOS = 2_000_000;
 
     private final RingBufferGroup group = new RingBufferGroup(16);
     private final EventDecoder decoder;
@@ -53,7 +58,7 @@ public final class ProbeEvents implements AutoCloseable {
     private void run() {
         while (running) {
             try {
-                if (group.poll(POLL_TIMEOUT_MS) < 0) {
+                if (group.poll(waitMillis(System.nanoTime())) < 0) {
                     return;
                 }
             } catch (RuntimeException e) {
@@ -63,6 +68,28 @@ public final class ProbeEvents implements AutoCloseable {
                 LOG.warn("event ring buffers: {}", e.toString());
             }
         }
+    }
+
+    /**
+     * How long the next wait may last: until the latest time a record that did not wake this
+     * thread could still be submitted (plus a margin), or without a timeout (-1) when every ring
+     * wakes it for its next record. Computed before the wait's drain: a record submitted in
+     * between either woke the thread (the ring is then readable and the wait returns at once) or
+     * was submitted before the due time computed here.
+     */
+    int waitMillis(long now) {
+        long due = Long.MIN_VALUE;
+        for (Probe p : probes) {
+            long from = p.signalledFromNanos();
+            if (from == Long.MAX_VALUE) {
+                return POLL_TIMEOUT_MS;
+            }
+            due = Math.max(due, from);
+        }
+        if (due == Long.MIN_VALUE || due + MARGIN_NANOS <= now) {
+            return -1;
+        }
+        return (int) Math.min(POLL_TIMEOUT_MS, (due + MARGIN_NANOS - now + 999_999) / 1_000_000);
     }
 
     /** Records dropped by the kernel side because a ring buffer was full, over all probes. */
