@@ -39,6 +39,13 @@ final class SpanTotals {
     /** Per entry the span's name and route, once known ({@code null}: not yet). */
     private final String[] labels;
     private final long[] drained = new long[KernelTimes.COUNT];
+    /**
+     * Whether an entry may be in use: set by a claim, cleared by a drain that left none, so that
+     * the collector's drain of an idle JVM does not walk the whole table every time. A claim's
+     * volatile store of its key and this flag's volatile read, against the drain's volatile clear
+     * and reads of the keys, make sure either the drain sees the key or the claim sees the clear.
+     */
+    private volatile boolean occupied;
 
     /** {@code capacity} is rounded up to a power of two. */
     SpanTotals(int capacity, long maxAgeNanos) {
@@ -87,11 +94,20 @@ final class SpanTotals {
      * its entry; returns how many. One thread at a time (the collector).
      */
     int drainIdle(long now, long idleNanos, SpanBreakdownSink sink) {
+        if (!occupied) {
+            return 0;
+        }
+        occupied = false;
         int count = 0;
+        int left = 0;
         for (int entry = 0; entry <= mask; entry++) {
             int base = entry * STRIDE;
             long key = table.get(base + KEY);
-            if (key == 0 || key == CLAIMING || now - table.get(base + STAMP) <= idleNanos) {
+            if (key == 0) {
+                continue;
+            }
+            if (key == CLAIMING || now - table.get(base + STAMP) <= idleNanos) {
+                left++;
                 continue;
             }
             for (int i = 0; i < KernelTimes.COUNT; i++) {
@@ -107,7 +123,12 @@ final class SpanTotals {
                     sink.accept(name, route, drained);
                 }
                 count++;
+            } else {
+                left++;
             }
+        }
+        if (left > 0) {
+            occupied = true;
         }
         return count;
     }
@@ -161,7 +182,7 @@ final class SpanTotals {
                     break;
                 }
                 // Claimed in two steps, so that nobody adds to the entry before it holds this
-                // scope's values: the CAS to CLAIMING keeps others out, the release store of the
+                // scope's values: the CAS to CLAIMING keeps others out, the (volatile) store of the
                 // key publishes the values (plain stores before it: no fence, no atomic add each).
                 if (table.compareAndSet(base + KEY, key, CLAIMING)) {
                     table.setPlain(base + STAMP, now);
@@ -170,7 +191,11 @@ final class SpanTotals {
                     }
                     labels[entry * 2 + NAME] = null;
                     labels[entry * 2 + ROUTE] = null;
-                    table.setRelease(base + KEY, spanId);
+                    // volatile, not release: ordered before the read of occupied (see there)
+                    table.set(base + KEY, spanId);
+                    if (!occupied) {
+                        occupied = true;
+                    }
                     return entry | CLAIMED;
                 }
                 // another thread changed the entry meanwhile (perhaps claimed it for this span)

@@ -57,7 +57,32 @@ class SpanTotalsTest {
         assertThat(drained).containsExactly(new Drained("GET", null, 7));
     }
 
-    /**
+    @Test
+    void aSpanNotIdleYetIsKeptAndDrainedOnceIdleAndAnEmptyTableDrainsNothing() {
+        Span span = SdkTracerProvider.builder().build().get("test").spanBuilder("GET").startSpan();
+        SpanTotals totals = new SpanTotals(64, 60_000_000_000L);
+        List<Drained> drained = new ArrayList<>();
+        SpanBreakdownSink sink = (name, route, nanos) -> drained.add(new Drained(name, route, nanos[KernelTimes.CPU]));
+        assertThat(totals.drainIdle(100, 0, sink)).as("nothing ever claimed").isZero();
+        long id = Long.parseUnsignedLong(span.getSpanContext().getSpanId(), 16);
+        long[] delta = new long[KernelTimes.COUNT];
+        delta[KernelTimes.CPU] = 9;
+        totals.add(id, delta, 100, span, new SpanNaming());
+        // touched at 100: not idle for 50 ns at 120, so it stays (and so does the drain's interest in it)
+        assertThat(totals.drainIdle(120, 50, sink)).isZero();
+        assertThat(totals.drainIdle(130, 50, sink)).isZero();
+        assertThat(totals.drainIdle(200, 50, sink)).isEqualTo(1);
+        assertThat(drained).containsExactly(new Drained("GET", null, 9));
+        assertThat(totals.drainIdle(300, 50, sink)).as("drained already").isZero();
+        // a span claimed after the table emptied is drained again
+        java.util.Arrays.fill(delta, 0);
+        delta[KernelTimes.CPU] = 4;
+        totals.add(id + 1, delta, 400, span, new SpanNaming());
+        assertThat(totals.drainIdle(500, 50, sink)).isEqualTo(1);
+        assertThat(drained).hasSize(2);
+    }
+
+    /**    /**
      * Scopes of the same spans closing on several threads at once (a request and its pool tasks):
      * every claim of a fresh span races, and no addition may be lost or land in a stale entry.
      */
