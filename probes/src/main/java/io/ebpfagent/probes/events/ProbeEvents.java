@@ -20,13 +20,16 @@ public final class ProbeEvents implements AutoCloseable {
     /**
      * The kernel side wakes this thread when a record arrives 50 ms or more after the previous
      * wakeup, or per 64 records: records that follow a wakeup within 50 ms wait for the next one.
-     * So the thread waits with a timeout only while such records can still come (until 50 ms
-     * after the last wakeup of any ring, see {@link Probe#signalledFromNanos()}), and otherwise
-     * until a record wakes it: an idle JVM's agent thread does not wake at all. This bound is for
-     * objects that do not say when their records are signalled.
+     * So the thread waits with a timeout only while such a record can be pending (see
+     * {@link Probe#signalledFromNanos()}), and otherwise until a record wakes it: an idle JVM's
+     * agent thread does not wake at all. The timeout is long: a busy ring's next wakeup comes
+     * sooner and picks such a record up, so the timeout adds no wakeup to it (a timeout at the
+     * end of the 50 ms would double a trickling ring's wakeups, ~1 ms of CPU each on a virtual
+     * machine), and a record that woke nobody waits at most this long. Also the bound for objects
+     * that do not say when their records are signalled.
      */
     private static final int POLL_TIMEOUT_MS = 1000;
-    /** Past the due time, for a record whose submission read the clock just before it. */
+    /** Past the interval's end, for a record whose submission read the clock just before it. */
     private static final long MARGIN_NANOS = 2_000_000;
 
     private final RingBufferGroup group = new RingBufferGroup(16);
@@ -71,25 +74,21 @@ public final class ProbeEvents implements AutoCloseable {
     }
 
     /**
-     * How long the next wait may last: until the latest time a record that did not wake this
-     * thread could still be submitted (plus a margin), or without a timeout (-1) when every ring
-     * wakes it for its next record. Computed before the wait's drain: a record submitted in
-     * between either woke the thread (the ring is then readable and the wait returns at once) or
-     * was submitted before the due time computed here.
+     * How long the next wait may last: without a timeout (-1) when every ring wakes this thread
+     * for its next record (its last wakeup is more than the kernel side's interval, plus a
+     * margin, ago: whatever it submitted without waking is drained before the wait), else
+     * {@link #POLL_TIMEOUT_MS}. Computed before the wait's drain: a record submitted in between
+     * either woke the thread (the ring is then readable and the wait returns at once) or was
+     * submitted while the interval that makes this a timed wait had not ended.
      */
     int waitMillis(long now) {
-        long due = Long.MIN_VALUE;
         for (Probe p : probes) {
             long from = p.signalledFromNanos();
-            if (from == Long.MAX_VALUE) {
+            if (from == Long.MAX_VALUE || from + MARGIN_NANOS > now) {
                 return POLL_TIMEOUT_MS;
             }
-            due = Math.max(due, from);
         }
-        if (due == Long.MIN_VALUE || due + MARGIN_NANOS <= now) {
-            return -1;
-        }
-        return (int) Math.min(POLL_TIMEOUT_MS, (due + MARGIN_NANOS - now + 999_999) / 1_000_000);
+        return -1;
     }
 
     /** Records dropped by the kernel side because a ring buffer was full, over all probes. */
