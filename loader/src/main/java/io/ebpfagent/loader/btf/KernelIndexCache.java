@@ -2,8 +2,6 @@ package io.ebpfagent.loader.btf;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
-import io.ebpfagent.loader.sys.FileDescriptor;
-import io.ebpfagent.loader.sys.FileIo;
 import io.ebpfagent.loader.sys.Mmap;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -101,8 +99,8 @@ final class KernelIndexCache {
         if (size < HEADER + 4 || size > Integer.MAX_VALUE) return null;
         Arena arena = Arena.ofShared();
         boolean keep = false;
-        try (FileDescriptor fd = FileIo.open(file, FileIo.O_RDONLY)) {
-            MemorySegment m = Mmap.map(arena, fd.get(), size, Mmap.PROT_READ, Mmap.MAP_PRIVATE, 0);
+        try {
+            MemorySegment m = Mmap.mapFile(arena, file, size);
             ByteBuffer b = m.asByteBuffer().order(ByteOrder.nativeOrder());
             CRC32 crc = new CRC32();
             crc.update(b.slice(0, (int) size - 4));

@@ -57,10 +57,6 @@ final class LazyTypes extends AbstractList<Type> implements RandomAccess {
     private int[] words;
     private byte[] stringCopy;
 
-    LazyTypes(BtfParser parser, int[] offsets, int sectionStart, ByteOrder order, NativeBlob blob, int[] words) {
-        this(parser, offsets, sectionStart, order, blob, words, null, null, null);
-    }
-
     /**
      * Types whose index is kept in {@code cache} under {@code key} (both null for none);
      * {@code cached} is the index already read from it, or null if it had none.
@@ -70,7 +66,7 @@ final class LazyTypes extends AbstractList<Type> implements RandomAccess {
         this.cache = cache;
         this.cacheKey = key;
         if (cached != null) {
-            this.names = new NameIndex(parser, cached.heads(), cached.next(), cached.mask(), cached.arena());
+            this.names = new NameIndex(parser, cached);
             this.cacheStatus = "read from " + cache.directory().resolve(key.fileName());
         }
         this.parser = parser;
@@ -207,7 +203,7 @@ final class LazyTypes extends AbstractList<Type> implements RandomAccess {
             BtfParser p = parser();
             KernelIndexCache.Entry cached = funcs || cache == null ? null : cache.read(cacheKey);
             if (cached != null) {
-                names = new NameIndex(p, cached.heads(), cached.next(), cached.mask(), cached.arena());
+                names = new NameIndex(p, cached);
                 return names;
             }
             if (words == null) words = BtfParser.words(p.typeSection());
@@ -338,14 +334,14 @@ final class LazyTypes extends AbstractList<Type> implements RandomAccess {
             }
         }
 
-        /** Over tables read from a {@link KernelIndexCache} file, owned by (closed with) {@code arena}. */
-        NameIndex(BtfParser p, MemorySegment heads, MemorySegment next, int mask, Arena arena) {
+        /** Over the tables of a {@link KernelIndexCache} file, owned by (closed with) its arena. */
+        NameIndex(BtfParser p, KernelIndexCache.Entry cached) {
             this.strings = p.stringSection();
             this.types = p.typeSection();
-            this.heads = heads;
-            this.next = next;
-            this.mask = mask;
-            this.arena = arena;
+            this.heads = cached.heads();
+            this.next = cached.next();
+            this.mask = cached.mask();
+            this.arena = cached.arena();
         }
 
         int[] find(byte[] wantBytes, int essentialLen, boolean exact) {

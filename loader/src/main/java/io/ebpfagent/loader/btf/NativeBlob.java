@@ -1,7 +1,5 @@
 package io.ebpfagent.loader.btf;
 
-import io.ebpfagent.loader.sys.FileDescriptor;
-import io.ebpfagent.loader.sys.FileIo;
 import io.ebpfagent.loader.sys.Mmap;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -86,9 +84,8 @@ final class NativeBlob {
      * Older kernels refuse it; reading works everywhere.
      */
     private static ByteBuffer map(Path path, long size, Arena arena) {
-        try (FileDescriptor fd = FileIo.open(path, FileIo.O_RDONLY)) {
-            return Mmap.map(arena, fd.get(), size, Mmap.PROT_READ, Mmap.MAP_PRIVATE, 0).asByteBuffer()
-                    .asReadOnlyBuffer();
+        try {
+            return Mmap.mapFile(arena, path, size).asByteBuffer().asReadOnlyBuffer();
         } catch (RuntimeException e) {
             return null; // SyscallException (EPERM, EINVAL, ENODEV) on kernels without it
         }

@@ -1,7 +1,5 @@
 package io.ebpfagent.loader.elf;
 
-import io.ebpfagent.loader.sys.FileDescriptor;
-import io.ebpfagent.loader.sys.FileIo;
 import io.ebpfagent.loader.sys.Mmap;
 import io.ebpfagent.loader.sys.SyscallException;
 import java.io.IOException;
@@ -91,10 +89,9 @@ public final class ElfFile {
         if (size == 0) {
             return new ElfFile(ByteBuffer.allocate(0), path.toString());
         }
-        try (FileDescriptor fd = FileIo.open(path, FileIo.O_RDONLY)) {
-            ByteBuffer mapped = Mmap.map(Arena.ofAuto(), fd.get(), size, Mmap.PROT_READ, Mmap.MAP_PRIVATE, 0)
-                    .asByteBuffer().asReadOnlyBuffer();
-            return new ElfFile(mapped, path.toString());
+        try {
+            return new ElfFile(Mmap.mapFile(Arena.ofAuto(), path, size).asByteBuffer().asReadOnlyBuffer(),
+                    path.toString());
         } catch (SyscallException e) {
             throw new ElfException(path + ": cannot read: " + e.getMessage(), e);
         }

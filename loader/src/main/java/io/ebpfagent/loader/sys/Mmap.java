@@ -58,6 +58,17 @@ public final class Mmap {
         return map(Arena.ofAuto(), fd, length, prot, flags, offset);
     }
 
+    /**
+     * Maps the first {@code length} bytes of the file at {@code path} read-only and private;
+     * unmapped when {@code arena} closes. The mapping keeps the file's pages, not its descriptor,
+     * which is closed before this returns.
+     */
+    public static MemorySegment mapFile(Arena arena, Path path, long length) {
+        try (FileDescriptor fd = FileIo.open(path, FileIo.O_RDONLY)) {
+            return map(arena, fd.get(), length, PROT_READ, MAP_PRIVATE, 0);
+        }
+    }
+
     /** The cleanup of one mapping; a record rather than a lambda, which a cold JVM must spin. */
     private record Unmap(long addr, long length) implements Consumer<MemorySegment> {
         @Override
