@@ -95,6 +95,7 @@ public final class SchedProbe extends ProbeBase implements Probe {
     private final Arena arena = Arena.ofShared();
     private final BpfMap stats;
     private final MapCursor cursor;
+    private final ChangeFilter changes = new ChangeFilter();
     private final MemorySegment threadValue;
     private final MemorySegment tidKey;
     private final BpfMap spanTimesMap;
@@ -171,12 +172,47 @@ public final class SchedProbe extends ProbeBase implements Probe {
      * being visited, without a system call.
      */
     public synchronized int forEachThread(SchedStatsVisitor visitor) {
+        return walk(visitor, false);
+    }
+
+    /**
+     * {@link #forEachThread} for the threads whose entry changed since the previous call of this
+     * method (every thread at the first call): a thread that did not run, wake, move, fault or
+     * exit since then is skipped, so a periodic collection costs what changed rather than what
+     * exists (a parked pool of hundreds of threads costs one batch read). The counters are totals
+     * since thread start, so a skipped thread's totals are the ones last visited. Entries of exited
+     * threads are visited once and removed, as with {@link #forEachThread}. Returns the number of
+     * threads visited.
+     */
+    public synchronized int forEachChangedThread(SchedStatsVisitor visitor) {
+        return walk(visitor, true);
+    }
+
+    /** A sum of the entry's counters, which only grow: any update by the kernel changes it. */
+    private static long signature(MemorySegment v) {
+        long sum = v.get(JAVA_LONG, SchedStats.ONCPU_NS) + v.get(JAVA_LONG, SchedStats.OFFCPU_VOLUNTARY_NS)
+                + v.get(JAVA_LONG, SchedStats.OFFCPU_INVOLUNTARY_NS) + v.get(JAVA_LONG, SchedStats.RUNQ_NS)
+                + v.get(JAVA_LONG, SchedStats.VOLUNTARY_SWITCHES) + v.get(JAVA_LONG, SchedStats.INVOLUNTARY_SWITCHES)
+                + v.get(JAVA_LONG, SchedStats.WAKEUPS) + v.get(JAVA_LONG, SchedStats.MIGRATIONS)
+                + v.get(JAVA_LONG, SchedStats.EXITED_NS) + v.get(JAVA_INT, SchedStats.RUNQ_UNKNOWN)
+                + v.get(JAVA_LONG, SchedStats.MINOR_FAULTS) + v.get(JAVA_LONG, SchedStats.MAJOR_FAULTS);
+        // a wait with no off-CPU time before it (the first switch-in seen) only adds a sample
+        for (int i = 0; i < Hist.SLOTS; i++) {
+            sum += v.get(JAVA_LONG, SchedThread.RUNQ + 8L * i);
+        }
+        return sum;
+    }
+
+    private int walk(SchedStatsVisitor visitor, boolean changedOnly) {
         int n = 0;
         int nExited = 0;
         cursor.reset();
         while (cursor.next()) {
             MemorySegment v = cursor.value();
             int tid = cursor.key().get(JAVA_INT, 0);
+            if (changedOnly && !changes.changed(tid, signature(v))) {
+                continue;
+            }
             visiting = v;
             visitingTid = tid;
             boolean gone = v.get(JAVA_LONG, SchedStats.EXITED_NS) != 0;
@@ -193,6 +229,9 @@ public final class SchedProbe extends ProbeBase implements Probe {
             }
         }
         visiting = null;
+        if (changedOnly) {
+            changes.endWalk();
+        }
         for (int i = 0; i < nExited; i++) {
             tidKey.set(JAVA_INT, 0, exited[i]);
             stats.delete(tidKey);

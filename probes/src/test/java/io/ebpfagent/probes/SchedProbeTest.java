@@ -467,6 +467,111 @@ class SchedProbeTest {
     }
 
     @Test
+    void aWalkOfChangedThreadsSkipsParkedOnesAndVisitsWhatRanOrExited() throws Exception {
+        try (SharedMaps shared = SharedMaps.create();
+             SchedProbe probe = SchedProbe.start(SchedProbe.Config.defaults(), shared)) {
+            int n = 20;
+            int[] tids = new int[n];
+            Thread[] threads = new Thread[n];
+            java.util.concurrent.atomic.AtomicIntegerArray rounds = new java.util.concurrent.atomic.AtomicIntegerArray(n);
+            java.util.concurrent.atomic.AtomicIntegerArray wanted = new java.util.concurrent.atomic.AtomicIntegerArray(n);
+            java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(n);
+            for (int i = 0; i < n; i++) {
+                int me = i;
+                threads[i] = new Thread(() -> {
+                    tids[me] = KernelTests.gettid();
+                    KernelTests.sleep(2); // an entry in the map: the probe saw it switch
+                    started.countDown();
+                    while (wanted.get(me) >= 0) {
+                        if (rounds.get(me) < wanted.get(me)) {
+                            KernelTests.burn(2);
+                            rounds.incrementAndGet(me);
+                        }
+                        java.util.concurrent.locks.LockSupport.park();
+                    }
+                }, "changed-" + i);
+                threads[i].setDaemon(true);
+                threads[i].start();
+            }
+            assertTrue(started.await(60, java.util.concurrent.TimeUnit.SECONDS), "threads started");
+            java.util.Set<Integer> ours = new java.util.HashSet<>();
+            for (int t : tids) {
+                ours.add(t);
+            }
+            // all parked: each switched out for the last time, in the map
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            java.util.Set<Integer> first = new java.util.HashSet<>();
+            while (first.size() < n && System.nanoTime() < deadline) {
+                probe.forEachChangedThread((t, on, ov, oi, rq, vs, is, w, m, ex) -> {
+                    if (ours.contains(t)) {
+                        first.add(t);
+                    }
+                });
+                Thread.sleep(20);
+            }
+            assertEquals(n, first.size(), "every thread visited the first time it is seen");
+            for (Thread t : threads) {
+                while (t.getState() != Thread.State.WAITING) {
+                    Thread.sleep(1);
+                }
+            }
+            Thread.sleep(50);
+            probe.forEachChangedThread((t, on, ov, oi, rq, vs, is, w, m, ex) -> { });
+            java.util.Set<Integer> quiet = new java.util.HashSet<>();
+            probe.forEachChangedThread((t, on, ov, oi, rq, vs, is, w, m, ex) -> {
+                if (ours.contains(t)) {
+                    quiet.add(t);
+                }
+            });
+            // a sleeping task can still be moved between run queues (a migration): a few at most
+            assertTrue(quiet.size() <= 3, "parked threads visited although nothing changed: " + quiet);
+
+            long[] before = new long[2];
+            probe.forEachThread((t, on, ov, oi, rq, vs, is, w, m, ex) -> {
+                if (t == tids[3]) {
+                    before[0] = on;
+                    before[1] = vs;
+                }
+            });
+            wanted.set(3, 1);
+            java.util.concurrent.locks.LockSupport.unpark(threads[3]);
+            while (rounds.get(3) < 1 || threads[3].getState() != Thread.State.WAITING) {
+                Thread.sleep(1);
+            }
+            Thread.sleep(20);
+            java.util.Map<Integer, long[]> ran = new java.util.HashMap<>();
+            probe.forEachChangedThread((t, on, ov, oi, rq, vs, is, w, m, ex) -> {
+                if (ours.contains(t)) {
+                    ran.put(t, new long[] {on, vs});
+                }
+            });
+            assertTrue(ran.containsKey(tids[3]), "the thread that ran is visited: " + ran.keySet());
+            assertTrue(ran.size() <= 4, "only it (and at most a few moved sleepers): " + ran.keySet());
+            assertTrue(ran.get(tids[3])[0] >= before[0] + 2_000_000L, "its on-CPU time grew by the 2 ms burn");
+            assertTrue(ran.get(tids[3])[1] > before[1], "and its voluntary switches");
+
+            wanted.set(5, -1);
+            java.util.concurrent.locks.LockSupport.unpark(threads[5]);
+            threads[5].join(60_000);
+            boolean[] exited = new boolean[1];
+            deadline = System.nanoTime() + 60_000_000_000L;
+            while (!exited[0] && System.nanoTime() < deadline) {
+                probe.forEachChangedThread((t, on, ov, oi, rq, vs, is, w, m, ex) -> {
+                    if (t == tids[5] && ex) {
+                        exited[0] = true;
+                    }
+                });
+                Thread.sleep(5);
+            }
+            assertTrue(exited[0], "the exited thread is visited once more, marked exited");
+            for (int i = 0; i < n; i++) {
+                wanted.set(i, -1);
+                java.util.concurrent.locks.LockSupport.unpark(threads[i]);
+            }
+        }
+    }
+
+    @Test
     void anExitedThreadKeepsItsKernelNameAndFinalTotalsUntilItsEntryIsReadLast() throws Exception {
         try (SharedMaps shared = SharedMaps.create();
              SchedProbe probe = SchedProbe.start(SchedProbe.Config.defaults(), shared)) {

@@ -79,7 +79,7 @@ final class KernelCollector implements Runnable {
         exitedCount = 0;
         if (sched != null) {
             visited.clear();
-            sched.forEachThread(schedVisitor);
+            sched.forEachChangedThread(schedVisitor);
             if (procfs != null) {
                 for (ProcTaskCounters c : procfs) {
                     if (!visited.containsKey(c.tid())) {

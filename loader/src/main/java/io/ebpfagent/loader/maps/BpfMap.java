@@ -15,6 +15,7 @@ import io.ebpfagent.loader.sys.Errno;
 import io.ebpfagent.loader.sys.FdInfo;
 import io.ebpfagent.loader.sys.FileDescriptor;
 import io.ebpfagent.loader.sys.Mmap;
+import io.ebpfagent.loader.sys.NotSupportedException;
 import io.ebpfagent.loader.sys.SyscallException;
 import io.ebpfagent.loader.sys.ThreadScratch;
 import java.lang.foreign.Arena;
@@ -791,36 +792,158 @@ public final class BpfMap implements AutoCloseable {
         return batchRead(BpfCommand.MAP_LOOKUP_AND_DELETE_BATCH);
     }
 
+    /**
+     * A cursor for walks with {@link #lookupBatch} and {@link #lookupAndDeleteBatch}, its token
+     * allocated in {@code arena}.
+     */
+    public MapBatchCursor batchCursor(Arena arena) {
+        return new MapBatchCursor(this, arena.allocate(Math.max(8, keySize), 8));
+    }
+
+    /**
+     * Copies the next entries of the walk {@code cursor} stands at into {@code keys} and
+     * {@code values} with one {@code BPF_MAP_LOOKUP_BATCH}: keys back to back at
+     * {@link #keySize()} bytes each, values at {@link #valueBufferSize()}, as many as both buffers
+     * hold. Returns how many were copied; 0 once the cursor is {@link MapBatchCursor#done() done}
+     * (the call that reaches the end may still return entries and marks it done). Allocation free:
+     * one system call for a buffer of entries instead of two per entry with {@link #nextKey}.
+     *
+     * <p>A hash map is read bucket by bucket: an entry added or removed during the walk is seen
+     * or not, but no entry is returned twice, unlike a get-next-key walk whose current key is
+     * deleted. A bucket is never split between calls, so a bucket with more entries than the
+     * buffers hold fails with {@code ENOSPC}; buffers for a few dozen entries avoid that in practice.
+     *
+     * @throws NotSupportedException the kernel has no batch lookup for this
+     *         map type (before Linux 5.6, or types like LPM tries and queues): walk with
+     *         {@link #nextKey} instead
+     * @throws SyscallException with errno {@code ENOSPC} when one hash bucket holds more entries
+     *         than the buffers (nothing is copied and the cursor does not move: retry with larger
+     *         buffers)
+     * @throws IllegalArgumentException when the buffers do not hold one entry, or the cursor is
+     *         another map's
+     */
+    public int lookupBatch(MapBatchCursor cursor, MemorySegment keys, MemorySegment values) {
+        return batchStep(BpfCommand.MAP_LOOKUP_BATCH, cursor, keys, values);
+    }
+
+    /**
+     * {@link #lookupBatch} that also removes what it returns ({@code BPF_MAP_LOOKUP_AND_DELETE_BATCH}):
+     * drains a map in one system call per buffer. Same contract and exceptions.
+     */
+    public int lookupAndDeleteBatch(MapBatchCursor cursor, MemorySegment keys, MemorySegment values) {
+        return batchStep(BpfCommand.MAP_LOOKUP_AND_DELETE_BATCH, cursor, keys, values);
+    }
+
+    private int batchStep(BpfCommand cmd, MapBatchCursor cursor, MemorySegment keys, MemorySegment values) {
+        if (cursor.map() != this) {
+            throw new IllegalArgumentException("cursor of map '" + cursor.map().name + "' used on map '" + name + "'");
+        }
+        if (cursor.done) {
+            return 0;
+        }
+        long capacity = Math.min(keys.byteSize() / Math.max(1, keySize), values.byteSize() / Math.max(1, valueBufferSize));
+        if (capacity < 1) {
+            throw new IllegalArgumentException("batch buffers of " + keys.byteSize() + " and " + values.byteSize()
+                    + " B hold no entry of map '" + name + "' (" + keySize + " B keys, " + valueBufferSize
+                    + " B values)");
+        }
+        int count = (int) Math.min(capacity, Integer.MAX_VALUE);
+        long r = Bpf.mapBatchPacked(cmd, fd.get(), cursor.started ? cursor.token : null, cursor.token, keys, values,
+                count, 0);
+        int errno = Bpf.batchErrno(r);
+        int n = Bpf.batchCount(r);
+        if (errno == 0) {
+            cursor.started = true;
+            return n;
+        }
+        if (errno == Errno.ENOENT.value()) {
+            cursor.started = true;
+            cursor.done = true;
+            return n;
+        }
+        String op = cmd.displayName() + " on map '" + name + "' (" + type + ")";
+        Errno e = Errno.of(errno);
+        if (unsupported(e)) { // refused before any element: the count is not written back
+            throw new NotSupportedException(op, errno,
+                    op + ": not supported by this kernel for this map type (" + e + ")");
+        }
+        if (e == Errno.ENOSPC && n == 0) {
+            throw new SyscallException(op, errno, op + ": a hash bucket holds more entries than buffers for "
+                    + count + " entries; pass larger buffers");
+        }
+        throw SyscallException.of(op, errno);
+    }
+
+    /**
+     * Removes the first {@code count} keys of {@code keys} (back to back, {@link #keySize()}
+     * bytes each) with {@code BPF_MAP_DELETE_BATCH}, skipping keys that are already gone. Returns
+     * how many were removed. Allocation free; falls back to one delete per key where the kernel has
+     * no batch delete for this map type.
+     */
+    public int deleteBatch(MemorySegment keys, int count) {
+        if ((long) count * keySize > keys.byteSize()) {
+            throw new IllegalArgumentException(count + " keys of " + keySize + " B do not fit in " + keys.byteSize()
+                    + " B (map '" + name + "')");
+        }
+        int removed = 0;
+        int from = 0;
+        while (from < count) {
+            MemorySegment rest = from == 0 ? keys : keys.asSlice((long) from * keySize, (long) (count - from) * keySize);
+            long r = Bpf.mapBatchPacked(BpfCommand.MAP_DELETE_BATCH, fd.get(), null, null, rest, null, count - from, 0);
+            int errno = Bpf.batchErrno(r);
+            int n = Bpf.batchCount(r);
+            removed += n;
+            if (errno == 0) {
+                return removed;
+            }
+            if (errno == Errno.ENOENT.value()) {
+                from += n + 1; // the key at n is gone already: go on after it
+                continue;
+            }
+            if (unsupported(Errno.of(errno))) { // refused before any element
+                for (int i = from; i < count; i++) {
+                    if (delete(keys.asSlice((long) i * keySize, keySize))) {
+                        removed++;
+                    }
+                }
+                return removed;
+            }
+            throw elemError(BpfCommand.MAP_DELETE_BATCH, errno, 0);
+        }
+        return removed;
+    }
+
     private List<MapEntry> batchRead(BpfCommand cmd) {
         List<MapEntry> out = new ArrayList<>();
         int chunk = Math.max(1, Math.min(BATCH_CHUNK, maxEntries));
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment cursor = arena.allocate(Math.max(8, keySize), 8);
-            boolean first = true;
-            while (true) {
-                MemorySegment keys = arena.allocate((long) Math.max(1, keySize) * chunk, 8);
-                MemorySegment values = arena.allocate((long) Math.max(1, valueBufferSize) * chunk, 8);
-                Bpf.BatchResult r = Bpf.mapBatch(cmd, fd.get(), first ? null : cursor, cursor, keys, values, chunk, 0);
-                Errno e = Errno.of(r.errno());
-                if (r.errno() != 0 && !r.end()) {
-                    if (e == Errno.ENOSPC && r.count() == 0 && chunk < Integer.MAX_VALUE / 2) {
-                        chunk *= 2; // a hash bucket holds more entries than the chunk: retry bigger
-                        continue;
+            MapBatchCursor cursor = batchCursor(arena);
+            MemorySegment keys = arena.allocate((long) Math.max(1, keySize) * chunk, 8);
+            MemorySegment values = arena.allocate((long) Math.max(1, valueBufferSize) * chunk, 8);
+            while (!cursor.done()) {
+                int n;
+                try {
+                    n = batchStep(cmd, cursor, keys, values);
+                } catch (NotSupportedException e) {
+                    if (cursor.started) {
+                        throw e;
                     }
-                    if (first && out.isEmpty() && unsupported(e)) {
-                        return cmd == BpfCommand.MAP_LOOKUP_BATCH ? iterateAll() : iterateAndDeleteAll();
+                    return cmd == BpfCommand.MAP_LOOKUP_BATCH ? iterateAll() : iterateAndDeleteAll();
+                } catch (SyscallException e) {
+                    if (e.errno() != Errno.ENOSPC.value() || chunk >= Integer.MAX_VALUE / 2) {
+                        throw e;
                     }
-                    throw SyscallException.of(cmd.displayName() + " on map '" + name + "'", r.errno());
+                    chunk *= 2; // a hash bucket holds more entries than the buffers: retry bigger
+                    keys = arena.allocate((long) Math.max(1, keySize) * chunk, 8);
+                    values = arena.allocate((long) Math.max(1, valueBufferSize) * chunk, 8);
+                    continue;
                 }
-                for (int i = 0; i < r.count(); i++) {
+                for (int i = 0; i < n; i++) {
                     out.add(new MapEntry(bytes(keys.asSlice((long) i * keySize, keySize), keySize),
                             bytes(values.asSlice((long) i * valueBufferSize, valueBufferSize), valueBufferSize)));
                 }
-                if (r.end()) {
-                    return out;
-                }
-                first = false;
             }
+            return out;
         }
     }
 
@@ -871,7 +994,7 @@ public final class BpfMap implements AutoCloseable {
             if (r.errno() == 0) {
                 return r.count();
             }
-            if (r.count() == 0 && unsupported(Errno.of(r.errno()))) {
+            if (unsupported(Errno.of(r.errno()))) { // refused before any element
                 for (MapEntry e : entries) {
                     update(e.key(), e.value(), elemFlags);
                 }
@@ -899,7 +1022,7 @@ public final class BpfMap implements AutoCloseable {
             if (r.errno() == 0) {
                 return r.count();
             }
-            if (r.count() == 0 && unsupported(Errno.of(r.errno()))) {
+            if (unsupported(Errno.of(r.errno()))) { // refused before any element
                 for (byte[] k : keys) {
                     delete(k);
                 }

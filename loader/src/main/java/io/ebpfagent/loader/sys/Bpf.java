@@ -52,6 +52,8 @@ public final class Bpf {
 
     private static final ThreadScratch ELEM_ATTR = new ThreadScratch(BpfAttr.MapElem.LAYOUT.byteSize());
     private static final long ELEM_SIZE = BpfAttr.MapElem.LAYOUT.byteSize();
+    private static final ThreadScratch BATCH_ATTR = new ThreadScratch(BpfAttr.MapBatch.LAYOUT.byteSize());
+    private static final long BATCH_SIZE = BpfAttr.MapBatch.LAYOUT.byteSize();
 
     private Bpf() {
     }
@@ -197,18 +199,39 @@ public final class Bpf {
      */
     public static BatchResult mapBatch(BpfCommand cmd, int mapFd, MemorySegment inBatch, MemorySegment outBatch,
                                        MemorySegment keys, MemorySegment values, int count, long elemFlags) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment attr = arena.allocate(BpfAttr.MapBatch.LAYOUT);
-            attr.set(JAVA_LONG, BpfAttr.MapBatch.IN_BATCH, inBatch == null ? 0 : inBatch.address());
-            attr.set(JAVA_LONG, BpfAttr.MapBatch.OUT_BATCH, outBatch == null ? 0 : outBatch.address());
-            attr.set(JAVA_LONG, BpfAttr.MapBatch.KEYS, keys == null ? 0 : keys.address());
-            attr.set(JAVA_LONG, BpfAttr.MapBatch.VALUES, values == null ? 0 : values.address());
-            attr.set(JAVA_INT, BpfAttr.MapBatch.COUNT, count);
-            attr.set(JAVA_INT, BpfAttr.MapBatch.MAP_FD, mapFd);
-            attr.set(JAVA_LONG, BpfAttr.MapBatch.ELEM_FLAGS, elemFlags);
-            long r = bpf(cmd, attr);
-            return new BatchResult(attr.get(JAVA_INT, BpfAttr.MapBatch.COUNT), r < 0 ? (int) -r : 0);
-        }
+        long r = mapBatchPacked(cmd, mapFd, inBatch, outBatch, keys, values, count, elemFlags);
+        return new BatchResult(batchCount(r), batchErrno(r));
+    }
+
+    /**
+     * {@link #mapBatch} without allocating: the count the kernel wrote back in the upper 32 bits,
+     * the errno (0 on success) in the lower; take them apart with {@link #batchCount} and
+     * {@link #batchErrno}. For callers that walk maps periodically and must not allocate.
+     */
+    public static long mapBatchPacked(BpfCommand cmd, int mapFd, MemorySegment inBatch, MemorySegment outBatch,
+                                      MemorySegment keys, MemorySegment values, int count, long elemFlags) {
+        MemorySegment attr = BATCH_ATTR.get();
+        attr.fill((byte) 0);
+        attr.set(JAVA_LONG, BpfAttr.MapBatch.IN_BATCH, inBatch == null ? 0 : inBatch.address());
+        attr.set(JAVA_LONG, BpfAttr.MapBatch.OUT_BATCH, outBatch == null ? 0 : outBatch.address());
+        attr.set(JAVA_LONG, BpfAttr.MapBatch.KEYS, keys == null ? 0 : keys.address());
+        attr.set(JAVA_LONG, BpfAttr.MapBatch.VALUES, values == null ? 0 : values.address());
+        attr.set(JAVA_INT, BpfAttr.MapBatch.COUNT, count);
+        attr.set(JAVA_INT, BpfAttr.MapBatch.MAP_FD, mapFd);
+        attr.set(JAVA_LONG, BpfAttr.MapBatch.ELEM_FLAGS, elemFlags);
+        long r = bpf(cmd, attr, BATCH_SIZE);
+        int done = attr.get(JAVA_INT, BpfAttr.MapBatch.COUNT);
+        return ((long) done << 32) | (r < 0 ? (int) -r : 0);
+    }
+
+    /** The element count of a {@link #mapBatchPacked} result. */
+    public static int batchCount(long packed) {
+        return (int) (packed >>> 32);
+    }
+
+    /** The errno of a {@link #mapBatchPacked} result, 0 on success. */
+    public static int batchErrno(long packed) {
+        return (int) packed;
     }
 
     // ---------------------------------------------------------------- programs

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.ebpfagent.loader.features.Features;
 import io.ebpfagent.loader.sys.Cpus;
+import io.ebpfagent.loader.sys.NotSupportedException;
 import io.ebpfagent.loader.sys.SyscallException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -170,7 +171,6 @@ class BpfMapTest {
             assertThat(asInt(m.lookup(lpmKey(32, 10, 1, 2, 3)))).isEqualTo(24);
             assertThat(asInt(m.lookup(lpmKey(32, 10, 9, 9, 9)))).isEqualTo(8);
             assertThat(m.find(lpmKey(32, 11, 0, 0, 0))).isEmpty();
-            // LPM tries have no batch operations: lookupAll falls back to iteration.
             assertThat(m.lookupAll()).hasSize(2);
         }
     }
@@ -293,6 +293,151 @@ class BpfMapTest {
             assertThat(m.find(i32(5))).isEmpty();
             assertThat(m.lookupAndDeleteAll()).hasSize(500);
             assertThat(m.lookupAll()).isEmpty();
+        }
+    }
+
+    @Test
+    void batchWalkWithReusedBuffersSeesEveryEntryOnceAndCountsTheSystemCalls() {
+        try (BpfMap m = BpfMap.create(MapSpec.of("walk", MapType.HASH, 4, 16, 4096));
+             Arena arena = Arena.ofConfined()) {
+            for (int i = 0; i < 3000; i++) {
+                MemorySegment v = arena.allocate(16, 8);
+                v.set(JAVA_LONG, 0, i * 7L);
+                v.set(JAVA_LONG, 8, -i);
+                m.update(arena.allocateFrom(JAVA_INT, i), v, BpfMap.ANY);
+            }
+            MapBatchCursor cursor = m.batchCursor(arena);
+            MemorySegment keys = arena.allocate(4L * 64, 8);
+            MemorySegment values = arena.allocate(16L * 64, 8);
+            for (int walk = 0; walk < 2; walk++) {
+                cursor.reset();
+                Set<Integer> seen = new HashSet<>();
+                int calls = 0;
+                while (!cursor.done()) {
+                    int n = m.lookupBatch(cursor, keys, values);
+                    calls++;
+                    assertThat(n).isBetween(0, 64);
+                    for (int i = 0; i < n; i++) {
+                        int k = keys.get(JAVA_INT, 4L * i);
+                        assertThat(seen.add(k)).as("key %d returned twice", k).isTrue();
+                        assertThat(values.get(JAVA_LONG, 16L * i)).isEqualTo(k * 7L);
+                        assertThat(values.get(JAVA_LONG, 16L * i + 8)).isEqualTo(-k);
+                    }
+                }
+                assertThat(seen).hasSize(3000);
+                // buffers of 64: at least 47 calls; the kernel never splits a bucket, so a few more
+                assertThat(calls).as("walk %d", walk).isBetween(47, 3000 / 16);
+                assertThat(m.lookupBatch(cursor, keys, values)).as("a finished walk returns nothing").isZero();
+            }
+        }
+    }
+
+    @Test
+    void aBucketLargerThanTheBuffersIsReportedAndTheWalkGoesOnWithLargerOnes() {
+        // 2000 keys in 2048 buckets: many buckets hold two or more, so a one-entry buffer meets one
+        try (BpfMap m = BpfMap.create(MapSpec.of("spill", MapType.HASH, 4, 8, 2000));
+             Arena arena = Arena.ofConfined()) {
+            for (int i = 0; i < 2000; i++) {
+                m.updateLong(i, i);
+            }
+            MapBatchCursor cursor = m.batchCursor(arena);
+            MemorySegment oneKey = arena.allocate(4, 8);
+            MemorySegment oneValue = arena.allocate(8, 8);
+            Set<Integer> seen = new HashSet<>();
+            SyscallException tooSmall = null;
+            while (!cursor.done() && tooSmall == null) {
+                try {
+                    if (m.lookupBatch(cursor, oneKey, oneValue) == 1) {
+                        assertThat(seen.add(oneKey.get(JAVA_INT, 0))).isTrue();
+                    }
+                } catch (SyscallException e) {
+                    tooSmall = e;
+                }
+            }
+            assertThat(tooSmall).as("no bucket with two keys among 2000").isNotNull();
+            assertThat(tooSmall.errno()).isEqualTo(28); // ENOSPC
+            assertThat(tooSmall).hasMessageContaining("map 'spill'").hasMessageContaining("pass larger buffers");
+            MemorySegment keys = arena.allocate(4L * 64, 8);
+            MemorySegment values = arena.allocate(8L * 64, 8);
+            while (!cursor.done()) {
+                int n = m.lookupBatch(cursor, keys, values);
+                for (int i = 0; i < n; i++) {
+                    assertThat(seen.add(keys.get(JAVA_INT, 4L * i))).isTrue();
+                }
+            }
+            assertThat(seen).hasSize(2000);
+        }
+    }
+
+    @Test
+    void batchWalkOfAnEmptyMapEndsAtOnceAndDrainingEmptiesIt() {
+        try (BpfMap m = BpfMap.create(MapSpec.of("drain", MapType.HASH, 4, 8, 256));
+             Arena arena = Arena.ofConfined()) {
+            MapBatchCursor cursor = m.batchCursor(arena);
+            MemorySegment keys = arena.allocate(4L * 32, 8);
+            MemorySegment values = arena.allocate(8L * 32, 8);
+            assertThat(m.lookupBatch(cursor, keys, values)).isZero();
+            assertThat(cursor.done()).isTrue();
+            for (int i = 0; i < 200; i++) {
+                m.updateLong(i, i + 1000L);
+            }
+            cursor.reset();
+            long sum = 0;
+            int total = 0;
+            while (!cursor.done()) {
+                int n = m.lookupAndDeleteBatch(cursor, keys, values);
+                for (int i = 0; i < n; i++) {
+                    sum += values.get(JAVA_LONG, 8L * i) - 1000 - keys.get(JAVA_INT, 4L * i);
+                }
+                total += n;
+            }
+            assertThat(total).isEqualTo(200);
+            assertThat(sum).as("every value beside its own key").isZero();
+            assertThat(m.nextKey((byte[]) null)).isEmpty();
+        }
+    }
+
+    @Test
+    void batchDeleteOfSegmentKeysSkipsKeysAlreadyGone() {
+        try (BpfMap m = BpfMap.create(MapSpec.of("del", MapType.HASH, 4, 8, 64));
+             Arena arena = Arena.ofConfined()) {
+            for (int i = 0; i < 10; i++) {
+                m.updateLong(i, i);
+            }
+            MemorySegment keys = arena.allocate(4L * 6, 8);
+            int[] doomed = {1, 42, 3, 5, 77, 7};
+            for (int i = 0; i < doomed.length; i++) {
+                keys.set(JAVA_INT, 4L * i, doomed[i]);
+            }
+            assertThat(m.deleteBatch(keys, doomed.length)).isEqualTo(4);
+            Set<Integer> left = new HashSet<>();
+            m.keys().forEach(k -> left.add(asInt(k)));
+            assertThat(left).containsExactlyInAnyOrder(0, 2, 4, 6, 8, 9);
+            assertThatThrownBy(() -> m.deleteBatch(keys, 7)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("do not fit");
+        }
+    }
+
+    @Test
+    void batchWalkRefusesWrongBuffersAndTellsWhatTheKernelCannotDo() {
+        try (BpfMap m = BpfMap.create(MapSpec.of("bufs", MapType.HASH, 4, 8, 16));
+             BpfMap other = BpfMap.create(MapSpec.of("other", MapType.HASH, 4, 8, 16));
+             Arena arena = Arena.ofConfined()) {
+            MapBatchCursor cursor = m.batchCursor(arena);
+            assertThatThrownBy(() -> m.lookupBatch(cursor, arena.allocate(4), arena.allocate(4)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("hold no entry of map 'bufs'");
+            assertThatThrownBy(() -> other.lookupBatch(cursor, arena.allocate(64), arena.allocate(64)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("cursor of map 'bufs' used on map 'other'");
+        }
+        // stack trace maps have no batch operations in any kernel
+        try (BpfMap m = BpfMap.create(MapSpec.of("stacks-batch", MapType.STACK_TRACE, 4, 64, 16));
+             Arena arena = Arena.ofConfined()) {
+            MapBatchCursor cursor = m.batchCursor(arena);
+            assertThatThrownBy(() -> m.lookupBatch(cursor, arena.allocate(64), arena.allocate(64)))
+                    .isInstanceOf(NotSupportedException.class)
+.hasMessageContaining("BPF_MAP_LOOKUP_BATCH on map 'stacks-batch' (STACK_TRACE): not supported");
+            assertThat(m.lookupAll()).as("lookupAll falls back to iteration").isEmpty();
         }
     }
 
