@@ -348,15 +348,11 @@ public final class Agent implements AutoCloseable {
 
     private void schedulePeriodicWork() {
         long interval = context.config().get(ConfigSchema.THREADS_RESCAN_INTERVAL).toMillis();
-        int[] ticks = {0};
+        // a dump (a safepoint) only for a thread no event reported, and not more often than every 6th tick
+        long minRescanNanos = TimeUnit.MILLISECONDS.toNanos(interval) * 6;
         context.scheduler().scheduleWithFixedDelay(() -> {
             try {
-                // Names every tick (cheap); the full dump, which costs a safepoint, every 6th.
-                if (++ticks[0] % 6 == 0) {
-                    context.threads().rescan();
-                } else {
-                    context.threads().refreshNames();
-                }
+                context.threads().refresh(minRescanNanos);
                 SpanContextPublisher publisher = context.spanContexts().publisher();
                 if (publisher != null) {
                     publisher.sweep();

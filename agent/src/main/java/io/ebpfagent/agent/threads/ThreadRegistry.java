@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Kernel tid <-> Java thread of this JVM. Filled from {@code Thread.print} at startup
  * ({@link #rescan()}), kept current by {@link #onThreadStart}/{@link #onThreadStop} (wired to
- * HotSpot thread events) and by periodic {@link #refreshNames()} (cheap: a thread enumeration, no
- * safepoint) and {@link #rescan()} (catches threads no event reported).
+ * HotSpot thread events) and by the periodic {@link #refresh} (cheap: a thread enumeration and a
+ * listing of the process's tids, no safepoint), which rescans only when a thread no event reported
+ * is alive.
  *
  * <p>{@link #lookup(int)} is the hot path: lock-free, allocation-free, a binary search over an
  * immutable snapshot that writers replace under a lock.
@@ -84,6 +85,17 @@ public final class ThreadRegistry {
 
     private final ThreadGroups groups;
     private final Supplier<String> threadDump;
+    private final Supplier<int[]> liveTids;
+    /** Sorted tids alive at the last dump but not in it (native threads, the launcher's): never Java. */
+    private int[] notInDump = new int[0];
+    /**
+     * Java ids in the last dump that no thread enumeration lists (HotSpot hides its compiler and
+     * service threads from it): {@link #refreshNames} must not take their absence for an end.
+     */
+    private volatile Set<Long> hiddenJavaIds = Set.of();
+    /** Sorted tids the previous {@link #refresh} found alive and unknown. */
+    private int[] suspects = new int[0];
+    private long lastRescanNanos = System.nanoTime();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final Object lock = new Object();
     private volatile Table table = Table.EMPTY;
@@ -95,8 +107,17 @@ public final class ThreadRegistry {
     }
 
     public ThreadRegistry(ThreadGroups groups, Supplier<String> threadDump) {
+        this(groups, threadDump, ProcTasks::liveTids);
+    }
+
+    /**
+     * @param threadDump the JVM's {@code Thread.print}
+     * @param liveTids   the tids of the process's threads now, sorted ({@code /proc/self/task})
+     */
+    public ThreadRegistry(ThreadGroups groups, Supplier<String> threadDump, Supplier<int[]> liveTids) {
         this.groups = groups;
         this.threadDump = threadDump;
+        this.liveTids = liveTids;
     }
 
     public void addListener(Listener listener) {
@@ -175,7 +196,9 @@ public final class ThreadRegistry {
         synchronized (lock) {
             generation = eventGeneration;
         }
+        int[] live = tidsOrEmpty(); // before the dump: a thread started in between is in the dump
         List<ThreadDumpParser.Entry> entries = ThreadDumpParser.parse(threadDump.get());
+        recordNotInDump(live, entries);
         List<JavaThreadInfo> added = new ArrayList<>();
         List<JavaThreadInfo> removed = new ArrayList<>();
         List<JavaThreadInfo[]> renamed = new ArrayList<>();
@@ -226,6 +249,70 @@ public final class ThreadRegistry {
     }
 
     /**
+     * The periodic upkeep: {@link #refreshNames()} (no safepoint), then a full {@link #rescan()}
+     * only if a thread of the process has been unknown at two refreshes in a row (so not one whose
+     * start event is still on its way), was not left out of the last dump (native threads, which
+     * no dump lists), and the last rescan is at least {@code minRescanIntervalNanos} ago. A dump
+     * stops the application at a safepoint (17 ms with 500 threads here), so a JVM whose thread
+     * events keep the registry current never pays it after the start; without them, a new thread
+     * costs one dump, at most once per interval. Returns whether it rescanned.
+     */
+    public boolean refresh(long minRescanIntervalNanos) {
+        int[] live = tidsOrEmpty();
+        refreshNames(live);
+        int[] unknown = new int[live.length];
+        int n = 0;
+        int confirmed = 0;
+        Table current = table;
+        for (int tid : live) {
+            if (current.get(tid) == null && Arrays.binarySearch(notInDump, tid) < 0) {
+                unknown[n++] = tid;
+                if (Arrays.binarySearch(suspects, tid) >= 0) {
+                    confirmed++;
+                }
+            }
+        }
+        suspects = Arrays.copyOf(unknown, n);
+        if (confirmed == 0 || System.nanoTime() - lastRescanNanos < minRescanIntervalNanos) {
+            return false;
+        }
+        rescan();
+        return true;
+    }
+
+    private int[] tidsOrEmpty() {
+        try {
+            return liveTids.get();
+        } catch (RuntimeException e) {
+            return new int[0]; // no procfs: nothing is known to be missing, so nothing triggers a dump
+        }
+    }
+
+    private void recordNotInDump(int[] live, List<ThreadDumpParser.Entry> entries) {
+        Set<Integer> dumped = new HashSet<>();
+        for (ThreadDumpParser.Entry entry : entries) {
+            dumped.add(entry.tid());
+        }
+        int[] outside = new int[live.length];
+        int n = 0;
+        for (int tid : live) {
+            if (!dumped.contains(tid)) {
+                outside[n++] = tid;
+            }
+        }
+        notInDump = Arrays.copyOf(outside, n);
+        Map<Long, String> enumerated = liveThreadNames();
+        Set<Long> hidden = new HashSet<>();
+        for (ThreadDumpParser.Entry entry : entries) {
+            if (entry.javaId() >= 0 && !enumerated.containsKey(entry.javaId())) {
+                hidden.add(entry.javaId());
+            }
+        }
+        hiddenJavaIds = hidden;
+        lastRescanNanos = System.nanoTime();
+    }
+
+    /**
      * Picks up {@link Thread#setName} renames of known threads; no safepoint, no stacks.
      * Threads the JVM no longer knows are dropped.
      *
@@ -234,6 +321,10 @@ public final class ThreadRegistry {
      * table, which from then on every thread start and exit of the application has to maintain.
      */
     public void refreshNames() {
+        refreshNames(tidsOrEmpty());
+    }
+
+    private void refreshNames(int[] live) {
         Table current = table;
         Map<Long, JavaThreadInfo> byJavaId = new HashMap<>();
         for (JavaThreadInfo info : current.infos()) {
@@ -255,6 +346,10 @@ public final class ThreadRegistry {
                     continue; // changed by an event meanwhile
                 }
                 String name = liveNames.get(known.javaId());
+                if (name == null && hiddenJavaIds.contains(known.javaId())
+                        && (live.length == 0 || Arrays.binarySearch(live, known.tid()) >= 0)) {
+                    continue; // a thread the JVM hides from enumeration (compiler, service threads), alive
+                }
                 if (name == null) {
                     next = next.without(known.tid());
                     removed.add(known);

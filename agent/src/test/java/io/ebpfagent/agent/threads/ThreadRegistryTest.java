@@ -78,6 +78,87 @@ class ThreadRegistryTest {
     }
 
     @Test
+    void refreshDumpsOnlyForAThreadNoEventReportedAndNeverForNativeThreads() throws Exception {
+        Assumptions.assumeTrue(NativeThreadId.available(), "FFM native access unavailable");
+        java.util.concurrent.atomic.AtomicInteger dumps = new java.util.concurrent.atomic.AtomicInteger();
+        // the process's tids as /proc lists them, limited to the ones the test knows of: the JVM may
+        // start compiler or GC threads of its own meanwhile, which would rightly cost a dump
+        java.util.Set<Integer> watched = ConcurrentHashMap.newKeySet();
+        for (int tid : ProcTasks.liveTids()) {
+            watched.add(tid);
+        }
+        ThreadRegistry registry = new ThreadRegistry(new ThreadGroups(List.of(), 100), () -> {
+            dumps.incrementAndGet();
+            return ThreadDumps.threadPrint();
+        }, () -> java.util.Arrays.stream(ProcTasks.liveTids()).filter(watched::contains).toArray());
+        CountDownLatch release = new CountDownLatch(1);
+        try {
+            registry.rescan();
+            int pid = (int) ProcessHandle.current().pid();
+            assertThat(watched).as("the launcher's thread is in /proc").contains(pid);
+            assertThat(registry.lookup(pid)).as("but in no dump").isNull();
+            JavaThreadInfo compiler = registry.snapshot().stream()
+                    .filter(t -> t.name().matches("C[12] CompilerThread\\d+")).findFirst().orElseThrow();
+            assertThat(compiler.javaId()).isNotNegative();
+            for (int i = 0; i < 3; i++) {
+                assertThat(registry.refresh(0)).isFalse();
+            }
+            assertThat(dumps).as("nothing missing: no dump after the first").hasValue(1);
+            assertThat(registry.lookup(compiler.tid())).as("a compiler thread, which no enumeration lists, stays")
+                    .isNotNull();
+
+            int[] missed = new int[1];
+            CountDownLatch started = new CountDownLatch(1);
+            Thread unreported = new Thread(() -> {
+                missed[0] = NativeThreadId.current();
+                watched.add(missed[0]);
+                started.countDown();
+                await(release);
+            }, "refresh-missed");
+            unreported.start();
+            started.await();
+            assertThat(registry.refresh(0)).as("first seen: its start event may still be on the way").isFalse();
+            assertThat(registry.refresh(0)).as("unknown twice: one dump").isTrue();
+            assertThat(registry.lookup(missed[0]).name()).isEqualTo("refresh-missed");
+            assertThat(registry.refresh(0)).isFalse();
+            assertThat(dumps).hasValue(2);
+
+            int[] reported = new int[1];
+            CountDownLatch started2 = new CountDownLatch(1);
+            Thread withEvent = new Thread(() -> {
+                reported[0] = NativeThreadId.current();
+                watched.add(reported[0]);
+                started2.countDown();
+                await(release);
+            }, "refresh-reported");
+            withEvent.start();
+            started2.await();
+            registry.onThreadStart(reported[0], withEvent.threadId(), "refresh-reported", false);
+            assertThat(registry.refresh(0)).isFalse();
+            assertThat(registry.refresh(0)).isFalse();
+            assertThat(dumps).as("a thread its event reported costs no dump").hasValue(2);
+
+            int[] held = new int[1];
+            CountDownLatch started3 = new CountDownLatch(1);
+            Thread late = new Thread(() -> {
+                held[0] = NativeThreadId.current();
+                watched.add(held[0]);
+                started3.countDown();
+                await(release);
+            }, "refresh-held-back");
+            late.start();
+            started3.await();
+            assertThat(registry.refresh(Long.MAX_VALUE)).isFalse();
+            assertThat(registry.refresh(Long.MAX_VALUE)).as("within the minimum interval: no dump").isFalse();
+            assertThat(registry.lookup(held[0])).isNull();
+            assertThat(registry.refresh(0)).as("once the interval allows it").isTrue();
+            assertThat(registry.lookup(held[0]).name()).isEqualTo("refresh-held-back");
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
     void eventsKeepTheRegistryCurrent() {
         List<String> events = new ArrayList<>();
         ThreadRegistry registry = new ThreadRegistry(new ThreadGroups(List.of(), 100), () -> "");
