@@ -108,15 +108,7 @@ class ThreadRegistryTest {
                     .isNotNull();
 
             int[] missed = new int[1];
-            CountDownLatch started = new CountDownLatch(1);
-            Thread unreported = new Thread(() -> {
-                missed[0] = NativeThreadId.current();
-                watched.add(missed[0]);
-                started.countDown();
-                await(release);
-            }, "refresh-missed");
-            unreported.start();
-            started.await();
+            startWaiting("refresh-missed", missed, watched, release);
             assertThat(registry.refresh(0)).as("first seen: its start event may still be on the way").isFalse();
             assertThat(registry.refresh(0)).as("unknown twice: one dump").isTrue();
             assertThat(registry.lookup(missed[0]).name()).isEqualTo("refresh-missed");
@@ -124,30 +116,14 @@ class ThreadRegistryTest {
             assertThat(dumps).hasValue(2);
 
             int[] reported = new int[1];
-            CountDownLatch started2 = new CountDownLatch(1);
-            Thread withEvent = new Thread(() -> {
-                reported[0] = NativeThreadId.current();
-                watched.add(reported[0]);
-                started2.countDown();
-                await(release);
-            }, "refresh-reported");
-            withEvent.start();
-            started2.await();
+            Thread withEvent = startWaiting("refresh-reported", reported, watched, release);
             registry.onThreadStart(reported[0], withEvent.threadId(), "refresh-reported", false);
             assertThat(registry.refresh(0)).isFalse();
             assertThat(registry.refresh(0)).isFalse();
             assertThat(dumps).as("a thread its event reported costs no dump").hasValue(2);
 
             int[] held = new int[1];
-            CountDownLatch started3 = new CountDownLatch(1);
-            Thread late = new Thread(() -> {
-                held[0] = NativeThreadId.current();
-                watched.add(held[0]);
-                started3.countDown();
-                await(release);
-            }, "refresh-held-back");
-            late.start();
-            started3.await();
+            startWaiting("refresh-held-back", held, watched, release);
             assertThat(registry.refresh(Long.MAX_VALUE)).isFalse();
             assertThat(registry.refresh(Long.MAX_VALUE)).as("within the minimum interval: no dump").isFalse();
             assertThat(registry.lookup(held[0])).isNull();
@@ -233,6 +209,21 @@ class ThreadRegistryTest {
         } finally {
             release.countDown();
         }
+    }
+
+    /** Starts a thread that puts its tid into {@code tid} and {@code watched}, then waits for {@code release}. */
+    private static Thread startWaiting(String name, int[] tid, java.util.Set<Integer> watched, CountDownLatch release)
+            throws InterruptedException {
+        CountDownLatch started = new CountDownLatch(1);
+        Thread thread = new Thread(() -> {
+            tid[0] = NativeThreadId.current();
+            watched.add(tid[0]);
+            started.countDown();
+            await(release);
+        }, name);
+        thread.start();
+        started.await();
+        return thread;
     }
 
     private static void await(CountDownLatch latch) {
