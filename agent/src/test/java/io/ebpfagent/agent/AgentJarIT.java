@@ -112,6 +112,26 @@ class AgentJarIT {
     }
 
     @Test
+    void theThreadDumpDescribesNoDiagnosticCommands() throws Exception {
+        // the diagnostic-command bean's public invoke first describes every command, and the
+        // Flight Recorder's describe themselves by parsing the JDK's .jfc files
+        Path classes = dir.resolve("classes.txt");
+        Path config = dir.resolve("dump.yaml");
+        Files.writeString(config, """
+                exporter:
+                  kind: [logging]
+                """);
+        Run run = run(List.of(JAVA, "--enable-native-access=ALL-UNNAMED", "-Xlog:class+load=info:file=" + classes,
+                "-javaagent:" + AGENT_JAR + "=config=" + config, "-cp", TEST_CLASSES.toString(),
+                "io.ebpfagent.agent.it.SleepApp"), INITIALIZED);
+        assertThat(run.exit()).as(run.toString()).isZero();
+        String loaded = Files.readString(classes, StandardCharsets.UTF_8);
+        assertThat(loaded).as("the initial thread scan ran").contains("ThreadDumps$Direct");
+        assertThat(loaded.lines().filter(l -> l.contains(" jdk.jfr.")).toList())
+                .as("Flight Recorder classes loaded by the agent's thread dump").isEmpty();
+    }
+
+    @Test
     void configuredMethodGetsASpanThatParentsTheKernelOffCpuInterval() throws Exception {
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "kernel probes need root");
         Path config = dir.resolve("methods.yaml");

@@ -52,7 +52,24 @@ public final class ThreadDumps {
         if (direct == null) {
             return ThreadDumps::threadPrint;
         }
-        return new Direct(direct);
+        return new Direct(direct, executeMethod(direct));
+    }
+
+    /**
+     * The bean's private {@code executeDiagnosticCommand(String)}, or null. Its public
+     * {@code invoke} first builds the bean's {@code MBeanInfo}: a description of every diagnostic
+     * command, and the Flight Recorder's commands describe themselves by parsing the JDK's
+     * {@code .jfc} files (an XML parser, ~100 classes and ~70 ms at the agent's start, in a JVM
+     * that never uses JFR).
+     */
+    static Method executeMethod(DynamicMBean bean) {
+        try {
+            Method execute = bean.getClass().getDeclaredMethod("executeDiagnosticCommand", String.class);
+            execute.setAccessible(true);
+            return execute.getReturnType() == String.class ? execute : null;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null; // a JDK that differs inside: the bean's invoke
+        }
     }
 
     /** {@link #resolve} at the first {@link #get()}. */
@@ -83,25 +100,37 @@ public final class ThreadDumps {
         }
     }
 
-    /** The command's MBean called directly; the public path once that failed. */
+    /**
+     * The command's MBean called directly (its native command entry when there is one, else its
+     * {@code invoke}); the public path once that failed.
+     */
     static final class Direct implements Supplier<String> {
         private final DynamicMBean bean;
+        private final Method execute;
         private volatile boolean broken;
 
-        Direct(DynamicMBean bean) {
+        Direct(DynamicMBean bean, Method execute) {
             this.bean = bean;
+            this.execute = execute;
         }
 
         @Override
         public String get() {
             if (!broken) {
                 try {
+                    if (execute != null) {
+                        return (String) execute.invoke(bean, "Thread.print");
+                    }
                     return (String) bean.invoke("threadPrint", new Object[] {NO_ARGS}, SIGNATURE);
                 } catch (Exception | LinkageError e) {
                     broken = true; // a JDK that differs inside: the public path from now on
                 }
             }
             return threadPrint();
+        }
+
+        boolean commandEntry() {
+            return execute != null;
         }
 
         boolean broken() {

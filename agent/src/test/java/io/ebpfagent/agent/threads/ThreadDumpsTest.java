@@ -18,6 +18,8 @@ class ThreadDumpsTest {
         var source = ((ThreadDumps.Deferred) deferred).resolved();
         assertThat(source).isInstanceOf(ThreadDumps.Direct.class);
         assertThat(((ThreadDumps.Direct) source).broken()).as("direct call failed").isFalse();
+        // the command entry itself, not the bean's invoke (which describes every command first)
+        assertThat(((ThreadDumps.Direct) source).commandEntry()).isTrue();
         Thread me = Thread.currentThread();
         List<ThreadDumpParser.Entry> entries = ThreadDumpParser.parse(direct);
         assertThat(entries).anyMatch(e -> e.javaId() == me.threadId() && e.name().equals(me.getName()));
