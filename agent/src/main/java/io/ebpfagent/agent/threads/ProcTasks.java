@@ -1,36 +1,31 @@
 package io.ebpfagent.agent.threads;
 
-import java.io.IOException;
+import java.io.File;
 import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 
 /** The tids of this process's threads, from {@code /proc/self/task}: a directory listing, no safepoint. */
 final class ProcTasks {
-    private static final Path TASKS = Path.of("/proc/self/task");
+    private static final File TASKS = new File("/proc/self/task");
 
     private ProcTasks() {
     }
 
-    /** Sorted tids of the threads alive now. */
+    /**
+     * Sorted tids of the threads alive now. {@link File#list()} reads the directory in one native
+     * call; a {@code DirectoryStream} builds a {@code Path} per entry, which in code that runs every
+     * few seconds (interpreted for minutes) cost 10 µs per thread.
+     */
     static int[] liveTids() {
-        int[] tids = new int[64];
-        int n = 0;
-        try (DirectoryStream<Path> dir = Files.newDirectoryStream(TASKS)) {
-            for (Path task : dir) {
-                String name = task.getFileName().toString();
-                if (n == tids.length) {
-                    tids = Arrays.copyOf(tids, n * 2);
-                }
-                tids[n++] = Integer.parseInt(name);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        String[] names = TASKS.list();
+        if (names == null) {
+            throw new UncheckedIOException(new java.io.IOException("cannot list " + TASKS));
         }
-        int[] sorted = Arrays.copyOf(tids, n);
-        Arrays.sort(sorted);
-        return sorted;
+        int[] tids = new int[names.length];
+        for (int i = 0; i < names.length; i++) {
+            tids[i] = Integer.parseInt(names[i]);
+        }
+        Arrays.sort(tids);
+        return tids;
     }
 }

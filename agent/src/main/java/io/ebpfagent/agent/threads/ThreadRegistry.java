@@ -326,61 +326,88 @@ public final class ThreadRegistry {
 
     private void refreshNames(int[] live) {
         Table current = table;
-        Map<Long, JavaThreadInfo> byJavaId = new HashMap<>();
-        for (JavaThreadInfo info : current.infos()) {
-            if (info.javaId() >= 0) {
-                byJavaId.put(info.javaId(), info);
-            }
-        }
-        if (byJavaId.isEmpty()) {
+        if (current.infos().length == 0) {
             return;
         }
-        Map<Long, String> liveNames = liveThreadNames();
-        List<JavaThreadInfo[]> renamed = new ArrayList<>();
-        List<JavaThreadInfo> removed = new ArrayList<>();
+        // arrays sorted by Java id, no map: this runs every few seconds over every thread
+        LiveThreads liveNames = LiveThreads.now();
+        List<JavaThreadInfo[]> renamed = null;
+        List<JavaThreadInfo> removed = null;
         synchronized (lock) {
             Table next = table;
-            for (JavaThreadInfo known : byJavaId.values()) {
+            for (JavaThreadInfo known : current.infos()) {
+                if (known.javaId() < 0) {
+                    continue;
+                }
                 JavaThreadInfo now = next.get(known.tid());
                 if (now == null || now.javaId() != known.javaId()) {
                     continue; // changed by an event meanwhile
                 }
-                String name = liveNames.get(known.javaId());
+                String name = liveNames.nameOf(known.javaId());
                 if (name == null && hiddenJavaIds.contains(known.javaId())
                         && (live.length == 0 || Arrays.binarySearch(live, known.tid()) >= 0)) {
                     continue; // a thread the JVM hides from enumeration (compiler, service threads), alive
                 }
                 if (name == null) {
                     next = next.without(known.tid());
+                    removed = removed == null ? new ArrayList<>() : removed;
                     removed.add(known);
                 } else if (!name.equals(known.name())) {
                     JavaThreadInfo info = known.withName(name, groups.groupOf(name));
                     next = next.with(info);
+                    renamed = renamed == null ? new ArrayList<>() : renamed;
                     renamed.add(new JavaThreadInfo[] {known, info});
                 }
             }
             table = next;
         }
-        removed.forEach(this::fireRemoved);
-        renamed.forEach(pair -> fireRenamed(pair[0], pair[1]));
+        if (removed != null) {
+            removed.forEach(this::fireRemoved);
+        }
+        if (renamed != null) {
+            renamed.forEach(pair -> fireRenamed(pair[0], pair[1]));
+        }
     }
 
     /** Java thread id -> name of every live platform thread. */
     static Map<Long, String> liveThreadNames() {
-        ThreadGroup root = Thread.currentThread().getThreadGroup();
-        while (root.getParent() != null) {
-            root = root.getParent();
-        }
-        Thread[] threads = new Thread[root.activeCount() + 16];
-        int n;
-        while ((n = root.enumerate(threads, true)) == threads.length) {
-            threads = new Thread[threads.length * 2]; // more started meanwhile: retry larger
-        }
-        Map<Long, String> names = new HashMap<>(n * 2);
-        for (int i = 0; i < n; i++) {
-            names.put(threads[i].threadId(), threads[i].getName());
+        LiveThreads live = LiveThreads.now();
+        Map<Long, String> names = new HashMap<>(live.ids().length * 2);
+        for (int i = 0; i < live.ids().length; i++) {
+            names.put(live.ids()[i], live.names()[i]);
         }
         return names;
+    }
+
+    /** The Java id and name of every live platform thread, sorted by id. */
+    record LiveThreads(long[] ids, String[] names) {
+        String nameOf(long javaId) {
+            int i = Arrays.binarySearch(ids, javaId);
+            return i >= 0 ? names[i] : null;
+        }
+
+        /** Through the root {@link ThreadGroup}: a copy of the JVM's thread list, no safepoint. */
+        static LiveThreads now() {
+            ThreadGroup root = Thread.currentThread().getThreadGroup();
+            while (root.getParent() != null) {
+                root = root.getParent();
+            }
+            Thread[] threads = new Thread[root.activeCount() + 16];
+            int n;
+            while ((n = root.enumerate(threads, true)) == threads.length) {
+                threads = new Thread[threads.length * 2]; // more started meanwhile: retry larger
+            }
+            long[] ids = new long[n];
+            for (int i = 0; i < n; i++) {
+                ids[i] = threads[i].threadId();
+            }
+            Arrays.sort(ids);
+            String[] names = new String[n];
+            for (int i = 0; i < n; i++) {
+                names[Arrays.binarySearch(ids, threads[i].threadId())] = threads[i].getName(); // ids are unique
+            }
+            return new LiveThreads(ids, names);
+        }
     }
 
     private void fireAdded(JavaThreadInfo info) {
