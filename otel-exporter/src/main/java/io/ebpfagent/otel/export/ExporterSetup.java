@@ -9,6 +9,7 @@ import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
 import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.time.Duration;
@@ -138,9 +139,11 @@ public final class ExporterSetup {
                 .setExecutor(thread).build();
     }
 
-    private static BatchSpanProcessor batch(SpanExporter exporter, ExporterConfig c) {
-        return BatchSpanProcessor.builder(JavaagentSuppression.spans(exporter)).setMaxQueueSize(c.spanQueueSize())
-                .setMaxExportBatchSize(Math.min(512, c.spanQueueSize()))
-                .setScheduleDelay(Duration.ofMillis(Math.min(5000, c.exportInterval().toMillis()))).build();
+    /** A batch processor, started when the first span ends (see {@link LazySpanProcessor}). */
+    private static SpanProcessor batch(SpanExporter exporter, ExporterConfig c) {
+        return new LazySpanProcessor(() -> BatchSpanProcessor.builder(JavaagentSuppression.spans(exporter))
+                .setMaxQueueSize(c.spanQueueSize()).setMaxExportBatchSize(Math.min(512, c.spanQueueSize()))
+                .setScheduleDelay(Duration.ofMillis(Math.min(5000, c.exportInterval().toMillis()))).build(),
+                c.spanQueueSize());
     }
 }
