@@ -53,7 +53,9 @@ public final class ConfigSchema {
     public static final ConfigKey<Duration> PROBES_COLLECT_INTERVAL = key("probes.collect_interval",
             new DurationType(Duration.ofMillis(100)), Duration.ofSeconds(5),
             "How often the probes' per-thread kernel maps are read into the metrics. Shorter: fresher values "
-                    + "between exports, at a few system calls per thread and read. Exited threads keep their map "
+                    + "between exports (and for Prometheus scrapes), at one system call per ~100 map entries and read "
+                    + "(per entry where the kernel has no batch lookup for the map) and a visit of each thread whose "
+                    + "scheduler counters changed. Exited threads keep their map "
                     + "entries (8192 threads per probe, 65536 (thread, syscall) pairs) until they were read; "
                     + "besides this interval the maps are also read after every 512 thread exits the jvm probe "
                     + "reports, so a JVM that starts thousands of threads per second does not fill them.");
