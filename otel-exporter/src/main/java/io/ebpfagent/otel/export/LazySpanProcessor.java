@@ -98,16 +98,22 @@ final class LazySpanProcessor implements SpanProcessor {
             return;
         }
         requested = true;
-        Thread.ofPlatform().daemon().name("ebpf-agent-span-export-start").inheritInheritableThreadLocals(false)
-                .uncaughtExceptionHandler(ExporterSetup::uncaught).start(() -> {
-                    Thread.currentThread().setContextClassLoader(loader);
-                    synchronized (this) {
-                        if (delegate == null && !shutdown) {
-                            create();
+        try {
+            Thread.ofPlatform().daemon().name("ebpf-agent-span-export-start").inheritInheritableThreadLocals(false)
+                    .uncaughtExceptionHandler(ExporterSetup::uncaught).start(() -> {
+                        Thread.currentThread().setContextClassLoader(loader);
+                        synchronized (this) {
+                            if (delegate == null && !shutdown) {
+                                create();
+                            }
                         }
-                    }
-                    handOver();
-                });
+                        handOver();
+                    });
+        } catch (OutOfMemoryError | RuntimeException e) {
+            // no thread to be had now (the process's limit): never the application's failure; the
+            // spans stay queued and the next one that ends tries again
+            requested = false;
+        }
     }
 
     /** Makes the processor and hands it what waits; holds the lock. */
