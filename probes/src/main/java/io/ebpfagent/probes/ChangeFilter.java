@@ -56,13 +56,6 @@ final class ChangeFilter {
         nextSize = 0;
     }
 
-    /** Forgets every thread: the next walk reports them all as changed. */
-    void clear() {
-        Arrays.fill(keys, 0);
-        Arrays.fill(nextKeys, 0);
-        nextSize = 0;
-    }
-
     private void growNext() {
         int[] oldKeys = nextKeys;
         long[] oldSignatures = nextSignatures;

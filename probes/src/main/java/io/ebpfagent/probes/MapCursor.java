@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import io.ebpfagent.loader.maps.BpfMap;
 import io.ebpfagent.loader.maps.MapBatchCursor;
+import io.ebpfagent.loader.sys.Errno;
 import io.ebpfagent.loader.sys.NotSupportedException;
 import io.ebpfagent.loader.sys.SyscallException;
 import java.lang.foreign.Arena;
@@ -18,7 +19,6 @@ import java.util.Arrays;
  * see one twice (when its current key vanished). Not thread safe: one walk at a time.
  */
 final class MapCursor {
-    private static final int ENOSPC = 28;
     /** Values per batch buffer at most (64 KiB of them), at least 8 entries, at most 256. */
     private static final int BATCH_BYTES = 64 * 1024;
 
@@ -97,7 +97,7 @@ final class MapCursor {
                 batch = null; // refused before the first entry: the key-by-key walk starts afresh
                 return false;
             } catch (SyscallException e) {
-                if (e.errno() != ENOSPC) {
+                if (e.errno() != Errno.ENOSPC.value()) {
                     throw e;
                 }
                 allocateBatch((int) (keys.byteSize() / keySize) * 2); // one hash bucket holds more

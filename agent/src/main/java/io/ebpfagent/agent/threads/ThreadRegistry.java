@@ -2,10 +2,8 @@ package io.ebpfagent.agent.threads;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
@@ -198,7 +196,7 @@ public final class ThreadRegistry {
         }
         int[] live = tidsOrEmpty(); // before the dump: a thread started in between is in the dump
         List<ThreadDumpParser.Entry> entries = ThreadDumpParser.parse(threadDump.get());
-        recordNotInDump(live, entries);
+        recordDump(live, entries);
         List<JavaThreadInfo> added = new ArrayList<>();
         List<JavaThreadInfo> removed = new ArrayList<>();
         List<JavaThreadInfo[]> renamed = new ArrayList<>();
@@ -288,7 +286,8 @@ public final class ThreadRegistry {
         }
     }
 
-    private void recordNotInDump(int[] live, List<ThreadDumpParser.Entry> entries) {
+    /** What a dump tells beyond its threads: which live tids it left out, which Java ids no enumeration lists. */
+    private void recordDump(int[] live, List<ThreadDumpParser.Entry> entries) {
         Set<Integer> dumped = new HashSet<>();
         for (ThreadDumpParser.Entry entry : entries) {
             dumped.add(entry.tid());
@@ -301,10 +300,10 @@ public final class ThreadRegistry {
             }
         }
         notInDump = Arrays.copyOf(outside, n);
-        Map<Long, String> enumerated = liveThreadNames();
+        LiveThreads enumerated = LiveThreads.now();
         Set<Long> hidden = new HashSet<>();
         for (ThreadDumpParser.Entry entry : entries) {
-            if (entry.javaId() >= 0 && !enumerated.containsKey(entry.javaId())) {
+            if (entry.javaId() >= 0 && enumerated.nameOf(entry.javaId()) == null) {
                 hidden.add(entry.javaId());
             }
         }
@@ -367,16 +366,6 @@ public final class ThreadRegistry {
         if (renamed != null) {
             renamed.forEach(pair -> fireRenamed(pair[0], pair[1]));
         }
-    }
-
-    /** Java thread id -> name of every live platform thread. */
-    static Map<Long, String> liveThreadNames() {
-        LiveThreads live = LiveThreads.now();
-        Map<Long, String> names = new HashMap<>(live.ids().length * 2);
-        for (int i = 0; i < live.ids().length; i++) {
-            names.put(live.ids()[i], live.names()[i]);
-        }
-        return names;
     }
 
     /** The Java id and name of every live platform thread, sorted by id. */

@@ -191,8 +191,9 @@ class ThreadRegistryTest {
             registry.onThreadStart(900001, renamed.threadId(), "refresh-a", false);
             registry.onThreadStart(900002, ending.threadId(), "refresh-b", false);
             registry.onThreadStart(900003, -1, "VM Thread", false);
-            assertThat(ThreadRegistry.liveThreadNames()).containsEntry(renamed.threadId(), "refresh-a")
-                    .containsEntry(Thread.currentThread().threadId(), Thread.currentThread().getName());
+            ThreadRegistry.LiveThreads live = ThreadRegistry.LiveThreads.now();
+            assertThat(live.nameOf(renamed.threadId())).isEqualTo("refresh-a");
+            assertThat(live.nameOf(Thread.currentThread().threadId())).isEqualTo(Thread.currentThread().getName());
 
             renamed.setName("refresh-a-renamed");
             registry.refreshNames();

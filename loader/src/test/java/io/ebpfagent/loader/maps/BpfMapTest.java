@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.ebpfagent.loader.features.Features;
 import io.ebpfagent.loader.sys.Cpus;
+import io.ebpfagent.loader.sys.Errno;
 import io.ebpfagent.loader.sys.NotSupportedException;
 import io.ebpfagent.loader.sys.SyscallException;
 import java.lang.foreign.Arena;
@@ -355,7 +356,7 @@ class BpfMapTest {
                 }
             }
             assertThat(tooSmall).as("no bucket with two keys among 2000").isNotNull();
-            assertThat(tooSmall.errno()).isEqualTo(28); // ENOSPC
+            assertThat(tooSmall.errno()).isEqualTo(Errno.ENOSPC.value());
             assertThat(tooSmall).hasMessageContaining("map 'spill'").hasMessageContaining("pass larger buffers");
             MemorySegment keys = arena.allocate(4L * 64, 8);
             MemorySegment values = arena.allocate(8L * 64, 8);
