@@ -94,21 +94,25 @@ static __always_inline void *lookup_or_init(void *map, const void *key, const vo
 
 /* ---------------------------------------------------------------- descriptors */
 
-/* The struct file behind descriptor fd of the current task, NULL when there is none. */
+/* The struct file behind descriptor fd of the current task, NULL when there is none. The walk
+ * to the descriptor array goes through the task's BTF pointer (plain guarded loads); only the
+ * slot at a variable index needs a helper read. */
 static __always_inline struct file *current_fd_file(int fd)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
+	struct files_struct *files;
 	struct fdtable *fdt;
-	struct file **fds;
 	struct file *f = NULL;
 
 	if (fd < 0)
 		return NULL;
-	fdt = BPF_CORE_READ(task, files, fdt);
-	if ((unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+	files = task->files;
+	if (!files)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_core_read(&f, sizeof(f), &fds[fd]))
+	fdt = files->fdt;
+	if (!fdt || (unsigned int)fd >= fdt->max_fds)
+		return NULL;
+	if (bpf_core_read(&f, sizeof(f), &fdt->fd[fd]))
 		return NULL;
 	return f;
 }

@@ -7,6 +7,9 @@
  *
  * Per-syscall tracepoints (syscalls:sys_enter_read ...) instead of raw_syscalls: the kernel
  * only calls these programs for the syscalls they trace, not for every syscall of the machine.
+ *
+ * The call in flight is kept in task-local storage, reused from call to call and freed by the
+ * kernel with the task: no hash insert per entry and delete per exit.
  */
 #define PROBE_EVENTS 1
 #include "common.bpf.h"
@@ -48,7 +51,7 @@ const volatile __u8 io_histograms = 1;
 #define PATH_MAX_BYTES 256
 
 struct io_inflight {
-	__u64 start_ns;
+	__u64 start_ns;  /* 0 when no call is in flight */
 	__u64 path;   /* user pointer to the file name (openat) */
 	__s32 fd;
 	__u32 nr;
@@ -113,9 +116,9 @@ BTF_EXPORT(open_event);
 _Static_assert(sizeof(struct open_event) == 328, "layout mirrored in PROBES.md");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_THREADS);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct io_inflight);
 } io_inflight SEC(".maps");
 
@@ -161,18 +164,21 @@ static __always_inline __u64 fd_ino(int fd)
 
 static __always_inline int io_enter(struct trace_event_raw_sys_enter *ctx, __u8 op, int fd, __u64 path)
 {
-	struct io_inflight in = {};
+	struct io_inflight *in;
 	__u32 tid;
 
 	if (!current_wanted(&tid))
 		return 0;
-	in.start_ns = bpf_ktime_get_ns();
-	in.fd = fd;
-	in.nr = (__u32)ctx->id;
-	in.op = op;
-	in.path = path;
-	in.ftype = op == IO_OPEN ? FT_OTHER : fd_type(fd);
-	bpf_map_update_elem(&io_inflight, &tid, &in, BPF_ANY);
+	in = bpf_task_storage_get(&io_inflight, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!in)
+		return 0;
+	in->fd = fd;
+	in->nr = (__u32)ctx->id;
+	in->op = op;
+	in->path = path;
+	in->ftype = op == IO_OPEN ? FT_OTHER : fd_type(fd);
+	in->start_ns = bpf_ktime_get_ns();
 	return 0;
 }
 
@@ -220,8 +226,9 @@ static __always_inline int io_exit(long ret)
 
 	if (!current_wanted(&tid))
 		return 0;
-	in = bpf_map_lookup_elem(&io_inflight, &tid);
-	if (!in)
+	in = bpf_task_storage_get(&io_inflight, bpf_get_current_task_btf(), 0, 0);
+	/* none: the call started before the probe attached */
+	if (!in || !in->start_ns)
 		return 0;
 	now = bpf_ktime_get_ns();
 	dur = now > in->start_ns ? now - in->start_ns : 0;
@@ -230,16 +237,17 @@ static __always_inline int io_exit(long ret)
 	key.ftype = in->op == IO_OPEN ? (ret >= 0 ? fd_type(ret) : FT_OTHER) : in->ftype;
 	st = lookup_or_init(&io_stats, &key, &zero_stats);
 	if (st) {
-		__sync_fetch_and_add(&st->calls, 1);
+		/* plain adds: only the thread of the key writes its entries, and it is running here */
+		st->calls++;
 		if (ret < 0)
-			__sync_fetch_and_add(&st->errors, 1);
+			st->errors++;
 		else if (in->op == IO_READ || in->op == IO_WRITE)
-			__sync_fetch_and_add(&st->bytes, ret);
-		__sync_fetch_and_add(&st->total_ns, dur);
+			st->bytes += ret;
+		st->total_ns += dur;
 		if (dur > st->max_ns)
 			st->max_ns = dur;
 		if (io_histograms)
-			hist_add(&st->lat, dur);
+			st->lat.slots[hist_slot(dur)]++;
 	}
 
 	if (in->op == IO_OPEN) {
@@ -271,7 +279,7 @@ static __always_inline int io_exit(long ret)
 			event_submit(e);
 		}
 	}
-	bpf_map_delete_elem(&io_inflight, &tid);
+	in->start_ns = 0;
 	return 0;
 }
 
@@ -345,8 +353,8 @@ int BPF_PROG(on_bio_queue, struct bio *bio)
 	key.ftype = FT_OTHER;
 	st = lookup_or_init(&io_stats, &key, &zero_stats);
 	if (st) {
-		__sync_fetch_and_add(&st->calls, 1);
-		__sync_fetch_and_add(&st->bytes, bytes);
+		st->calls++;
+		st->bytes += bytes;
 	}
 	return 0;
 }

@@ -10,6 +10,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,6 +48,58 @@ class AggregatingProbesTest {
                 }
             });
             assertEquals(before + 1000, visited.get());
+        }
+    }
+
+    @Test
+    void syscallsOfShortLivedThreadsAreCountedAndNoCallIsTimedFromBeforeTheAttach() throws Exception {
+        // The call in flight lives in task-local storage, made at a thread's first call and freed
+        // with the thread: every thread starts clean, and a call that began before the probe
+        // has no entry and is not timed from some earlier call's start.
+        int[] sleeperTid = new int[1];
+        CountDownLatch asleep = new CountDownLatch(1);
+        Thread sleeper = Thread.ofPlatform().name("attach-sleeper").start(() -> {
+            sleeperTid[0] = KernelTests.gettid();
+            asleep.countDown();
+            try {
+                Thread.sleep(60_000);
+            } catch (InterruptedException e) {
+                // woken by the test
+            }
+        });
+        assertTrue(asleep.await(60, TimeUnit.SECONDS));
+        Thread.sleep(500); // blocked in the kernel before the attach
+        try (SharedMaps shared = SharedMaps.create();
+             SyscallsProbe probe = SyscallsProbe.start(SyscallsProbe.Config.defaults(), shared)) {
+            long attached = System.nanoTime();
+            int threads = 300;
+            int calls = 20;
+            int[] tids = new int[threads];
+            for (int i = 0; i < threads; i++) {
+                int index = i;
+                Thread t = Thread.ofPlatform().name("short-" + i).start(() -> {
+                    tids[index] = KernelTests.gettid();
+                    for (int c = 0; c < calls; c++) {
+                        KernelTests.getpid();
+                    }
+                });
+                t.join();
+            }
+            int nr = (int) SyscallNumbers.GETPID;
+            for (int i = 0; i < threads; i++) {
+                assertEquals(calls, probe.count(tids[i], nr), "getpid calls of short-lived thread " + i);
+            }
+            sleeper.interrupt();
+            sleeper.join();
+            long sinceAttach = System.nanoTime() - attached;
+            long[] longest = new long[1];
+            probe.forEach((t, n, count, errors, totalNs, maxNs) -> {
+                if (t == sleeperTid[0]) {
+                    longest[0] = Math.max(longest[0], maxNs);
+                }
+            });
+            assertTrue(longest[0] <= sinceAttach, "a call of the sleeper timed " + longest[0]
+                    + " ns, longer than the probe has been attached (" + sinceAttach + " ns)");
         }
     }
 

@@ -251,17 +251,22 @@ public final class ConfigSchema {
                     + "about 1-2% of CPU per request.";
             case "syscalls" -> "System-call probe: counts and latency of system calls per thread. Off by default. "
                     + "Cost: `raw_syscalls` `sys_enter`/`sys_exit` run for every system call of every process of the "
-                    + "machine (~150-220 ns per run, 6.7 runs per context switch on the light service), and while "
+                    + "machine (~95 ns at entry and ~110 ns at exit for a call of the JVM, the in-flight call kept in "
+                    + "task-local storage; less for other processes' calls, which leave after the pid test; 6.7 runs "
+                    + "per context switch on the light service), and while "
                     + "they are attached every task of the machine takes the kernel's slower syscall-tracing path: "
                     + "no mechanism here confines that to this JVM: an unrelated process making system calls as fast "
                     + "as it can (dd, one byte per read and write) kept 0.77 of its rate beside an idle JVM with this "
-                    + "probe on (0.56-1.17 over three rounds on a loaded machine; docs/benchmarks.md).";
+                    + "probe on (0.56-1.17 over three rounds on a loaded machine; docs/benchmarks.md). Switched on and "
+                    + "off under one Jetty `/hello` JVM (~15 us of CPU per request), this probe's and the io probe's "
+                    + "hooks beside the default ones added ~26% of CPU per request.";
             case "io" -> "File and socket I/O probe: bytes, operations and latency per thread by file type (the source "
                     + "of `process.network.io` and `kernel.file.io`); fsync; file opens; storage bytes per thread at "
                     + "the block layer (`block_bio_queue`, the source of `process.disk.io`). Off by default. Cost: "
                     + "`syscalls/sys_{enter,exit}_*` tracepoints of the read/write family, openat and fsync fire for "
-                    + "every such call of every process of the machine (~150-550 ns per run, 1.4-2.7 us for "
-                    + "pwrite64; 20-40 runs per /hello request) and put every task of the machine on the "
+                    + "every such call of every process of the machine (~90-120 ns per run for a call of the JVM; "
+                    + "~8.5 runs per /hello request, the client's reads and writes included) and put every task of "
+                    + "the machine on the "
                     + "syscall-tracing path: an unrelated process's system-call rate was 0.75 of its rate without the "
                     + "agent beside an idle JVM with this probe on (0.47-0.89 over three rounds; docs/benchmarks.md).";
             case "net" -> "Network probe: TCP connect latency and outcome, retransmits and resets. Cost: "

@@ -31,12 +31,18 @@ import java.util.Locale;
  * service's CPU in the light benchmark's perf profile) and the jvm probe (USDT sites at GC, JIT and
  * safepoint events, not per request).
  *
+ * <p>With {@code -Dbench.probes=all} the holder also attaches the syscalls and io probes (off by
+ * default; the ones whose hooks run at system calls, so per request): the kernel side of the
+ * agent with every probe on, less the jvm probe and the profiler (fixed-rate sampling).
+ *
  * <p>Run: {@code ./run bench-hooks} ({@code -Dbench.pairs}, {@code -Dbench.seconds} per window,
  * {@code -Dbench.warmup}, {@code -Dbench.settle} seconds of load after each switch, not measured,
- * {@code -Dbench.endpoint}). Writes its section of docs/benchmarks.md.
+ * {@code -Dbench.endpoint}, {@code -Dbench.probes=default|all}). Writes its section of
+ * docs/benchmarks.md, one per probe set.
  */
 public final class KernelHooksLiveBenchmark {
     private static final String MARKER = "<!-- hooks-live-benchmark -->";
+    private static final String MARKER_ALL = "<!-- hooks-live-benchmark-all -->";
 
     private record Window(int pair, boolean on, double rps, double cpuUsPerRequest, double p99Ms) {
     }
@@ -62,6 +68,11 @@ public final class KernelHooksLiveBenchmark {
         int settle = Integer.getInteger("bench.settle", 2);
         int connections = Integer.getInteger("bench.connections", 8);
         String endpoint = System.getProperty("bench.endpoint", "/hello");
+        String probes = System.getProperty("bench.probes", "default");
+        if (!probes.equals("default") && !probes.equals("all")) {
+            throw new IllegalArgumentException("bench.probes must be default or all, not " + probes);
+        }
+        boolean all = probes.equals("all");
         int cpus = Runtime.getRuntime().availableProcessors();
         boolean pin = cpus >= 2 && Files.isExecutable(Path.of("/usr/bin/taskset"));
         String last = String.valueOf(cpus - 1);
@@ -80,7 +91,7 @@ public final class KernelHooksLiveBenchmark {
         List<Window> windows = new ArrayList<>();
         try (JavaProcess service = LightServiceBenchmark.startService(new Variant("baseline (no agent)", List.of()), s,
                 List.of());
-             Holder holder = Holder.start(s, holderClasspath, service.pid())) {
+             Holder holder = Holder.start(s, holderClasspath, service.pid(), all)) {
             String url = "http://127.0.0.1:" + LightServiceBenchmark.port(service) + endpoint;
             // the holder's own JIT warms up with the service: its first attachments are slow
             holder.command("on", "attached");
@@ -104,17 +115,17 @@ public final class KernelHooksLiveBenchmark {
         }
         OverheadBenchmark.deleteQuietly(files);
         String load1 = Files.readString(Path.of("/proc/loadavg")).strip();
-        String report = report(windows, s, endpoint, pairs, settle, load0, load1);
+        String report = report(windows, s, endpoint, pairs, settle, load0, load1, all);
         System.out.println(report);
-        BenchmarksDoc.writeSection(root, MARKER, report);
+        BenchmarksDoc.writeSection(root, all ? MARKER_ALL : MARKER, report);
     }
 
     /** The probes' holder process, driven line by line over its standard input. */
     private record Holder(Process process, java.io.BufferedReader out, java.io.Writer in) implements AutoCloseable {
-        static Holder start(Settings s, String classpath, long pid) throws IOException {
+        static Holder start(Settings s, String classpath, long pid, boolean all) throws IOException {
             List<String> command = new ArrayList<>(s.load());
             command.addAll(List.of(JavaProcess.javaBinary().toString(), "--enable-native-access=ALL-UNNAMED", "-cp",
-                    classpath, "io.ebpfagent.probes.bench.KernelHooksHolder", Long.toString(pid)));
+                    classpath, "io.ebpfagent.probes.bench.KernelHooksHolder", Long.toString(pid), all ? "all" : "default"));
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             return new Holder(p, new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())),
                     new java.io.OutputStreamWriter(p.getOutputStream()));
@@ -146,7 +157,7 @@ public final class KernelHooksLiveBenchmark {
     }
 
     private static String report(List<Window> windows, Settings s, String endpoint, int pairs, int settle, String load0,
-                                 String load1) {
+                                 String load1, boolean all) {
         double[] tp = new double[pairs];
         double[] cpu = new double[pairs];
         for (int pair = 0; pair < pairs; pair++) {
@@ -156,14 +167,16 @@ public final class KernelHooksLiveBenchmark {
             cpu[pair] = on.cpuUsPerRequest() / off.cpuUsPerRequest();
         }
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "## Kernel hooks of the default probes on the light service, in one JVM (%s)%n%n",
-                java.time.LocalDate.now()));
-        b.append(String.format(Locale.ROOT, "`./run bench-hooks`: `%s` of the light service (no agent in it), %d pairs of"
-                        + " %d s windows with the default probes' programs attached to it (held by `KernelHooksHolder`,"
+        String which = all ? "every probe but jvm and profile (sched, net, faults, syscalls, io)" : "the default probes";
+        b.append(String.format(Locale.ROOT, "## Kernel hooks of %s on the light service, in one JVM (%s)%n%n",
+                all ? "every per-request probe" : "the default probes", java.time.LocalDate.now()));
+        b.append(String.format(Locale.ROOT, "`./run bench-hooks%s`: `%s` of the light service (no agent in it), %d pairs of"
+                        + " %d s windows with the programs of %s attached to it (held by `KernelHooksHolder`,"
                         + " one process switched on and off) and without, alternately ordered, %d s of load after each"
                         + " switch not measured; %s; wrk `-t1 -c%d`. Load average %s before, %s after. A ratio per pair"
                         + " of adjacent windows, on / off.%n%n",
-                endpoint, pairs, s.seconds(), settle, s.placement(), s.helloConnections(), load0, load1));
+                all ? " -Dbench.probes=all" : "", endpoint, pairs, s.seconds(), which, settle, s.placement(),
+                s.helloConnections(), load0, load1));
         b.append(String.format(Locale.ROOT, "| hooks on / off | median [interquartile range] | mean [95%% interval of the"
                 + " mean] | min .. max |%n|---|---|---|---|%n"));
         b.append(String.format(Locale.ROOT, "| throughput | %s | %s | %.4f .. %.4f |%n", medianIqr(tp), BreakdownLiveBenchmark.meanInterval(tp),

@@ -1,9 +1,11 @@
 package io.ebpfagent.probes.bench;
 
 import io.ebpfagent.probes.FaultsProbe;
+import io.ebpfagent.probes.IoProbe;
 import io.ebpfagent.probes.NetProbe;
 import io.ebpfagent.probes.SchedProbe;
 import io.ebpfagent.probes.SharedMaps;
+import io.ebpfagent.probes.SyscallsProbe;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -17,9 +19,12 @@ import java.nio.charset.StandardCharsets;
  * attaches, then prints "attached"), {@code off} (detaches and frees, then prints "detached"); the
  * end of input ends it. For benchmarks that switch these hooks on and off under one running
  * service JVM (an agent, once loaded, cannot be taken out of a JVM). The jvm probe is left out:
- * its USDT sites fire at GC, JIT and safepoint events, not per request.
+ * its USDT sites fire at GC, JIT and safepoint events, not per request. With a second argument
+ * {@code all}, the syscalls and io objects too, with the agent's settings when every probe is on
+ * (the probes that hook system calls, the ones that cost per request beyond the defaults; the
+ * profiler samples at a fixed rate whatever the load), their maps read alike.
  *
- * <p>Run: {@code java -cp <probes test and main classes, their class path> ...KernelHooksHolder PID}.
+ * <p>Run: {@code java -cp <probes test and main classes, their class path> ...KernelHooksHolder PID [all]}.
  */
 public final class KernelHooksHolder {
     private KernelHooksHolder() {
@@ -31,15 +36,30 @@ public final class KernelHooksHolder {
         private final SchedProbe sched;
         private final NetProbe net;
         private final FaultsProbe faults;
+        private final SyscallsProbe syscalls;
+        private final IoProbe io;
         private final Thread reader;
 
-        Held(int pid) {
+        Held(int pid, boolean all) {
             NetProbe.Config n = NetProbe.Config.defaults();
             sched = SchedProbe.start(SchedProbe.Config.defaults().withTargetTgid(pid).withEventsNeedSpan(true), shared);
             net = NetProbe.start(new NetProbe.Config(pid, n.acceptThresholdNs(), 0, n.retransmitEvents(),
                     n.resetEvents(), false, false, false, n.maxConnections()), shared);
             faults = FaultsProbe.start(new FaultsProbe.Config(pid, 0, FaultsProbe.Config.defaults().majorPeriod(), false),
                     shared);
+            if (all) {
+                IoProbe.Config i = IoProbe.Config.defaults();
+                SyscallsProbe.Config c = SyscallsProbe.Config.defaults();
+                IoProbe.Config ioConfig = new IoProbe.Config(pid, i.slowIoNs(), i.slowIoTypes(), i.fsyncThresholdNs(),
+                        i.openEventsPerSec(), i.histograms());
+                // the agent's way with both on: the io probe reports slow file calls, not this one
+                syscalls = SyscallsProbe.start(new SyscallsProbe.Config(pid, c.slowSyscallNs(), c.histograms(),
+                        c.slowExclude(), ioConfig.slowIoNs(), ioConfig.fsyncThresholdNs()), shared);
+                io = IoProbe.start(ioConfig, shared);
+            } else {
+                syscalls = null;
+                io = null;
+            }
             reader = Thread.ofPlatform().daemon().name("holder-reader").start(this::read);
         }
 
@@ -50,6 +70,10 @@ public final class KernelHooksHolder {
                         sched.runqHistogram(tid, hist));
                 net.forEachConnection((key, lp, rp, role, owner, opened, closed, connect, acceptQueue, sent,
                                        received, retransmits, resetsSent, resetsReceived) -> { });
+                if (syscalls != null) {
+                    syscalls.forEach((tid, nr, count, errors, totalNs, maxNs) -> { });
+                    io.forEach((tid, op, fileType, calls, bytes, errors, totalNs, maxNs) -> { });
+                }
                 try {
                     Thread.sleep(1000);
                 } catch (InterruptedException e) {
@@ -62,6 +86,10 @@ public final class KernelHooksHolder {
         public void close() throws InterruptedException {
             reader.interrupt();
             reader.join();
+            if (syscalls != null) {
+                io.close();
+                syscalls.close();
+            }
             faults.close();
             net.close();
             sched.close();
@@ -71,6 +99,7 @@ public final class KernelHooksHolder {
 
     public static void main(String[] args) throws Exception {
         int pid = Integer.parseInt(args[0]);
+        boolean all = args.length > 1 && args[1].equals("all");
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         Held held = null;
         try {
@@ -79,7 +108,7 @@ public final class KernelHooksHolder {
                 switch (line.strip()) {
                     case "on" -> {
                         if (held == null) {
-                            held = new Held(pid);
+                            held = new Held(pid, all);
                         }
                         System.out.println("attached");
                     }
