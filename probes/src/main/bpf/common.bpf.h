@@ -197,7 +197,13 @@ struct span_times {
 	__u64 syscr;        /* read-family system calls */
 	__u64 syscw;        /* write-family system calls */
 	__u64 syscalls;     /* every system call entered, counted by the syscalls probe when it runs */
-	__u64 _reserved[2];
+	/* The thread the slot was given to, written by user space before it maps the thread to the
+	 * slot (0: not checked). A thread that switched out while it held the slot can switch in
+	 * after user space gave the slot to another thread (its Java thread ended, the OS thread
+	 * lived on a little): that switch-in must not write into the new owner's times. */
+	__u32 owner_tid;
+	__u32 _pad;
+	__u64 _reserved;
 };
 _Static_assert(sizeof(struct span_times) == 128, "layout mirrored in PROBES.md");
 

@@ -417,7 +417,8 @@ static __always_inline void switch_in(struct task_struct *next, __u64 now)
 		__u32 slot = st->times_slot - 1;
 		struct span_times *tm = bpf_map_lookup_elem(&span_times, &slot);
 
-		if (tm) {
+		/* the slot may belong to another thread by now (owner_tid in common.bpf.h) */
+		if (tm && (!tm->owner_tid || tm->owner_tid == tid)) {
 			tm->oncpu_since = now;
 			if (off) {
 				__u64 blocked = off;

@@ -3,14 +3,18 @@ package io.ebpfagent.probes;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import io.ebpfagent.probes.events.EventListener;
 import io.ebpfagent.probes.events.OffCpuEvent;
 import io.ebpfagent.probes.events.ProbeEvents;
+import java.lang.foreign.MemorySegment;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -99,6 +103,84 @@ class SchedProbeTest {
                 assertEquals(0, pe.malformedRecords());
             }
         }
+    }
+
+    @Test
+    void aThreadSwitchingInAfterItsSlotWasGivenToAnotherLeavesTheNewOwnersTimesAlone() throws Exception {
+        // A thread switches out holding a slot; user space gives the slot to another thread
+        // (the first one's Java thread ended while its OS thread lived on); the first thread's
+        // next switch-in must not start a slice or add its blocked time in the new owner's entry.
+        SchedProbe.Config d = SchedProbe.Config.defaults();
+        SchedProbe.Config config = new SchedProbe.Config(d.targetTgid(), d.offcpuThresholdNs(), d.involuntaryEvents(),
+                false, d.runqHistograms(), d.eventsNeedSpan(), true, d.trackWakeups(), d.runqFromWakeups());
+        try (SharedMaps shared = SharedMaps.create(); SchedProbe probe = SchedProbe.start(config, shared)) {
+            probe.setSpanTimes(true);
+            MemorySegment times = probe.spanTimes();
+            int slot = 5;
+            long base = slot * 128L;
+            AtomicInteger rounds = new AtomicInteger();
+            AtomicInteger firstTid = new AtomicInteger();
+            AtomicInteger ownerTid = new AtomicInteger();
+            Thread first = Thread.ofPlatform().name("slot-first").start(() -> {
+                firstTid.set(KernelTests.gettid());
+                while (!Thread.currentThread().isInterrupted()) {
+                    rounds.incrementAndGet();
+                    LockSupport.park();
+                }
+            });
+            Thread owner = Thread.ofPlatform().name("slot-owner").start(() -> {
+                ownerTid.set(KernelTests.gettid());
+                LockSupport.park(); // stays off CPU while the test looks at its entry
+            });
+            try {
+                awaitParked(first, rounds, 1);
+                awaitParked(owner, null, 0);
+                // the first thread holds the slot and switches out with it
+                times.asSlice(base, 128).fill((byte) 0);
+                times.set(JAVA_INT, base + 112, firstTid.get());
+                shared.bindThread(firstTid.get(), slot);
+                LockSupport.unpark(first);
+                awaitParked(first, rounds, 2);
+                // the slot goes to another thread, its slice "running" since a known time
+                shared.unbindThread(firstTid.get());
+                times.asSlice(base, 128).fill((byte) 0);
+                times.set(JAVA_INT, base + 112, ownerTid.get());
+                long since = 123_456_789L;
+                times.set(JAVA_LONG, base + 8, since);
+                shared.bindThread(ownerTid.get(), slot);
+                Thread.sleep(50); // the first thread's next off-CPU interval: 50 ms blocked
+                LockSupport.unpark(first);
+                awaitParked(first, rounds, 3);
+                assertEquals(since, times.get(JAVA_LONG, base + 8), "the new owner's running slice start");
+                for (int field = 0; field < 9; field++) {
+                    if (field != 1) {
+                        assertEquals(0, times.get(JAVA_LONG, base + field * 8L),
+                                "field " + field + " of the new owner's entry");
+                    }
+                }
+            } finally {
+                first.interrupt();
+                LockSupport.unpark(first);
+                LockSupport.unpark(owner);
+                first.join();
+                owner.join();
+            }
+        }
+    }
+
+    /** Waits (generously) until {@code t} is parked, after {@code rounds} reached {@code atLeast}. */
+    private static void awaitParked(Thread t, AtomicInteger rounds, int atLeast) throws InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if ((rounds == null || rounds.get() >= atLeast) && t.getState() == Thread.State.WAITING) {
+                Thread.sleep(5); // parked in the kernel, not only in the JVM's state
+                if (t.getState() == Thread.State.WAITING) {
+                    return;
+                }
+            }
+            Thread.sleep(1);
+        }
+        throw new AssertionError(t.getName() + " did not park");
     }
 
     @Test

@@ -57,6 +57,8 @@ public final class KernelTimes {
     /** rchar, wchar, syscr, syscw: the task's I/O accounting at its last switch-out. */
     private static final long RCHAR = 72;
     private static final long SYSCALL_COUNT = 104;
+    /** The thread the slot is given to: the kernel leaves the entry alone at other threads' switch-ins. */
+    private static final long OWNER_TID = 112;
     /** Stored by {@link #reset} when the task's I/O accounting could not be read: no I/O values. */
     static final long IO_UNKNOWN = -1;
 
@@ -91,14 +93,18 @@ public final class KernelTimes {
      * zero counters, the running slice counted from now, the task's I/O accounting as of now (the
      * kernel copies it only at switch-outs). Must happen before the kernel learns the thread's slot
      * (the kernel then writes the entry only when the thread switches); without it the slice
-     * running at the binding would be missed and a previous owner's values would remain.
+     * running at the binding would be missed and a previous owner's values would remain. Records
+     * {@code tid} as the owner, so that a previous owner's late switch-in leaves the slot alone.
      */
-    void reset(int slot, long now) {
+    void reset(int slot, int tid, long now) {
         if (slot < 0 || slot >= capacity) {
             return;
         }
         long base = slot * SLOT_SIZE;
-        slots.asSlice(base, SLOT_SIZE).fill((byte) 0);
+        // the owner first: a previous owner's late switch-in must not write the fresh values
+        slots.set(ValueLayout.JAVA_INT, base + OWNER_TID, tid);
+        slots.asSlice(base, OWNER_TID).fill((byte) 0);
+        slots.asSlice(base + OWNER_TID + 4, SLOT_SIZE - OWNER_TID - 4).fill((byte) 0);
         long[] io = ownIoAccounting();
         for (int i = 0; i < 4; i++) {
             slots.set(ValueLayout.JAVA_LONG, base + RCHAR + i * 8L, io == null ? IO_UNKNOWN : io[i]);
@@ -111,13 +117,15 @@ public final class KernelTimes {
      * accounting is unknown until the kernel stores it at the thread's next switch-out (scopes
      * opened before then get no I/O values), and no slice is running as far as the slot knows (the
      * kernel starts the next one at the thread's next switch-in). A store racing with the kernel's
-     * own only makes the unknown window one switch longer.
+     * own only makes the unknown window one switch longer. Records {@code tid} as the owner: the
+     * slot may have been given while the breakdown was off, without a reset.
      */
-    void forgetBaseline(int slot) {
+    void forgetBaseline(int slot, int tid) {
         if (slot < 0 || slot >= capacity) {
             return;
         }
         long base = slot * SLOT_SIZE;
+        slots.set(ValueLayout.JAVA_INT, base + OWNER_TID, tid);
         slots.set(ValueLayout.JAVA_LONG, base + ONCPU_SINCE, 0L);
         for (int i = 0; i < 4; i++) {
             slots.set(ValueLayout.JAVA_LONG, base + RCHAR + i * 8L, IO_UNKNOWN);

@@ -146,7 +146,7 @@ public final class SpanContextPublisher {
             // Slots assigned while the breakdown was off were never started over by their thread:
             // their I/O baseline is unknown until the kernel's next switch-out stores it.
             for (ThreadSlot slot : assigned.values()) {
-                t.forgetBaseline(slot.slot);
+                t.forgetBaseline(slot.slot, slot.tid);
             }
         }
         this.times = t;
@@ -519,7 +519,7 @@ public final class SpanContextPublisher {
         write(slot, 0, 0, 0, 0, false);
         KernelTimes t = times;
         if (t != null) {
-            t.reset(slot, System.nanoTime());
+            t.reset(slot, tid, System.nanoTime());
         }
         assigned.put(thread, result);
         try {
