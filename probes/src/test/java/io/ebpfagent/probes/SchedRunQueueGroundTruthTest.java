@@ -159,9 +159,10 @@ class SchedRunQueueGroundTruthTest {
                 }
                 assertTrue(btTotal[1] >= WORKERS * 45, "precondition: a wait per sleep at least: " + report);
                 // the same waits: one per switch-in of each worker, told or unknown (the two can
-                // disagree on a wakeup that races the thread's own switch-out: a few in a thousand)
-                long countSlack = 2 + btTotal[1] / 200;
-                assertTrue(Math.abs(probeTotal[1] + probeTotal[2] - btTotal[1]) <= countSlack, "the same waits: " + report);
+                // disagree on a wakeup that races the thread's own switch-out: a few in a thousand,
+                // once 6 in 692 in CI, 3 each for two threads, with the off-CPU intervals equal)
+                long waitSlack = 2 + btTotal[1] / 100;
+                assertTrue(Math.abs(probeTotal[1] + probeTotal[2] - btTotal[1]) <= waitSlack, "the same waits: " + report);
                 // the same time, up to the clocks (the run queues' against CLOCK_MONOTONIC, a few
                 // microseconds per wait) and the waits the probe could not tell
                 long slack = 2_000_000L + btTotal[0] / 20;
@@ -169,7 +170,8 @@ class SchedRunQueueGroundTruthTest {
                 if (probeTotal[2] == 0) {
                     assertTrue(probeTotal[0] >= btTotal[0] - slack, "no less run-queue time than bpftrace: " + report);
                 }
-                // off CPU: every interval of the window
+                // off CPU: every interval of the window, no wakeup involved
+                long countSlack = 2 + btTotal[3] / 200;
                 assertTrue(Math.abs(probeTotal[4] - btTotal[3]) <= countSlack, "the same off-CPU intervals: " + report);
                 long offSlack = 2_000_000L + btTotal[2] / 50;
                 assertTrue(Math.abs(probeTotal[3] - btTotal[2]) <= offSlack, "the same off-CPU time: " + report);
