@@ -206,9 +206,18 @@ class SchedProbeTest {
                     Thread.sleep(20);
                 }
                 Thread.sleep(200); // the batch of anything else that was submitted
+                long[] offCpu = new long[2];
+                probe.forEachThread((tid, on, offVol, offInvol, runq, vs, is, w, m, exited) -> {
+                    if (tid == traced) {
+                        offCpu[0] = offVol;
+                        offCpu[1] = vs;
+                    }
+                });
                 assertTrue(events.stream().anyMatch(e -> e.tid() == traced && e.hasSpan()
                         && e.spanId() == 0x2A2B2C2D2E2F3031L && e.durationNs() >= 90_000_000L),
-                        "the sleep inside the span is reported: " + events);
+                        "the sleep inside the span is reported: " + events + "; the probe's voluntary off-CPU time"
+                        + " of the traced thread " + offCpu[0] + " ns over " + offCpu[1] + " voluntary switches, events"
+                        + " dropped " + probe.droppedEvents());
                 assertEquals(0, events.stream().filter(e -> e.tid() == plain).count(),
                         "no event for the thread without a span: " + events);
                 assertTrue(events.stream().filter(e -> e.tid() == traced).allMatch(OffCpu::hasSpan),
