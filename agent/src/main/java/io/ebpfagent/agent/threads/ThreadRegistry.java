@@ -189,12 +189,16 @@ public final class ThreadRegistry {
      * ones that ended. Costs one safepoint (~100 ms on a busy JVM); run it rarely.
      */
     public void rescan() {
+        rescan(tidsOrEmpty());
+    }
+
+    /** {@link #rescan()} with the process's tids listed before the dump (a thread started in between is in the dump). */
+    private void rescan(int[] live) {
         scans.incrementAndGet();
         long generation;
         synchronized (lock) {
             generation = eventGeneration;
         }
-        int[] live = tidsOrEmpty(); // before the dump: a thread started in between is in the dump
         List<ThreadDumpParser.Entry> entries = ThreadDumpParser.parse(threadDump.get());
         recordDump(live, entries);
         List<JavaThreadInfo> added = new ArrayList<>();
@@ -274,7 +278,7 @@ public final class ThreadRegistry {
         if (confirmed == 0 || System.nanoTime() - lastRescanNanos < minRescanIntervalNanos) {
             return false;
         }
-        rescan();
+        rescan(live); // listed above, before the dump
         return true;
     }
 
