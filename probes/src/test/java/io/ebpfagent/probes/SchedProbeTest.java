@@ -254,7 +254,8 @@ class SchedProbeTest {
                     Thread.sleep(10);
                 }
                 assertEquals(2, events.stream().filter(e -> e.tid() == traced).count(),
-                        "both sleeps reported, the second without a record after it: " + events);
+                        "both sleeps reported, the second without a record after it: " + events + "; records decoded "
+                        + pe.records() + ", dropped " + probe.droppedEvents());
 
                 int reader = threadNamed("ebpf-agent-even");
                 Thread.sleep(300); // past the last due time: nothing can be pending now
