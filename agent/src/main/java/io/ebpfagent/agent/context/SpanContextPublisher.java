@@ -47,6 +47,8 @@ public final class SpanContextPublisher {
          * three: the close runs after the request's work, with this out of the CPU's caches.
          */
         final long[] scratch = new long[KernelTimes.COUNT];
+        /** Working space for harvesting other threads' open scopes of the closing span. */
+        final long[] harvest = new long[KernelTimes.COUNT];
         int depth;
         /**
          * The reader the open frames were read with. Each start of the breakdown makes a new
@@ -72,6 +74,9 @@ public final class SpanContextPublisher {
         final int tid;
         final int slot;
         final Frames frames = new Frames();
+        /** Whether the outermost open frame is in {@link OpenScopes}, and its registration with its span. */
+        boolean scopeOpen;
+        int registration = -1;
 
         ThreadSlot(Thread thread, int tid, int slot) {
             this.thread = thread;
@@ -107,6 +112,8 @@ public final class SpanContextPublisher {
     private volatile VarHandle carrierField;
     private volatile boolean fullLogged;
     private volatile KernelTimes times;
+    /** The outermost open scopes of platform threads, read with {@link #times}; null while that is. */
+    private volatile OpenScopes openScopes;
     private final SpanTotals spanTotals = new SpanTotals(16384, 60_000_000_000L);
     private final SpanNaming naming = new SpanNaming();
 
@@ -149,6 +156,7 @@ public final class SpanContextPublisher {
                 t.forgetBaseline(slot.slot, slot.tid);
             }
         }
+        this.openScopes = t == null ? null : new OpenScopes(t, allocator.capacity());
         this.times = t;
     }
 
@@ -158,6 +166,7 @@ public final class SpanContextPublisher {
      */
     public void stopKernelTimes() {
         this.times = null;
+        this.openScopes = null;
     }
 
     /** Whether scopes are accounted now. */
@@ -207,9 +216,14 @@ public final class SpanContextPublisher {
                 return;
             }
             frames = slot.frames;
-            frames.current(t);
+            if (!frames.current(t)) {
+                dropOutermost(slot);
+            }
             if (frames.depth < Frames.DEPTH && spanId != 0) {
-                t.read(slot.slot, frames.frames, frames.depth * Frames.WIDTH + 1);
+                long clock = t.read(slot.slot, frames.frames, frames.depth * Frames.WIDTH + 1);
+                if (frames.depth == 0) {
+                    openOutermost(slot, spanId, clock, t);
+                }
             }
         }
         if (frames.depth < Frames.DEPTH) {
@@ -242,6 +256,7 @@ public final class SpanContextPublisher {
         Thread thread = Thread.currentThread();
         Frames frames;
         long clock;
+        int ownSlot = NO_SLOT;
         if (thread.isVirtual()) {
             VirtualState state = virtualStates.get();
             frames = state == null ? null : state.frames;
@@ -257,6 +272,7 @@ public final class SpanContextPublisher {
             ThreadSlot slot = platform.get();
             frames = slot.frames;
             if (slot.slot < 0 || !frames.current(t) || frames.depth == 0) {
+                dropOutermost(slot);
                 return null;
             }
             frames.depth--;
@@ -264,6 +280,10 @@ public final class SpanContextPublisher {
                 return null;
             }
             clock = t.read(slot.slot, frames.scratch, 0);
+            if (frames.depth == 0 && slot.scopeOpen && !closeOutermost(slot, frames, t)) {
+                return null; // a harvest running now counts this scope up to its read
+            }
+            ownSlot = slot.slot;
         }
         int base = frames.depth * Frames.WIDTH;
         long spanId = frames.frames[base];
@@ -274,7 +294,51 @@ public final class SpanContextPublisher {
             // a negative start is KernelTimes.IO_UNKNOWN: the thread's I/O accounting is unknown
             values[i] = d > 0 && start >= 0 ? d : 0;
         }
-        return spanTotals.add(spanId, values, clock, closedSpan, naming) ? values : null;
+        OpenScopes open = openScopes;
+        if (open != null && open.times() != t) {
+            open = null;
+        }
+        return spanTotals.add(spanId, values, clock, closedSpan, naming, open, ownSlot, frames.harvest) ? values : null;
+    }
+
+    /**
+     * Makes the thread's outermost scope, just opened with the counters in its first frame,
+     * readable by other threads' closes of the same span ({@link OpenScopes}).
+     */
+    private void openOutermost(ThreadSlot slot, long spanId, long clock, KernelTimes t) {
+        OpenScopes open = openScopes;
+        if (open == null || open.times() != t) {
+            return;
+        }
+        if (slot.scopeOpen) { // an outermost scope whose close was never seen
+            dropOutermost(slot);
+            open.close(slot.slot, slot.frames.harvest, 0);
+        }
+        if (open.open(slot.slot, spanId, slot.frames.frames, 1)) {
+            slot.scopeOpen = true;
+            slot.registration = spanTotals.register(spanId, slot.slot, clock);
+        }
+    }
+
+    /**
+     * The outermost scope closes: its start counters, moved on by harvests, go into its frame.
+     * False when a harvest holds it (that harvest counts it up to its read).
+     */
+    private boolean closeOutermost(ThreadSlot slot, Frames frames, KernelTimes t) {
+        slot.scopeOpen = false;
+        spanTotals.unregister(slot.registration, slot.slot);
+        slot.registration = -1;
+        OpenScopes open = openScopes;
+        return open != null && open.times() == t && open.close(slot.slot, frames.frames, 1);
+    }
+
+    /** The frames were dropped (the breakdown restarted or stopped): so is the outermost scope's record. */
+    private void dropOutermost(ThreadSlot slot) {
+        if (slot.scopeOpen) {
+            slot.scopeOpen = false;
+            spanTotals.unregister(slot.registration, slot.slot);
+            slot.registration = -1;
+        }
     }
 
     /**
@@ -517,6 +581,10 @@ public final class SpanContextPublisher {
             return result;
         }
         write(slot, 0, 0, 0, 0, false);
+        OpenScopes open = openScopes;
+        if (open != null) {
+            open.forget(slot); // what the slot's previous thread left open
+        }
         KernelTimes t = times;
         if (t != null) {
             t.reset(slot, tid, System.nanoTime());

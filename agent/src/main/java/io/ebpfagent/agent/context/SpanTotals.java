@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * scope unaccounted rather than open a second entry of the span. {@link #drainIdle} hands the totals of spans
  * no scope touched for a while to a sink (one value per span for the per-span-name histograms) and
  * frees their entries; an entry untouched for {@code maxAgeNanos} is taken over by a new span even
- * when nobody drains.
+ * when nobody drains. An entry also lists the threads whose outermost open scope is of its span
+ * ({@link #register}), which every add harvests first ({@link OpenScopes}).
  */
 final class SpanTotals {
 
@@ -19,14 +20,20 @@ final class SpanTotals {
     /** Marks an entry being claimed; a span whose id happens to be this value is not accounted. */
     private static final long CLAIMING = Long.MIN_VALUE;
     /*
-     * One entry is its key, its stamp and its values side by side (16 longs: two cache lines), and
-     * its name and route side by side: a scope closes after the request did its work, with the
-     * table out of the CPU's caches, and separate arrays cost a miss each.
+     * One entry is its key, its stamp, its values and the threads with an open outermost scope of
+     * the span side by side (22 longs: three cache lines), and its name and route side by side: a
+     * scope closes after the request did its work, with the table out of the CPU's caches, and
+     * separate arrays cost a miss each.
      */
     private static final int KEY = 0;
     private static final int STAMP = 1;
     private static final int VALUES = 2;
-    private static final int STRIDE = VALUES + KernelTimes.COUNT;
+    /** Slot + 1 of each thread whose outermost open scope is of this span ({@link OpenScopes}), 0: none. */
+    private static final int OPEN = VALUES + KernelTimes.COUNT;
+    /** How many such threads a span can have harvested at once (a request thread and its pool tasks). */
+    static final int OPEN_CELLS = 6;
+    private static final int STRIDE = OPEN + OPEN_CELLS;
+    private static final long[] NOTHING = new long[KernelTimes.COUNT];
     /** How long a close waits for another thread's claim of an entry it needs to look at. */
     private static final long CLAIM_WAIT_NANOS = 1_000_000;
     /** Flags an entry index from {@link #entryOf} as claimed by that call. */
@@ -63,7 +70,18 @@ final class SpanTotals {
      * nothing added, when the table has no room near the span's hash.
      */
     boolean add(long spanId, long[] values, long now, Object span, SpanNaming naming) {
-        int entry = addEntry(spanId, values, now);
+        return add(spanId, values, now, span, naming, null, -1, null);
+    }
+
+    /**
+     * As {@link #add(long, long[], long, Object, SpanNaming)}, first harvesting (see
+     * {@link OpenScopes}) the open outermost scopes of the span that threads other than
+     * {@code ownSlot} {@linkplain #register registered}, with {@code scratch} (COUNT longs) as
+     * working space.
+     */
+    boolean add(long spanId, long[] values, long now, Object span, SpanNaming naming, OpenScopes open, int ownSlot,
+            long[] scratch) {
+        int entry = addEntry(spanId, values, now, open, ownSlot, scratch);
         if (entry < 0) {
             return false;
         }
@@ -133,7 +151,42 @@ final class SpanTotals {
         return count;
     }
 
-    private int addEntry(long spanId, long[] values, long now) {
+    /**
+     * Notes that the thread of {@code slot} opened its outermost scope, of span {@code spanId}, so
+     * that closes of the span's other scopes harvest it; claims the span's entry if it has none.
+     * Returns the registration for {@link #unregister}, or -1 when the span has no room for more.
+     */
+    int register(long spanId, int slot, long now) {
+        if (spanId == 0 || spanId == CLAIMING || slot < 0) {
+            return -1;
+        }
+        int entry = entryOf(spanId, now, NOTHING);
+        if (entry < 0) {
+            return -1;
+        }
+        entry &= ~CLAIMED;
+        int base = entry * STRIDE;
+        table.setRelease(base + STAMP, now);
+        for (int cell = 0; cell < OPEN_CELLS; cell++) {
+            if (table.get(base + OPEN + cell) == 0 && table.compareAndSet(base + OPEN + cell, 0, slot + 1L)) {
+                return entry * OPEN_CELLS + cell;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The registered scope closed. A registration whose entry went to another span meanwhile (it
+     * was drained) has been cleared by that span's claim: nothing to do then.
+     */
+    void unregister(int registration, int slot) {
+        if (registration >= 0) {
+            int at = (registration / OPEN_CELLS) * STRIDE + OPEN + registration % OPEN_CELLS;
+            table.compareAndSet(at, slot + 1L, 0);
+        }
+    }
+
+    private int addEntry(long spanId, long[] values, long now, OpenScopes open, int ownSlot, long[] scratch) {
         if (spanId == 0 || spanId == CLAIMING) {
             return -1;
         }
@@ -147,12 +200,30 @@ final class SpanTotals {
         int base = entry * STRIDE;
         // the drain only needs to see a recent stamp eventually: no fence (a volatile store is one)
         table.setRelease(base + STAMP, now);
+        if (open != null) {
+            harvest(base, spanId, open, ownSlot, scratch);
+        }
         for (int i = 0; i < KernelTimes.COUNT; i++) {
             long d = values[i];
             // another thread's scope of the same span (a pool task) may add at the same time
             values[i] = d == 0 ? table.get(base + VALUES + i) : table.addAndGet(base + VALUES + i, d);
         }
         return entry;
+    }
+
+    /** Adds what the registered open scopes of other threads did so far to the entry at {@code base}. */
+    private void harvest(int base, long spanId, OpenScopes open, int ownSlot, long[] scratch) {
+        for (int cell = 0; cell < OPEN_CELLS; cell++) {
+            long registered = table.get(base + OPEN + cell);
+            if (registered == 0 || registered - 1 == ownSlot || !open.harvest((int) (registered - 1), spanId, scratch)) {
+                continue;
+            }
+            for (int i = 0; i < KernelTimes.COUNT; i++) {
+                if (scratch[i] != 0) {
+                    table.getAndAdd(base + VALUES + i, scratch[i]);
+                }
+            }
+        }
     }
 
     /**
@@ -188,6 +259,9 @@ final class SpanTotals {
                     table.setPlain(base + STAMP, now);
                     for (int i = 0; i < KernelTimes.COUNT; i++) {
                         table.setPlain(base + VALUES + i, values[i]);
+                    }
+                    for (int cell = 0; cell < OPEN_CELLS; cell++) {
+                        table.setPlain(base + OPEN + cell, 0);
                     }
                     labels[entry * 2 + NAME] = null;
                     labels[entry * 2 + ROUTE] = null;

@@ -28,9 +28,11 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import net.bytebuddy.agent.ByteBuddyAgent;
@@ -202,6 +204,49 @@ class SpanBreakdownTest {
             drained.clear();
             publisher.drainSpanBreakdowns(0, (name, route, nanos) -> drained.put(name, nanos.clone()));
             assertThat(drained).as("each span is drained once").doesNotContainKey("handoff");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * As the OpenTelemetry Java agent propagates a context into an executor: the scope wraps the
+     * whole task, so the pool thread completes the request's future, which wakes the request
+     * thread, before its own scope closes. A pool thread then held back (preempted on a busy
+     * machine; here it waits on purpose) closes its scope after the request's span ended: what it
+     * did before it completed the future must still be in the span.
+     */
+    @Test
+    void aPoolThreadWhoseScopeClosesAfterTheSpanEndedStillCountsInIt() throws Exception {
+        ExecutorService pool = Executors.newSingleThreadExecutor(r -> new Thread(r, "breakdown-late-pool"));
+        try {
+            Span request = tracer.spanBuilder("late-pool").startSpan();
+            long[] poolCpu = new long[1];
+            CountDownLatch release = new CountDownLatch(1);
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            Future<?> task;
+            try (Scope r = request.makeCurrent()) {
+                task = pool.submit(Context.current().wrap(() -> {
+                    poolCpu[0] = burnCpu(30);
+                    sleepQuietly(30);
+                    done.complete(null);
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }));
+                done.get();
+            } finally {
+                request.end();
+            }
+            release.countDown();
+            task.get();
+            SpanData late = span("late-pool");
+            assertThat(value(late, CPU)).as("the pool thread's CPU is in the request's span")
+                    .isGreaterThanOrEqualTo(poolCpu[0] / 1e9 * 0.9);
+            assertThat(value(late, SLEEP)).as("the pool thread's sleep").isGreaterThan(0.025);
+            assertThat(value(late, LOCK)).as("the request thread waited for the pool").isGreaterThan(0.04);
         } finally {
             pool.shutdownNow();
         }
