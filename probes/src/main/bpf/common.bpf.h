@@ -200,7 +200,8 @@ struct span_times {
 	/* The thread the slot was given to, written by user space before it maps the thread to the
 	 * slot (0: not checked). A thread that switched out while it held the slot can switch in
 	 * after user space gave the slot to another thread (its Java thread ended, the OS thread
-	 * lived on a little): that switch-in must not write into the new owner's times. */
+	 * lived on a little): that switch-in must not write into the new owner's times, nor may
+	 * a switch-out of a thread still mapped to the slot when it went to another. */
 	__u32 owner_tid;
 	__u32 _pad;
 	__u64 _reserved;

@@ -324,7 +324,8 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, unsi
 		__u32 *slot = bpf_map_lookup_elem(&tid_slot, &tid);
 		struct span_times *tm = slot ? bpf_map_lookup_elem(&span_times, slot) : NULL;
 
-		if (tm) {
+		/* the mapping may outlive the thread's hold on the slot (owner_tid in common.bpf.h) */
+		if (tm && (!tm->owner_tid || tm->owner_tid == tid)) {
 			if (tm->oncpu_since && now > tm->oncpu_since)
 				tm->oncpu_ns += now - tm->oncpu_since;
 			tm->oncpu_since = 0;

@@ -168,6 +168,56 @@ class SchedProbeTest {
         }
     }
 
+    @Test
+    void aThreadSwitchingOutWithASlotGivenToAnotherLeavesTheNewOwnersTimesAlone() throws Exception {
+        // The slot went to another thread while the kernel still maps the first thread to it (its
+        // OS thread outlived its Java thread, and user space had not yet removed the mapping): the
+        // first thread's switch-outs must not end the new owner's running slice, add to its CPU
+        // time or replace its I/O counters with the first thread's.
+        SchedProbe.Config d = SchedProbe.Config.defaults();
+        SchedProbe.Config config = new SchedProbe.Config(d.targetTgid(), d.offcpuThresholdNs(), d.involuntaryEvents(),
+                false, d.runqHistograms(), d.eventsNeedSpan(), true, d.trackWakeups(), d.runqFromWakeups());
+        try (SharedMaps shared = SharedMaps.create(); SchedProbe probe = SchedProbe.start(config, shared)) {
+            probe.setSpanTimes(true);
+            MemorySegment times = probe.spanTimes();
+            int slot = 6;
+            long base = slot * 128L;
+            AtomicInteger rounds = new AtomicInteger();
+            AtomicInteger firstTid = new AtomicInteger();
+            Thread first = Thread.ofPlatform().name("slot-stale").start(() -> {
+                firstTid.set(KernelTests.gettid());
+                while (!Thread.currentThread().isInterrupted()) {
+                    rounds.incrementAndGet();
+                    LockSupport.park();
+                }
+            });
+            try {
+                awaitParked(first, rounds, 1);
+                times.asSlice(base, 128).fill((byte) 0);
+                times.set(JAVA_INT, base + 112, firstTid.get() + 1_000_000); // another thread's
+                long since = 123_456_789L;
+                times.set(JAVA_LONG, base + 8, since);
+                shared.bindThread(firstTid.get(), slot);
+                for (int round = 2; round <= 4; round++) {
+                    LockSupport.unpark(first);
+                    awaitParked(first, rounds, round);
+                }
+                assertEquals(since, times.get(JAVA_LONG, base + 8), "the new owner's running slice start");
+                for (int field = 0; field < 14; field++) {
+                    if (field != 1) {
+                        assertEquals(0, times.get(JAVA_LONG, base + field * 8L),
+                                "field " + field + " of the new owner's entry");
+                    }
+                }
+            } finally {
+                shared.unbindThread(firstTid.get());
+                first.interrupt();
+                LockSupport.unpark(first);
+                first.join();
+            }
+        }
+    }
+
     /** Waits (generously) until {@code t} is parked, after {@code rounds} reached {@code atLeast}. */
     private static void awaitParked(Thread t, AtomicInteger rounds, int atLeast) throws InterruptedException {
         long deadline = System.nanoTime() + 60_000_000_000L;

@@ -555,13 +555,15 @@ public final class SpanContextPublisher {
         for (ThreadSlot slot : assigned.values()) {
             if (!slot.thread.isAlive() && assigned.remove(slot.thread, slot)) {
                 write(slot.slot, 0, 0, 0, 0, false);
-                allocator.release(slot.slot);
-                released++;
+                // the kernel's mapping of the thread to the slot goes before the slot can go to
+                // another thread: the ended Java thread's OS thread may still be switching
                 try {
                     listener.onSlotReleased(slot.tid, slot.slot);
                 } catch (RuntimeException e) {
                     LOG.warn("span-context slot listener failed", e);
                 }
+                allocator.release(slot.slot);
+                released++;
             }
         }
         return released;
