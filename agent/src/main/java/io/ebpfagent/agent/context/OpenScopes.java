@@ -20,8 +20,10 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * (a harvest in progress); a close that finds a harvest under way spins briefly and, if it is still
  * under way (its thread preempted), marks the record {@link #ABANDONED} and adds nothing more (the
  * harvest has counted up to its read, made while the scope was closing), and the harvest then
- * frees the record. One record per slot, made at the
- * thread's first outermost scope with a span; nothing is allocated per scope.
+ * frees the record. One record per platform thread's slot, made at the thread's first outermost
+ * scope with a span, and one per virtual thread's outermost scope open at a time ({@link
+ * #openVirtual}: its counters are its carriers' while it was mounted, which it keeps readable);
+ * nothing is allocated per scope once the records exist.
  */
 final class OpenScopes {
     static final long FREE = 0;
@@ -30,7 +32,9 @@ final class OpenScopes {
     static final long ABANDONED = 3;
     private static final int STATE = 0;
     private static final int SPAN = 1;
-    private static final int STARTS = 2;
+    /** Counts the record's opens: a harvest whose read came before the scope it takes counts nothing. */
+    private static final int GENERATION = 2;
+    private static final int STARTS = 3;
     private static final int WIDTH = STARTS + KernelTimes.COUNT;
     /**
      * How long a close lets a harvest of its scope finish (a read of the counters and a few stores,
@@ -38,13 +42,54 @@ final class OpenScopes {
      */
     private static final int HARVEST_SPINS = 200;
 
-    private final KernelTimes times;
-    private final AtomicReferenceArray<AtomicLongArray> records;
+    /** Open outermost scopes of virtual threads at once that other threads can harvest. */
+    static final int VIRTUAL_CAPACITY = 4096;
 
-    /** Records of the slots {@code 0 .. capacity} of the counters {@code times} reads. */
-    OpenScopes(KernelTimes times, int capacity) {
+    /**
+     * A virtual thread's own kernel counters (its carriers' while it was mounted), readable from
+     * other threads. False when they changed under every attempt to read them.
+     */
+    interface VirtualClock {
+        boolean read(KernelTimes times, long[] into);
+    }
+
+    private final KernelTimes times;
+    /** Handles {@code 0 .. slots}: the platform threads' span-context slots; then virtual threads' scopes. */
+    private final int slots;
+    private final AtomicReferenceArray<AtomicLongArray> records;
+    private final AtomicReferenceArray<VirtualClock> clocks = new AtomicReferenceArray<>(VIRTUAL_CAPACITY);
+    private final SlotAllocator virtualHandles = new SlotAllocator(VIRTUAL_CAPACITY);
+
+    /**
+     * Records of the slots {@code 0 .. slots} of the counters {@code times} reads (a platform
+     * thread's handle is its slot), and of up to {@link #VIRTUAL_CAPACITY} virtual threads' scopes.
+     */
+    OpenScopes(KernelTimes times, int slots) {
         this.times = times;
-        this.records = new AtomicReferenceArray<>(capacity);
+        this.slots = slots;
+        this.records = new AtomicReferenceArray<>(slots + VIRTUAL_CAPACITY);
+    }
+
+    /**
+     * A handle for the outermost scope a virtual thread opens now, whose counters {@code clock}
+     * reads; -1 when all are in use (the scope is then only accounted by its own close).
+     */
+    int openVirtual(VirtualClock clock) {
+        int index = virtualHandles.allocate();
+        if (index < 0) {
+            return -1;
+        }
+        clocks.set(index, clock);
+        return slots + index;
+    }
+
+    /** The virtual thread's scope of {@code handle} closed: the handle may go to another scope. */
+    void closeVirtual(int handle) {
+        int index = handle - slots;
+        if (index >= 0 && index < VIRTUAL_CAPACITY) {
+            clocks.set(index, null);
+            virtualHandles.release(index);
+        }
     }
 
     KernelTimes times() {
@@ -52,23 +97,25 @@ final class OpenScopes {
     }
 
     /**
-     * The calling thread (owner of {@code slot}) opened its outermost scope, of span {@code spanId},
-     * with its counters at {@code starts[offset .. offset + COUNT)}. False when the slot's record
-     * is still taken by a harvest of an earlier scope (that scope is then only accounted by its
-     * own close, as without harvests).
+     * The calling thread (owner of {@code handle}: a platform thread's slot, or from
+     * {@link #openVirtual}) opened its outermost scope, of span {@code spanId}, with its counters
+     * at {@code starts[offset .. offset + COUNT)}. False when the record is still taken by a
+     * harvest of an earlier scope (that scope is then only accounted by its own close, as without
+     * harvests).
      */
-    boolean open(int slot, long spanId, long[] starts, int offset) {
-        if (slot < 0 || slot >= records.length()) {
+    boolean open(int handle, long spanId, long[] starts, int offset) {
+        if (handle < 0 || handle >= records.length()) {
             return false;
         }
-        AtomicLongArray r = records.get(slot);
+        AtomicLongArray r = records.get(handle);
         if (r == null) {
             r = new AtomicLongArray(WIDTH);
-            records.set(slot, r);
+            records.set(handle, r);
         } else if (r.get(STATE) != FREE) {
             return false;
         }
         r.setPlain(SPAN, spanId);
+        r.setPlain(GENERATION, r.getPlain(GENERATION) + 1);
         for (int i = 0; i < KernelTimes.COUNT; i++) {
             r.setPlain(STARTS + i, starts[offset + i]);
         }
@@ -82,8 +129,8 @@ final class OpenScopes {
      * record after a short spin: it counts the scope up to its read and frees the record; the close
      * adds nothing more (what the thread did between that read and its close is lost).
      */
-    boolean close(int slot, long[] starts, int offset) {
-        AtomicLongArray r = records.get(slot);
+    boolean close(int handle, long[] starts, int offset) {
+        AtomicLongArray r = records.get(handle);
         if (r == null) {
             return false;
         }
@@ -111,35 +158,43 @@ final class OpenScopes {
         }
     }
 
-    /** The slot goes to another thread: whatever the previous owner left open is not its. */
-    void forget(int slot) {
-        if (slot >= 0 && slot < records.length()) {
-            records.set(slot, null);
+    /** The slot goes to another thread: whatever its previous thread left open is not the new one's. */
+    void forget(int handle) {
+        if (handle >= 0 && handle < records.length()) {
+            records.set(handle, null);
         }
     }
 
     /**
      * Another thread's scope of {@code spanId} closes: the time of the open outermost scope of
-     * {@code slot} (if it is one of that span) up to now goes into {@code deltas}, and the scope's
-     * start moves to now. False, {@code deltas} to be ignored, when the slot has no such scope or
+     * {@code handle} (if it is one of that span) up to now goes into {@code deltas}, and the scope's
+     * start moves to now. False, {@code deltas} to be ignored, when the handle has no such scope or
      * another thread is harvesting it.
      */
-    boolean harvest(int slot, long spanId, long[] deltas) {
-        if (slot < 0 || slot >= records.length()) {
+    boolean harvest(int handle, long spanId, long[] deltas) {
+        if (handle < 0 || handle >= records.length()) {
             return false;
         }
-        AtomicLongArray r = records.get(slot);
-        if (r == null || r.get(SPAN) != spanId || r.get(STATE) != OPEN) {
+        AtomicLongArray r = records.get(handle);
+        if (r == null || r.get(STATE) != OPEN || r.get(SPAN) != spanId) {
             return false;
         }
+        long generation = r.get(GENERATION);
         // Read before the record is taken: a harvest preempted after taking it must not read what
-        // the thread did after its close gave up on it (in a later scope, perhaps of another span).
-        // A read older than the scope's start counts nothing.
-        times.read(slot, deltas, 0);
+        // the thread did after its close gave up on it (in a later scope, perhaps of another span);
+        // and only for the scope open at the read (its generation).
+        if (handle < slots) {
+            times.read(handle, deltas, 0);
+        } else {
+            VirtualClock clock = clocks.get(handle - slots);
+            if (clock == null || !clock.read(times, deltas)) {
+                return false;
+            }
+        }
         if (!r.compareAndSet(STATE, OPEN, BUSY)) {
             return false;
         }
-        boolean same = r.getPlain(SPAN) == spanId;
+        boolean same = r.getPlain(SPAN) == spanId && r.getPlain(GENERATION) == generation;
         if (same) {
             for (int i = 0; i < KernelTimes.COUNT; i++) {
                 long start = r.getPlain(STARTS + i);

@@ -85,8 +85,11 @@ public final class SpanContextPublisher {
         }
     }
 
-    /** What a virtual thread last published, and the carrier slot it is mounted on. */
-    static final class VirtualState {
+    /**
+     * What a virtual thread last published, and the carrier slot it is mounted on; its own kernel
+     * counters, readable by other threads' harvests ({@link OpenScopes}) under {@link #version}.
+     */
+    static final class VirtualState implements OpenScopes.VirtualClock {
         long traceHigh;
         long traceLow;
         long spanId;
@@ -99,6 +102,57 @@ public final class SpanContextPublisher {
         long[] mountedSum;
         /** ... and the carrier's counters when it was last mounted (valid while carrierSlot >= 0). */
         long[] mountBase;
+        /** Odd while the thread changes carrierSlot, mountedSum or mountBase (it alone writes them). */
+        volatile long version;
+        private static final int CHANGE_SPINS = 2000;
+        /** The outermost open scope's handle in {@link #openIn} (-1: none) and its registration. */
+        int openHandle = NO_SLOT;
+        int registration = -1;
+        OpenScopes openIn;
+
+        /**
+         * The thread's counters now, from another thread: its carriers' while it was mounted. A
+         * close that harvests it often comes just as the thread unmounts (it completed what the
+         * closing thread waited for, and parks): a change takes well under a microsecond, so the
+         * read waits for one that is under way, up to {@link #CHANGE_SPINS} spins.
+         */
+        @Override
+        public boolean read(KernelTimes times, long[] into) {
+            for (int attempt = 0; attempt < CHANGE_SPINS; attempt++) {
+                long v = version;
+                if ((v & 1) != 0) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                long[] sum = mountedSum;
+                long[] base = mountBase;
+                int carrier = carrierSlot;
+                if (sum == null || base == null) {
+                    return false;
+                }
+                if (carrier >= 0) {
+                    times.read(carrier, into, 0);
+                }
+                for (int i = 0; i < KernelTimes.COUNT; i++) {
+                    into[i] = carrier >= 0 ? sum[i] + into[i] - base[i] : sum[i];
+                }
+                VarHandle.loadLoadFence();
+                if (version == v) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** Around the thread's own changes of its mount accounting. */
+        void beginChange() {
+            version = version + 1;
+            VarHandle.storeStoreFence();
+        }
+
+        void endChange() {
+            version = version + 1;
+        }
     }
 
     private final MemorySegment slots;
@@ -199,7 +253,9 @@ public final class SpanContextPublisher {
                 state.mountBase = new long[KernelTimes.COUNT];
             }
             frames = state.frames;
-            frames.current(t);
+            if (!frames.current(t)) {
+                closeVirtualOutermost(state, null, t);
+            }
             if (frames.depth == 0) {
                 // no scope open: the mount accounting starts over from here
                 java.util.Arrays.fill(state.mountedSum, 0);
@@ -208,7 +264,10 @@ public final class SpanContextPublisher {
                 }
             }
             if (frames.depth < Frames.DEPTH && spanId != 0) {
-                virtualTimes(t, state, frames.frames, frames.depth * Frames.WIDTH + 1);
+                long clock = virtualTimes(t, state, frames.frames, frames.depth * Frames.WIDTH + 1);
+                if (frames.depth == 0) {
+                    openVirtualOutermost(state, spanId, clock, t);
+                }
             }
         } else {
             ThreadSlot slot = platform.get();
@@ -261,6 +320,9 @@ public final class SpanContextPublisher {
             VirtualState state = virtualStates.get();
             frames = state == null ? null : state.frames;
             if (frames == null || !frames.current(t) || frames.depth == 0) {
+                if (frames != null) {
+                    closeVirtualOutermost(state, null, t);
+                }
                 return null;
             }
             frames.depth--;
@@ -268,6 +330,10 @@ public final class SpanContextPublisher {
                 return null;
             }
             clock = virtualTimes(t, state, frames.scratch, 0);
+            ownSlot = state.openHandle;
+            if (frames.depth == 0 && state.openHandle >= 0 && !closeVirtualOutermost(state, frames, t)) {
+                return null; // a harvest running now counts this scope up to its read
+            }
         } else {
             ThreadSlot slot = platform.get();
             frames = slot.frames;
@@ -330,6 +396,47 @@ public final class SpanContextPublisher {
         slot.registration = -1;
         OpenScopes open = openScopes;
         return open != null && open.times() == t && open.close(slot.slot, frames.frames, 1);
+    }
+
+    /** As {@link #openOutermost}, for a virtual thread: its scope gets a handle of its own. */
+    private void openVirtualOutermost(VirtualState state, long spanId, long clock, KernelTimes t) {
+        OpenScopes open = openScopes;
+        if (open == null || open.times() != t) {
+            return;
+        }
+        if (state.openHandle >= 0) { // an outermost scope whose close was never seen
+            closeVirtualOutermost(state, null, t);
+        }
+        int handle = open.openVirtual(state);
+        if (handle < 0) {
+            return;
+        }
+        if (!open.open(handle, spanId, state.frames.frames, 1)) {
+            open.closeVirtual(handle);
+            return;
+        }
+        state.openHandle = handle;
+        state.openIn = open;
+        state.registration = spanTotals.register(spanId, handle, clock);
+    }
+
+    /**
+     * As {@link #closeOutermost}, for a virtual thread; {@code frames} null when the scope is
+     * dropped rather than closed.
+     */
+    private boolean closeVirtualOutermost(VirtualState state, Frames frames, KernelTimes t) {
+        int handle = state.openHandle;
+        OpenScopes open = state.openIn;
+        if (handle < 0 || open == null) {
+            return false;
+        }
+        state.openHandle = NO_SLOT;
+        state.openIn = null;
+        spanTotals.unregister(state.registration, handle);
+        state.registration = -1;
+        boolean own = frames != null ? open.close(handle, frames.frames, 1) : open.close(handle, state.frames.harvest, 0);
+        open.closeVirtual(handle);
+        return own && frames != null && open.times() == t;
     }
 
     /** The frames were dropped (the breakdown restarted or stopped): so is the outermost scope's record. */
@@ -511,11 +618,16 @@ public final class SpanContextPublisher {
             write(carrierSlot, 0, 0, 0, 0, false);
             return;
         }
+        KernelTimes t = times;
+        boolean accounted = t != null && state.frames != null && state.frames.times == t && state.frames.depth > 0;
+        if (accounted) {
+            state.beginChange();
+        }
         state.carrierSlot = carrierSlot;
         write(carrierSlot, state.traceHigh, state.traceLow, state.spanId, state.flags, state.valid);
-        KernelTimes t = times;
-        if (t != null && state.frames != null && state.frames.times == t && state.frames.depth > 0) {
+        if (accounted) {
             t.read(carrierSlot, state.mountBase, 0);
+            state.endChange();
         }
     }
 
@@ -527,7 +639,9 @@ public final class SpanContextPublisher {
         VirtualState state = virtualStates.get();
         if (state != null && state.carrierSlot >= 0) {
             KernelTimes t = times;
-            if (t != null && state.frames != null && state.frames.times == t && state.frames.depth > 0) {
+            boolean accounted = t != null && state.frames != null && state.frames.times == t && state.frames.depth > 0;
+            if (accounted) {
+                state.beginChange();
                 long[] now = state.frames.scratch;
                 t.read(state.carrierSlot, now, 0);
                 for (int i = 0; i < KernelTimes.COUNT; i++) {
@@ -536,6 +650,9 @@ public final class SpanContextPublisher {
             }
             write(state.carrierSlot, 0, 0, 0, 0, false);
             state.carrierSlot = NO_SLOT;
+            if (accounted) {
+                state.endChange();
+            }
         }
     }
 

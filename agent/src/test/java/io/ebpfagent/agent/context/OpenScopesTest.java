@@ -87,6 +87,48 @@ class OpenScopesTest {
     }
 
     @Test
+    void aVirtualThreadsScopeIsHarvestedThroughItsClockAndOnlyForTheScopeOpenAtTheRead() {
+        try (Arena arena = Arena.ofConfined()) {
+            KernelTimes times = new KernelTimes(arena.allocate(KernelTimes.SLOT_SIZE * 4, 8), null);
+            OpenScopes open = new OpenScopes(times, 4);
+            long[] clockNow = new long[KernelTimes.COUNT];
+            Runnable[] duringRead = {() -> { }};
+            OpenScopes.VirtualClock clock = (t, into) -> {
+                duringRead[0].run();
+                System.arraycopy(clockNow, 0, into, 0, KernelTimes.COUNT);
+                return true;
+            };
+            int handle = open.openVirtual(clock);
+            assertThat(handle).as("after the platform slots").isGreaterThanOrEqualTo(4);
+            long[] starts = new long[KernelTimes.COUNT];
+            starts[KernelTimes.CPU] = 100;
+            assertThat(open.open(handle, SPAN, starts, 0)).isTrue();
+            clockNow[KernelTimes.CPU] = 130;
+            long[] deltas = new long[KernelTimes.COUNT];
+            assertThat(open.harvest(handle, SPAN, deltas)).isTrue();
+            assertThat(deltas[KernelTimes.CPU]).isEqualTo(30);
+
+            // the scope closes and another virtual thread's scope gets the handle while a harvest
+            // reads the first one's clock: the read is not counted against the new scope
+            duringRead[0] = () -> {
+                long[] closed = new long[KernelTimes.COUNT];
+                assertThat(open.close(handle, closed, 0)).isTrue();
+                open.closeVirtual(handle);
+                assertThat(open.openVirtual(clock)).isEqualTo(handle);
+                long[] fresh = new long[KernelTimes.COUNT];
+                fresh[KernelTimes.CPU] = 5;
+                assertThat(open.open(handle, SPAN, fresh, 0)).isTrue();
+                duringRead[0] = () -> { };
+            };
+            clockNow[KernelTimes.CPU] = 500;
+            assertThat(open.harvest(handle, SPAN, deltas)).isFalse();
+            long[] rest = new long[KernelTimes.COUNT];
+            assertThat(open.close(handle, rest, 0)).isTrue();
+            assertThat(rest[KernelTimes.CPU]).as("the new scope's start, untouched").isEqualTo(5);
+        }
+    }
+
+    @Test
     void aSpanHoldsAtMostItsCellsOfOpenScopesAndFreesThemOnClose() {
         SpanTotals totals = new SpanTotals(64, 60_000_000_000L);
         int[] registrations = new int[SpanTotals.OPEN_CELLS];

@@ -75,12 +75,15 @@ class SpanBreakdownTest {
     private static Tracer tracer;
     private static final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     private static long fsyncForce;
+    private static boolean virtualHooked;
 
     @BeforeAll
     static void start() {
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "kernel probes need root");
         publication = new SpanContextPublication();
-        ContextStorageHook.of(ByteBuddyAgent.install(), publication).register();
+        java.lang.instrument.Instrumentation inst = ByteBuddyAgent.install();
+        ContextStorageHook.of(inst, publication).register();
+        virtualHooked = VirtualThreadSupport.install(inst, publication);
         shared = SharedMaps.create();
         sched = SchedProbe.start(SchedProbe.Config.defaults(), shared);
         SpanContextPublisher publisher = publication.connect(shared.spanSlots(), new SlotListener() {
@@ -220,35 +223,93 @@ class SpanBreakdownTest {
     void aPoolThreadWhoseScopeClosesAfterTheSpanEndedStillCountsInIt() throws Exception {
         ExecutorService pool = Executors.newSingleThreadExecutor(r -> new Thread(r, "breakdown-late-pool"));
         try {
-            Span request = tracer.spanBuilder("late-pool").startSpan();
             long[] poolCpu = new long[1];
-            CountDownLatch release = new CountDownLatch(1);
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            Future<?> task;
-            try (Scope r = request.makeCurrent()) {
-                task = pool.submit(Context.current().wrap(() -> {
-                    poolCpu[0] = burnCpu(30);
-                    sleepQuietly(30);
-                    done.complete(null);
-                    try {
-                        release.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }));
-                done.get();
-            } finally {
-                request.end();
-            }
-            release.countDown();
-            task.get();
-            SpanData late = span("late-pool");
-            assertThat(value(late, CPU)).as("the pool thread's CPU is in the request's span")
+            SpanData late = spanOfATaskClosingLate("late-pool", pool, () -> {
+                poolCpu[0] = burnCpu(30);
+                sleepQuietly(30);
+            });
+            assertThat(value(late, CPU)).as("the pool thread's CPU is in the request's span: %s", late.getAttributes())
                     .isGreaterThanOrEqualTo(poolCpu[0] / 1e9 * 0.9);
             assertThat(value(late, SLEEP)).as("the pool thread's sleep").isGreaterThan(0.025);
             assertThat(value(late, LOCK)).as("the request thread waited for the pool").isGreaterThan(0.04);
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /**
+     * The same with a virtual thread per task: its time is its carriers' while it was mounted,
+     * which it keeps readable for the request thread's close.
+     */
+    @Test
+    void aVirtualTaskWhoseScopeClosesAfterTheSpanEndedStillCountsInIt() throws Exception {
+        Assumptions.assumeTrue(virtualHooked, "virtual threads are not followed in this JVM");
+        try (ExecutorService virtualThreads = Executors.newVirtualThreadPerTaskExecutor()) {
+            long[] taskCpu = new long[1];
+            SpanData late = spanOfATaskClosingLate("late-virtual", virtualThreads, () -> taskCpu[0] = burnCarrierCpu(30));
+            assertThat(value(late, CPU)).as("the virtual task's CPU is in the request's span: %s", late.getAttributes())
+                    .isGreaterThanOrEqualTo(taskCpu[0] / 1e9 * 0.9);
+            assertThat(value(late, LOCK)).as("the request thread waited for the task").isGreaterThan(0.02);
+        }
+    }
+
+    /**
+     * A span whose scope hands {@code work} to {@code executor} with its context, as the
+     * OpenTelemetry Java agent does (the task's scope around the whole task), and waits for it;
+     * the task completes the span's future and then waits, with its scope open, until the span
+     * has ended.
+     */
+    private static SpanData spanOfATaskClosingLate(String name, ExecutorService executor, Runnable work)
+            throws Exception {
+        Span request = tracer.spanBuilder(name).startSpan();
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Future<?> task;
+        try (Scope r = request.makeCurrent()) {
+            task = executor.submit(Context.current().wrap(() -> {
+                work.run();
+                done.complete(null);
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+            done.get();
+        } finally {
+            request.end();
+        }
+        release.countDown();
+        task.get();
+        return span(name);
+    }
+
+    /**
+     * Spins until the OS thread under the calling (virtual) thread used {@code millis} of CPU, by
+     * its schedstat (a virtual thread stays mounted while it spins); answers the CPU time used.
+     */
+    private static long burnCarrierCpu(long millis) {
+        long start = carrierOnCpuNanos();
+        long x = 1;
+        long now;
+        do {
+            for (int i = 0; i < 10_000; i++) {
+                x = x * 6364136223846793005L + 1442695040888963407L;
+            }
+            now = carrierOnCpuNanos();
+        } while (now - start < millis * 1_000_000L);
+        if (x == 42) {
+            System.out.println(x);
+        }
+        return now - start;
+    }
+
+    private static long carrierOnCpuNanos() {
+        try {
+            String line = Files.readString(Path.of("/proc/thread-self/schedstat")).trim();
+            return Long.parseLong(line.substring(0, line.indexOf(' ')));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
         }
     }
 
