@@ -37,7 +37,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * <li>{@code /pool}: the 30 ms sleep on a pool thread (it counts in the request's span through the
  * propagated context) while the request thread waits for the task ({@code Future.get()}: a lock
  * wait);</li>
- * <li>{@code /virtual}: the request thread's wait for the virtual task.</li>
+ * <li>{@code /virtual}: the request thread's wait for the virtual task, and the task's 4 KiB write
+ * (made while it was mounted: its carrier's I/O).</li>
  * </ul>
  * Lower bounds only where the app guarantees the time (the machine may add run-queue waits, which
  * go to {@code kernel.runqueue.time}); and no request's span may show time that its work cannot
@@ -171,8 +172,15 @@ class SpanBreakdownIT {
                     soft.assertThat(seconds(span, "kernel.wait.lock.time"))
                             .as("%s: the request thread waiting for the task", what).isGreaterThanOrEqualTo(0.025);
                 }
-                default -> soft.assertThat(seconds(span, "kernel.wait.lock.time"))
-                        .as("%s: the request thread waiting for the virtual task", what).isGreaterThanOrEqualTo(0.025);
+                default -> {
+                    soft.assertThat(seconds(span, "kernel.wait.lock.time"))
+                            .as("%s: the request thread waiting for the virtual task", what).isGreaterThanOrEqualTo(0.025);
+                    // written while the task was mounted (its carrier's I/O), through the propagated
+                    // context, whether the task's scope closed before the span ended or after
+                    String written = span.attribute("kernel.io.write.bytes");
+                    soft.assertThat(written.isEmpty() ? 0 : Long.parseLong(written))
+                            .as("%s: the virtual task's 4 KiB write", what).isGreaterThanOrEqualTo(4096);
+                }
             }
         }
         soft.assertAll();
