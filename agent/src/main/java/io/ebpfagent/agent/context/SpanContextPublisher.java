@@ -672,6 +672,7 @@ public final class SpanContextPublisher {
         for (ThreadSlot slot : assigned.values()) {
             if (!slot.thread.isAlive() && assigned.remove(slot.thread, slot)) {
                 write(slot.slot, 0, 0, 0, 0, false);
+                dropOutermost(slot); // it died inside a scope: its span is not held open by it
                 // the kernel's mapping of the thread to the slot goes before the slot can go to
                 // another thread: the ended Java thread's OS thread may still be switching
                 try {

@@ -109,7 +109,10 @@ final class SpanTotals {
 
     /**
      * Hands every span whose totals no scope changed for {@code idleNanos} to {@code sink} and frees
-     * its entry; returns how many. One thread at a time (the collector).
+     * its entry; returns how many. A span with a registered open scope is not idle, however long
+     * since a scope of it last closed (a request waiting seconds for its pool task), unless its
+     * entry is older than {@code maxAgeNanos} (a scope whose thread died before it closed). One
+     * thread at a time (the collector).
      */
     int drainIdle(long now, long idleNanos, SpanBreakdownSink sink) {
         if (!occupied) {
@@ -124,7 +127,8 @@ final class SpanTotals {
             if (key == 0) {
                 continue;
             }
-            if (key == CLAIMING || now - table.get(base + STAMP) <= idleNanos) {
+            long age = now - table.get(base + STAMP);
+            if (key == CLAIMING || age <= idleNanos || (age <= maxAgeNanos && hasOpenScopes(base))) {
                 left++;
                 continue;
             }
@@ -209,6 +213,15 @@ final class SpanTotals {
             values[i] = d == 0 ? table.get(base + VALUES + i) : table.addAndGet(base + VALUES + i, d);
         }
         return entry;
+    }
+
+    private boolean hasOpenScopes(int base) {
+        for (int cell = 0; cell < OPEN_CELLS; cell++) {
+            if (table.get(base + OPEN + cell) != 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Adds what the registered open scopes of other threads did so far to the entry at {@code base}. */

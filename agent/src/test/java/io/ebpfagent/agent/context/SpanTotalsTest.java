@@ -168,6 +168,42 @@ class SpanTotalsTest {
      * middle waits for it, or gives up; it never opens a second entry for the span further on.
      * The claim in progress is made by hand in the table, as a preempted claimer leaves it.
      */
+    /**
+     * A request thread whose scope stays open for seconds while its pool task's scope closed early:
+     * its span is not drained as idle in between (a close after that would start the span's totals
+     * over, and its attributes would lack the task's time), only once no scope of it is open.
+     */
+    @Test
+    void aSpanWithAnOpenScopeIsNotDrainedWhileItWaits() {
+        Span span = SdkTracerProvider.builder().build().get("test").spanBuilder("GET").startSpan();
+        long id = Long.parseUnsignedLong(span.getSpanContext().getSpanId(), 16);
+        SpanNaming naming = new SpanNaming();
+        long second = 1_000_000_000L;
+        SpanTotals totals = new SpanTotals(64, 60 * second);
+        List<Drained> drained = new ArrayList<>();
+        SpanBreakdownSink sink = (name, route, nanos) -> drained.add(new Drained(name, route, nanos[KernelTimes.CPU]));
+
+        int request = totals.register(id, 3, 1);
+        long[] values = new long[KernelTimes.COUNT];
+        values[KernelTimes.CPU] = 10;
+        totals.add(id, values, 2, span, naming); // the pool task's scope
+        assertThat(totals.drainIdle(3 * second, second, sink)).as("its request's scope is still open").isZero();
+        totals.unregister(request, 3);
+        java.util.Arrays.fill(values, 0);
+        values[KernelTimes.CPU] = 5;
+        totals.add(id, values, 3 * second, span, naming); // the request's scope
+        assertThat(values[KernelTimes.CPU]).as("the totals of both").isEqualTo(15);
+        assertThat(totals.drainIdle(5 * second, second, sink)).isEqualTo(1);
+        assertThat(drained).containsExactly(new Drained("GET", null, 15));
+
+        // an open scope whose thread never closed it holds its span only up to the entry's age limit
+        SpanTotals limited = new SpanTotals(64, 10 * second);
+        limited.register(id, 3, 1);
+        limited.add(id, values, 2, span, naming);
+        assertThat(limited.drainIdle(5 * second, second, sink)).isZero();
+        assertThat(limited.drainIdle(20 * second, second, sink)).isEqualTo(1);
+    }
+
     @Test
     void aCloseNeverPassesAClaimInProgress() throws Exception {
         for (long holdMillis : new long[] {3, 60}) {
