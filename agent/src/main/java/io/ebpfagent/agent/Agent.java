@@ -410,6 +410,7 @@ public final class Agent implements AutoCloseable {
      */
     void closeAtExit() {
         long begin = System.nanoTime();
+        AgentLog.exiting();
         close(true);
         Log.LOG.debug("shutdown hook took {} ms", String.format("%.1f", (System.nanoTime() - begin) / 1e6));
     }

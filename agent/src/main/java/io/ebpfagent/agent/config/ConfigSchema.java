@@ -39,7 +39,10 @@ public final class ConfigSchema {
             "Master switch. When false the agent logs one line and does nothing else.");
     public static final ConfigKey<String> AGENT_LOG_LEVEL = key("agent.log_level",
             new EnumType(List.of("trace", "debug", "info", "warn", "error", "off")), "info",
-            "Threshold of the agent's own log, written to stderr as `[ebpf-agent] LEVEL message`.");
+            "Threshold of the agent's own log, written to stderr as `[ebpf-agent] LEVEL message`. The "
+                    + "libraries inside the agent (the exporters and their transports) log through it too; once the "
+                    + "JVM exits, they log at `debug` only (ending their threads under a last export makes them "
+                    + "complain, which is the expected end of a bounded exit).");
 
     private static final Map<String, ConfigKey<Boolean>> PROBE_ENABLED = new LinkedHashMap<>();
 

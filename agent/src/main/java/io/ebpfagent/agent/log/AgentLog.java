@@ -15,6 +15,8 @@ public final class AgentLog {
     static final int MAX_MESSAGE = 4000;
     private static volatile LogLevel threshold = initialLevel();
     private static volatile PrintStream out = System.err;
+    /** Set when the agent's exit begins: see {@link #exiting()}. */
+    private static volatile boolean exiting;
 
     private AgentLog() {
     }
@@ -40,6 +42,25 @@ public final class AgentLog {
     /** Redirects output; for tests. */
     public static void setOutput(PrintStream stream) {
         out = stream;
+    }
+
+    /**
+     * The agent's exit has begun: from now on the libraries inside the agent (exporters, their
+     * transports) log at DEBUG only. Ending their threads while a last export is under way makes
+     * them complain (Netty force-closing a channel whose event loop is gone), which is the
+     * expected end of a bounded exit, not something for the application's operator to act on.
+     */
+    public static void exiting() {
+        setExiting(true);
+    }
+
+    static void setExiting(boolean value) {
+        exiting = value;
+    }
+
+    /** The level a message of a library inside the agent is logged at (see {@link #exiting()}). */
+    static LogLevel ofLibrary(LogLevel level) {
+        return exiting && level.ordinal() > LogLevel.DEBUG.ordinal() ? LogLevel.DEBUG : level;
     }
 
     public static boolean enabled(LogLevel level) {

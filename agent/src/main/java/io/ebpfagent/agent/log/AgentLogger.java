@@ -9,8 +9,12 @@ import org.slf4j.helpers.MessageFormatter;
 final class AgentLogger extends LegacyAbstractLogger {
     private static final long serialVersionUID = 1L;
 
+    /** Whether the logger is a library's inside the agent jar rather than the agent's own code. */
+    private final boolean library;
+
     AgentLogger(String name) {
         this.name = name;
+        this.library = !name.startsWith("io.ebpfagent.") || name.startsWith("io.ebpfagent.shaded.");
     }
 
     @Override
@@ -46,7 +50,11 @@ final class AgentLogger extends LegacyAbstractLogger {
     @Override
     protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern, Object[] arguments,
             Throwable throwable) {
+        LogLevel at = LogLevel.valueOf(level.name());
+        if (library) {
+            at = AgentLog.ofLibrary(at);
+        }
         String message = MessageFormatter.basicArrayFormat(pattern, arguments);
-        AgentLog.log(LogLevel.valueOf(level.name()), message, throwable);
+        AgentLog.log(at, message, throwable);
     }
 }

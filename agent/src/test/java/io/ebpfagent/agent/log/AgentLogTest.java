@@ -16,6 +16,29 @@ class AgentLogTest {
     void restore() {
         AgentLog.setOutput(System.err);
         AgentLog.setLevel(level);
+        AgentLog.setExiting(false);
+    }
+
+    @Test
+    void onceTheAgentExitsTheLibrariesInsideItLogAtDebugOnly() {
+        AgentLog.setLevel(LogLevel.INFO);
+        bytes.reset();
+        AgentLog.setOutput(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        org.slf4j.Logger netty = new AgentLogger("io.grpc.netty.shaded.io.netty.channel.AbstractChannel");
+        org.slf4j.Logger shaded = new AgentLogger("io.ebpfagent.shaded.io.opentelemetry.sdk.OpenTelemetrySdk");
+        org.slf4j.Logger own = new AgentLogger("io.ebpfagent.agent.kernel.KernelComponent");
+        netty.warn("before the exit");
+        AgentLog.exiting();
+        netty.warn("Force-closing a channel");
+        shaded.error("export failed");
+        own.warn("exporters: the final collection and export did not finish");
+        assertThat(bytes.toString(StandardCharsets.UTF_8).lines()).containsExactly(
+                "[ebpf-agent] WARN before the exit",
+                "[ebpf-agent] WARN exporters: the final collection and export did not finish");
+        AgentLog.setLevel(LogLevel.DEBUG);
+        netty.warn("still told at debug");
+        assertThat(bytes.toString(StandardCharsets.UTF_8).lines()).last()
+                .isEqualTo("[ebpf-agent] DEBUG still told at debug");
     }
 
     private String log(String message, Throwable error) {
