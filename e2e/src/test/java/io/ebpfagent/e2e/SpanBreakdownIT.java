@@ -38,7 +38,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * propagated context) while the request thread waits for the task ({@code Future.get()}: a lock
  * wait);</li>
  * <li>{@code /virtual}: the request thread's wait for the virtual task, and the task's 4 KiB write
- * (made while it was mounted: its carrier's I/O).</li>
+ * (made while it was mounted: its carrier's I/O);</li>
+ * <li>{@code /late}: the pool task's sleep and write, made before it ended the request's wait,
+ * although its scope closes 200 ms after the request's span ended.</li>
  * </ul>
  * Lower bounds only where the app guarantees the time (the machine may add run-queue waits, which
  * go to {@code kernel.runqueue.time}); and no request's span may show time that its work cannot
@@ -182,6 +184,20 @@ class SpanBreakdownIT {
                             .as("%s: the virtual task's 4 KiB write", what).isGreaterThanOrEqualTo(4096);
                 }
             }
+        }
+        // the pool task ends the request's wait and stays in its task (its scope open) 200 ms more
+        List<Request> late = java.util.stream.LongStream.range(5_001, 5_007)
+                .mapToObj(id -> new Request("late", id)).toList();
+        for (Map.Entry<Long, TelemetrySpan> e : serve(d, late).entrySet()) {
+            TelemetrySpan span = e.getValue();
+            String what = "late request " + e.getKey() + " " + span.attributes();
+            soft.assertThat(seconds(span, "kernel.wait.sleep.time"))
+                    .as("%s: the pool task's 30 ms sleep, made before the span ended, whose scope closed after", what)
+                    .isGreaterThanOrEqualTo(0.025)
+                    .as("%s: not the task's 200 ms sleep after the span ended", what).isLessThan(0.15);
+            String written = span.attribute("kernel.io.write.bytes");
+            soft.assertThat(written.isEmpty() ? 0 : Long.parseLong(written))
+                    .as("%s: the pool task's 4 KiB write", what).isGreaterThanOrEqualTo(4096);
         }
         soft.assertAll();
     }

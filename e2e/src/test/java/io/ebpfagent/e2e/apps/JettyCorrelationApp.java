@@ -47,8 +47,10 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * carries no span context) has just taken and holds for 30 ms;</li>
  * <li>{@code /pool}: the sleep and the fsync on a fixed pool ({@code app-pool-N}), the request
  * thread waiting for the result ({@code submit(...).get()});</li>
- * <li>{@code /virtual}: the same on a virtual thread ({@code newVirtualThreadPerTaskExecutor}). A
- * sleeping virtual thread unmounts (its carrier does not block); fsync blocks the carrier with
+ * <li>{@code /late}: as {@code /pool}, but the task ends the request's wait itself (a future it
+ * completes) and then sleeps 200 ms more in the task, so the request's span ends first;</li>
+ * <li>{@code /virtual}: the same as {@code /pool} on a virtual thread
+ * ({@code newVirtualThreadPerTaskExecutor}). A sleeping virtual thread unmounts (its carrier does not block); fsync blocks the carrier with
  * the virtual thread mounted.</li>
  * </ul>
  *
@@ -72,6 +74,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 public final class JettyCorrelationApp {
     static final long SLEEP_MS = 30;
     static final long HOLD_MS = 30;
+    /** How long a {@code /late} task stays in its task after it ended the request's wait. */
+    static final long LATE_MS = 200;
     static final int FILE_BYTES = 4096;
     private static final int LOCK_HOLDERS = 16;
     private static final Clock CLOCK = Clock.systemUTC();
@@ -264,7 +268,7 @@ public final class JettyCorrelationApp {
                 String scenario = path.startsWith("/") ? path.substring(1) : path;
                 try {
                     if (id < 0 || !(scenario.equals("direct") || scenario.equals("pool")
-                            || scenario.equals("virtual"))) {
+                            || scenario.equals("virtual") || scenario.equals("late"))) {
                         Response.writeError(request, response, callback, 404, "unknown path or no ?id=N: " + path);
                         return true;
                     }
@@ -274,6 +278,7 @@ public final class JettyCorrelationApp {
                     switch (scenario) {
                         case "direct" -> around.run(scenario, id, () -> direct(rec));
                         case "pool" -> handOff(rec, pool);
+                        case "late" -> lateHandOff(rec);
                         default -> handOff(rec, virtualThreads);
                     }
                     rec.add("request", thread, Thread.currentThread().getName(), false, start, now(), -1);
@@ -330,6 +335,26 @@ public final class JettyCorrelationApp {
             return null;
         });
         rec.segment("wait", task::get);
+    }
+
+    /**
+     * As {@code /pool}, but the task ends the request's wait itself and then stays in its task for
+     * {@link #LATE_MS} more: the request's span ends while the task's scope (the OpenTelemetry Java
+     * agent's, around the whole task) is still open.
+     */
+    private void lateHandOff(Recorder rec) throws Exception {
+        java.util.concurrent.CompletableFuture<Void> handed = new java.util.concurrent.CompletableFuture<>();
+        pool.submit(() -> {
+            try {
+                rec.segment("sleep", () -> Thread.sleep(SLEEP_MS));
+                fsync(rec);
+            } finally {
+                handed.complete(null);
+            }
+            Thread.sleep(LATE_MS);
+            return null;
+        });
+        rec.segment("wait", handed::get);
     }
 
     /** 4 KiB to a new file, fsync timed on its own, file deleted. */
