@@ -146,6 +146,10 @@ public final class KernelTimes {
         long base = slot * SLOT_SIZE;
         for (int attempt = 0; attempt < 4; attempt++) {
             long since = slots.get(ValueLayout.JAVA_LONG, base + ONCPU_SINCE);
+            // the loads between the two reads of the switch-in time stay between them (a harvest
+            // reads another thread's slot while the kernel may be writing it), and the second read
+            // is not folded into the first
+            VarHandle.loadLoadFence();
             long oncpu = slots.get(ValueLayout.JAVA_LONG, base + ONCPU_NS);
             for (int i = 1; i < GC; i++) {
                 into[offset + i] = slots.get(ValueLayout.JAVA_LONG, base + RUNQ_NS + (i - 1) * 8L);
@@ -156,6 +160,7 @@ public final class KernelTimes {
             into[offset + SYSCALLS] = slots.get(ValueLayout.JAVA_LONG, base + SYSCALL_COUNT);
             // the kernel's clock is CLOCK_MONOTONIC, as System.nanoTime()'s
             long now = System.nanoTime();
+            VarHandle.loadLoadFence();
             if (slots.get(ValueLayout.JAVA_LONG, base + ONCPU_SINCE) == since) {
                 into[offset + CPU] = since != 0 && now > since ? oncpu + (now - since) : oncpu;
                 readPauses(into, offset, now);
