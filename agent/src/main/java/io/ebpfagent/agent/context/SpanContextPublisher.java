@@ -57,6 +57,20 @@ public final class SpanContextPublisher {
          */
         KernelTimes times;
 
+        /**
+         * Whether an open frame is of span {@code spanId}: a scope of a context derived from the
+         * current one (baggage, a key of an instrumentation) has the same span, whose time the
+         * enclosing frame already counts.
+         */
+        boolean encloses(long spanId) {
+            for (int i = Math.min(depth, DEPTH) - 1; i >= 0; i--) {
+                if (frames[i * WIDTH] == spanId) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
         /** Whether the frames belong to {@code t}; if not, they are dropped and start over with it. */
         boolean current(KernelTimes t) {
             if (times == t) {
@@ -238,7 +252,8 @@ public final class SpanContextPublisher {
         if (t == null) {
             return;
         }
-        // Every scope gets a frame, also one without a span (id 0): closes pop them in order.
+        // Every scope gets a frame, also one without a span (id 0) and one of a span an enclosing
+        // frame already counts (id 0 too): closes pop them in order.
         long spanId = traceIdHex == null ? 0 : parseHexOrZero(spanIdHex, 0);
         Thread thread = Thread.currentThread();
         Frames frames;
@@ -255,6 +270,9 @@ public final class SpanContextPublisher {
             frames = state.frames;
             if (!frames.current(t)) {
                 closeVirtualOutermost(state, null, t);
+            }
+            if (spanId != 0 && frames.encloses(spanId)) {
+                spanId = 0;
             }
             if (frames.depth == 0) {
                 // no scope open: the mount accounting starts over from here
@@ -277,6 +295,9 @@ public final class SpanContextPublisher {
             frames = slot.frames;
             if (!frames.current(t)) {
                 dropOutermost(slot);
+            }
+            if (spanId != 0 && frames.encloses(spanId)) {
+                spanId = 0;
             }
             if (frames.depth < Frames.DEPTH && spanId != 0) {
                 long clock = t.read(slot.slot, frames.frames, frames.depth * Frames.WIDTH + 1);
