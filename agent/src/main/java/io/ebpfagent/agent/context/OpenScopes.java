@@ -4,7 +4,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * The outermost open scope of each platform thread, where other threads can read it: its span
+ * The outermost open scope of each thread, where other threads can read it: its span
  * and the thread's kernel counters from which the scope's time is still to be added.
  *
  * <p>Why: a scope adds its kernel time to its span when it closes, and a span's attributes are
