@@ -133,6 +133,16 @@ public final class KernelTimes {
     }
 
     /**
+     * The calling thread, which owns {@code slot} and runs, counts its running slice from now (the
+     * kernel ends it at the thread's next switch-out).
+     */
+    void startSlice(int slot) {
+        if (slot >= 0 && slot < capacity) {
+            slots.set(ValueLayout.JAVA_LONG, slot * SLOT_SIZE + ONCPU_SINCE, System.nanoTime());
+        }
+    }
+
+    /**
      * Reads slot {@code slot} into {@code into[offset .. offset+COUNT)} (zeros for a slot out of
      * range) and returns the {@link System#nanoTime()} the values are as of, so that a caller
      * needing the time too does not read the clock again (a clocksource read is 50-100 ns on a
