@@ -72,7 +72,8 @@ final class OpenScopes {
 
     /**
      * A handle for the outermost scope a virtual thread opens now, whose counters {@code clock}
-     * reads; -1 when all are in use (the scope is then only accounted by its own close).
+     * reads, until {@link #close} or {@link #discard}; -1 when all are in use (the scope is then
+     * only accounted by its own close).
      */
     int openVirtual(VirtualClock clock) {
         int index = virtualHandles.allocate();
@@ -83,8 +84,8 @@ final class OpenScopes {
         return slots + index;
     }
 
-    /** The virtual thread's scope of {@code handle} closed: the handle may go to another scope. */
-    void closeVirtual(int handle) {
+    /** A virtual thread's handle may go to another scope; a platform thread's slot stays its own. */
+    private void release(int handle) {
         int index = handle - slots;
         if (index >= 0 && index < VIRTUAL_CAPACITY) {
             clocks.set(index, null);
@@ -125,11 +126,28 @@ final class OpenScopes {
 
     /**
      * The owner's outermost scope closes: copies its start counters, moved on by any harvest,
-     * into {@code starts[offset ..)} and frees the record. False when a harvest still holds the
-     * record after a short spin: it counts the scope up to its read and frees the record; the close
-     * adds nothing more (what the thread did between that read and its close is lost).
+     * into {@code starts[offset ..)} and frees the record (and a virtual thread's handle). False
+     * when a harvest still holds the record after a short spin: it counts the scope up to its read
+     * and frees the record; the close adds nothing more (what the thread did between that read and
+     * its close is lost).
      */
     boolean close(int handle, long[] starts, int offset) {
+        boolean own = take(handle, starts, offset);
+        release(handle);
+        return own;
+    }
+
+    /**
+     * The owner's outermost scope is dropped unaccounted (the breakdown restarted, the scope's
+     * close was never seen, its thread died): frees its record and handle as {@link #close} does.
+     */
+    void discard(int handle) {
+        take(handle, null, 0);
+        release(handle);
+    }
+
+    /** Takes the record of {@code handle} back from OPEN, copying its starts unless {@code starts} is null. */
+    private boolean take(int handle, long[] starts, int offset) {
         AtomicLongArray r = records.get(handle);
         if (r == null) {
             return false;
@@ -142,7 +160,7 @@ final class OpenScopes {
                 continue;
             }
             if (state == OPEN && r.compareAndSet(STATE, OPEN, BUSY)) {
-                for (int i = 0; i < KernelTimes.COUNT; i++) {
+                for (int i = 0; starts != null && i < KernelTimes.COUNT; i++) {
                     starts[offset + i] = r.getPlain(STARTS + i);
                 }
                 r.setRelease(STATE, FREE);

@@ -51,6 +51,13 @@ public final class SpanContextPublisher {
         final long[] harvest = new long[KernelTimes.COUNT];
         int depth;
         /**
+         * The outermost frame as other threads' closes of its span see it: its handle in
+         * {@link #openIn} (-1: not published) and its registration with its span's totals.
+         */
+        int openHandle = NO_SLOT;
+        int registration = -1;
+        OpenScopes openIn;
+        /**
          * The reader the open frames were read with. Each start of the breakdown makes a new
          * one, so frames left open across a stop and start are recognised and dropped: their
          * counters were not kept while it was off.
@@ -88,9 +95,6 @@ public final class SpanContextPublisher {
         final int tid;
         final int slot;
         final Frames frames = new Frames();
-        /** Whether the outermost open frame is in {@link OpenScopes}, and its registration with its span. */
-        boolean scopeOpen;
-        int registration = -1;
 
         ThreadSlot(Thread thread, int tid, int slot) {
             this.thread = thread;
@@ -119,10 +123,6 @@ public final class SpanContextPublisher {
         /** Odd while the thread changes carrierSlot, mountedSum or mountBase (it alone writes them). */
         volatile long version;
         private static final int CHANGE_SPINS = 2000;
-        /** The outermost open scope's handle in {@link #openIn} (-1: none) and its registration. */
-        int openHandle = NO_SLOT;
-        int registration = -1;
-        OpenScopes openIn;
 
         /**
          * The thread's counters now, from another thread: its carriers' while it was mounted. A
@@ -276,7 +276,7 @@ public final class SpanContextPublisher {
             }
             frames = state.frames;
             if (!frames.current(t)) {
-                closeVirtualOutermost(state, null, t);
+                dropOutermost(frames);
             }
             if (spanId != 0 && frames.encloses(spanId)) {
                 spanId = 0;
@@ -291,7 +291,7 @@ public final class SpanContextPublisher {
             if (frames.depth < Frames.DEPTH && spanId != 0) {
                 long clock = virtualTimes(t, state, frames.frames, frames.depth * Frames.WIDTH + 1);
                 if (frames.depth == 0) {
-                    openVirtualOutermost(state, spanId, clock, t);
+                    openOutermost(frames, NO_SLOT, state, spanId, clock, t);
                 }
             }
         } else {
@@ -301,7 +301,7 @@ public final class SpanContextPublisher {
             }
             frames = slot.frames;
             if (!frames.current(t)) {
-                dropOutermost(slot);
+                dropOutermost(frames);
             }
             if (spanId != 0 && frames.encloses(spanId)) {
                 spanId = 0;
@@ -309,7 +309,7 @@ public final class SpanContextPublisher {
             if (frames.depth < Frames.DEPTH && spanId != 0) {
                 long clock = t.read(slot.slot, frames.frames, frames.depth * Frames.WIDTH + 1);
                 if (frames.depth == 0) {
-                    openOutermost(slot, spanId, clock, t);
+                    openOutermost(frames, slot.slot, null, spanId, clock, t);
                 }
             }
         }
@@ -343,13 +343,13 @@ public final class SpanContextPublisher {
         Thread thread = Thread.currentThread();
         Frames frames;
         long clock;
-        int ownSlot = NO_SLOT;
+        int ownHandle = NO_SLOT;
         if (thread.isVirtual()) {
             VirtualState state = virtualStates.get();
             frames = state == null ? null : state.frames;
             if (frames == null || !frames.current(t) || frames.depth == 0) {
                 if (frames != null) {
-                    closeVirtualOutermost(state, null, t);
+                    dropOutermost(frames);
                 }
                 return null;
             }
@@ -358,15 +358,12 @@ public final class SpanContextPublisher {
                 return null;
             }
             clock = virtualTimes(t, state, frames.scratch, 0);
-            ownSlot = state.openHandle;
-            if (frames.depth == 0 && state.openHandle >= 0 && !closeVirtualOutermost(state, frames, t)) {
-                return null; // a harvest running now counts this scope up to its read
-            }
+            ownHandle = frames.openHandle;
         } else {
             ThreadSlot slot = platform.get();
             frames = slot.frames;
             if (slot.slot < 0 || !frames.current(t) || frames.depth == 0) {
-                dropOutermost(slot);
+                dropOutermost(frames);
                 return null;
             }
             frames.depth--;
@@ -374,10 +371,10 @@ public final class SpanContextPublisher {
                 return null;
             }
             clock = t.read(slot.slot, frames.scratch, 0);
-            if (frames.depth == 0 && slot.scopeOpen && !closeOutermost(slot, frames, t)) {
-                return null; // a harvest running now counts this scope up to its read
-            }
-            ownSlot = slot.slot;
+            ownHandle = slot.slot;
+        }
+        if (frames.depth == 0 && frames.openHandle >= 0 && !closeOutermost(frames)) {
+            return null; // a harvest running now counts this scope up to its read
         }
         int base = frames.depth * Frames.WIDTH;
         long spanId = frames.frames[base];
@@ -392,88 +389,64 @@ public final class SpanContextPublisher {
         if (open != null && open.times() != t) {
             open = null;
         }
-        return spanTotals.add(spanId, values, clock, closedSpan, naming, open, ownSlot, frames.harvest) ? values : null;
+        return spanTotals.add(spanId, values, clock, closedSpan, naming, open, ownHandle, frames.harvest) ? values : null;
     }
 
     /**
      * Makes the thread's outermost scope, just opened with the counters in its first frame,
-     * readable by other threads' closes of the same span ({@link OpenScopes}).
+     * readable by other threads' closes of the same span ({@link OpenScopes}): under the platform
+     * thread's {@code slot}, or for a virtual thread ({@code virtual} not null) under a handle of
+     * its own.
      */
-    private void openOutermost(ThreadSlot slot, long spanId, long clock, KernelTimes t) {
+    private void openOutermost(Frames frames, int slot, VirtualState virtual, long spanId, long clock, KernelTimes t) {
         OpenScopes open = openScopes;
         if (open == null || open.times() != t) {
             return;
         }
-        if (slot.scopeOpen) { // an outermost scope whose close was never seen
-            dropOutermost(slot);
-            open.close(slot.slot, slot.frames.harvest, 0);
+        dropOutermost(frames); // an outermost scope whose close was never seen
+        int handle = virtual == null ? slot : open.openVirtual(virtual);
+        if (handle < 0) {
+            return;
         }
-        if (open.open(slot.slot, spanId, slot.frames.frames, 1)) {
-            slot.scopeOpen = true;
-            slot.registration = spanTotals.register(spanId, slot.slot, clock);
+        if (!open.open(handle, spanId, frames.frames, 1)) {
+            open.discard(handle);
+            return;
         }
+        frames.openHandle = handle;
+        frames.openIn = open;
+        frames.registration = spanTotals.register(spanId, handle, clock);
     }
 
     /**
      * The outermost scope closes: its start counters, moved on by harvests, go into its frame.
      * False when a harvest holds it (that harvest counts it up to its read).
      */
-    private boolean closeOutermost(ThreadSlot slot, Frames frames, KernelTimes t) {
-        slot.scopeOpen = false;
-        spanTotals.unregister(slot.registration, slot.slot);
-        slot.registration = -1;
-        OpenScopes open = openScopes;
-        return open != null && open.times() == t && open.close(slot.slot, frames.frames, 1);
+    private boolean closeOutermost(Frames frames) {
+        OpenScopes open = frames.openIn;
+        int handle = unpublishOutermost(frames);
+        return handle >= 0 && open.close(handle, frames.frames, 1);
     }
 
-    /** As {@link #openOutermost}, for a virtual thread: its scope gets a handle of its own. */
-    private void openVirtualOutermost(VirtualState state, long spanId, long clock, KernelTimes t) {
-        OpenScopes open = openScopes;
-        if (open == null || open.times() != t) {
-            return;
+    /** The frames were dropped (the breakdown restarted or stopped, the thread died): so is the outermost scope's record. */
+    private void dropOutermost(Frames frames) {
+        OpenScopes open = frames.openIn;
+        int handle = unpublishOutermost(frames);
+        if (handle >= 0) {
+            open.discard(handle);
         }
-        if (state.openHandle >= 0) { // an outermost scope whose close was never seen
-            closeVirtualOutermost(state, null, t);
-        }
-        int handle = open.openVirtual(state);
+    }
+
+    /** Unregisters the outermost scope from its span; returns its handle, -1 when it was not published. */
+    private int unpublishOutermost(Frames frames) {
+        int handle = frames.openHandle;
         if (handle < 0) {
-            return;
+            return NO_SLOT;
         }
-        if (!open.open(handle, spanId, state.frames.frames, 1)) {
-            open.closeVirtual(handle);
-            return;
-        }
-        state.openHandle = handle;
-        state.openIn = open;
-        state.registration = spanTotals.register(spanId, handle, clock);
-    }
-
-    /**
-     * As {@link #closeOutermost}, for a virtual thread; {@code frames} null when the scope is
-     * dropped rather than closed.
-     */
-    private boolean closeVirtualOutermost(VirtualState state, Frames frames, KernelTimes t) {
-        int handle = state.openHandle;
-        OpenScopes open = state.openIn;
-        if (handle < 0 || open == null) {
-            return false;
-        }
-        state.openHandle = NO_SLOT;
-        state.openIn = null;
-        spanTotals.unregister(state.registration, handle);
-        state.registration = -1;
-        boolean own = frames != null ? open.close(handle, frames.frames, 1) : open.close(handle, state.frames.harvest, 0);
-        open.closeVirtual(handle);
-        return own && frames != null && open.times() == t;
-    }
-
-    /** The frames were dropped (the breakdown restarted or stopped): so is the outermost scope's record. */
-    private void dropOutermost(ThreadSlot slot) {
-        if (slot.scopeOpen) {
-            slot.scopeOpen = false;
-            spanTotals.unregister(slot.registration, slot.slot);
-            slot.registration = -1;
-        }
+        spanTotals.unregister(frames.registration, handle);
+        frames.openHandle = NO_SLOT;
+        frames.registration = -1;
+        frames.openIn = null;
+        return handle;
     }
 
     /**
@@ -700,7 +673,7 @@ public final class SpanContextPublisher {
         for (ThreadSlot slot : assigned.values()) {
             if (!slot.thread.isAlive() && assigned.remove(slot.thread, slot)) {
                 write(slot.slot, 0, 0, 0, 0, false);
-                dropOutermost(slot); // it died inside a scope: its span is not held open by it
+                dropOutermost(slot.frames); // it died inside a scope: its span is not held open by it
                 // the kernel's mapping of the thread to the slot goes before the slot can go to
                 // another thread: the ended Java thread's OS thread may still be switching
                 try {

@@ -28,7 +28,7 @@ final class SpanTotals {
     private static final int KEY = 0;
     private static final int STAMP = 1;
     private static final int VALUES = 2;
-    /** Slot + 1 of each thread whose outermost open scope is of this span ({@link OpenScopes}), 0: none. */
+    /** Handle + 1 in {@link OpenScopes} of each thread whose outermost open scope is of this span, 0: none. */
     private static final int OPEN = VALUES + KernelTimes.COUNT;
     /** How many such threads a span can have harvested at once (a request thread and its pool tasks). */
     static final int OPEN_CELLS = 6;
@@ -76,12 +76,12 @@ final class SpanTotals {
     /**
      * As {@link #add(long, long[], long, Object, SpanNaming)}, first harvesting (see
      * {@link OpenScopes}) the open outermost scopes of the span that threads other than
-     * {@code ownSlot} {@linkplain #register registered}, with {@code scratch} (COUNT longs) as
+     * {@code ownHandle} {@linkplain #register registered}, with {@code scratch} (COUNT longs) as
      * working space.
      */
-    boolean add(long spanId, long[] values, long now, Object span, SpanNaming naming, OpenScopes open, int ownSlot,
+    boolean add(long spanId, long[] values, long now, Object span, SpanNaming naming, OpenScopes open, int ownHandle,
             long[] scratch) {
-        int entry = addEntry(spanId, values, now, open, ownSlot, scratch);
+        int entry = addEntry(spanId, values, now, open, ownHandle, scratch);
         if (entry < 0) {
             return false;
         }
@@ -156,12 +156,13 @@ final class SpanTotals {
     }
 
     /**
-     * Notes that the thread of {@code slot} opened its outermost scope, of span {@code spanId}, so
-     * that closes of the span's other scopes harvest it; claims the span's entry if it has none.
+     * Notes that a thread opened its outermost scope, of span {@code spanId}, as {@code handle} in
+     * {@link OpenScopes}, so that closes of the span's other scopes harvest it; claims the span's
+     * entry if it has none.
      * Returns the registration for {@link #unregister}, or -1 when the span has no room for more.
      */
-    int register(long spanId, int slot, long now) {
-        if (spanId == 0 || spanId == CLAIMING || slot < 0) {
+    int register(long spanId, int handle, long now) {
+        if (spanId == 0 || spanId == CLAIMING || handle < 0) {
             return -1;
         }
         int entry = entryOf(spanId, now, NOTHING);
@@ -172,7 +173,7 @@ final class SpanTotals {
         int base = entry * STRIDE;
         table.setRelease(base + STAMP, now);
         for (int cell = 0; cell < OPEN_CELLS; cell++) {
-            if (table.get(base + OPEN + cell) == 0 && table.compareAndSet(base + OPEN + cell, 0, slot + 1L)) {
+            if (table.get(base + OPEN + cell) == 0 && table.compareAndSet(base + OPEN + cell, 0, handle + 1L)) {
                 return entry * OPEN_CELLS + cell;
             }
         }
@@ -183,14 +184,14 @@ final class SpanTotals {
      * The registered scope closed. A registration whose entry went to another span meanwhile (it
      * was drained) has been cleared by that span's claim: nothing to do then.
      */
-    void unregister(int registration, int slot) {
+    void unregister(int registration, int handle) {
         if (registration >= 0) {
             int at = (registration / OPEN_CELLS) * STRIDE + OPEN + registration % OPEN_CELLS;
-            table.compareAndSet(at, slot + 1L, 0);
+            table.compareAndSet(at, handle + 1L, 0);
         }
     }
 
-    private int addEntry(long spanId, long[] values, long now, OpenScopes open, int ownSlot, long[] scratch) {
+    private int addEntry(long spanId, long[] values, long now, OpenScopes open, int ownHandle, long[] scratch) {
         if (spanId == 0 || spanId == CLAIMING) {
             return -1;
         }
@@ -205,7 +206,7 @@ final class SpanTotals {
         // the drain only needs to see a recent stamp eventually: no fence (a volatile store is one)
         table.setRelease(base + STAMP, now);
         if (open != null) {
-            harvest(base, spanId, open, ownSlot, scratch);
+            harvest(base, spanId, open, ownHandle, scratch);
         }
         for (int i = 0; i < KernelTimes.COUNT; i++) {
             long d = values[i];
@@ -225,10 +226,10 @@ final class SpanTotals {
     }
 
     /** Adds what the registered open scopes of other threads did so far to the entry at {@code base}. */
-    private void harvest(int base, long spanId, OpenScopes open, int ownSlot, long[] scratch) {
+    private void harvest(int base, long spanId, OpenScopes open, int ownHandle, long[] scratch) {
         for (int cell = 0; cell < OPEN_CELLS; cell++) {
             long registered = table.get(base + OPEN + cell);
-            if (registered == 0 || registered - 1 == ownSlot || !open.harvest((int) (registered - 1), spanId, scratch)) {
+            if (registered == 0 || registered - 1 == ownHandle || !open.harvest((int) (registered - 1), spanId, scratch)) {
                 continue;
             }
             for (int i = 0; i < KernelTimes.COUNT; i++) {
