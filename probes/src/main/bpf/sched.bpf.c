@@ -295,6 +295,13 @@ static __always_inline __u8 wait_bucket(struct task_struct *prev, unsigned int p
 /* The counters are plain stores and adds: a thread's entry is only written while the scheduler
  * holds the thread's run-queue or wakeup lock (switches, wakeups, migration), so two CPUs never
  * update the same field at once. */
+/* Whether thread tid may write span_times entry tm: the slot can belong to another thread by now
+ * while tid still remembers it or is still mapped to it (owner_tid in common.bpf.h). */
+static __always_inline bool holds_slot(const struct span_times *tm, __u32 tid)
+{
+	return tm && (!tm->owner_tid || tm->owner_tid == tid);
+}
+
 static __always_inline void switch_out(void *ctx, struct task_struct *prev, unsigned int prev_state,
 				       __u64 now)
 {
@@ -324,8 +331,7 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, unsi
 		__u32 *slot = bpf_map_lookup_elem(&tid_slot, &tid);
 		struct span_times *tm = slot ? bpf_map_lookup_elem(&span_times, slot) : NULL;
 
-		/* the mapping may outlive the thread's hold on the slot (owner_tid in common.bpf.h) */
-		if (tm && (!tm->owner_tid || tm->owner_tid == tid)) {
+		if (holds_slot(tm, tid)) {
 			if (tm->oncpu_since && now > tm->oncpu_since)
 				tm->oncpu_ns += now - tm->oncpu_since;
 			tm->oncpu_since = 0;
@@ -418,8 +424,7 @@ static __always_inline void switch_in(struct task_struct *next, __u64 now)
 		__u32 slot = st->times_slot - 1;
 		struct span_times *tm = bpf_map_lookup_elem(&span_times, &slot);
 
-		/* the slot may belong to another thread by now (owner_tid in common.bpf.h) */
-		if (tm && (!tm->owner_tid || tm->owner_tid == tid)) {
+		if (holds_slot(tm, tid)) {
 			tm->oncpu_since = now;
 			if (off) {
 				__u64 blocked = off;

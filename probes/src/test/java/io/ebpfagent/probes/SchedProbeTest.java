@@ -110,61 +110,29 @@ class SchedProbeTest {
         // A thread switches out holding a slot; user space gives the slot to another thread
         // (the first one's Java thread ended while its OS thread lived on); the first thread's
         // next switch-in must not start a slice or add its blocked time in the new owner's entry.
-        SchedProbe.Config d = SchedProbe.Config.defaults();
-        SchedProbe.Config config = new SchedProbe.Config(d.targetTgid(), d.offcpuThresholdNs(), d.involuntaryEvents(),
-                false, d.runqHistograms(), d.eventsNeedSpan(), true, d.trackWakeups(), d.runqFromWakeups());
-        try (SharedMaps shared = SharedMaps.create(); SchedProbe probe = SchedProbe.start(config, shared)) {
+        try (SharedMaps shared = SharedMaps.create(); SchedProbe probe = SchedProbe.start(spanTimesConfig(), shared);
+             Parker first = new Parker("slot-first"); Parker owner = new Parker("slot-owner")) {
             probe.setSpanTimes(true);
             MemorySegment times = probe.spanTimes();
             int slot = 5;
             long base = slot * 128L;
-            AtomicInteger rounds = new AtomicInteger();
-            AtomicInteger firstTid = new AtomicInteger();
-            AtomicInteger ownerTid = new AtomicInteger();
-            Thread first = Thread.ofPlatform().name("slot-first").start(() -> {
-                firstTid.set(KernelTests.gettid());
-                while (!Thread.currentThread().isInterrupted()) {
-                    rounds.incrementAndGet();
-                    LockSupport.park();
-                }
-            });
-            Thread owner = Thread.ofPlatform().name("slot-owner").start(() -> {
-                ownerTid.set(KernelTests.gettid());
-                LockSupport.park(); // stays off CPU while the test looks at its entry
-            });
-            try {
-                awaitParked(first, rounds, 1);
-                awaitParked(owner, null, 0);
-                // the first thread holds the slot and switches out with it
-                times.asSlice(base, 128).fill((byte) 0);
-                times.set(JAVA_INT, base + 112, firstTid.get());
-                shared.bindThread(firstTid.get(), slot);
-                LockSupport.unpark(first);
-                awaitParked(first, rounds, 2);
-                // the slot goes to another thread, its slice "running" since a known time
-                shared.unbindThread(firstTid.get());
-                times.asSlice(base, 128).fill((byte) 0);
-                times.set(JAVA_INT, base + 112, ownerTid.get());
-                long since = 123_456_789L;
-                times.set(JAVA_LONG, base + 8, since);
-                shared.bindThread(ownerTid.get(), slot);
-                Thread.sleep(50); // the first thread's next off-CPU interval: 50 ms blocked
-                LockSupport.unpark(first);
-                awaitParked(first, rounds, 3);
-                assertEquals(since, times.get(JAVA_LONG, base + 8), "the new owner's running slice start");
-                for (int field = 0; field < 9; field++) {
-                    if (field != 1) {
-                        assertEquals(0, times.get(JAVA_LONG, base + field * 8L),
-                                "field " + field + " of the new owner's entry");
-                    }
-                }
-            } finally {
-                first.interrupt();
-                LockSupport.unpark(first);
-                LockSupport.unpark(owner);
-                first.join();
-                owner.join();
-            }
+            first.awaitRound(1);
+            owner.awaitRound(1); // stays off CPU while the test looks at its entry
+            // the first thread holds the slot and switches out with it
+            times.asSlice(base, 128).fill((byte) 0);
+            times.set(JAVA_INT, base + 112, first.tid());
+            shared.bindThread(first.tid(), slot);
+            first.runOnce(2);
+            // the slot goes to another thread, its slice "running" since a known time
+            shared.unbindThread(first.tid());
+            times.asSlice(base, 128).fill((byte) 0);
+            times.set(JAVA_INT, base + 112, owner.tid());
+            long since = 123_456_789L;
+            times.set(JAVA_LONG, base + 8, since);
+            shared.bindThread(owner.tid(), slot);
+            Thread.sleep(50); // the first thread's next off-CPU interval: 50 ms blocked
+            first.runOnce(3);
+            assertEntryUntouched(times, base, since, 9);
         }
     }
 
@@ -174,47 +142,82 @@ class SchedProbeTest {
         // OS thread outlived its Java thread, and user space had not yet removed the mapping): the
         // first thread's switch-outs must not end the new owner's running slice, add to its CPU
         // time or replace its I/O counters with the first thread's.
-        SchedProbe.Config d = SchedProbe.Config.defaults();
-        SchedProbe.Config config = new SchedProbe.Config(d.targetTgid(), d.offcpuThresholdNs(), d.involuntaryEvents(),
-                false, d.runqHistograms(), d.eventsNeedSpan(), true, d.trackWakeups(), d.runqFromWakeups());
-        try (SharedMaps shared = SharedMaps.create(); SchedProbe probe = SchedProbe.start(config, shared)) {
+        try (SharedMaps shared = SharedMaps.create(); SchedProbe probe = SchedProbe.start(spanTimesConfig(), shared);
+             Parker first = new Parker("slot-stale")) {
             probe.setSpanTimes(true);
             MemorySegment times = probe.spanTimes();
             int slot = 6;
             long base = slot * 128L;
-            AtomicInteger rounds = new AtomicInteger();
-            AtomicInteger firstTid = new AtomicInteger();
-            Thread first = Thread.ofPlatform().name("slot-stale").start(() -> {
-                firstTid.set(KernelTests.gettid());
+            first.awaitRound(1);
+            times.asSlice(base, 128).fill((byte) 0);
+            times.set(JAVA_INT, base + 112, first.tid() + 1_000_000); // another thread's
+            long since = 123_456_789L;
+            times.set(JAVA_LONG, base + 8, since);
+            shared.bindThread(first.tid(), slot);
+            try {
+                for (int round = 2; round <= 4; round++) {
+                    first.runOnce(round);
+                }
+                assertEntryUntouched(times, base, since, 14);
+            } finally {
+                shared.unbindThread(first.tid());
+            }
+        }
+    }
+
+    /** The sched probe with the per-span split on and no stack capture. */
+    private static SchedProbe.Config spanTimesConfig() {
+        SchedProbe.Config d = SchedProbe.Config.defaults();
+        return new SchedProbe.Config(d.targetTgid(), d.offcpuThresholdNs(), d.involuntaryEvents(), false,
+                d.runqHistograms(), d.eventsNeedSpan(), true, d.trackWakeups(), d.runqFromWakeups());
+    }
+
+    /** The new owner's entry: its slice start as user space left it, its first {@code fields} longs but that one 0. */
+    private static void assertEntryUntouched(MemorySegment times, long base, long since, int fields) {
+        assertEquals(since, times.get(JAVA_LONG, base + 8), "the new owner's running slice start");
+        for (int field = 0; field < fields; field++) {
+            if (field != 1) {
+                assertEquals(0, times.get(JAVA_LONG, base + field * 8L), "field " + field + " of the new owner's entry");
+            }
+        }
+    }
+
+    /** A thread that parks over and over, counting its rounds: each unpark is one switch-in and one switch-out. */
+    private static final class Parker implements AutoCloseable {
+        private final AtomicInteger rounds = new AtomicInteger();
+        private final AtomicInteger tid = new AtomicInteger();
+        private final Thread thread;
+
+        Parker(String name) {
+            thread = Thread.ofPlatform().name(name).start(() -> {
+                tid.set(KernelTests.gettid());
                 while (!Thread.currentThread().isInterrupted()) {
                     rounds.incrementAndGet();
                     LockSupport.park();
                 }
             });
-            try {
-                awaitParked(first, rounds, 1);
-                times.asSlice(base, 128).fill((byte) 0);
-                times.set(JAVA_INT, base + 112, firstTid.get() + 1_000_000); // another thread's
-                long since = 123_456_789L;
-                times.set(JAVA_LONG, base + 8, since);
-                shared.bindThread(firstTid.get(), slot);
-                for (int round = 2; round <= 4; round++) {
-                    LockSupport.unpark(first);
-                    awaitParked(first, rounds, round);
-                }
-                assertEquals(since, times.get(JAVA_LONG, base + 8), "the new owner's running slice start");
-                for (int field = 0; field < 14; field++) {
-                    if (field != 1) {
-                        assertEquals(0, times.get(JAVA_LONG, base + field * 8L),
-                                "field " + field + " of the new owner's entry");
-                    }
-                }
-            } finally {
-                shared.unbindThread(firstTid.get());
-                first.interrupt();
-                LockSupport.unpark(first);
-                first.join();
-            }
+        }
+
+        int tid() {
+            return tid.get();
+        }
+
+        /** Waits until the thread parked in round {@code round} (or later). */
+        void awaitRound(int round) throws InterruptedException {
+            awaitParked(thread, rounds, round);
+        }
+
+        /** Lets the thread run once and waits until it parked again, in round {@code round}. */
+        void runOnce(int round) throws InterruptedException {
+            LockSupport.unpark(thread);
+            awaitRound(round);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            thread.interrupt();
+            LockSupport.unpark(thread);
+            thread.join();
         }
     }
 
