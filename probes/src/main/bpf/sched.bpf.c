@@ -52,6 +52,15 @@ const volatile __u8 runq_from_wakeups = 0;
  * space switches the breakdown on and off while the probe runs (one byte load per switch-out of
  * a JVM thread when off). */
 volatile __u8 span_times_on;
+/* Switch-ins of the JVM's threads the program did not run for, replayed at the thread's next
+ * switch-out (see replay_switch_in). */
+__u64 switch_ins_replayed;
+/* Tests only: the program ignores every other switch-in of this thread (every one with
+ * test_skip_all), as the kernel sometimes does, so that the replay can be checked against the
+ * kernel's own accounting. Constants: the verifier removes the test when the tid is 0. */
+const volatile __u32 test_skip_switch_ins_of = 0;
+const volatile __u8 test_skip_all = 0;
+__u8 test_skip_next;
 
 /* task states (include/linux/sched.h) */
 #define TASK_DEAD_STATE 0x80
@@ -70,7 +79,7 @@ struct thread_sched {
 	__u8 reason;         /* OFFCPU_* */
 	__u8 time_bucket;    /* TIME_*: where the blocked part of this off-CPU interval goes */
 	__u8 queued_asleep;  /* queued on another run queue while still asleep: the wait is unknown */
-	__u8 _pad;
+	__u8 switched_in;    /* the probe saw the thread's switch-in since its last switch-out */
 	__u32 times_slot;    /* span_times index + 1 of the thread at switch-out, 0 when none */
 	__u32 _pad2;
 	__u64 run_delay_out; /* the task's sched_info.run_delay at switch-out */
@@ -302,117 +311,15 @@ static __always_inline bool holds_slot(const struct span_times *tm, __u32 tid)
 	return tm && (!tm->owner_tid || tm->owner_tid == tid);
 }
 
-static __always_inline void switch_out(void *ctx, struct task_struct *prev, unsigned int prev_state,
-				       __u64 now)
+/* Ends thread tid's off-CPU interval of `off` ns, of which `runq` on a run queue (`waited`: the
+ * wait is known), at a switch-in at `in`: its totals, its span-context slot's (whose running slice
+ * starts at `in`) and the off-CPU event. `replayed`: the switch-in is replayed at the thread's
+ * next switch-out (replay_switch_in). */
+static __always_inline void end_offcpu(struct sched_thread *t, __u32 tid, __u64 off, __u64 runq,
+				       bool waited, __u64 in, bool replayed)
 {
-	__u32 tgid = prev->tgid;
-	__u32 tid = prev->pid;
-	struct sched_thread *t;
-	struct thread_sched *st;
+	struct thread_sched *st = &t->state;
 
-	if (!tgid_wanted(tgid) || tid == 0)
-		return;
-	t = thread_of(tid, tgid, prev);
-	if (!t)
-		return;
-	/* the scheduler has charged the slice that ends here (update_curr) and counted the switch */
-	copy_task_accounting(&t->stats, prev);
-	if (prev_state & TASK_DEAD_STATE) {
-		/* the thread's last switch-out: its totals are final. Keep what names it, mark it
-		 * exited (user space reads it a last time and removes it) and drop the bookkeeping. */
-		bpf_probe_read_kernel(t->stats.comm, sizeof(t->stats.comm), prev->comm);
-		t->stats.exited_ns = now;
-		__builtin_memset(&t->state, 0, sizeof(t->state));
-		return;
-	}
-	st = &t->state;
-	st->times_slot = 0;
-	if (span_times_on) {
-		__u32 *slot = bpf_map_lookup_elem(&tid_slot, &tid);
-		struct span_times *tm = slot ? bpf_map_lookup_elem(&span_times, slot) : NULL;
-
-		if (holds_slot(tm, tid)) {
-			if (tm->oncpu_since && now > tm->oncpu_since)
-				tm->oncpu_ns += now - tm->oncpu_since;
-			tm->oncpu_since = 0;
-			/* kept by kernels with CONFIG_TASK_XACCT only */
-			if (bpf_core_field_exists(prev->ioac)) {
-				tm->rchar = prev->ioac.rchar;
-				tm->wchar = prev->ioac.wchar;
-				tm->syscr = prev->ioac.syscr;
-				tm->syscw = prev->ioac.syscw;
-			}
-			st->times_slot = *slot + 1;
-			st->time_bucket = prev_state == 0 ? TIME_RUNQ : wait_bucket(prev, prev_state);
-		}
-	}
-	st->offcpu_since = now;
-	st->prev_state = prev_state;
-	if (RUNQ_FROM_SCHED_INFO)
-		st->run_delay_out = prev->sched_info.run_delay;
-	st->queued_asleep = 0;
-	st->waker_tid = 0;
-	st->stack_id = -ENOENT;
-	if (prev_state == 0 /* TASK_RUNNING: preempted or yielded, still queued */) {
-		st->reason = OFFCPU_INVOLUNTARY;
-		st->runq_since = now;
-	} else {
-		st->reason = OFFCPU_VOLUNTARY;
-		st->runq_since = 0;
-		/* prev is current here, so the user stack walked is prev's */
-		if (capture_stacks)
-			st->stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
-	}
-}
-
-static __always_inline void switch_in(struct task_struct *next, __u64 now)
-{
-	__u32 tgid = next->tgid;
-	__u32 tid = next->pid;
-	struct sched_thread *t;
-	struct thread_sched *st;
-	__u64 off = 0, runq = 0;
-	bool waited = false;
-
-	if (!tgid_wanted(tgid) || tid == 0)
-		return;
-	t = thread_of(tid, tgid, next);
-	if (!t)
-		return;
-	st = &t->state;
-	if (st->offcpu_since && now > st->offcpu_since)
-		off = now - st->offcpu_since;
-	if (RUNQ_FROM_SCHED_INFO && st->reason != OFFCPU_INVOLUNTARY) {
-		/* Woken (or new): sched_info_arrive() has not yet run for this switch-in, so run_delay
-		 * holds only the parts of the wait that ended on another run queue, and last_queued
-		 * when the task was queued on this one. A task can be queued while still asleep: EEVDF
-		 * keeps a blocked task queued until it is picked (delayed dequeue), and moving it to
-		 * another CPU queues it there, which sets last_queued; the migration program marks
-		 * that, as the wait of such an interval is not known. */
-		if (st->queued_asleep) {
-			t->stats.runq_unknown++;
-		} else {
-			__u64 rd = next->sched_info.run_delay;
-			__u64 lq = next->sched_info.last_queued;
-
-			runq = rd > st->run_delay_out ? rd - st->run_delay_out : 0;
-			/* on the clock of this run queue, updated by __schedule before picking next */
-			if (lq) {
-				__u64 clock = next->se.cfs_rq->rq->clock;
-
-				if (clock > lq)
-					runq += clock - lq;
-			}
-			/* two clocks: the wait never exceeds the interval it is part of */
-			if (off && runq > off)
-				runq = off;
-			waited = true;
-		}
-	} else if (st->runq_since && now > st->runq_since) {
-		/* preempted (runnable since its switch-out), or woken with runq_from_wakeups */
-		runq = now - st->runq_since;
-		waited = true;
-	}
 	if (waited) {
 		t->stats.runq_ns += runq;
 		if (runq_histograms)
@@ -424,8 +331,14 @@ static __always_inline void switch_in(struct task_struct *next, __u64 now)
 		__u32 slot = st->times_slot - 1;
 		struct span_times *tm = bpf_map_lookup_elem(&span_times, &slot);
 
-		if (holds_slot(tm, tid)) {
-			tm->oncpu_since = now;
+		if (holds_slot(tm, tid) && replayed && tm->oncpu_since) {
+			/* The thread read its slot during the slice (a scope opened or closed) and, seeing
+			 * no slice running, started it itself: the interval lies before that read, and
+			 * added now it would go to the scopes open after it (a pool thread's whole wait
+			 * for work into the request it then ran). It goes to no span; the slice counts
+			 * from that read on. */
+		} else if (holds_slot(tm, tid)) {
+			tm->oncpu_since = in;
 			if (off) {
 				__u64 blocked = off;
 
@@ -480,6 +393,168 @@ static __always_inline void switch_in(struct task_struct *next, __u64 now)
 		}
 	}
 	st->offcpu_since = 0;
+}
+
+static __always_inline void switch_in(struct task_struct *next, __u64 now)
+{
+	__u32 tgid = next->tgid;
+	__u32 tid = next->pid;
+	struct sched_thread *t;
+	struct thread_sched *st;
+	__u64 off = 0, runq = 0;
+	bool waited = false;
+
+	if (!tgid_wanted(tgid) || tid == 0)
+		return;
+	if (test_skip_switch_ins_of && tid == test_skip_switch_ins_of) {
+		test_skip_next ^= 1;
+		if (test_skip_all || test_skip_next)
+			return;
+	}
+	t = thread_of(tid, tgid, next);
+	if (!t)
+		return;
+	st = &t->state;
+	st->switched_in = 1;
+	if (st->offcpu_since && now > st->offcpu_since)
+		off = now - st->offcpu_since;
+	if (RUNQ_FROM_SCHED_INFO && st->reason != OFFCPU_INVOLUNTARY) {
+		/* Woken (or new): sched_info_arrive() has not yet run for this switch-in, so run_delay
+		 * holds only the parts of the wait that ended on another run queue, and last_queued
+		 * when the task was queued on this one. A task can be queued while still asleep: EEVDF
+		 * keeps a blocked task queued until it is picked (delayed dequeue), and moving it to
+		 * another CPU queues it there, which sets last_queued; the migration program marks
+		 * that, as the wait of such an interval is not known. */
+		if (st->queued_asleep) {
+			t->stats.runq_unknown++;
+		} else {
+			__u64 rd = next->sched_info.run_delay;
+			__u64 lq = next->sched_info.last_queued;
+
+			runq = rd > st->run_delay_out ? rd - st->run_delay_out : 0;
+			/* on the clock of this run queue, updated by __schedule before picking next */
+			if (lq) {
+				__u64 clock = next->se.cfs_rq->rq->clock;
+
+				if (clock > lq)
+					runq += clock - lq;
+			}
+			/* two clocks: the wait never exceeds the interval it is part of */
+			if (off && runq > off)
+				runq = off;
+			waited = true;
+		}
+	} else if (st->runq_since && now > st->runq_since) {
+		/* preempted (runnable since its switch-out), or woken with runq_from_wakeups */
+		runq = now - st->runq_since;
+		waited = true;
+	}
+	end_offcpu(t, tid, off, runq, waited, now, false);
+}
+
+/* Thread tid (prev) switches out at `now`, but the program did not run at its switch-in since its
+ * last switch-out: on this guest kernel that happened about once per 25 s of a busy test JVM,
+ * always for a thread resuming after it was preempted, and cost the thread's span that whole
+ * off-CPU interval and the slice after it. The kernel's accounting has what the switch-in would
+ * have recorded: the slice's CPU time (sum_exec_runtime since the last switch-out, which
+ * copy_task_accounting has not overwritten yet) dates the switch-in, and the run-queue wait that
+ * ended there is in run_delay (sched_info_arrive() ran at it). Interrupt time in the slice goes
+ * to the off-CPU interval here (it is CPU time when the switch-in is seen). */
+static __always_inline void replay_switch_in(struct sched_thread *t, struct task_struct *prev, __u32 tid,
+					     __u64 now)
+{
+	struct thread_sched *st = &t->state;
+	__u64 ran = prev->se.sum_exec_runtime - t->stats.oncpu_ns;
+	__u64 in = now > ran ? now - ran : 0;
+	__u64 off = 0, runq = 0;
+	bool waited = false;
+
+	if (in < st->offcpu_since)
+		in = st->offcpu_since;
+	off = in - st->offcpu_since;
+	if (RUNQ_FROM_SCHED_INFO && st->reason != OFFCPU_INVOLUNTARY) {
+		if (st->queued_asleep) {
+			t->stats.runq_unknown++;
+		} else {
+			__u64 rd = prev->sched_info.run_delay;
+
+			runq = rd > st->run_delay_out ? rd - st->run_delay_out : 0;
+			if (runq > off)
+				runq = off;
+			waited = true;
+		}
+	} else if (st->runq_since) {
+		runq = in > st->runq_since ? in - st->runq_since : 0;
+		waited = true;
+	}
+	__sync_fetch_and_add(&switch_ins_replayed, 1);
+	end_offcpu(t, tid, off, runq, waited, in, true);
+}
+
+static __always_inline void switch_out(void *ctx, struct task_struct *prev, unsigned int prev_state,
+				       __u64 now)
+{
+	__u32 tgid = prev->tgid;
+	__u32 tid = prev->pid;
+	struct sched_thread *t;
+	struct thread_sched *st;
+
+	if (!tgid_wanted(tgid) || tid == 0)
+		return;
+	t = thread_of(tid, tgid, prev);
+	if (!t)
+		return;
+	st = &t->state;
+	if (st->offcpu_since && !st->switched_in)
+		replay_switch_in(t, prev, tid, now);
+	st->switched_in = 0;
+	/* the scheduler has charged the slice that ends here (update_curr) and counted the switch */
+	copy_task_accounting(&t->stats, prev);
+	if (prev_state & TASK_DEAD_STATE) {
+		/* the thread's last switch-out: its totals are final. Keep what names it, mark it
+		 * exited (user space reads it a last time and removes it) and drop the bookkeeping. */
+		bpf_probe_read_kernel(t->stats.comm, sizeof(t->stats.comm), prev->comm);
+		t->stats.exited_ns = now;
+		__builtin_memset(&t->state, 0, sizeof(t->state));
+		return;
+	}
+	st->times_slot = 0;
+	if (span_times_on) {
+		__u32 *slot = bpf_map_lookup_elem(&tid_slot, &tid);
+		struct span_times *tm = slot ? bpf_map_lookup_elem(&span_times, slot) : NULL;
+
+		if (holds_slot(tm, tid)) {
+			if (tm->oncpu_since && now > tm->oncpu_since)
+				tm->oncpu_ns += now - tm->oncpu_since;
+			tm->oncpu_since = 0;
+			/* kept by kernels with CONFIG_TASK_XACCT only */
+			if (bpf_core_field_exists(prev->ioac)) {
+				tm->rchar = prev->ioac.rchar;
+				tm->wchar = prev->ioac.wchar;
+				tm->syscr = prev->ioac.syscr;
+				tm->syscw = prev->ioac.syscw;
+			}
+			st->times_slot = *slot + 1;
+			st->time_bucket = prev_state == 0 ? TIME_RUNQ : wait_bucket(prev, prev_state);
+		}
+	}
+	st->offcpu_since = now;
+	st->prev_state = prev_state;
+	if (RUNQ_FROM_SCHED_INFO)
+		st->run_delay_out = prev->sched_info.run_delay;
+	st->queued_asleep = 0;
+	st->waker_tid = 0;
+	st->stack_id = -ENOENT;
+	if (prev_state == 0 /* TASK_RUNNING: preempted or yielded, still queued */) {
+		st->reason = OFFCPU_INVOLUNTARY;
+		st->runq_since = now;
+	} else {
+		st->reason = OFFCPU_VOLUNTARY;
+		st->runq_since = 0;
+		/* prev is current here, so the user stack walked is prev's */
+		if (capture_stacks)
+			st->stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
+	}
 }
 
 SEC("tp_btf/sched_switch")

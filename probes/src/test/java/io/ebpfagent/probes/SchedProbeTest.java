@@ -13,6 +13,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.BeforeAll;
@@ -163,6 +164,144 @@ class SchedProbeTest {
                 shared.unbindThread(first.tid());
             }
         }
+    }
+
+    @Test
+    void switchInsTheProgramDidNotRunForAreReplayedFromTheKernelsAccounting() throws Exception {
+        // The kernel does not always run the program at a switch-in (on this 6.18 guest about once
+        // per 25 s of a busy test JVM, a thread resuming after a preemption): the interval before
+        // it and the slice after it went missing from the thread's span. The probe here ignores
+        // every other switch-in of one thread; its slot must still hold what the kernel counted.
+        ReplayRun r = runWithSkippedSwitchIns(false);
+        assertTrue(r.replayed >= 20, "about half of some 80 switch-ins were skipped: " + r);
+        assertWithinNs("CPU", r.slotCpu, r.cpu, Math.max(2_000_000L, r.cpu / 20), r);
+        assertWithinNs("run queue", r.slotRunq, r.runDelay, Math.max(2_000_000L, r.runDelay / 10), r);
+        // the 40 sleeps are all the thread blocked for in the window
+        assertWithinNs("sleep", r.slotSleep, r.blocked, Math.max(3_000_000L, r.blocked / 10), r);
+    }
+
+    @Test
+    void aReplayedSwitchInLeavesTheIntervalOutWhenTheThreadReadItsSlotMeanwhile() throws Exception {
+        // The agent reads a thread's slot at every scope open and close; one that finds no slice
+        // running on its own slot starts one. The interval before a switch-in replayed after such a
+        // read lies before it (before the scope that opened there): it must not be added to the slot
+        // then, and the slice counts from the read on. Here every switch-in of the thread is
+        // skipped and each of its sleeps is followed by such a read: no sleep may reach the slot,
+        // and its CPU time is still all there (but the few microseconds from each wake-up to the read).
+        ReplayRun r = runWithSkippedSwitchIns(true);
+        assertTrue(r.replayed >= 40, "every switch-in was skipped, 40 sleeps among them: " + r);
+        assertWithinNs("CPU", r.slotCpu, r.cpu, Math.max(2_000_000L, r.cpu / 20), r);
+        assertTrue(r.slotSleep < r.blocked / 10, "the sleeps are left out: " + r);
+    }
+
+    /** What the slot and the thread's own schedstat counted over a run with every other switch-in skipped. */
+    private record ReplayRun(long slotCpu, long slotRunq, long slotSleep, long cpu, long runDelay, long blocked,
+                             long replayed) {
+        @Override
+        public String toString() {
+            return String.format("slot: cpu %.2f ms, run queue %.2f, sleep %.2f; the thread's schedstat: cpu %.2f ms,"
+                    + " run_delay %.2f, wall - cpu - run_delay %.2f; %d switch-ins replayed", slotCpu / 1e6,
+                    slotRunq / 1e6, slotSleep / 1e6, cpu / 1e6, runDelay / 1e6, blocked / 1e6, replayed);
+        }
+    }
+
+    /**
+     * A thread burning 2 ms and sleeping 2 ms 40 times beside as many burners as CPUs, with a
+     * span-context slot, under a probe that ignores every other one of its switch-ins;
+     * {@code readsOwnSlot}: the probe ignores all of them, and after each sleep the thread reads its
+     * slot as the agent does (a slice found not running is started).
+     */
+    private static ReplayRun runWithSkippedSwitchIns(boolean readsOwnSlot) throws Exception {
+        int cpus = Runtime.getRuntime().availableProcessors();
+        CountDownLatch go = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(1);
+        CountDownLatch measured = new CountDownLatch(1);
+        AtomicInteger tid = new AtomicInteger();
+        MemorySegment[] slotOfWorker = new MemorySegment[1];
+        long[] proc = new long[6]; // schedstat on-CPU and run_delay, and wall time: start, end
+        Thread worker = Thread.ofPlatform().name("sched-replayed").start(() -> {
+            tid.set(KernelTests.gettid());
+            try {
+                go.await();
+                readSchedstat(proc, 0);
+                for (int i = 0; i < 40; i++) {
+                    KernelTests.burn(2);
+                    KernelTests.sleep(2);
+                    if (readsOwnSlot && slotOfWorker[0].get(JAVA_LONG, 8) == 0) {
+                        SINCE.compareAndSet(slotOfWorker[0], 8L, 0L, System.nanoTime());
+                    }
+                }
+                readSchedstat(proc, 3);
+                done.countDown();
+                measured.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        while (tid.get() == 0) {
+            Thread.sleep(1);
+        }
+        int slot = 7;
+        long base = slot * 128L;
+        try (SharedMaps shared = SharedMaps.create();
+             SchedProbe probe = SchedProbe.startSkippingSwitchInsOf(spanTimesConfig(), shared, tid.get(), readsOwnSlot)) {
+            MemorySegment times = probe.spanTimes();
+            times.asSlice(base, 128).fill((byte) 0);
+            times.set(JAVA_INT, base + 112, tid.get());
+            slotOfWorker[0] = times.asSlice(base, 128);
+            shared.bindThread(tid.get(), slot);
+            awaitParked(worker, null, 0);
+            long[] before = slotTimes(times, base);
+            long replayedBefore = probe.switchInsReplayed();
+            // competition for the CPUs: preemptions as well as sleeps
+            Thread[] burners = new Thread[cpus];
+            for (int i = 0; i < burners.length; i++) {
+                burners[i] = Thread.ofPlatform().start(() -> KernelTests.burn(250));
+            }
+            go.countDown();
+            assertTrue(done.await(60, java.util.concurrent.TimeUnit.SECONDS), "the worker's 40 rounds ended");
+            awaitParked(worker, null, 0);
+            long[] after = slotTimes(times, base);
+            long replayed = probe.switchInsReplayed() - replayedBefore;
+            measured.countDown();
+            worker.join();
+            for (Thread b : burners) {
+                b.join();
+            }
+            long cpu = proc[3] - proc[0];
+            long runDelay = proc[4] - proc[1];
+            return new ReplayRun(after[0] - before[0], after[1] - before[1], after[2] - before[2], cpu, runDelay,
+                    (proc[5] - proc[2]) - cpu - runDelay, replayed);
+        } finally {
+            measured.countDown();
+            go.countDown();
+            worker.join();
+        }
+    }
+
+    private static final java.lang.invoke.VarHandle SINCE = JAVA_LONG.varHandle();
+
+    /** Reads /proc/thread-self/schedstat's on-CPU time and run_delay, and the time, into {@code into[at..at+3)}. */
+    private static void readSchedstat(long[] into, int at) {
+        try {
+            String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/thread-self/schedstat")).trim()
+                    .split(" ");
+            into[at] = Long.parseLong(f[0]);
+            into[at + 1] = Long.parseLong(f[1]);
+            into[at + 2] = System.nanoTime();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** A span_times entry's on-CPU, run-queue (both kinds) and sleep nanoseconds. */
+    private static long[] slotTimes(MemorySegment times, long base) {
+        return new long[] {times.get(JAVA_LONG, base), times.get(JAVA_LONG, base + 16), times.get(JAVA_LONG, base + 48)};
+    }
+
+    private static void assertWithinNs(String what, long actual, long expected, long tolerance, Object all) {
+        assertTrue(Math.abs(actual - expected) <= tolerance, what + ": " + actual + " ns against " + expected + " ± "
+                + tolerance + ": " + all);
     }
 
     /** The sched probe with the per-span split on and no stack capture. */

@@ -69,6 +69,9 @@ public final class KernelTimes {
     private static final long SAFEPOINT_SINCE = 32;
     private static final long PAUSES_SIZE = 48;
 
+    /** The slice-start field, for the compare-and-set of {@link #readOwn}. */
+    private static final VarHandle SINCE = ValueLayout.JAVA_LONG.varHandle();
+
     private final MemorySegment slots;
     private final MemorySegment pauses;
     private final int capacity;
@@ -133,13 +136,25 @@ public final class KernelTimes {
     }
 
     /**
-     * The calling thread, which owns {@code slot} and runs, counts its running slice from now (the
-     * kernel ends it at the thread's next switch-out).
+     * {@link #read} of the calling thread's own slot (its OS thread's, or for a virtual thread its
+     * carrier's), which runs: a slot that shows no slice running gets one started now. The kernel
+     * starts slices at switch-ins; one it did not see this time is missing from the slot until the
+     * thread's next switch-out: a switch-in the kernel did not run the sched probe for (replayed at
+     * that switch-out), a slot bound or a breakdown switched on since the thread's last switch-out.
+     * Started here, the slice's CPU time from now on counts for the scopes open now, and the replay
+     * learns that a scope opened or closed after the switch-in, so it leaves the off-CPU interval
+     * before it out of the slot (added after this read, it would go to the scopes opened here).
      */
-    void startSlice(int slot) {
+    long readOwn(int slot, long[] into, int offset) {
         if (slot >= 0 && slot < capacity) {
-            slots.set(ValueLayout.JAVA_LONG, slot * SLOT_SIZE + ONCPU_SINCE, System.nanoTime());
+            long at = slot * SLOT_SIZE + ONCPU_SINCE;
+            // the kernel writes the field only at this thread's switches: a compare-and-set keeps
+            // a switch-in between the load and the store (its time is later) from being overwritten
+            if (slots.get(ValueLayout.JAVA_LONG, at) == 0) {
+                SINCE.compareAndSet(slots, at, 0L, System.nanoTime());
+            }
         }
+        return read(slot, into, offset);
     }
 
     /**

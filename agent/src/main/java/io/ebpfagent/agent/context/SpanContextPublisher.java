@@ -219,16 +219,12 @@ public final class SpanContextPublisher {
         KernelTimes t = spanTimes == null ? null : new KernelTimes(spanTimes, pauses);
         if (t != null) {
             // Slots assigned while the breakdown was off were never started over by their thread:
-            // their I/O baseline is unknown until the kernel's next switch-out stores it.
+            // their I/O baseline is unknown until the kernel's next switch-out stores it, and no
+            // slice runs as far as they know: a thread running now starts its own at its first
+            // read (KernelTimes.readOwn; else its CPU up to its next switch-out was lost: 6 of 20
+            // ms of CPU of a span opened right after the switch, in a CI run)
             for (ThreadSlot slot : assigned.values()) {
                 t.forgetBaseline(slot.slot, slot.tid);
-            }
-            // ... and no slice running as far as their slots know; but the calling thread runs: its
-            // slice starts now (else it was lost up to its next switch-out: 6 of 20 ms of CPU of a
-            // span opened right after the switch, in a CI run)
-            ThreadSlot own = Thread.currentThread().isVirtual() ? null : assigned.get(Thread.currentThread());
-            if (own != null) {
-                t.startSlice(own.slot);
             }
         }
         this.openScopes = t == null ? null : new OpenScopes(t, allocator.capacity());
@@ -285,7 +281,7 @@ public final class SpanContextPublisher {
                 // no scope open: the mount accounting starts over from here
                 java.util.Arrays.fill(state.mountedSum, 0);
                 if (state.carrierSlot >= 0) {
-                    t.read(state.carrierSlot, state.mountBase, 0);
+                    t.readOwn(state.carrierSlot, state.mountBase, 0);
                 }
             }
             if (frames.depth < Frames.DEPTH && spanId != 0) {
@@ -307,7 +303,7 @@ public final class SpanContextPublisher {
                 spanId = 0;
             }
             if (frames.depth < Frames.DEPTH && spanId != 0) {
-                long clock = t.read(slot.slot, frames.frames, frames.depth * Frames.WIDTH + 1);
+                long clock = t.readOwn(slot.slot, frames.frames, frames.depth * Frames.WIDTH + 1);
                 if (frames.depth == 0) {
                     openOutermost(frames, slot.slot, null, spanId, clock, t);
                 }
@@ -370,7 +366,7 @@ public final class SpanContextPublisher {
             if (frames.depth >= Frames.DEPTH || frames.frames[frames.depth * Frames.WIDTH] == 0) {
                 return null;
             }
-            clock = t.read(slot.slot, frames.scratch, 0);
+            clock = t.readOwn(slot.slot, frames.scratch, 0);
             ownHandle = slot.slot;
         }
         if (frames.depth == 0 && frames.openHandle >= 0 && !closeOutermost(frames)) {
@@ -463,7 +459,7 @@ public final class SpanContextPublisher {
      */
     private static long virtualTimes(KernelTimes t, VirtualState state, long[] into, int offset) {
         if (state.carrierSlot >= 0) {
-            long now = t.read(state.carrierSlot, into, offset);
+            long now = t.readOwn(state.carrierSlot, into, offset);
             for (int i = 0; i < KernelTimes.COUNT; i++) {
                 into[offset + i] = state.mountedSum[i] + into[offset + i] - state.mountBase[i];
             }
@@ -627,7 +623,7 @@ public final class SpanContextPublisher {
         state.carrierSlot = carrierSlot;
         write(carrierSlot, state.traceHigh, state.traceLow, state.spanId, state.flags, state.valid);
         if (accounted) {
-            t.read(carrierSlot, state.mountBase, 0);
+            t.readOwn(carrierSlot, state.mountBase, 0);
             state.endChange();
         }
     }
@@ -644,7 +640,7 @@ public final class SpanContextPublisher {
             if (accounted) {
                 state.beginChange();
                 long[] now = state.frames.scratch;
-                t.read(state.carrierSlot, now, 0);
+                t.readOwn(state.carrierSlot, now, 0);
                 for (int i = 0; i < KernelTimes.COUNT; i++) {
                     state.mountedSum[i] += now[i] - state.mountBase[i];
                 }
