@@ -331,13 +331,12 @@ static __always_inline void end_offcpu(struct sched_thread *t, __u32 tid, __u64 
 		__u32 slot = st->times_slot - 1;
 		struct span_times *tm = bpf_map_lookup_elem(&span_times, &slot);
 
-		if (holds_slot(tm, tid) && replayed && tm->oncpu_since) {
-			/* The thread read its slot during the slice (a scope opened or closed) and, seeing
-			 * no slice running, started it itself: the interval lies before that read, and
-			 * added now it would go to the scopes open after it (a pool thread's whole wait
-			 * for work into the request it then ran). It goes to no span; the slice counts
-			 * from that read on. */
-		} else if (holds_slot(tm, tid)) {
+		/* A replayed switch-in whose slot shows a slice running: the thread read its slot
+		 * during the slice (a scope opened or closed) and, seeing none, started it itself. The
+		 * interval lies before that read, and added now it would go to the scopes open after
+		 * it (a pool thread's whole wait for work into the request it then ran): it goes to
+		 * no span, and the slice counts from that read on. */
+		if (holds_slot(tm, tid) && !(replayed && tm->oncpu_since)) {
 			tm->oncpu_since = in;
 			if (off) {
 				__u64 blocked = off;

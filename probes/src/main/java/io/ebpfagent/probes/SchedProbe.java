@@ -331,8 +331,9 @@ public final class SchedProbe extends ProbeBase implements Probe {
      * thread's next switch-out from the kernel's own accounting (the slice's CPU time dates the
      * switch-in, the run-queue wait is the task's {@code run_delay}): the thread's totals, its
      * span-context slot and its off-CPU event are what the switch-in would have given, but for
-     * the slice's interrupt time, which counts as off-CPU time, and a read of the slot during that
-     * slice, which sees no slice running. Seen on a 6.18 guest about once per 25 s of a busy JVM.
+     * the slice's interrupt time, which counts as off-CPU time; when the thread read its own slot
+     * during that slice and started the slice there, the interval before it is left out of the
+     * slot. Seen on a 6.18 guest about once per 25 s of a busy JVM.
      */
     public long switchInsReplayed() {
         return loaded.collection().variable("switch_ins_replayed").getLong();

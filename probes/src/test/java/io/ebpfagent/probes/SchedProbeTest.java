@@ -283,12 +283,18 @@ class SchedProbeTest {
 
     /** Reads /proc/thread-self/schedstat's on-CPU time and run_delay, and the time, into {@code into[at..at+3)}. */
     private static void readSchedstat(long[] into, int at) {
+        long[] schedstat = ownSchedstat();
+        into[at] = schedstat[0];
+        into[at + 1] = schedstat[1];
+        into[at + 2] = System.nanoTime();
+    }
+
+    /** The calling thread's /proc/thread-self/schedstat: on-CPU ns, run_delay ns, slices (pcount). */
+    private static long[] ownSchedstat() {
         try {
             String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/thread-self/schedstat")).trim()
                     .split(" ");
-            into[at] = Long.parseLong(f[0]);
-            into[at + 1] = Long.parseLong(f[1]);
-            into[at + 2] = System.nanoTime();
+            return new long[] {Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2])};
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -648,15 +654,9 @@ class SchedProbeTest {
                     KernelTests.burn(2);
                     KernelTests.sleep(2);
                 }
-                // /proc/thread-self/schedstat: on-CPU ns, run_delay ns, slices (pcount)
-                try {
-                    String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/thread-self/schedstat"))
-                            .trim().split(" ");
-                    own[0] = Long.parseLong(f[1]);
-                    own[1] = Long.parseLong(f[2]);
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
+                long[] schedstat = ownSchedstat();
+                own[0] = schedstat[1];
+                own[1] = schedstat[2];
             });
             for (Thread b : burners) {
                 b.join();
