@@ -5,8 +5,13 @@
  * fsync/fdatasync and openat as events. Storage I/O apart from it: the bytes of the block
  * requests (bios) the JVM's threads submit, at the block layer.
  *
- * Per-syscall tracepoints (syscalls:sys_enter_read ...) instead of raw_syscalls: the kernel
- * only calls these programs for the syscalls they trace, not for every syscall of the machine.
+ * One pair of raw system-call hooks (tp_btf sys_enter/sys_exit) that leave after the pid test
+ * and a switch on the call number. The per-syscall tracepoints (syscalls:sys_enter_read ...) this
+ * probe used before run only for the calls they trace, but through the perf-event path: for every
+ * read and write of every process on the machine the kernel built a perf record of the call's
+ * arguments before the program could test the pid. That made the io probe cost other processes
+ * more than the syscalls probe's raw hooks, which run for every call (docs/benchmarks.md).
+ * Either way, while attached every task of the machine takes the syscall-tracing path.
  *
  * The call in flight is kept in task-local storage, reused from call to call and freed by the
  * kernel with the task: no hash insert per entry and delete per exit.
@@ -162,19 +167,35 @@ static __always_inline __u64 fd_ino(int fd)
 	return f ? BPF_CORE_READ(f, f_inode, i_ino) : 0;
 }
 
-static __always_inline int io_enter(struct trace_event_raw_sys_enter *ctx, __u8 op, int fd, __u64 path)
+#define IO_NONE 0xff
+
+/* The operation class of system call nr, IO_NONE for a call this probe does not time. */
+static __always_inline __u8 io_op(long nr)
+{
+	switch (nr) {
+	case NR_READ: case NR_PREAD64: case NR_READV: case NR_PREADV:
+		return IO_READ;
+	case NR_WRITE: case NR_PWRITE64: case NR_WRITEV: case NR_PWRITEV: case NR_SENDFILE:
+		return IO_WRITE;
+	case NR_FSYNC: case NR_FDATASYNC:
+		return IO_FSYNC;
+	case NR_OPENAT:
+		return IO_OPEN;
+	default:
+		return IO_NONE;
+	}
+}
+
+static __always_inline int io_enter(long nr, __u8 op, int fd, __u64 path)
 {
 	struct io_inflight *in;
-	__u32 tid;
 
-	if (!current_wanted(&tid))
-		return 0;
 	in = bpf_task_storage_get(&io_inflight, bpf_get_current_task_btf(), 0,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!in)
 		return 0;
 	in->fd = fd;
-	in->nr = (__u32)ctx->id;
+	in->nr = (__u32)nr;
 	in->op = op;
 	in->path = path;
 	in->ftype = op == IO_OPEN ? FT_OTHER : fd_type(fd);
@@ -216,16 +237,13 @@ static __always_inline void emit_open(__u32 tid, struct io_inflight *in, long re
 }
 
 /* Open flags are only known at entry: kept in the fd field of the in-flight entry. */
-static __always_inline int io_exit(long ret)
+static __always_inline int io_exit(__u32 tid, long ret)
 {
 	struct io_inflight *in;
 	struct io_stats *st;
 	struct io_key key = {};
 	__u64 now, dur;
-	__u32 tid;
 
-	if (!current_wanted(&tid))
-		return 0;
 	in = bpf_task_storage_get(&io_inflight, bpf_get_current_task_btf(), 0, 0);
 	/* none: the call started before the probe attached */
 	if (!in || !in->start_ns)
@@ -283,42 +301,35 @@ static __always_inline int io_exit(long ret)
 	return 0;
 }
 
-/* One program per tracepoint: the fd is args[0] of every traced call except openat. */
-#define IO_SYSCALL(name, op)                                                           \
-	SEC("tracepoint/syscalls/sys_enter_" #name)                                    \
-	int on_enter_##name(struct trace_event_raw_sys_enter *ctx)                     \
-	{                                                                              \
-		return io_enter(ctx, op, (int)ctx->args[0], 0);                        \
-	}                                                                              \
-	SEC("tracepoint/syscalls/sys_exit_" #name)                                     \
-	int on_exit_##name(struct trace_event_raw_sys_exit *ctx)                       \
-	{                                                                              \
-		return io_exit(ctx->ret);                                              \
-	}
-
-IO_SYSCALL(read, IO_READ)
-IO_SYSCALL(pread64, IO_READ)
-IO_SYSCALL(readv, IO_READ)
-IO_SYSCALL(preadv, IO_READ)
-IO_SYSCALL(write, IO_WRITE)
-IO_SYSCALL(pwrite64, IO_WRITE)
-IO_SYSCALL(writev, IO_WRITE)
-IO_SYSCALL(pwritev, IO_WRITE)
-IO_SYSCALL(sendfile64, IO_WRITE)
-IO_SYSCALL(fsync, IO_FSYNC)
-IO_SYSCALL(fdatasync, IO_FSYNC)
-
-/* openat(dfd, filename, flags, mode): the flags ride in the fd field until the exit. */
-SEC("tracepoint/syscalls/sys_enter_openat")
-int on_enter_openat(struct trace_event_raw_sys_enter *ctx)
+/* The descriptor is the first argument of every timed call (sendfile's out_fd included) but
+ * openat(dfd, filename, flags, mode), whose flags ride in the fd field until the exit. */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(on_io_sys_enter, struct pt_regs *regs, long id)
 {
-	return io_enter(ctx, IO_OPEN, (int)ctx->args[2], ctx->args[1]);
+	__u32 tid;
+	__u8 op;
+
+	if (!current_wanted(&tid))
+		return 0;
+	op = io_op(id);
+	if (op == IO_NONE)
+		return 0;
+	if (op == IO_OPEN)
+		return io_enter(id, op, (int)PT_REGS_PARM3_CORE_SYSCALL(regs), PT_REGS_PARM2_CORE_SYSCALL(regs));
+	return io_enter(id, op, (int)PT_REGS_PARM1_CORE_SYSCALL(regs), 0);
 }
 
-SEC("tracepoint/syscalls/sys_exit_openat")
-int on_exit_openat(struct trace_event_raw_sys_exit *ctx)
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_io_sys_exit, struct pt_regs *regs, long ret)
 {
-	return io_exit(ctx->ret);
+	__u32 tid;
+
+	if (!current_wanted(&tid))
+		return 0;
+	/* the call number is still in orig_ax at the exit: no storage lookup for the other calls */
+	if (io_op(BPF_CORE_READ(regs, orig_ax)) == IO_NONE)
+		return 0;
+	return io_exit(tid, ret);
 }
 
 /*

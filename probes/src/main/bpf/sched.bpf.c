@@ -176,43 +176,6 @@ static __always_inline struct sched_thread *thread_of(__u32 tid, __u32 tgid, str
 	return t;
 }
 
-/* x86-64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl) */
-#define NR_READ 0
-#define NR_WRITE 1
-#define NR_POLL 7
-#define NR_PREAD64 17
-#define NR_PWRITE64 18
-#define NR_READV 19
-#define NR_WRITEV 20
-#define NR_SELECT 23
-#define NR_MSYNC 26
-#define NR_NANOSLEEP 35
-#define NR_SENDFILE 40
-#define NR_CONNECT 42
-#define NR_ACCEPT 43
-#define NR_SENDTO 44
-#define NR_RECVFROM 45
-#define NR_SENDMSG 46
-#define NR_RECVMSG 47
-#define NR_FSYNC 74
-#define NR_FDATASYNC 75
-#define NR_FUTEX 202
-#define NR_EPOLL_WAIT 232
-#define NR_CLOCK_NANOSLEEP 230
-#define NR_PSELECT6 270
-#define NR_PPOLL 271
-#define NR_SYNC_FILE_RANGE 277
-#define NR_EPOLL_PWAIT 281
-#define NR_ACCEPT4 288
-#define NR_PREADV 295
-#define NR_PWRITEV 296
-#define NR_RECVMMSG 299
-#define NR_SYNCFS 306
-#define NR_SENDMMSG 307
-#define NR_PREADV2 327
-#define NR_PWRITEV2 328
-#define NR_EPOLL_PWAIT2 441
-#define NR_FUTEX_WAITV 449
 
 #define S_IFMT_BITS 0170000
 #define S_IFSOCK_BITS 0140000

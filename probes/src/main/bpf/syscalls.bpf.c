@@ -48,19 +48,6 @@ const volatile __u64 slow_exclude[8] = {
 const volatile __u64 file_io_span_ns = 0;
 const volatile __u64 file_sync_span_ns = 0;
 
-#define NR_READ 0
-#define NR_WRITE 1
-#define NR_PREAD64 17
-#define NR_PWRITE64 18
-#define NR_READV 19
-#define NR_WRITEV 20
-#define NR_SENDFILE 40
-#define NR_EXIT 60
-#define NR_FSYNC 74
-#define NR_FDATASYNC 75
-#define NR_PREADV 295
-#define NR_PWRITEV 296
-#define NR_EXIT_GROUP 231
 #define S_IFMT 0170000
 #define S_IFREG 0100000
 

@@ -41,7 +41,7 @@ abstract class ProbeBase {
         long t2 = System.nanoTime();
         long t3;
         try {
-            List<String> rest = lo.attachTracepoints();
+            List<String> rest = lo.attachTracepoints(spec);
             t3 = System.nanoTime();
             others.attach(lo, rest);
         } catch (RuntimeException | Error e) {

@@ -128,6 +128,74 @@ class AggregatingProbesTest {
         }
     }
 
+    /**
+     * Each timed call lands under its operation class and the file type of its descriptor: opens,
+     * fsync and fdatasync of a regular file, bytes through a pipe and through a loopback socket.
+     * The probe switches on the call number in one pair of raw system-call hooks, so a wrong number
+     * or argument shows up here as a call in the wrong class or a wrong byte count.
+     */
+    @Test
+    void ioClassifiesOpensSyncsPipesAndSocketsByCallAndFileType() throws Exception {
+        Path file = Files.createTempFile("probes-io-kinds", ".bin");
+        try (SharedMaps shared = SharedMaps.create();
+             java.nio.channels.ServerSocketChannel server = java.nio.channels.ServerSocketChannel.open()
+                     .bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0))) {
+            ioKinds(file, server); // the classes of every path are loaded (read from jars) now
+            try (IoProbe probe = IoProbe.start(IoProbe.Config.defaults(), shared)) {
+                int tid = KernelTests.runNamed("io-kinds", () -> {
+                    try {
+                        ioKinds(file, server);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                assertEquals(3, probe.calls(tid, IoProbe.OP_OPEN, IoProbe.FT_REG), "openat of the file");
+                assertEquals(2, probe.calls(tid, IoProbe.OP_FSYNC, IoProbe.FT_REG), "fsync + fdatasync");
+                assertEquals(1000, probe.bytes(tid, IoProbe.OP_WRITE, IoProbe.FT_PIPE), "bytes into the pipe");
+                assertEquals(1000, probe.bytes(tid, IoProbe.OP_READ, IoProbe.FT_PIPE), "bytes out of the pipe");
+                assertEquals(777, probe.bytes(tid, IoProbe.OP_WRITE, IoProbe.FT_SOCK), "bytes sent");
+                assertEquals(777, probe.bytes(tid, IoProbe.OP_READ, IoProbe.FT_SOCK), "bytes received");
+                assertEquals(16, probe.bytes(tid, IoProbe.OP_WRITE, IoProbe.FT_REG), "bytes written to the file");
+            }
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    private static void ioKinds(Path file, java.nio.channels.ServerSocketChannel server) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            ch.write(ByteBuffer.allocate(16));
+            ch.force(true);
+            ch.force(false);
+        }
+        try (FileChannel a = FileChannel.open(file, StandardOpenOption.READ);
+             FileChannel b = FileChannel.open(file, StandardOpenOption.READ)) {
+            // opened twice more, nothing read
+        }
+        java.nio.channels.Pipe pipe = java.nio.channels.Pipe.open();
+        try (var sink = pipe.sink(); var source = pipe.source()) {
+            ByteBuffer out = ByteBuffer.allocateDirect(1000);
+            while (out.hasRemaining()) {
+                sink.write(out);
+            }
+            ByteBuffer in = ByteBuffer.allocateDirect(1000);
+            while (in.hasRemaining()) {
+                source.read(in);
+            }
+        }
+        try (var client = java.nio.channels.SocketChannel.open(server.getLocalAddress());
+             var accepted = server.accept()) {
+            ByteBuffer out = ByteBuffer.allocateDirect(777);
+            while (out.hasRemaining()) {
+                client.write(out);
+            }
+            ByteBuffer in = ByteBuffer.allocateDirect(777);
+            while (in.hasRemaining()) {
+                accepted.read(in);
+            }
+        }
+    }
+
     @Test
     void ioCountsExactlyOneMebibyteWrittenByTheThread() throws Exception {
         Path file = Files.createTempFile("probes-io-1m", ".bin");

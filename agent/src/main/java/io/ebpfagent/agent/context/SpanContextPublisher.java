@@ -182,7 +182,11 @@ public final class SpanContextPublisher {
     private volatile KernelTimes times;
     /** The outermost open scopes of platform threads, read with {@link #times}; null while that is. */
     private volatile OpenScopes openScopes;
-    private final SpanTotals spanTotals = new SpanTotals(16384, 60_000_000_000L);
+    /**
+     * Made at the first outermost scope: its table is 2.9 MB, which a JVM whose application opens no
+     * span (or only while the breakdown is off) should not hold.
+     */
+    private volatile SpanTotals spanTotals;
     private final SpanNaming naming = new SpanNaming();
 
     /**
@@ -385,7 +389,7 @@ public final class SpanContextPublisher {
         if (open != null && open.times() != t) {
             open = null;
         }
-        return spanTotals.add(spanId, values, clock, closedSpan, naming, open, ownHandle, frames.harvest) ? values : null;
+        return spanTotals().add(spanId, values, clock, closedSpan, naming, open, ownHandle, frames.harvest) ? values : null;
     }
 
     /**
@@ -410,7 +414,7 @@ public final class SpanContextPublisher {
         }
         frames.openHandle = handle;
         frames.openIn = open;
-        frames.registration = spanTotals.register(spanId, handle, clock);
+        frames.registration = spanTotals().register(spanId, handle, clock);
     }
 
     /**
@@ -438,7 +442,7 @@ public final class SpanContextPublisher {
         if (handle < 0) {
             return NO_SLOT;
         }
-        spanTotals.unregister(frames.registration, handle);
+        spanTotals().unregister(frames.registration, handle);
         frames.openHandle = NO_SLOT;
         frames.registration = -1;
         frames.openIn = null;
@@ -450,7 +454,21 @@ public final class SpanContextPublisher {
      * {@code sink} (once per span), for the per-span-name histograms; returns how many.
      */
     public int drainSpanBreakdowns(long idleNanos, SpanBreakdownSink sink) {
-        return spanTotals.drainIdle(System.nanoTime(), idleNanos, sink);
+        SpanTotals totals = spanTotals;
+        return totals == null ? 0 : totals.drainIdle(System.nanoTime(), idleNanos, sink);
+    }
+
+    private SpanTotals spanTotals() {
+        SpanTotals totals = spanTotals;
+        if (totals == null) {
+            synchronized (this) {
+                totals = spanTotals;
+                if (totals == null) {
+                    spanTotals = totals = new SpanTotals(16384, 60_000_000_000L);
+                }
+            }
+        }
+        return totals;
     }
 
     /**

@@ -28,13 +28,25 @@ public final class Variable {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    private final VariableSpec spec;
+    /*
+     * What the variable needs of its spec, copied: the spec points to its whole collection spec
+     * (instructions, BTF), which a loaded collection should not keep alive.
+     */
+    private final String name;
+    private final String section;
+    private final int offset;
+    private final int size;
+    private final boolean readOnly;
     private final MemorySegment memory;
     private final IntSupplier mapFd;
     private final int sectionSize;
 
     private Variable(VariableSpec spec, MemorySegment memory, IntSupplier mapFd, int sectionSize) {
-        this.spec = spec;
+        this.name = spec.name();
+        this.section = spec.section();
+        this.offset = spec.offset();
+        this.size = spec.size();
+        this.readOnly = spec.isConstant();
         this.memory = memory;
         this.mapFd = mapFd;
         this.sectionSize = sectionSize;
@@ -53,27 +65,27 @@ public final class Variable {
 
     /** The variable's name. */
     public String name() {
-        return spec.name();
+        return name;
     }
 
     /** Its section ({@code .data}, {@code .bss}, {@code .rodata}...), which is also its map's name. */
     public String section() {
-        return spec.section();
+        return section;
     }
 
     /** Byte offset in the section. */
     public int offset() {
-        return spec.offset();
+        return offset;
     }
 
     /** Size in bytes. */
     public int size() {
-        return spec.size();
+        return size;
     }
 
     /** True for {@code .rodata} variables: BPF sees them as constants and they cannot be written. */
     public boolean isReadOnly() {
-        return spec.isConstant();
+        return readOnly;
     }
 
     /** True when the variable is a slice of mapped map memory ({@link #memory()} works). */

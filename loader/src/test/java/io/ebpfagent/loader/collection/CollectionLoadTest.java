@@ -117,4 +117,29 @@ class CollectionLoadTest {
         assertThatThrownBy(magic::getLong).isInstanceOf(IllegalStateException.class);
         c.close(); // idempotent
     }
+    /**
+     * A loaded collection keeps its programs, maps and variables, not the spec it was loaded from:
+     * the spec's instructions and BTF are ~2.5 MB of heap for the agent's probes, for as long as they
+     * run. A variable held on to its spec, and through it the whole collection spec.
+     */
+    @Test
+    void aLoadedCollectionDoesNotKeepItsSpecReachable() throws Exception {
+        CollectionSpec spec = minimal();
+        // the loader works on a copy, which shares the instruction lists (immutable) with the spec
+        java.lang.ref.WeakReference<Object> ref = new java.lang.ref.WeakReference<>(
+                spec.programs().get("on_getpid").instructions());
+        try (Collection c = Collection.load(spec)) {
+            spec = null;
+            Variable magic = c.variable("magic");
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (ref.get() != null && System.nanoTime() < deadline) {
+                System.gc();
+                Thread.sleep(10);
+            }
+            assertThat(ref.get()).as("the spec's instructions, after the collection was loaded from it").isNull();
+            assertThat(magic.name()).isEqualTo("magic");
+            assertThat(magic.getLong()).isEqualTo(0xfeedfaceL);
+            assertThat(c.variable("target_tgid").isReadOnly()).isTrue();
+        }
+    }
 }
