@@ -226,46 +226,85 @@ class AgentJarIT {
 
     /**
      * In a mount namespace without tracefs and bpffs (as on a host that has not mounted them) the
-     * agent mounts neither where the application or anyone else could see it: bpffs is never
-     * needed, and the io probe's tracepoint ids are read from a tracefs mounted in a private
-     * namespace of one short-lived thread, which the log says at INFO.
+     * agent runs every probe, the io probe included, and mounts nothing where the application or
+     * anyone else could see it: bpffs is never needed, and no probe of the agent needs tracefs.
      */
     @Test
     void nothingIsMountedWhereAnyoneCouldSeeIt() throws Exception {
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "kernel probes need root");
         Path config = dir.resolve("io.yaml");
         Files.writeString(config, "exporter:\n  kind: [logging]\n  interval: 1h\nprobes:\n  io:\n    enabled: true\n");
-        String java = String.join(" ", List.of(JAVA, "--enable-native-access=ALL-UNNAMED",
+        try (Unshared app = Unshared.start(List.of(JAVA, "--enable-native-access=ALL-UNNAMED",
                 "-javaagent:" + AGENT_JAR.toAbsolutePath() + "=config=" + config, "-cp", TEST_CLASSES.toAbsolutePath().toString(),
-                "io.ebpfagent.agent.it.JulApp", "600000"));
-        // a private copy of the mounts, without tracefs, debugfs and bpffs, then exec the JVM (same pid)
-        Process process = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sh", "-c",
-                "for m in /sys/kernel/debug/tracing /sys/kernel/tracing /sys/kernel/debug /sys/fs/bpf; do "
-                        + "umount -l $m 2>/dev/null; done; exec " + java).redirectErrorStream(true).start();
-        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
-        Thread pump = Thread.ofPlatform().daemon().start(() -> {
-            try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                for (String l; (l = r.readLine()) != null; ) {
-                    lines.add(l);
-                }
-            } catch (IOException ignored) {
-                // ended
+                "io.ebpfagent.agent.it.JulApp", "600000"))) {
+            app.await("[ebpf-agent] INFO initialized in");
+            app.assertNothingMounted();
+            assertThat(app.log()).containsPattern("kernel probes running: .*\\bio\\b");
+        }
+    }
+
+    /**
+     * The agent's probes need no tracefs (raw and BTF tracepoints only), but the loader attaches
+     * classic tracepoints for its users (NetProbe's accept hooks): without tracefs it reads their
+     * ids from a tracefs it mounts in a private mount namespace of one thread, which the process
+     * never sees.
+     */
+    @Test
+    void aTracepointIdIsReadFromATracefsNobodyElseSees() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "mounting needs root");
+        Path hostId = Path.of("/sys/kernel/tracing/events/syscalls/sys_enter_getpid/id");
+        try (Unshared app = Unshared.start(List.of(JAVA, "-cp", System.getProperty("java.class.path"),
+                "io.ebpfagent.agent.it.TracepointIdApp", "600000"))) {
+            app.await("APP tracepoint id ");
+            app.assertNothingMounted();
+            if (Files.isReadable(hostId)) {
+                assertThat(app.log()).contains("APP tracepoint id " + Files.readString(hostId).strip());
             }
-        });
-        try {
+        }
+    }
+
+    /** A child process started in a private copy of the mounts without tracefs, debugfs and bpffs. */
+    private record Unshared(Process process, List<String> lines, Thread pump) implements AutoCloseable {
+        static Unshared start(List<String> command) throws IOException {
+            // unmount in the private copy, then exec the command (same pid)
+            Process process = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sh", "-c",
+                    "for m in /sys/kernel/debug/tracing /sys/kernel/tracing /sys/kernel/debug /sys/fs/bpf; do "
+                            + "umount -l $m 2>/dev/null; done; exec " + String.join(" ", command))
+                    .redirectErrorStream(true).start();
+            List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread pump = Thread.ofPlatform().daemon().start(() -> {
+                try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(),
+                        StandardCharsets.UTF_8))) {
+                    for (String l; (l = r.readLine()) != null; ) {
+                        lines.add(l);
+                    }
+                } catch (IOException ignored) {
+                    // ended
+                }
+            });
+            return new Unshared(process, lines, pump);
+        }
+
+        void await(String line) throws InterruptedException {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
-            while (lines.stream().noneMatch(l -> l.contains("[ebpf-agent] INFO initialized in"))) {
-                assertThat(System.nanoTime() < deadline && process.isAlive()).as(String.join("\n", lines)).isTrue();
+            while (lines.stream().noneMatch(l -> l.contains(line))) {
+                assertThat(System.nanoTime() < deadline && process.isAlive()).as(log()).isTrue();
                 Thread.sleep(100);
             }
+        }
+
+        void assertNothingMounted() throws IOException {
             String mounts = Files.readString(Path.of("/proc", Long.toString(process.pid()), "mountinfo"));
             assertThat(mounts).as("the application's mounts").doesNotContain(" - tracefs ").doesNotContain(" - bpf ")
                     .doesNotContain(" - debugfs ");
-            String log = String.join("\n", lines);
-            assertThat(log).contains("[ebpf-agent] INFO tracefs is not mounted: read ")
-                    .containsPattern("kernel probes running: .*\\bio\\b");
-        } finally {
+        }
+
+        String log() {
+            return String.join("\n", lines);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
             process.destroy();
             process.waitFor(60, TimeUnit.SECONDS);
             pump.join(5000);
