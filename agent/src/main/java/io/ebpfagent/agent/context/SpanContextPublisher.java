@@ -183,8 +183,8 @@ public final class SpanContextPublisher {
     /** The outermost open scopes of platform threads, read with {@link #times}; null while that is. */
     private volatile OpenScopes openScopes;
     /**
-     * Made at the first outermost scope: its table is 2.9 MB, which a JVM whose application opens no
-     * span (or only while the breakdown is off) should not hold.
+     * Made when the first scope of an application span opens or closes: its table is 2.9 MB, which a
+     * JVM whose application has no spans (or only while the breakdown is off) should not hold.
      */
     private volatile SpanTotals spanTotals;
     private final SpanNaming naming = new SpanNaming();
