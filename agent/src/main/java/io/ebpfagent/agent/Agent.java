@@ -12,6 +12,7 @@ import io.ebpfagent.agent.context.VirtualThreadSupport;
 import io.ebpfagent.agent.exit.HaltHook;
 import io.ebpfagent.agent.log.AgentLog;
 import io.ebpfagent.agent.log.LogLevel;
+import io.ebpfagent.agent.log.Millis;
 import io.ebpfagent.agent.threads.JavaThreadInfo;
 import io.ebpfagent.agent.threads.ThreadGroups;
 import io.ebpfagent.agent.threads.ThreadDumps;
@@ -145,7 +146,7 @@ public final class Agent implements AutoCloseable {
                 configWait.done();
             }
             AgentLog.setLevel(LogLevel.parse(config.get(ConfigSchema.AGENT_LOG_LEVEL)));
-            Log.LOG.info("premain took {} ms (began {} ms after JVM start)", String.format("%.1f", premainNanos / 1e6),
+            Log.LOG.info("premain took {} ms (began {} ms after JVM start)", Millis.of(premainNanos),
                     JvmStart.millisSince(premainStartNanos));
             if (!config.enabled()) {
                 Log.LOG.info("disabled by agent.enabled=false");
@@ -299,8 +300,7 @@ public final class Agent implements AutoCloseable {
             }
             hookHalt();
             Log.LOG.info("initialized in {} ms: {} threads known, {} components running",
-                    String.format("%.1f", (System.nanoTime() - begin) / 1e6), context.threads().size(),
-                    started.size());
+                    Millis.since(begin), context.threads().size(), started.size());
         } catch (Throwable t) {
             Log.LOG.error("initialization failed: {}", t.toString(), t);
         } finally {
@@ -389,7 +389,7 @@ public final class Agent implements AutoCloseable {
                 synchronized (started) {
                     started.add(component);
                 }
-                Log.LOG.info("{} started in {} ms", name, String.format("%.1f", (System.nanoTime() - begin) / 1e6));
+                Log.LOG.info("{} started in {} ms", name, Millis.since(begin));
             } catch (Throwable t) {
                 Log.LOG.warn("{} disabled: {}", name, reason(t));
                 Log.LOG.debug("{} failure", name, t);
@@ -412,7 +412,7 @@ public final class Agent implements AutoCloseable {
         long begin = System.nanoTime();
         AgentLog.exiting();
         close(true);
-        Log.LOG.debug("shutdown hook took {} ms", String.format("%.1f", (System.nanoTime() - begin) / 1e6));
+        Log.LOG.debug("shutdown hook took {} ms", Millis.since(begin));
     }
 
     private void close(boolean atExit) {

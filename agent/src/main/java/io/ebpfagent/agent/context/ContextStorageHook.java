@@ -87,7 +87,7 @@ public final class ContextStorageHook implements ClassFileTransformer {
     public int hookLoaded() {
         List<Class<?>> missed = new ArrayList<>();
         for (Class<?> loaded : instrumentation.getAllLoadedClasses()) {
-            String prefix = OtelNames.hookedPrefixOf(loaded.getName().replace('.', '/'));
+            String prefix = OtelNames.hookedPrefixOfBinary(loaded.getName());
             if (prefix != null && !isHooked(new Copy(loaded.getClassLoader(), prefix))) {
                 missed.add(loaded);
             }

@@ -30,11 +30,29 @@ final class OtelNames {
         return prefix + CONTEXT_PACKAGE_INTERNAL + "/" + simple;
     }
 
+    /**
+     * The hooked copies' LazyStorage, index for index with {@link #HOOKED_PREFIXES}, in internal
+     * and in binary form: the transformer and the scan of loaded classes ask about every class of
+     * the JVM, so the names are built once rather than per question.
+     */
+    private static final String[] LAZY_STORAGE_INTERNAL = {
+            internal(HOOKED_PREFIXES.get(0), LAZY_STORAGE_SIMPLE), internal(HOOKED_PREFIXES.get(1), LAZY_STORAGE_SIMPLE)};
+    private static final String[] LAZY_STORAGE_BINARY = {binary(LAZY_STORAGE_INTERNAL[0]), binary(LAZY_STORAGE_INTERNAL[1])};
+
     /** The copy's prefix if {@code internalName} is a hooked copy's LazyStorage, else null. */
     static String hookedPrefixOf(String internalName) {
-        for (String prefix : HOOKED_PREFIXES) {
-            if (internal(prefix, LAZY_STORAGE_SIMPLE).equals(internalName)) {
-                return prefix;
+        return prefixAt(LAZY_STORAGE_INTERNAL, internalName);
+    }
+
+    /** As {@link #hookedPrefixOf}, for a binary name ({@link Class#getName()}). */
+    static String hookedPrefixOfBinary(String binaryName) {
+        return prefixAt(LAZY_STORAGE_BINARY, binaryName);
+    }
+
+    private static String prefixAt(String[] names, String name) {
+        for (int i = 0; i < names.length; i++) {
+            if (names[i].equals(name)) {
+                return HOOKED_PREFIXES.get(i);
             }
         }
         return null;

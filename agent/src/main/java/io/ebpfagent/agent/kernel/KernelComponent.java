@@ -483,6 +483,6 @@ public final class KernelComponent implements AgentComponent {
     }
 
     private static String ms(long nanos) {
-        return String.format(java.util.Locale.ROOT, "%.1f", nanos / 1e6);
+        return io.ebpfagent.agent.log.Millis.of(nanos);
     }
 }

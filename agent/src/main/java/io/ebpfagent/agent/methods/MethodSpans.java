@@ -125,7 +125,7 @@ public final class MethodSpans implements AutoCloseable {
         bridge.getField("onExit").set(null, (BiConsumer<Object, Throwable>) tracker);
         bridge.getField("onEnter").set(null, (Function<String, Object>) tracker);
         LOG.info("method spans for {}: {} loaded classes instrumented in {} ms", matcher, instrumented.get(),
-                String.format("%.1f", (System.nanoTime() - begin) / 1e6));
+                io.ebpfagent.agent.log.Millis.since(begin));
         return new MethodSpans(inst, transformer, bridge, instrumented);
     }
 

@@ -75,6 +75,12 @@ class StorageBytecodeTest {
         assertThat(OtelNames.hookedPrefixOf(SHADED + "io/opentelemetry/context/LazyStorage")).isEqualTo(SHADED);
         assertThat(OtelNames.hookedPrefixOf("io/ebpfagent/shaded/io/opentelemetry/context/LazyStorage")).isNull();
         assertThat(OtelNames.hookedPrefixOf("io/opentelemetry/context/Context")).isNull();
+        // the scan of classes loaded before premain asks with Class.getName()
+        assertThat(OtelNames.hookedPrefixOfBinary("io.opentelemetry.context.LazyStorage")).isEmpty();
+        assertThat(OtelNames.hookedPrefixOfBinary(SHADED.replace('/', '.') + "io.opentelemetry.context.LazyStorage"))
+                .isEqualTo(SHADED);
+        assertThat(OtelNames.hookedPrefixOfBinary("io/opentelemetry/context/LazyStorage")).isNull();
+        assertThat(OtelNames.hookedPrefixOfBinary("io.opentelemetry.context.Context")).isNull();
     }
 
     private static byte[] resource(String name) throws IOException {

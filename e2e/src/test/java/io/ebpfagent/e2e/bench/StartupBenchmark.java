@@ -28,9 +28,12 @@ import java.util.regex.Pattern;
  *
  * <p>With {@code --debug} the agent runs at {@code agent.log_level=debug} and the per-probe phase
  * lines are collected too (debug logging costs a little: use it for the phases, not the totals).
- * Arguments: {@code [--rounds=N] [--debug] [--agent=<jar>] [--compare=<other agent jar>]}; with {@code --compare}
- * each round also runs the other jar (e.g. an earlier build), compared at the line both versions
- * log, "kernel probes running". Run as root from the repository root after
+ * Arguments: {@code [--rounds=N] [--debug] [--agent=<jar>] [--compare=<other agent jar>] [--floor]
+ * [--jvm-arg=<option>]...}; with {@code --compare} each round also runs the other jar (e.g. an
+ * earlier build), compared at the line both versions log, "kernel probes running"; with
+ * {@code --floor} also a JVM that only makes the FFM linker's first downcall
+ * ({@link FirstDowncallMain}), measured as the baseline is; {@code --jvm-arg} options go to the
+ * agent JVMs only (e.g. to see what a JVM-wide setting would change). Run as root from the repository root after
  * {@code mvn -DskipTests package}. See docs/benchmarks.md, "Agent startup".
  */
 public final class StartupBenchmark {
@@ -53,6 +56,8 @@ public final class StartupBenchmark {
         boolean debug = false;
         String compareJar = null;
         String agentArg = null;
+        List<String> jvmArgs = new ArrayList<>();
+        boolean floor = false;
         for (String a : args) {
             if (a.startsWith("--rounds=")) {
                 rounds = Integer.parseInt(a.substring(9));
@@ -62,6 +67,10 @@ public final class StartupBenchmark {
                 agentArg = a.substring(8);
             } else if (a.startsWith("--compare=")) {
                 compareJar = a.substring(10);
+            } else if (a.equals("--floor")) {
+                floor = true; // also a JVM that only makes its first FFM downcall, against the baseline
+            } else if (a.startsWith("--jvm-arg=")) {
+                jvmArgs.add(a.substring(10)); // given to the agent JVMs only, e.g. to switch a JVM cost off
             }
         }
         Path root = Path.of("").toAbsolutePath();
@@ -72,13 +81,19 @@ public final class StartupBenchmark {
         System.out.println("load average before: " + loadAverage());
         for (int r = 0; r < rounds; r++) {
             Run base = run(List.of(java, "-cp", cp, IdleMain.class.getName(), "4000"), false);
+            if (floor) {
+                Run ffm = run(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp", cp,
+                        FirstDowncallMain.class.getName(), "4000"), false);
+                add(values, "first FFM downcall alone: cpu over the baseline JVM (ms)", ffm.cpuAtMark - base.cpuAtMark);
+            }
             List<String> withAgent = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
                     "-javaagent:" + agentJar + (debug ? "=agent.log_level=debug" : ""), "-cp", cp,
                     IdleMain.class.getName(), "60000"));
+            withAgent.addAll(1, jvmArgs);
             Run agent = run(withAgent, true);
             if (compareJar != null) {
                 List<String> other = new ArrayList<>(withAgent);
-                other.set(2, "-javaagent:" + compareJar + (debug ? "=agent.log_level=debug" : ""));
+                other.set(2 + jvmArgs.size(), "-javaagent:" + compareJar + (debug ? "=agent.log_level=debug" : ""));
                 Run old = run(other, true);
                 add(values, "compared jar: spawn -> 'kernel probes running' line, wall (ms)", old.runningMillis);
                 add(values, "compared jar: agent cpu at 'kernel probes running' (ms)", old.cpuAtRunning - base.cpuAtMark);
