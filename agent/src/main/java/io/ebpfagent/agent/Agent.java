@@ -45,14 +45,15 @@ public final class Agent implements AutoCloseable {
     private static volatile Agent current;
 
     private final AgentContext context;
-    private final List<AgentComponent> extraComponents;
+    /** Found by ServiceLoader, then the extra ones of {@link #launch}; started in {@link AgentComponent#order()}. */
+    private final List<AgentComponent> components;
     private final List<AgentComponent> started = new ArrayList<>();
     private final CountDownLatch initialized = new CountDownLatch(1);
     private volatile boolean closed;
 
-    private Agent(AgentContext context, List<AgentComponent> extraComponents) {
+    private Agent(AgentContext context, List<AgentComponent> components) {
         this.context = context;
-        this.extraComponents = List.copyOf(extraComponents);
+        this.components = List.copyOf(components);
     }
 
     /** premain entry, called reflectively by the bootstrap class. */
@@ -153,6 +154,9 @@ public final class Agent implements AutoCloseable {
                 unhook(hook);
                 return;
             }
+            // first, so that what the components prepare runs beside the rest of the agent's start
+            List<AgentComponent> components = discoverComponents();
+            prepare(components, config);
             Log.LOG.debug("configuration: {}", config.describeNonDefaults());
             boolean spanContext = hook != null && !config.get(ConfigSchema.SPANS_MODE).equals("off");
             if (!spanContext) {
@@ -161,7 +165,7 @@ public final class Agent implements AutoCloseable {
                 // Copies of the context API loaded before premain (another agent first) are hooked now.
                 hook.hookLoaded();
             }
-            Agent agent = create(config, inst, spanContexts, List.of());
+            Agent agent = create(config, inst, spanContexts, components);
             agent.initialize(spanContext);
         } catch (Throwable t) {
             configWait.done();
@@ -188,7 +192,10 @@ public final class Agent implements AutoCloseable {
             hook.register();
             hook.hookLoaded();
         }
-        Agent agent = create(config, inst, spanContexts, extraComponents);
+        List<AgentComponent> components = discoverComponents();
+        components.addAll(extraComponents);
+        prepare(components, config);
+        Agent agent = create(config, inst, spanContexts, components);
         Thread init = new Thread(() -> agent.initialize(spanContext), "ebpf-agent-init");
         init.setDaemon(true);
         init.start();
@@ -196,7 +203,7 @@ public final class Agent implements AutoCloseable {
     }
 
     private static Agent create(AgentConfig config, Instrumentation inst, SpanContextPublication spanContexts,
-            List<AgentComponent> extraComponents) {
+            List<AgentComponent> components) {
         ThreadRegistry registry = new ThreadRegistry(new ThreadGroups(config.get(ConfigSchema.THREADS_GROUP_PATTERNS),
                 config.get(ConfigSchema.THREADS_MAX_DISTINCT), config.get(ConfigSchema.THREADS_GROUP_RUNTIME)),
                 ThreadDumps.source(inst));
@@ -205,7 +212,7 @@ public final class Agent implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        Agent agent = new Agent(new AgentContext(config, inst, registry, spanContexts, scheduler), extraComponents);
+        Agent agent = new Agent(new AgentContext(config, inst, registry, spanContexts, scheduler), components);
         current = agent;
         try {
             Runtime.getRuntime().addShutdownHook(new Thread(agent::closeAtExit, "ebpf-agent-shutdown"));
@@ -363,7 +370,8 @@ public final class Agent implements AutoCloseable {
         }, interval, interval, TimeUnit.MILLISECONDS);
     }
 
-    private void startComponents() {
+    /** The components ServiceLoader finds, in a list the caller may add to. */
+    private static List<AgentComponent> discoverComponents() {
         List<AgentComponent> components = new ArrayList<>();
         try {
             for (AgentComponent component : ServiceLoader.load(AgentComponent.class, Agent.class.getClassLoader())) {
@@ -372,7 +380,24 @@ public final class Agent implements AutoCloseable {
         } catch (ServiceConfigurationError e) {
             Log.LOG.warn("component discovery failed: {}", e.toString());
         }
-        components.addAll(extraComponents);
+        return components;
+    }
+
+    /** {@link AgentComponent#prepare} of each enabled component; a failure only costs the head start. */
+    private static void prepare(List<AgentComponent> components, AgentConfig config) {
+        for (AgentComponent component : components) {
+            try {
+                if (component.enabled(config)) {
+                    component.prepare(config);
+                }
+            } catch (Throwable t) {
+                Log.LOG.debug("{}: nothing prepared ({})", safeName(component), reason(t));
+            }
+        }
+    }
+
+    private void startComponents() {
+        List<AgentComponent> components = new ArrayList<>(this.components);
         components.sort(Comparator.comparingInt(AgentComponent::order));
         for (AgentComponent component : components) {
             if (closed) {

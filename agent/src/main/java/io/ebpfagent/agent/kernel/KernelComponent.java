@@ -67,6 +67,7 @@ public final class KernelComponent implements AgentComponent {
     private RegistryThreadNames names;
     private JvmProbe jvmProbe;
     private SchedProbe schedProbe;
+    private ProbePreparation preparation;
 
     @Override
     public String name() {
@@ -89,6 +90,11 @@ public final class KernelComponent implements AgentComponent {
     @Override
     public int order() {
         return 100;
+    }
+
+    @Override
+    public void prepare(AgentConfig config) {
+        preparation = ProbePreparation.start(config);
     }
 
     @Override
@@ -119,6 +125,9 @@ public final class KernelComponent implements AgentComponent {
         long attached = System.nanoTime();
         LOG.info("kernel probes attached in {} ms ({} ms after JVM start)", ms(attached - begin),
                 JvmStart.millisSince(attached));
+        if (preparation != null) {
+            preparation.discardUnused(true);
+        }
         if (!btfCache.isEmpty()) {
             String status = Btf.kernelIndexCacheStatus();
             if (status != null && status.startsWith("not ")) {
@@ -429,6 +438,9 @@ public final class KernelComponent implements AgentComponent {
     @Override
     public void close() {
         long t0 = System.nanoTime();
+        if (preparation != null) {
+            preparation.discardUnused(false); // closed before the probes started: nothing parsed stays behind
+        }
         if (methodSpans != null) {
             methodSpans.close();
         }
