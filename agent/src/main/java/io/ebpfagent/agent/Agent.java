@@ -11,6 +11,7 @@ import io.ebpfagent.agent.context.SpanContextPublisher;
 import io.ebpfagent.agent.context.VirtualThreadSupport;
 import io.ebpfagent.agent.exit.HaltHook;
 import io.ebpfagent.agent.log.AgentLog;
+import io.ebpfagent.agent.log.Failures;
 import io.ebpfagent.agent.log.LogLevel;
 import io.ebpfagent.agent.log.Millis;
 import io.ebpfagent.agent.threads.JavaThreadInfo;
@@ -489,14 +490,8 @@ public final class Agent implements AutoCloseable {
 
     /** One line: the root cause's message (initializer errors unwrapped), with a hint where one is known. */
     static String reason(Throwable t) {
-        Throwable root = t;
-        while ((root instanceof ExceptionInInitializerError || root.getMessage() == null
-                || root.getMessage().isBlank()) && root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String message = root.getMessage();
-        message = message == null || message.isBlank() ? root.toString() : message;
-        if (root instanceof IllegalCallerException || message.contains("native access")) {
+        String message = Failures.message(t);
+        if (Failures.nativeAccessDenied(t)) {
             message = message + " (native access is denied: run the JVM with --enable-native-access=ALL-UNNAMED)";
         }
         int newline = message.indexOf('\n');

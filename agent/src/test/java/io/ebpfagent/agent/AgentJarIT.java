@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -313,6 +314,30 @@ class AgentJarIT {
 
     /** A JVM that is done before the agent has read its configuration still prints the error. */
     @Test
+    void theAgentsStartYieldsToTheApplicationButItsEventReaderDoesNot() throws Exception {
+        Path config = dir.resolve("nice.yaml");
+        Files.writeString(config, """
+                exporter:
+                  kind: [logging]
+                  interval: 1h
+                """);
+        for (int nice : new int[] {10, 0}) {
+            Map<String, Integer>[] seen = new Map[1];
+            Run run = run(List.of(JAVA, "--enable-native-access=ALL-UNNAMED",
+                    "-javaagent:" + AGENT_JAR + "=config=" + config + ",agent.nice=" + nice, "-cp",
+                    TEST_CLASSES.toString(), "io.ebpfagent.agent.it.SleepApp"), INITIALIZED,
+                    p -> seen[0] = niceByThreadName(p.pid()));
+            assertThat(run.exit()).as(run.toString()).isZero();
+            // names as the kernel keeps them: 15 characters
+            assertThat(seen[0]).as("agent.nice=%d: %s", nice, seen[0])
+                    .containsEntry("ebpf-agent-metr", nice) // the exporters' threads inherit the setup's value
+                    .containsEntry("ebpf-agent-even", 0) // the probes' event reader keeps the JVM's priority
+                    .containsEntry("ebpf-agent-sche", 0)
+                    .containsEntry("java", 0); // the application's main thread
+        }
+    }
+
+    @Test
     void configurationErrorsOfJvmsThatExitAtOnceArePrinted() throws Exception {
         Path config = dir.resolve("agent.yaml");
         Files.writeString(config, "exporter:\n  interval: soon\n");
@@ -365,6 +390,11 @@ class AgentJarIT {
      * they finish, and waits for the exit. {@code ready} null: only wait for the exit.
      */
     private Run run(List<String> command, String ready) throws Exception {
+        return run(command, ready, p -> { });
+    }
+
+    /** As {@link #run(List, String)}, handing the running child to {@code whileReady} once it printed {@code ready}. */
+    private Run run(List<String> command, String ready, WhileReady whileReady) throws Exception {
         assertThat(AGENT_JAR).exists();
         Path out = dir.resolve("out.txt");
         Path err = dir.resolve("err.txt");
@@ -374,6 +404,9 @@ class AgentJarIT {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_SECONDS);
             while (ready != null && process.isAlive() && !printed(out, err, ready) && System.nanoTime() < deadline) {
                 Thread.sleep(50);
+            }
+            if (process.isAlive() && ready != null && printed(out, err, ready)) {
+                whileReady.accept(process);
             }
             if (process.isAlive()) {
                 try (var stdin = process.getOutputStream()) {
@@ -393,6 +426,30 @@ class AgentJarIT {
                     .contains(ready);
         }
         return run;
+    }
+
+    @FunctionalInterface
+    private interface WhileReady {
+        void accept(Process process) throws Exception;
+    }
+
+    /** Nice value of each thread of {@code pid} by its (15-character) name; the last one of a name wins. */
+    private static Map<String, Integer> niceByThreadName(long pid) throws IOException {
+        Map<String, Integer> nice = new java.util.TreeMap<>();
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : tasks.toList()) {
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (IOException exited) {
+                    continue;
+                }
+                String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                nice.put(comm, Integer.parseInt(fields[16])); // field 19 of proc_pid_stat(5)
+            }
+        }
+        return nice;
     }
 
     private static boolean printed(Path out, Path err, String text) throws IOException {

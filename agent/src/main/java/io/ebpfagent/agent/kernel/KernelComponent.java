@@ -103,25 +103,22 @@ public final class KernelComponent implements AgentComponent {
         AgentConfig config = context.config();
         long begin = System.nanoTime();
         String btfCache = config.get(ConfigSchema.PROBES_BTF_CACHE);
-        Btf.cacheKernelIndexIn(btfCache.isEmpty() ? null : java.nio.file.Path.of(btfCache));
+        int nice = config.get(ConfigSchema.AGENT_NICE);
         names = new RegistryThreadNames(context.threads());
-        shared = SharedMaps.create();
-
-        SchedProbe sched = (SchedProbe) start("sched", config, null, false);
-        JvmProbe jvm = (JvmProbe) start("jvm", config, null, false);
-        // with the breakdown on, the syscalls probe counts every call of a span into sched's span_times
-        io.ebpfagent.loader.maps.BpfMap spanTimes = sched != null && ProbeConfigs.spanBreakdown(config)
-                ? sched.spanTimesMap() : null;
-        SyscallsProbe syscalls = (SyscallsProbe) start("syscalls", config, spanTimes, false);
-        IoProbe io = (IoProbe) start("io", config, null, false);
-        NetProbe net = (NetProbe) start("net", config, null, false);
-        FaultsProbe faults = (FaultsProbe) start("faults", config, null, sched != null);
-        ProfileProbe profile = (ProfileProbe) start("profile", config, null, false);
-        // the kernel keeps what names a thread (Java name from thread__start, comm at exit) until
-        // the collector has read the thread's final counters
-        jvmProbe = jvm;
-        schedProbe = sched;
-        names.useKernelNames(jvm == null ? null : jvm::javaThread, sched == null ? null : sched::exitedName);
+        StartedProbes started = LowPriority.call("ebpf-agent-probe-start", nice,
+                new java.util.concurrent.Callable<StartedProbes>() {
+                    @Override
+                    public StartedProbes call() {
+                        return startProbes(config, btfCache);
+                    }
+                });
+        SchedProbe sched = started.sched();
+        SyscallsProbe syscalls = started.syscalls();
+        IoProbe io = started.io();
+        NetProbe net = started.net();
+        FaultsProbe faults = started.faults();
+        JvmProbe jvm = started.jvm();
+        ProfileProbe profile = started.profile();
         long attached = System.nanoTime();
         LOG.info("kernel probes attached in {} ms ({} ms after JVM start)", ms(attached - begin),
                 JvmStart.millisSince(attached));
@@ -142,7 +139,12 @@ public final class KernelComponent implements AgentComponent {
         // starting JVM. Nothing is lost meanwhile: the maps count from attach, and the ring
         // buffers keep their records until the event thread, started once the exporters are
         // ready, drains them.
-        telemetry = ExporterSetup.create(ExporterConfigs.from(config), names);
+        telemetry = LowPriority.call("ebpf-agent-export-setup", nice, new java.util.concurrent.Callable<KernelTelemetry>() {
+            @Override
+            public KernelTelemetry call() {
+                return ExporterSetup.create(ExporterConfigs.from(config), names);
+            }
+        });
         LOG.info("exporters ready in {} ms", ms(System.nanoTime() - attached));
         EventBridge bridge = new EventBridge(telemetry, context.threads(), config.get(ConfigSchema.SPANS_STANDALONE),
                 config.get(ConfigSchema.NET_CONNECT_THRESHOLD).toNanos());
@@ -307,6 +309,34 @@ public final class KernelComponent implements AgentComponent {
      * its reason. A switch rather than a {@code Supplier} lambda per probe: a cold JVM spins a
      * class for every lambda it links, enabled probe or not.
      */
+    /** The probes {@link #startProbes} started; null for one that is off or could not start. */
+    private record StartedProbes(SchedProbe sched, JvmProbe jvm, SyscallsProbe syscalls, IoProbe io, NetProbe net,
+                                 FaultsProbe faults, ProfileProbe profile) {
+    }
+
+    /** Loads and attaches the enabled probes (on the thread {@link LowPriority} runs it on). */
+    private StartedProbes startProbes(AgentConfig config, String btfCache) {
+        Btf.cacheKernelIndexIn(btfCache.isEmpty() ? null : java.nio.file.Path.of(btfCache));
+        shared = SharedMaps.create();
+
+        SchedProbe sched = (SchedProbe) start("sched", config, null, false);
+        JvmProbe jvm = (JvmProbe) start("jvm", config, null, false);
+        // with the breakdown on, the syscalls probe counts every call of a span into sched's span_times
+        io.ebpfagent.loader.maps.BpfMap spanTimes = sched != null && ProbeConfigs.spanBreakdown(config)
+                ? sched.spanTimesMap() : null;
+        SyscallsProbe syscalls = (SyscallsProbe) start("syscalls", config, spanTimes, false);
+        IoProbe io = (IoProbe) start("io", config, null, false);
+        NetProbe net = (NetProbe) start("net", config, null, false);
+        FaultsProbe faults = (FaultsProbe) start("faults", config, null, sched != null);
+        ProfileProbe profile = (ProfileProbe) start("profile", config, null, false);
+        // the kernel keeps what names a thread (Java name from thread__start, comm at exit) until
+        // the collector has read the thread's final counters
+        jvmProbe = jvm;
+        schedProbe = sched;
+        names.useKernelNames(jvm == null ? null : jvm::javaThread, sched == null ? null : sched::exitedName);
+        return new StartedProbes(sched, jvm, syscalls, io, net, faults, profile);
+    }
+
     private Probe start(String name, AgentConfig config, io.ebpfagent.loader.maps.BpfMap spanTimes,
                         boolean schedRunning) {
         if (!config.probeEnabled(name)) {

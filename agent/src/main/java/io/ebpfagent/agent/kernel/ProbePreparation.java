@@ -1,6 +1,7 @@
 package io.ebpfagent.agent.kernel;
 
 import io.ebpfagent.agent.config.AgentConfig;
+import io.ebpfagent.agent.config.ConfigSchema;
 import io.ebpfagent.loader.sys.Native;
 import io.ebpfagent.loader.sys.SyscallNumbers;
 import io.ebpfagent.probes.BundledObject;
@@ -26,11 +27,12 @@ final class ProbePreparation {
     private final List<BundledObject> objects;
     private final Thread thread;
 
-    private ProbePreparation(List<BundledObject> objects, List<Runnable> parses) {
+    private ProbePreparation(List<BundledObject> objects, List<Runnable> parses, int nice) {
         this.objects = objects;
         this.thread = new Thread(new Runnable() {
             @Override
             public void run() {
+                LowPriority.lowerThisThread(nice);
                 try {
                     Native.syscall(SyscallNumbers.GETPID, 0, 0, 0, 0, 0);
                 } catch (Throwable t) {
@@ -62,7 +64,7 @@ final class ProbePreparation {
         for (BundledObject object : objects) {
             parses.add(object.prepare());
         }
-        ProbePreparation preparation = new ProbePreparation(objects, parses);
+        ProbePreparation preparation = new ProbePreparation(objects, parses, config.get(ConfigSchema.AGENT_NICE));
         preparation.thread.start();
         return preparation;
     }

@@ -1,5 +1,6 @@
 package io.ebpfagent.agent.kernel;
 
+import io.ebpfagent.agent.log.Failures;
 import io.ebpfagent.loader.sys.PermissionDeniedException;
 
 /** One-line reasons for log lines, with a hint where the fix is known. */
@@ -8,15 +9,12 @@ final class Reasons {
     }
 
     static String of(Throwable t) {
-        Throwable root = t;
-        while ((root instanceof ExceptionInInitializerError || root.getMessage() == null) && root.getCause() != null) {
-            root = root.getCause();
-        }
-        String message = root.getMessage() == null ? root.toString() : root.getMessage();
+        Throwable root = Failures.root(t);
+        String message = Failures.message(t);
         if (root instanceof PermissionDeniedException) {
             return message;
         }
-        if (root instanceof IllegalCallerException || message.contains("native access")) {
+        if (Failures.nativeAccessDenied(t)) {
             return message + " (run the JVM with --enable-native-access=ALL-UNNAMED)";
         }
         int newline = message.indexOf('\n');

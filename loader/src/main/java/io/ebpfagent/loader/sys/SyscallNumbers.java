@@ -28,6 +28,7 @@ public final class SyscallNumbers {
     public static final long EVENTFD2;
     public static final long MOUNT;
     public static final long UNSHARE;
+    public static final long SETPRIORITY;
 
     static {
         String arch = System.getProperty("os.arch");
@@ -51,6 +52,7 @@ public final class SyscallNumbers {
                 EVENTFD2 = 290;
                 MOUNT = 165;
                 UNSHARE = 272;
+                SETPRIORITY = 141;
             }
             case "aarch64", "arm64" -> {
                 BPF = 280;
@@ -71,6 +73,7 @@ public final class SyscallNumbers {
                 EVENTFD2 = 19;
                 MOUNT = 40;
                 UNSHARE = 97;
+                SETPRIORITY = 140;
             }
             default -> throw new UnsupportedOperationException("ebpf loader: unsupported architecture " + arch);
         }
