@@ -46,15 +46,14 @@ public final class Agent implements AutoCloseable {
     private static volatile Agent current;
 
     private final AgentContext context;
-    /** Found by ServiceLoader, then the extra ones of {@link #launch}; started in {@link AgentComponent#order()}. */
-    private final List<AgentComponent> components;
+    private final List<AgentComponent> extraComponents;
     private final List<AgentComponent> started = new ArrayList<>();
     private final CountDownLatch initialized = new CountDownLatch(1);
     private volatile boolean closed;
 
-    private Agent(AgentContext context, List<AgentComponent> components) {
+    private Agent(AgentContext context, List<AgentComponent> extraComponents) {
         this.context = context;
-        this.components = List.copyOf(components);
+        this.extraComponents = List.copyOf(extraComponents);
     }
 
     /** premain entry, called reflectively by the bootstrap class. */
@@ -155,9 +154,6 @@ public final class Agent implements AutoCloseable {
                 unhook(hook);
                 return;
             }
-            // first, so that what the components prepare runs beside the rest of the agent's start
-            List<AgentComponent> components = discoverComponents();
-            prepare(components, config);
             Log.LOG.debug("configuration: {}", config.describeNonDefaults());
             boolean spanContext = hook != null && !config.get(ConfigSchema.SPANS_MODE).equals("off");
             if (!spanContext) {
@@ -166,7 +162,7 @@ public final class Agent implements AutoCloseable {
                 // Copies of the context API loaded before premain (another agent first) are hooked now.
                 hook.hookLoaded();
             }
-            Agent agent = create(config, inst, spanContexts, components);
+            Agent agent = create(config, inst, spanContexts, List.of());
             agent.initialize(spanContext);
         } catch (Throwable t) {
             configWait.done();
@@ -193,10 +189,7 @@ public final class Agent implements AutoCloseable {
             hook.register();
             hook.hookLoaded();
         }
-        List<AgentComponent> components = discoverComponents();
-        components.addAll(extraComponents);
-        prepare(components, config);
-        Agent agent = create(config, inst, spanContexts, components);
+        Agent agent = create(config, inst, spanContexts, extraComponents);
         Thread init = new Thread(() -> agent.initialize(spanContext), "ebpf-agent-init");
         init.setDaemon(true);
         init.start();
@@ -204,7 +197,7 @@ public final class Agent implements AutoCloseable {
     }
 
     private static Agent create(AgentConfig config, Instrumentation inst, SpanContextPublication spanContexts,
-            List<AgentComponent> components) {
+            List<AgentComponent> extraComponents) {
         ThreadRegistry registry = new ThreadRegistry(new ThreadGroups(config.get(ConfigSchema.THREADS_GROUP_PATTERNS),
                 config.get(ConfigSchema.THREADS_MAX_DISTINCT), config.get(ConfigSchema.THREADS_GROUP_RUNTIME)),
                 ThreadDumps.source(inst));
@@ -213,7 +206,7 @@ public final class Agent implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        Agent agent = new Agent(new AgentContext(config, inst, registry, spanContexts, scheduler), components);
+        Agent agent = new Agent(new AgentContext(config, inst, registry, spanContexts, scheduler), extraComponents);
         current = agent;
         try {
             Runtime.getRuntime().addShutdownHook(new Thread(agent::closeAtExit, "ebpf-agent-shutdown"));
@@ -371,8 +364,7 @@ public final class Agent implements AutoCloseable {
         }, interval, interval, TimeUnit.MILLISECONDS);
     }
 
-    /** The components ServiceLoader finds, in a list the caller may add to. */
-    private static List<AgentComponent> discoverComponents() {
+    private void startComponents() {
         List<AgentComponent> components = new ArrayList<>();
         try {
             for (AgentComponent component : ServiceLoader.load(AgentComponent.class, Agent.class.getClassLoader())) {
@@ -381,24 +373,7 @@ public final class Agent implements AutoCloseable {
         } catch (ServiceConfigurationError e) {
             Log.LOG.warn("component discovery failed: {}", e.toString());
         }
-        return components;
-    }
-
-    /** {@link AgentComponent#prepare} of each enabled component; a failure only costs the head start. */
-    private static void prepare(List<AgentComponent> components, AgentConfig config) {
-        for (AgentComponent component : components) {
-            try {
-                if (component.enabled(config)) {
-                    component.prepare(config);
-                }
-            } catch (Throwable t) {
-                Log.LOG.debug("{}: nothing prepared ({})", safeName(component), reason(t));
-            }
-        }
-    }
-
-    private void startComponents() {
-        List<AgentComponent> components = new ArrayList<>(this.components);
+        components.addAll(extraComponents);
         components.sort(Comparator.comparingInt(AgentComponent::order));
         for (AgentComponent component : components) {
             if (closed) {

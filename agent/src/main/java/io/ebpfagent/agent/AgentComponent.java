@@ -26,16 +26,6 @@ public interface AgentComponent extends AutoCloseable {
         return 0;
     }
 
-    /**
-     * Work that can begin before {@link #start}: called on the init thread as soon as the
-     * configuration is read, before the thread registry, the span-context hooks and every
-     * component's start, for enabled components only. Must return at once; anything slow runs on a
-     * thread of the component's own, whose result {@link #start} then takes (or waits for). A
-     * failure here is not reported: {@link #start} meets it again. The default does nothing.
-     */
-    default void prepare(AgentConfig config) {
-    }
-
     void start(AgentContext context) throws Exception;
 
     @Override

@@ -34,11 +34,6 @@ class AgentTest {
             }
 
             @Override
-            public void prepare(AgentConfig config) {
-                events.add("prepare " + name);
-            }
-
-            @Override
             public void start(AgentContext context) {
                 // components start before the first thread scan (the probes first)
                 assertThat(context.threads().scans()).isZero();
@@ -85,9 +80,7 @@ class AgentTest {
         // no component scanned the threads: the agent did, once they had started
         assertThat(agent.context().threads().scans()).isEqualTo(1);
         assertThat(agent.context().threads().size()).isPositive();
-        // every enabled component prepares before any starts; a disabled one does neither
-        assertThat(events).containsExactly("prepare exporter", "prepare probe sched", "prepare probe io",
-                "start probe sched", "fail probe io", "close probe io", "start exporter");
+        assertThat(events).containsExactly("start probe sched", "fail probe io", "close probe io", "start exporter");
         String output = log.toString(StandardCharsets.UTF_8);
         assertThat(output).contains("[ebpf-agent] WARN probe io disabled: no BTF here")
                 .contains("[ebpf-agent] INFO initialized in").contains("2 components running");

@@ -4,8 +4,6 @@ import io.ebpfagent.loader.collection.CollectionSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -23,11 +21,8 @@ public enum BundledObject {
     PROFILE("profile");
 
     private final String objectName;
-    /**
-     * A spec parsed ahead ({@link #prepare()}) or for reading only ({@link #sharedSpec}), possibly
-     * still being parsed, handed out by the next {@link #spec()}.
-     */
-    private final AtomicReference<FutureTask<CollectionSpec>> parked = new AtomicReference<>();
+    /** A spec parsed for reading only ({@link #sharedSpec}), handed out by the next {@link #spec()}. */
+    private final AtomicReference<CollectionSpec> parked = new AtomicReference<>();
 
     BundledObject(String objectName) {
         this.objectName = objectName;
@@ -58,43 +53,8 @@ public enum BundledObject {
 
     /** A new spec of the object. */
     public CollectionSpec spec() {
-        FutureTask<CollectionSpec> ahead = parked.getAndSet(null);
-        if (ahead != null) {
-            ahead.run(); // parses here unless another thread already does (then waits for it)
-            try {
-                return ahead.get();
-            } catch (ExecutionException failed) {
-                // parsed again below, which reports the problem to the caller
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        return CollectionSpec.load(bytes(), objectName + ".bpf.o");
-    }
-
-    /**
-     * Has the next {@link #spec()} take a spec parsed by the returned task, which the caller runs
-     * on a thread of its own: a starting agent parses the objects of the probes it will start
-     * while its core starts, and the start waits only for what is not parsed yet. A
-     * {@link #spec()} that comes first runs the task itself. When a spec is already parked, the
-     * task does nothing. {@link #discardPrepared()} drops a spec nobody took.
-     */
-    public Runnable prepare() {
-        FutureTask<CollectionSpec> task = new FutureTask<>(() -> CollectionSpec.load(bytes(), objectName + ".bpf.o"));
-        return parked.compareAndSet(null, task) ? task : () -> { };
-    }
-
-    /** Forgets a spec {@link #prepare()} or {@link #sharedSpec()} parked and no start took. */
-    public void discardPrepared() {
-        FutureTask<CollectionSpec> unused = parked.getAndSet(null);
-        if (unused != null) {
-            unused.cancel(false);
-        }
-    }
-
-    /** Whether a spec is parked for the next {@link #spec()} (parsed or not yet). */
-    boolean hasPrepared() {
-        return parked.get() != null;
+        CollectionSpec unused = parked.getAndSet(null);
+        return unused != null ? unused : CollectionSpec.load(bytes(), objectName + ".bpf.o");
     }
 
     /**
@@ -104,9 +64,7 @@ public enum BundledObject {
      */
     CollectionSpec sharedSpec() {
         CollectionSpec s = spec();
-        FutureTask<CollectionSpec> done = new FutureTask<>(() -> s);
-        done.run();
-        parked.compareAndSet(null, done);
+        parked.compareAndSet(null, s);
         return s;
     }
 }

@@ -42,8 +42,8 @@ public final class ConfigSchema {
                     + "of CPU each in a fresh JVM on a slow machine) and of the exporters' threads (OTLP "
                     + "transports, Prometheus server, metric export). 0, the default, runs them at the JVM's "
                     + "priority: the probes attach soonest. 10 lets the application go first while both want "
-                    + "the CPU, as while it starts: a Jetty server on a 2-CPU machine listened ~190-210 ms "
-                    + "after it would have without the agent instead of ~350-430, and the probes attached "
+                    + "the CPU, as while it starts: a Jetty server on a 2-CPU machine listened ~205 ms after "
+                    + "it would have without the agent instead of ~300, and the probes attached "
                     + "later (50 ms beside an idle application, more beside a busy one). The thread that "
                     + "reads the probes' events always keeps the JVM's priority.");
     public static final ConfigKey<String> AGENT_LOG_LEVEL = key("agent.log_level",

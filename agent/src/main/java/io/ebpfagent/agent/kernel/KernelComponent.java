@@ -67,7 +67,6 @@ public final class KernelComponent implements AgentComponent {
     private RegistryThreadNames names;
     private JvmProbe jvmProbe;
     private SchedProbe schedProbe;
-    private ProbePreparation preparation;
 
     @Override
     public String name() {
@@ -90,11 +89,6 @@ public final class KernelComponent implements AgentComponent {
     @Override
     public int order() {
         return 100;
-    }
-
-    @Override
-    public void prepare(AgentConfig config) {
-        preparation = ProbePreparation.start(config);
     }
 
     @Override
@@ -122,9 +116,6 @@ public final class KernelComponent implements AgentComponent {
         long attached = System.nanoTime();
         LOG.info("kernel probes attached in {} ms ({} ms after JVM start)", ms(attached - begin),
                 JvmStart.millisSince(attached));
-        if (preparation != null) {
-            preparation.discardUnused(true);
-        }
         if (!btfCache.isEmpty()) {
             String status = Btf.kernelIndexCacheStatus();
             if (status != null && status.startsWith("not ")) {
@@ -468,9 +459,6 @@ public final class KernelComponent implements AgentComponent {
     @Override
     public void close() {
         long t0 = System.nanoTime();
-        if (preparation != null) {
-            preparation.discardUnused(false); // closed before the probes started: nothing parsed stays behind
-        }
         if (methodSpans != null) {
             methodSpans.close();
         }
