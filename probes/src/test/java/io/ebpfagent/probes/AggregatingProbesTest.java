@@ -174,25 +174,24 @@ class AggregatingProbesTest {
         }
         java.nio.channels.Pipe pipe = java.nio.channels.Pipe.open();
         try (var sink = pipe.sink(); var source = pipe.source()) {
-            ByteBuffer out = ByteBuffer.allocateDirect(1000);
-            while (out.hasRemaining()) {
-                sink.write(out);
-            }
-            ByteBuffer in = ByteBuffer.allocateDirect(1000);
-            while (in.hasRemaining()) {
-                source.read(in);
-            }
+            transfer(sink, source, 1000);
         }
         try (var client = java.nio.channels.SocketChannel.open(server.getLocalAddress());
              var accepted = server.accept()) {
-            ByteBuffer out = ByteBuffer.allocateDirect(777);
-            while (out.hasRemaining()) {
-                client.write(out);
-            }
-            ByteBuffer in = ByteBuffer.allocateDirect(777);
-            while (in.hasRemaining()) {
-                accepted.read(in);
-            }
+            transfer(client, accepted, 777);
+        }
+    }
+
+    /** Writes {@code bytes} into {@code out}, then reads as many from {@code in}. */
+    private static void transfer(java.nio.channels.WritableByteChannel out, java.nio.channels.ReadableByteChannel in,
+                                 int bytes) throws IOException {
+        ByteBuffer written = ByteBuffer.allocateDirect(bytes);
+        while (written.hasRemaining()) {
+            out.write(written);
+        }
+        ByteBuffer read = ByteBuffer.allocateDirect(bytes);
+        while (read.hasRemaining()) {
+            in.read(read);
         }
     }
 

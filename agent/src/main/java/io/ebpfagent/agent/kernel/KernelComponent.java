@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -100,7 +101,7 @@ public final class KernelComponent implements AgentComponent {
         int nice = config.get(ConfigSchema.AGENT_NICE);
         names = new RegistryThreadNames(context.threads());
         StartedProbes started = LowPriority.call("ebpf-agent-probe-start", nice,
-                new java.util.concurrent.Callable<StartedProbes>() {
+                new Callable<StartedProbes>() {
                     @Override
                     public StartedProbes call() {
                         return startProbes(config, btfCache);
@@ -130,7 +131,7 @@ public final class KernelComponent implements AgentComponent {
         // starting JVM. Nothing is lost meanwhile: the maps count from attach, and the ring
         // buffers keep their records until the event thread, started once the exporters are
         // ready, drains them.
-        telemetry = LowPriority.call("ebpf-agent-export-setup", nice, new java.util.concurrent.Callable<KernelTelemetry>() {
+        telemetry = LowPriority.call("ebpf-agent-export-setup", nice, new Callable<KernelTelemetry>() {
             @Override
             public KernelTelemetry call() {
                 return ExporterSetup.create(ExporterConfigs.from(config), names);
@@ -295,11 +296,6 @@ public final class KernelComponent implements AgentComponent {
         }
     }
 
-    /**
-     * Starts the probe {@code name} if the configuration enables it; a failure disables it with
-     * its reason. A switch rather than a {@code Supplier} lambda per probe: a cold JVM spins a
-     * class for every lambda it links, enabled probe or not.
-     */
     /** The probes {@link #startProbes} started; null for one that is off or could not start. */
     private record StartedProbes(SchedProbe sched, JvmProbe jvm, SyscallsProbe syscalls, IoProbe io, NetProbe net,
                                  FaultsProbe faults, ProfileProbe profile) {
@@ -328,6 +324,11 @@ public final class KernelComponent implements AgentComponent {
         return new StartedProbes(sched, jvm, syscalls, io, net, faults, profile);
     }
 
+    /**
+     * Starts the probe {@code name} if the configuration enables it; a failure disables it with
+     * its reason. A switch rather than a {@code Supplier} lambda per probe: a cold JVM spins a
+     * class for every lambda it links, enabled probe or not.
+     */
     private Probe start(String name, AgentConfig config, io.ebpfagent.loader.maps.BpfMap spanTimes,
                         boolean schedRunning) {
         if (!config.probeEnabled(name)) {

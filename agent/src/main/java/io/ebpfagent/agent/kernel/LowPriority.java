@@ -50,10 +50,7 @@ final class LowPriority {
     }
 
     /** Raises the calling thread's nice value to {@code nice}; a failure only costs the courtesy. */
-    static void lowerThisThread(int nice) {
-        if (nice == 0) {
-            return;
-        }
+    private static void lowerThisThread(int nice) {
         try {
             int r = ThreadNice.set(nice);
             if (r != 0) {
