@@ -19,6 +19,7 @@ command -v "$STRIP" >/dev/null || { echo "build-bpf: $STRIP not found (apt-get i
 declare -A OUT=(
   [loader/src/test/bpf]=loader/src/test/resources/bpf
   [probes/src/main/bpf]=probes/src/main/resources/io/ebpfagent/probes/bpf
+  [probes/src/test/bpf]=probes/src/test/resources/io/ebpfagent/probes/bench/bpf
   [examples/src/main/bpf]=examples/src/main/resources/io/ebpfagent/examples/bpf
 )
 

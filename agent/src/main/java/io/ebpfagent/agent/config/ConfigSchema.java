@@ -260,7 +260,9 @@ public final class ConfigSchema {
                     + "switch in the same window, ~150 ns and 0.41 on a request with 2 ms of CPU and a 5 ms sleep "
                     + "(where JVM threads wake on idle CPUs); switched on and off under one `/hello` JVM the default "
                     + "probes' hooks added 1.5% of CPU per request. Where reading the clock is expensive (a "
-                    + "`kvm-clock` guest) ~240 and ~420-800 ns per run.";
+                    + "`kvm-clock` guest) ~240 and ~420-800 ns per run; there a context switch of two JVM threads "
+                    + "took ~490 ns longer with this probe, of which ~190 any program on `sched_switch` costs and ~90 "
+                    + "the clock read (`./run bench-hook-floor`).";
             case "syscalls" -> "System-call probe: counts and latency of system calls per thread. Off by default. "
                     + "Cost: `raw_syscalls` `sys_enter`/`sys_exit` run for every system call of every process of the "
                     + "machine (~60 ns at entry and ~60-100 ns at exit for a call of the JVM, the in-flight call kept "
@@ -271,7 +273,9 @@ public final class ConfigSchema {
                     + "as it can (dd, one byte per read and write) kept 0.69 of its rate beside an idle JVM with this "
                     + "probe on (docs/benchmarks.md). Switched on and off under one Jetty `/hello` JVM (~10 us of "
                     + "CPU per request), this probe's and the io probe's hooks beside the default ones added ~23% of "
-                    + "CPU per request, two thirds of it this probe's.";
+                    + "CPU per request, two thirds of it this probe's. On a `kvm-clock` guest a `getpid` call of the "
+                    + "JVM took ~400 ns longer with this probe, of which ~175 any program pair on these hooks costs "
+                    + "(`./run bench-hook-floor`).";
             case "io" -> "File and socket I/O probe: bytes, operations and latency per thread by file type (the source "
                     + "of `process.network.io` and `kernel.file.io`); fsync; file opens; storage bytes per thread at "
                     + "the block layer (`block_bio_queue`, the source of `process.disk.io`). Off by default. Cost: "

@@ -35,14 +35,22 @@ import java.util.Locale;
  * default; the ones whose hooks run at system calls, so per request): the kernel side of the
  * agent with every probe on, less the jvm probe and the profiler (fixed-rate sampling).
  *
+ * <p>{@code -Dbench.probes=floor-switch}, {@code floor-switch-clock} and {@code floor-syscalls}
+ * attach no probe but the least a hook can be ({@code hook_floor.bpf.o} of the probes' tests): a
+ * {@code sched_switch} program, or a {@code sys_enter}/{@code sys_exit} pair, that tests the
+ * process and counts (with {@code -clock}: and reads CLOCK_MONOTONIC, as every timing program
+ * must). What they cost is the part of a request no probe on those hooks can take back.
+ *
  * <p>Run: {@code ./run bench-hooks} ({@code -Dbench.pairs}, {@code -Dbench.seconds} per window,
  * {@code -Dbench.warmup}, {@code -Dbench.settle} seconds of load after each switch, not measured,
- * {@code -Dbench.endpoint}, {@code -Dbench.probes=default|all}). Writes its section of
- * docs/benchmarks.md, one per probe set.
+ * {@code -Dbench.endpoint}, {@code -Dbench.probes=default|all|floor-switch|floor-switch-clock|floor-syscalls}).
+ * Writes its section of docs/benchmarks.md, one per probe set.
  */
 public final class KernelHooksLiveBenchmark {
     private static final String MARKER = "<!-- hooks-live-benchmark -->";
     private static final String MARKER_ALL = "<!-- hooks-live-benchmark-all -->";
+    private static final List<String> PROBE_SETS = List.of("default", "all", "floor-switch", "floor-switch-clock",
+            "floor-syscalls");
 
     private record Window(int pair, boolean on, double rps, double cpuUsPerRequest, double p99Ms) {
     }
@@ -69,10 +77,7 @@ public final class KernelHooksLiveBenchmark {
         int connections = Integer.getInteger("bench.connections", 8);
         String endpoint = System.getProperty("bench.endpoint", "/hello");
         String probes = System.getProperty("bench.probes", "default");
-        if (!probes.equals("default") && !probes.equals("all")) {
-            throw new IllegalArgumentException("bench.probes must be default or all, not " + probes);
-        }
-        boolean all = probes.equals("all");
+        ProbeSet set = ProbeSet.of(probes);
         int cpus = Runtime.getRuntime().availableProcessors();
         boolean pin = cpus >= 2 && Files.isExecutable(Path.of("/usr/bin/taskset"));
         String last = String.valueOf(cpus - 1);
@@ -91,7 +96,7 @@ public final class KernelHooksLiveBenchmark {
         List<Window> windows = new ArrayList<>();
         try (JavaProcess service = LightServiceBenchmark.startService(new Variant("baseline (no agent)", List.of()), s,
                 List.of());
-             Holder holder = Holder.start(s, holderClasspath, service.pid(), all)) {
+             Holder holder = Holder.start(s, holderClasspath, service.pid(), probes)) {
             String url = "http://127.0.0.1:" + LightServiceBenchmark.port(service) + endpoint;
             // the holder's own JIT warms up with the service: its first attachments are slow
             holder.command("on", "attached");
@@ -115,17 +120,17 @@ public final class KernelHooksLiveBenchmark {
         }
         OverheadBenchmark.deleteQuietly(files);
         String load1 = Files.readString(Path.of("/proc/loadavg")).strip();
-        String report = report(windows, s, endpoint, pairs, settle, load0, load1, all);
+        String report = report(windows, s, endpoint, pairs, settle, load0, load1, probes, set);
         System.out.println(report);
-        BenchmarksDoc.writeSection(root, all ? MARKER_ALL : MARKER, report);
+        BenchmarksDoc.writeSection(root, set.marker(), report);
     }
 
     /** The probes' holder process, driven line by line over its standard input. */
     private record Holder(Process process, java.io.BufferedReader out, java.io.Writer in) implements AutoCloseable {
-        static Holder start(Settings s, String classpath, long pid, boolean all) throws IOException {
+        static Holder start(Settings s, String classpath, long pid, String probes) throws IOException {
             List<String> command = new ArrayList<>(s.load());
             command.addAll(List.of(JavaProcess.javaBinary().toString(), "--enable-native-access=ALL-UNNAMED", "-cp",
-                    classpath, "io.ebpfagent.probes.bench.KernelHooksHolder", Long.toString(pid), all ? "all" : "default"));
+                    classpath, "io.ebpfagent.probes.bench.KernelHooksHolder", Long.toString(pid), probes));
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             return new Holder(p, new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())),
                     new java.io.OutputStreamWriter(p.getOutputStream()));
@@ -156,8 +161,30 @@ public final class KernelHooksLiveBenchmark {
         }
     }
 
+    /** A probe set: its section's title, what the holder attaches, and the section's marker. */
+    private record ProbeSet(String title, String attached, String marker) {
+        static ProbeSet of(String name) {
+            String floorMarker = "<!-- hooks-live-benchmark-" + name + " -->";
+            return switch (name) {
+                case "default" -> new ProbeSet("the default probes", "the default probes", MARKER);
+                case "all" -> new ProbeSet("every per-request probe",
+                        "every probe but jvm and profile (sched, net, faults, syscalls, io)", MARKER_ALL);
+                case "floor-switch" -> new ProbeSet("a `sched_switch` hook that only tests the process",
+                        "`floor_switch` of `hook_floor.bpf.o` (tests the process of both tasks, counts the service's)",
+                        floorMarker);
+                case "floor-switch-clock" -> new ProbeSet("a `sched_switch` hook that tests the process and reads the clock",
+                        "`floor_switch_clock` of `hook_floor.bpf.o` (tests the process of both tasks; for the service's, "
+                                + "counts and reads CLOCK_MONOTONIC)", floorMarker);
+                case "floor-syscalls" -> new ProbeSet("a system-call hook pair that only tests the process",
+                        "`floor_sys_enter` and `floor_sys_exit` of `hook_floor.bpf.o` (test the calling process, count "
+                                + "the service's calls)", floorMarker);
+                default -> throw new IllegalArgumentException("bench.probes must be one of " + PROBE_SETS + ", not " + name);
+            };
+        }
+    }
+
     private static String report(List<Window> windows, Settings s, String endpoint, int pairs, int settle, String load0,
-                                 String load1, boolean all) {
+                                 String load1, String probes, ProbeSet set) {
         double[] tp = new double[pairs];
         double[] cpu = new double[pairs];
         for (int pair = 0; pair < pairs; pair++) {
@@ -167,15 +194,15 @@ public final class KernelHooksLiveBenchmark {
             cpu[pair] = on.cpuUsPerRequest() / off.cpuUsPerRequest();
         }
         StringBuilder b = new StringBuilder();
-        String which = all ? "every probe but jvm and profile (sched, net, faults, syscalls, io)" : "the default probes";
+        String which = set.attached();
         b.append(String.format(Locale.ROOT, "## Kernel hooks of %s on the light service, in one JVM (%s)%n%n",
-                all ? "every per-request probe" : "the default probes", java.time.LocalDate.now()));
+                set.title(), java.time.LocalDate.now()));
         b.append(String.format(Locale.ROOT, "`./run bench-hooks%s`: `%s` of the light service (no agent in it), %d pairs of"
                         + " %d s windows with the programs of %s attached to it (held by `KernelHooksHolder`,"
                         + " one process switched on and off) and without, alternately ordered, %d s of load after each"
                         + " switch not measured; %s; wrk `-t1 -c%d`. Load average %s before, %s after. A ratio per pair"
                         + " of adjacent windows, on / off.%n%n",
-                all ? " -Dbench.probes=all" : "", endpoint, pairs, s.seconds(), which, settle, s.placement(),
+                probes.equals("default") ? "" : " -Dbench.probes=" + probes, endpoint, pairs, s.seconds(), which, settle, s.placement(),
                 s.helloConnections(), load0, load1));
         b.append(String.format(Locale.ROOT, "| hooks on / off | median [interquartile range] | mean [95%% interval of the"
                 + " mean] | min .. max |%n|---|---|---|---|%n"));
