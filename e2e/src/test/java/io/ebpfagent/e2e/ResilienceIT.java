@@ -109,7 +109,7 @@ class ResilienceIT {
                 String running = app.await(Pattern.quote(AGENT_PREFIX) + " INFO kernel probes running: (.*)", START)
                         .group(1);
                 assertThat(running).isEqualTo("sched, jvm (10 of 10 hotspot probes, one uprobe_multi link), syscalls, "
-                        + "io, net, faults, profile");
+                        + "io (on the syscalls probe's hooks), net, faults, profile");
                 serves(port);
                 assertThat(app.lines()).as("no probe disabled")
                         .noneMatch(l -> l.contains(AGENT_PREFIX) && l.contains("disabled"));

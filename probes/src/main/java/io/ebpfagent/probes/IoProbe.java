@@ -55,14 +55,24 @@ public final class IoProbe extends ProbeBase implements Probe {
     private final MemorySegment key;
     private final MemorySegment value;
 
-    private IoProbe(Config c, SharedMaps shared) {
+    /** The io programs on the system-call hooks, run from the syscalls probe's when chained. */
+    private static final java.util.Set<String> SYSCALL_HOOKS = java.util.Set.of("on_io_sys_enter", "on_io_sys_exit");
+    private final SyscallsProbe chainedTo;
+
+    private IoProbe(Config c, SharedMaps shared, SyscallsProbe chainTo) {
         super(BundledObject.IO, c.targetTgid(), spec -> {
             IoLayouts.Rodata.setSlowIoNs(spec, c.slowIoNs());
             IoLayouts.Rodata.setSlowIoTypes(spec, c.slowIoTypes());
             IoLayouts.Rodata.setFsyncThresholdNs(spec, c.fsyncThresholdNs());
             IoLayouts.Rodata.setOpenEventsPerSec(spec, c.openEventsPerSec());
             IoLayouts.Rodata.setIoHistograms(spec, c.histograms());
-        }, Attacher.NONE, shared);
+        }, chainTo == null ? Attacher.NONE : (lo, rest) -> {
+            if (!new java.util.HashSet<>(rest).equals(SYSCALL_HOOKS)) {
+                throw new IllegalStateException(lo.object() + ": no attach rule for programs " + rest);
+            }
+            chainTo.chain(lo.collection().program("on_io_sys_enter"), lo.collection().program("on_io_sys_exit"));
+        }, shared, java.util.Map.of(), java.util.Map.of(), chainTo == null ? java.util.Set.of() : SYSCALL_HOOKS);
+        this.chainedTo = chainTo;
         this.stats = loaded.map("io_stats");
         this.cursor = new MapCursor(stats, arena);
         this.key = arena.allocate(IoKey.SIZE, 8);
@@ -70,8 +80,24 @@ public final class IoProbe extends ProbeBase implements Probe {
     }
 
     public static IoProbe start(Config config, SharedMaps shared) {
-        return new IoProbe(config, shared);
+        return new IoProbe(config, shared, null);
     }
+
+    /**
+     * With the syscalls probe running: this probe's programs on the system-call hooks run at the
+     * end of that probe's (a tail call) instead of on hooks of their own, which saves every system
+     * call of the machine a program run per hook. Its other programs attach as usual; closing
+     * this probe takes its programs out of the syscalls probe's again.
+     */
+    public static IoProbe start(Config config, SharedMaps shared, SyscallsProbe chainTo) {
+        return new IoProbe(config, shared, java.util.Objects.requireNonNull(chainTo, "chainTo"));
+    }
+
+    /** Whether this probe's system-call programs run from the syscalls probe's (see {@link #start(Config, SharedMaps, SyscallsProbe)}). */
+    public boolean chained() {
+        return chainedTo != null;
+    }
+
 
     public synchronized int forEach(Visitor visitor) {
         int n = 0;
@@ -133,6 +159,9 @@ public final class IoProbe extends ProbeBase implements Probe {
     public synchronized void close() {
         if (isClosed()) {
             return;
+        }
+        if (chainedTo != null) {
+            chainedTo.unchain(); // before the programs go: nothing may call into a closing object
         }
         super.close();
         arena.close();

@@ -95,11 +95,20 @@ final class LoadedObject implements AutoCloseable {
      * instructions and BTF (~2.5 MB of heap for the seven objects) are garbage once the probes run.
      */
     List<String> attachTracepoints(CollectionSpec spec) {
+        return attachTracepoints(spec, java.util.Set.of());
+    }
+
+    /** The same, leaving the programs named in {@code held} to the caller (in the answer). */
+    List<String> attachTracepoints(CollectionSpec spec, java.util.Set<String> held) {
         List<String> rest = new ArrayList<>();
         // every classic tracepoint id at once: one private tracefs mount when none is mounted
         Tracefs.resolve(spec.programs().values().stream().filter(p -> p.type() == ProgramType.TRACEPOINT)
                 .map(ProgramSpec::attachTo).filter(t -> t.indexOf('/') > 0).toList());
         for (ProgramSpec p : spec.programs().values()) {
+            if (held.contains(p.name())) {
+                rest.add(p.name());
+                continue;
+            }
             switch (p.type()) {
                 case TRACING -> own(Links.tracing(program(p.name()), p.attachType(), 0));
                 case RAW_TRACEPOINT -> own(Links.rawTracepoint(p.attachTo(), program(p.name())));

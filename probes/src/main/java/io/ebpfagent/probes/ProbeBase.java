@@ -32,6 +32,16 @@ abstract class ProbeBase {
     /** With {@code ownMaps}: maps of another probe this object uses instead of creating its own. */
     ProbeBase(BundledObject object, int targetTgid, Consumer<CollectionSpec> configure, Attacher others,
               SharedMaps shared, java.util.Map<String, String> kconfig, java.util.Map<String, BpfMap> ownMaps) {
+        this(object, targetTgid, configure, others, shared, kconfig, ownMaps, java.util.Set.of());
+    }
+
+    /**
+     * With {@code held}: programs loaded but not attached to their hooks here, handed to
+     * {@code others} with the programs no rule attaches (another probe's program calls them).
+     */
+    ProbeBase(BundledObject object, int targetTgid, Consumer<CollectionSpec> configure, Attacher others,
+              SharedMaps shared, java.util.Map<String, String> kconfig, java.util.Map<String, BpfMap> ownMaps,
+              java.util.Set<String> held) {
         long t0 = System.nanoTime();
         CollectionSpec spec = object.spec();
         Rodata.set(spec, "target_tgid", targetTgid);
@@ -41,7 +51,7 @@ abstract class ProbeBase {
         long t2 = System.nanoTime();
         long t3;
         try {
-            List<String> rest = lo.attachTracepoints(spec);
+            List<String> rest = lo.attachTracepoints(spec, held);
             t3 = System.nanoTime();
             others.attach(lo, rest);
         } catch (RuntimeException | Error e) {

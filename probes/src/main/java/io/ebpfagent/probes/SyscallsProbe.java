@@ -53,6 +53,8 @@ public final class SyscallsProbe extends ProbeBase implements Probe {
     }
 
     private static final String SPAN_TIMES_MAP = "span_times";
+    private static final String CHAINED_ENTER = "chained_enter";
+    private static final String CHAINED_EXIT = "chained_exit";
     private final Arena arena = Arena.ofShared();
     private final BpfMap stats;
     private final int[] single = new int[1];
@@ -96,6 +98,40 @@ public final class SyscallsProbe extends ProbeBase implements Probe {
      */
     public static SyscallsProbe start(Config config, SharedMaps shared, BpfMap spanTimes) {
         return new SyscallsProbe(config, shared, spanTimes);
+    }
+
+    /**
+     * Runs {@code enter} and {@code exit} (the io probe's programs on the same two hooks) at the
+     * end of this probe's own, through a tail call, instead of on hooks of their own: one program
+     * run per system call and hook instead of two. Until {@link #unchain} or this probe's close.
+     */
+    synchronized void chain(io.ebpfagent.loader.programs.Program enter, io.ebpfagent.loader.programs.Program exit) {
+        loaded.map(CHAINED_ENTER).update(u32(0), u32(enter.fd().get()), BpfMap.ANY);
+        try {
+            loaded.map(CHAINED_EXIT).update(u32(0), u32(exit.fd().get()), BpfMap.ANY);
+        } catch (RuntimeException e) {
+            loaded.map(CHAINED_ENTER).delete(0);
+            throw e;
+        }
+    }
+
+    /** Stops calling the chained programs (their probe is closing); nothing when this one is closed. */
+    synchronized void unchain() {
+        if (isClosed()) {
+            return; // the kernel empties a program array once nothing holds it
+        }
+        loaded.map(CHAINED_ENTER).delete(0);
+        loaded.map(CHAINED_EXIT).delete(0);
+    }
+
+    /** Whether programs of another probe run at the end of this probe's (see {@link #chain}). */
+    public synchronized boolean chained() {
+        // a program array's entry reads back as the program's id
+        return !isClosed() && loaded.map(CHAINED_ENTER).find(u32(0)).isPresent();
+    }
+
+    private static byte[] u32(int v) {
+        return java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.nativeOrder()).putInt(v).array();
     }
 
     /** Every (thread, syscall) with statistics; returns how many. Allocation free. */

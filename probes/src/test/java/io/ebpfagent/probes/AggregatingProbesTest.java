@@ -230,6 +230,57 @@ class AggregatingProbesTest {
     }
 
     /**
+     * With the syscalls probe running, the io probe's system-call programs run from its programs
+     * (a tail call) instead of on hooks of their own: both count exactly what each counts alone,
+     * and closing the io probe takes its programs out again while the syscalls probe goes on.
+     */
+    @Test
+    void ioChainedToTheSyscallsProbeCountsEveryByteAndCallAsAlone() throws Exception {
+        Path file = Files.createTempFile("probes-io-chained", ".bin");
+        int mib = 1 << 20;
+        try (SharedMaps shared = SharedMaps.create();
+             SyscallsProbe syscalls = SyscallsProbe.start(SyscallsProbe.Config.defaults(), shared)) {
+            writeAndRead(file, 4096);
+            int getpidNr = (int) SyscallNumbers.GETPID;
+            try (IoProbe io = IoProbe.start(IoProbe.Config.defaults(), shared, syscalls)) {
+                assertTrue(io.chained() && syscalls.chained(), "chained");
+                long[] written = new long[1];
+                long[] getpids = new long[1];
+                int tid = KernelTests.runNamed("io-chained", () -> {
+                    for (int i = 0; i < 500; i++) {
+                        KernelTests.getpid();
+                    }
+                    ByteBuffer buf = ByteBuffer.allocateDirect(mib);
+                    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE,
+                            StandardOpenOption.TRUNCATE_EXISTING)) {
+                        while (buf.hasRemaining()) {
+                            written[0] += ch.write(buf);
+                        }
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                    getpids[0] = 500;
+                });
+                assertEquals(mib, written[0]);
+                assertEquals(mib, io.bytes(tid, IoProbe.OP_WRITE, IoProbe.FT_REG), "bytes written by the thread");
+                long calls = io.calls(tid, IoProbe.OP_WRITE, IoProbe.FT_REG);
+                assertTrue(calls >= 1 && calls <= 256, "write calls " + calls);
+                assertEquals(calls, syscalls.count(tid, (int) SyscallNumbers.WRITE), "the same writes in both probes");
+                assertEquals(getpids[0], syscalls.count(tid, getpidNr), "getpid calls of the thread");
+            }
+            assertTrue(!syscalls.chained(), "the closed io probe's programs were taken out");
+            int tid = KernelTests.gettid();
+            long before = syscalls.count(tid, getpidNr);
+            for (int i = 0; i < 100; i++) {
+                KernelTests.getpid();
+            }
+            assertEquals(before + 100, syscalls.count(tid, getpidNr), "the syscalls probe goes on alone");
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    /**
      * Storage bytes at the block layer, against the kernel's own per-thread accounting in
      * /proc/thread-self/io: O_DIRECT transfers bypass the page cache, so every byte is a bio the
      * thread submits. read_bytes is accounted where the bio is submitted (equal); write_bytes

@@ -285,7 +285,11 @@ public final class ConfigSchema {
                     + "each hook per Jetty `/hello` request). While "
                     + "attached every task of the machine takes the syscall-tracing path: an unrelated process's "
                     + "system-call rate was 0.69 of its rate without the agent beside an idle JVM with this probe on "
-                    + "(0.56 with the per-call tracepoints it used before; docs/benchmarks.md).";
+                    + "(0.56 with the per-call tracepoints it used before; docs/benchmarks.md). With the syscalls "
+                    + "probe on too, these two programs run at the end of that probe's (a tail call) instead of on "
+                    + "hooks of their own: no second program run per system call (a `getpid` of the JVM ~50 ns "
+                    + "more than with the syscalls probe alone instead of ~270; other processes' calls leave after "
+                    + "the syscalls probe's pid test).";
             case "net" -> "Network probe: TCP connect latency and outcome, retransmits and resets. Cost: "
                     + "`inet_sock_set_state` runs at every TCP state change of the machine (~700-1000 ns per run), "
                     + "`tcp_retransmit_skb`/`tcp_receive_reset`/`tcp_send_reset` at every retransmit and reset of "

@@ -68,6 +68,7 @@ public final class KernelComponent implements AgentComponent {
     private RegistryThreadNames names;
     private JvmProbe jvmProbe;
     private SchedProbe schedProbe;
+    private SyscallsProbe syscallsForIo;
 
     @Override
     public String name() {
@@ -261,6 +262,9 @@ public final class KernelComponent implements AgentComponent {
                     + (jvm.missingProbes().isEmpty() ? "" : ", not in this libjvm.so: " + jvm.missingProbes())
                     + (jvm.multiLink() ? ", one uprobe_multi link)" : ", one uprobe per site)");
         }
+        if (probe instanceof IoProbe io && io.chained()) {
+            return "io (on the syscalls probe's hooks)";
+        }
         return probe.name();
     }
 
@@ -312,6 +316,8 @@ public final class KernelComponent implements AgentComponent {
         io.ebpfagent.loader.maps.BpfMap spanTimes = sched != null && ProbeConfigs.spanBreakdown(config)
                 ? sched.spanTimesMap() : null;
         SyscallsProbe syscalls = (SyscallsProbe) start("syscalls", config, spanTimes, false);
+        // with both on, the io probe's system-call programs run from the syscalls probe's
+        syscallsForIo = syscalls;
         IoProbe io = (IoProbe) start("io", config, null, false);
         NetProbe net = (NetProbe) start("net", config, null, false);
         FaultsProbe faults = (FaultsProbe) start("faults", config, null, sched != null);
@@ -339,7 +345,8 @@ public final class KernelComponent implements AgentComponent {
                 case "sched" -> SchedProbe.start(ProbeConfigs.sched(config), shared);
                 case "jvm" -> JvmProbe.start(ProbeConfigs.jvm(config), shared);
                 case "syscalls" -> SyscallsProbe.start(ProbeConfigs.syscalls(config), shared, spanTimes);
-                case "io" -> IoProbe.start(ProbeConfigs.io(config), shared);
+                case "io" -> syscallsForIo == null ? IoProbe.start(ProbeConfigs.io(config), shared)
+                        : IoProbe.start(ProbeConfigs.io(config), shared, syscallsForIo);
                 case "net" -> NetProbe.start(ProbeConfigs.net(config), shared);
                 case "faults" -> FaultsProbe.start(ProbeConfigs.faults(config, schedRunning), shared);
                 case "profile" -> ProfileProbe.start(ProbeConfigs.profile(config), shared);

@@ -22,7 +22,8 @@ import java.util.Map;
  * wakeup of an idle one), and per {@code getpid} system call in a loop. Variants: nothing
  * attached; {@code hook_floor.bpf.o}'s programs, which test the process and count (the switch
  * one also with a clock read); the sched probe with the agent's settings; the syscalls probe, and
- * the syscalls and io probes together, with the agent's settings when every probe is on. BPF
+ * the syscalls and io probes together, with the agent's settings when every probe is on (the io
+ * probe's system-call programs run from the syscalls probe's) and each on hooks of its own. BPF
  * statistics stay off (they add two clock reads per run). Every round measures every variant of a
  * workload once, the order rotated from round to round; the result is the median over the rounds
  * of each variant's time minus the time with nothing attached in the same round.
@@ -76,8 +77,10 @@ public final class HookFloorCost {
                 new Variant("nothing attached", p -> () -> { }),
                 new Variant("floor_sys_enter + floor_sys_exit (test the process, count)", p ->
                         new KernelHooksHolder.Floor(p, List.of("floor_sys_enter", "floor_sys_exit"))),
-                new Variant("syscalls probe, the agent's settings", p -> syscalls(p, false)),
-                new Variant("syscalls and io probes, the agent's settings", p -> syscalls(p, true)));
+                new Variant("syscalls probe, the agent's settings", p -> syscalls(p, false, false)),
+                new Variant("syscalls and io probes, the agent's settings (io on the syscalls probe's hooks)",
+                        p -> syscalls(p, true, true)),
+                new Variant("syscalls and io probes, each on hooks of its own", p -> syscalls(p, true, false)));
 
         Workload switches = () -> {
             long[] wall = new long[2];
@@ -170,8 +173,11 @@ public final class HookFloorCost {
         }
     }
 
-    /** As {@link KernelHooksHolder} attaches them with every probe on. */
-    private static AutoCloseable syscalls(int pid, boolean withIo) {
+    /**
+     * As {@link KernelHooksHolder} attaches them with every probe on; {@code chained}: the io
+     * probe's system-call programs run from the syscalls probe's, as the agent runs them.
+     */
+    private static AutoCloseable syscalls(int pid, boolean withIo, boolean chained) {
         SharedMaps shared = SharedMaps.create();
         SyscallsProbe syscalls = null;
         try {
@@ -183,7 +189,7 @@ public final class HookFloorCost {
                     c.slowExclude(), withIo ? ioConfig.slowIoNs() : 0, withIo ? ioConfig.fsyncThresholdNs() : 0),
                     shared);
             syscalls = s;
-            IoProbe io = withIo ? IoProbe.start(ioConfig, shared) : null;
+            IoProbe io = !withIo ? null : chained ? IoProbe.start(ioConfig, shared, s) : IoProbe.start(ioConfig, shared);
             return () -> {
                 if (io != null) {
                     io.close();

@@ -145,7 +145,7 @@ public final class KernelHooksHolder {
                 // the agent's way with both on: the io probe reports slow file calls, not this one
                 syscalls = SyscallsProbe.start(new SyscallsProbe.Config(pid, c.slowSyscallNs(), c.histograms(),
                         c.slowExclude(), ioConfig.slowIoNs(), ioConfig.fsyncThresholdNs()), shared);
-                io = IoProbe.start(ioConfig, shared);
+                io = IoProbe.start(ioConfig, shared, syscalls); // the agent's way with both on
             } else {
                 syscalls = null;
                 io = null;
