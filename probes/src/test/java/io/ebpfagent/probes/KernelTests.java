@@ -183,6 +183,53 @@ final class KernelTests {
         return sink;
     }
 
+    /** sched_setaffinity(2) and sched_getaffinity(2): x86-64 203/204, aarch64 122/123. */
+    private static final boolean ARM = System.getProperty("os.arch").matches("aarch64|arm64");
+    private static final long SCHED_SETAFFINITY = ARM ? 122 : 203;
+    private static final long SCHED_GETAFFINITY = ARM ? 123 : 204;
+    private static final int MASK_BYTES = 128; // 1024 CPUs
+
+    /** The calling thread's CPU mask (sched_getaffinity), for {@link #setAffinity}. */
+    static byte[] affinity() {
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            var mask = arena.allocate(MASK_BYTES, 8);
+            long rc = Native.syscall(SCHED_GETAFFINITY, 0, MASK_BYTES, mask.address(), 0, 0);
+            if (rc < 0) {
+                throw new IllegalStateException("sched_getaffinity failed: errno " + -rc);
+            }
+            return mask.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+        }
+    }
+
+    /** Sets the calling thread's CPU mask (sched_setaffinity). */
+    static void setAffinity(byte[] mask) {
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            var m = arena.allocate(MASK_BYTES, 8);
+            m.copyFrom(java.lang.foreign.MemorySegment.ofArray(mask));
+            long rc = Native.syscall(SCHED_SETAFFINITY, 0, MASK_BYTES, m.address(), 0, 0);
+            if (rc < 0) {
+                throw new IllegalStateException("sched_setaffinity failed: errno " + -rc);
+            }
+        }
+    }
+
+    /** A mask of CPU {@code cpu} alone. */
+    static byte[] cpuMask(int cpu) {
+        byte[] mask = new byte[MASK_BYTES];
+        mask[cpu / 8] = (byte) (1 << (cpu % 8));
+        return mask;
+    }
+
+    /** The lowest CPU of {@code mask}. */
+    static int firstCpu(byte[] mask) {
+        for (int i = 0; i < mask.length * 8; i++) {
+            if ((mask[i / 8] & (1 << (i % 8))) != 0) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("empty CPU mask");
+    }
+
     /** Runs {@code body} on a new named thread, returning its kernel tid once it ran. */
     static int runNamed(String name, Runnable body) throws InterruptedException {
         AtomicInteger tid = new AtomicInteger();

@@ -713,24 +713,37 @@ class SchedProbeTest {
             }).add(probe)) {
                 AtomicInteger parkedTid = new AtomicInteger();
                 java.util.concurrent.CountDownLatch parking = new java.util.concurrent.CountDownLatch(5);
-                Thread parked = Thread.ofPlatform().name("sched-parked").start(() -> {
-                    parkedTid.set(KernelTests.gettid());
-                    for (int i = 0; i < 5; i++) {
-                        parking.countDown();
-                        java.util.concurrent.locks.LockSupport.park();
-                    }
-                });
+                // Both threads on one CPU: a wakeup of a task whose CPU is another, idle one may be
+                // handed to that CPU (the wake list), which runs it from its idle task (waker 0);
+                // on this 2-vCPU guest that happened to all four parks of a run. On the waker's
+                // own CPU the wakeup runs in the waker.
+                byte[] before = KernelTests.affinity();
+                byte[] one = KernelTests.cpuMask(KernelTests.firstCpu(before));
                 int me = KernelTests.gettid();
-                for (int i = 0; i < 5; i++) {
-                    // unpark only once the thread is parked: its park is then a voluntary
-                    // switch-out this thread ends
-                    while (parking.getCount() > 4 - i || parked.getState() != Thread.State.WAITING) {
-                        Thread.sleep(1);
+                Thread parked;
+                KernelTests.setAffinity(one);
+                try {
+                    parked = Thread.ofPlatform().name("sched-parked").start(() -> {
+                        KernelTests.setAffinity(one);
+                        parkedTid.set(KernelTests.gettid());
+                        for (int i = 0; i < 5; i++) {
+                            parking.countDown();
+                            java.util.concurrent.locks.LockSupport.park();
+                        }
+                    });
+                    for (int i = 0; i < 5; i++) {
+                        // unpark only once the thread is parked: its park is then a voluntary
+                        // switch-out this thread ends
+                        while (parking.getCount() > 4 - i || parked.getState() != Thread.State.WAITING) {
+                            Thread.sleep(1);
+                        }
+                        Thread.sleep(40);
+                        java.util.concurrent.locks.LockSupport.unpark(parked);
                     }
-                    Thread.sleep(40);
-                    java.util.concurrent.locks.LockSupport.unpark(parked);
+                    parked.join();
+                } finally {
+                    KernelTests.setAffinity(before);
                 }
-                parked.join();
                 int tid = parkedTid.get();
                 long[] wakeups = new long[1];
                 probe.forEachThread((t, on, offVol, offInvol, runq, vs, is, w, m, exited) -> {
@@ -743,9 +756,7 @@ class SchedProbeTest {
                 while (wakers.stream().filter(w -> w[0] == tid).count() < 4 && System.nanoTime() < deadline) {
                     Thread.sleep(20);
                 }
-                // the parks of 40 ms and more end with this thread's unpark; the wakeup program
-                // runs where the kernel queues the wakeup: on this thread, or on the parked
-                // thread's CPU from its idle task (waker 0) when the wakeup is handed over there
+                // the parks of 40 ms and more end with this thread's unpark, on this CPU
                 long byMe = wakers.stream().filter(w -> w[0] == tid && w[1] == me).count();
                 assertTrue(byMe >= 1, "the unparking thread is the waker: tid " + tid + ", me " + me + ": "
                         + wakers.stream().filter(w -> w[0] == tid).map(java.util.Arrays::toString).toList());
