@@ -465,11 +465,6 @@ public final class Agent implements AutoCloseable {
 
     /** One line: the root cause's message (initializer errors unwrapped), with a hint where one is known. */
     static String reason(Throwable t) {
-        String message = Failures.message(t);
-        if (Failures.nativeAccessDenied(t)) {
-            message = message + " (native access is denied: run the JVM with --enable-native-access=ALL-UNNAMED)";
-        }
-        int newline = message.indexOf('\n');
-        return newline > 0 ? message.substring(0, newline) + " ..." : message;
+        return Failures.reason(t);
     }
 }

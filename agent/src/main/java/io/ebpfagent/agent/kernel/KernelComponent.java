@@ -9,6 +9,7 @@ import io.ebpfagent.agent.config.LiveSettings;
 import io.ebpfagent.agent.context.SlotListener;
 import io.ebpfagent.agent.context.KernelTimes;
 import io.ebpfagent.agent.context.SpanContextPublisher;
+import io.ebpfagent.agent.log.Failures;
 import io.ebpfagent.agent.methods.MethodSpans;
 import io.ebpfagent.loader.btf.Btf;
 import io.ebpfagent.otel.KernelTelemetry;
@@ -355,7 +356,7 @@ public final class KernelComponent implements AgentComponent {
             probes.add(probe);
             return probe;
         } catch (Throwable t) {
-            LOG.warn("probe {} disabled: {}", name, Reasons.of(t));
+            LOG.warn("probe {} disabled: {}", name, Failures.reason(t));
             LOG.debug("probe {} failure", name, t);
             return null;
         }

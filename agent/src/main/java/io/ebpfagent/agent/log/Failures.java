@@ -46,6 +46,23 @@ public final class Failures {
         return message;
     }
 
+    /**
+     * The one-line reason a log line gives for {@code t}: the {@link #message}, its first line
+     * only, with the fix when native access is denied. A denied permission's message (the loader
+     * names the capability missing) is given whole.
+     */
+    public static String reason(Throwable t) {
+        String message = message(t);
+        if (root(t) instanceof io.ebpfagent.loader.sys.PermissionDeniedException) {
+            return message;
+        }
+        if (nativeAccessDenied(t)) {
+            return message + " (native access is denied: run the JVM with --enable-native-access=ALL-UNNAMED)";
+        }
+        int newline = message.indexOf('\n');
+        return newline > 0 ? message.substring(0, newline) + " ..." : message;
+    }
+
     /** Whether the failure is the JVM refusing native access ({@code --illegal-native-access=deny}). */
     public static boolean nativeAccessDenied(Throwable t) {
         Throwable root = root(t);

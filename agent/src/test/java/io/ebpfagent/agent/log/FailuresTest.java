@@ -53,4 +53,18 @@ class FailuresTest {
         assertThat(Failures.message(new NoClassDefFoundError("io/x/Missing"))).isEqualTo("io/x/Missing");
         assertThat(Failures.nativeAccessDenied(new IllegalStateException("no BTF here"))).isFalse();
     }
+
+    @Test
+    void aReasonIsOneLineWithTheFixWhereItIsKnown() {
+        assertThat(Failures.reason(new IllegalStateException("verifier said no\n0: r1 = 0\n1: exit"))).isEqualTo(
+                "verifier said no ...");
+        assertThat(Failures.reason(new IllegalStateException((String) null, new IllegalCallerException(
+                "Illegal native access from: unnamed module @1b2c3d4e")))).isEqualTo(
+                "Illegal native access from: unnamed module @1b2c3d4e (native access is denied: run the JVM with "
+                        + "--enable-native-access=ALL-UNNAMED)");
+        // the loader's message names what is missing; it is given whole
+        var denied = new io.ebpfagent.loader.sys.PermissionDeniedException("BPF_PROG_LOAD", 1,
+                "BPF_PROG_LOAD: operation not permitted\nneeds CAP_BPF and CAP_PERFMON");
+        assertThat(Failures.reason(denied)).isEqualTo(denied.getMessage()).contains("needs CAP_BPF");
+    }
 }
