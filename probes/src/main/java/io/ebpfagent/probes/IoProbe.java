@@ -93,11 +93,13 @@ public final class IoProbe extends ProbeBase implements Probe {
         return new IoProbe(config, shared, java.util.Objects.requireNonNull(chainTo, "chainTo"));
     }
 
-    /** Whether this probe's system-call programs run from the syscalls probe's (see {@link #start(Config, SharedMaps, SyscallsProbe)}). */
+    /**
+     * Whether this probe's system-call programs run from the syscalls probe's (see
+     * {@link #start(Config, SharedMaps, SyscallsProbe)}).
+     */
     public boolean chained() {
-        return chainedTo != null;
+        return chainedTo != null && !isClosed();
     }
-
 
     public synchronized int forEach(Visitor visitor) {
         int n = 0;
