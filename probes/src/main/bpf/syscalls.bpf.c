@@ -125,7 +125,26 @@ struct {
 	__type(value, __u32);
 } chained_exit SEC(".maps");
 
-static __always_inline void sys_enter(struct pt_regs *regs, long id, __u32 tid)
+/* CLOCK_MONOTONIC as this probe's program at the current hook read it, on this CPU: the chained io
+ * program runs right after on the same CPU and times its call with it instead of reading the
+ * clocksource again (the same map in both objects; ~90 ns a read on the kvm-clock test host). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} hook_now SEC(".maps");
+
+static __always_inline void pass_now(__u64 now)
+{
+	__u32 zero = 0;
+	__u64 *slot = bpf_map_lookup_elem(&hook_now, &zero);
+
+	if (slot)
+		*slot = now;
+}
+
+static __always_inline void sys_enter(struct pt_regs *regs, long id, __u32 tid, __u64 now)
 {
 	struct syscall_inflight *in;
 
@@ -159,17 +178,20 @@ static __always_inline void sys_enter(struct pt_regs *regs, long id, __u32 tid)
 	in->args[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
 	in->args[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
 	in->args[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
-	in->start_ns = bpf_ktime_get_ns();
+	in->start_ns = now;
 }
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 {
+	__u64 now;
 	__u32 tid;
 
 	if (!current_wanted(&tid))
 		return 0;
-	sys_enter(regs, id, tid);
+	now = bpf_ktime_get_ns();
+	sys_enter(regs, id, tid, now);
+	pass_now(now);
 	bpf_tail_call(ctx, &chained_enter, 0); /* returns here when the io probe is not chained */
 	return 0;
 }
@@ -202,18 +224,17 @@ static __always_inline bool io_probe_reports(__u32 nr, int fd, __u64 dur)
 	}
 }
 
-static __always_inline void sys_exit(long ret, __u32 tid)
+static __always_inline void sys_exit(long ret, __u32 tid, __u64 now)
 {
 	struct syscall_inflight *in;
 	struct syscall_stats *st;
 	struct syscall_key key;
-	__u64 now, dur;
+	__u64 dur;
 
 	in = bpf_task_storage_get(&sys_inflight, bpf_get_current_task_btf(), 0, 0);
 	/* none: the call started before the probe attached (or the storage could not be made) */
 	if (!in || !in->start_ns)
 		return;
-	now = bpf_ktime_get_ns();
 	dur = now > in->start_ns ? now - in->start_ns : 0;
 	key.tid = tid;
 	key.nr = in->nr;
@@ -250,11 +271,14 @@ static __always_inline void sys_exit(long ret, __u32 tid)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
+	__u64 now;
 	__u32 tid;
 
 	if (!current_wanted(&tid))
 		return 0;
-	sys_exit(ret, tid);
+	now = bpf_ktime_get_ns();
+	sys_exit(ret, tid, now);
+	pass_now(now);
 	bpf_tail_call(ctx, &chained_exit, 0); /* returns here when the io probe is not chained */
 	return 0;
 }

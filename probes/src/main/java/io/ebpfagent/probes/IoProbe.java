@@ -57,6 +57,8 @@ public final class IoProbe extends ProbeBase implements Probe {
 
     /** The io programs on the system-call hooks, run from the syscalls probe's when chained. */
     private static final java.util.Set<String> SYSCALL_HOOKS = java.util.Set.of("on_io_sys_enter", "on_io_sys_exit");
+    /** The clock the syscalls probe's program read at the current hook (io.bpf.c, syscalls.bpf.c). */
+    static final String HOOK_NOW = "hook_now";
     private final SyscallsProbe chainedTo;
 
     private IoProbe(Config c, SharedMaps shared, SyscallsProbe chainTo) {
@@ -66,12 +68,16 @@ public final class IoProbe extends ProbeBase implements Probe {
             IoLayouts.Rodata.setFsyncThresholdNs(spec, c.fsyncThresholdNs());
             IoLayouts.Rodata.setOpenEventsPerSec(spec, c.openEventsPerSec());
             IoLayouts.Rodata.setIoHistograms(spec, c.histograms());
+            // chained, its programs run right after the syscalls probe's, which read the clock
+            IoLayouts.Rodata.setClockFromSyscalls(spec, chainTo != null);
         }, chainTo == null ? Attacher.NONE : (lo, rest) -> {
             if (!new java.util.HashSet<>(rest).equals(SYSCALL_HOOKS)) {
                 throw new IllegalStateException(lo.object() + ": no attach rule for programs " + rest);
             }
             chainTo.chain(lo.collection().program("on_io_sys_enter"), lo.collection().program("on_io_sys_exit"));
-        }, shared, java.util.Map.of(), java.util.Map.of(), chainTo == null ? java.util.Set.of() : SYSCALL_HOOKS);
+        }, shared, java.util.Map.of(),
+                chainTo == null ? java.util.Map.of() : java.util.Map.of(HOOK_NOW, chainTo.hookNowMap()),
+                chainTo == null ? java.util.Set.of() : SYSCALL_HOOKS);
         this.chainedTo = chainTo;
         this.stats = loaded.map("io_stats");
         this.cursor = new MapCursor(stats, arena);
@@ -86,8 +92,9 @@ public final class IoProbe extends ProbeBase implements Probe {
     /**
      * With the syscalls probe running: this probe's programs on the system-call hooks run at the
      * end of that probe's (a tail call) instead of on hooks of their own, which saves every system
-     * call of the machine a program run per hook. Its other programs attach as usual; closing
-     * this probe takes its programs out of the syscalls probe's again.
+     * call of the machine a program run per hook, and time their calls with the clock that
+     * probe's program has just read. Its other programs attach as usual; closing this probe takes
+     * its programs out of the syscalls probe's again.
      */
     public static IoProbe start(Config config, SharedMaps shared, SyscallsProbe chainTo) {
         return new IoProbe(config, shared, java.util.Objects.requireNonNull(chainTo, "chainTo"));

@@ -124,6 +124,11 @@ public final class SyscallsProbe extends ProbeBase implements Probe {
         loaded.map(CHAINED_EXIT).delete(0);
     }
 
+    /** The per-CPU clock this probe's programs pass to the chained ones (io.bpf.c's {@code hook_now}). */
+    BpfMap hookNowMap() {
+        return loaded.map(IoProbe.HOOK_NOW);
+    }
+
     /** Whether programs of another probe run at the end of this probe's (see {@link #chain}). */
     public synchronized boolean chained() {
         // a program array's entry reads back as the program's id

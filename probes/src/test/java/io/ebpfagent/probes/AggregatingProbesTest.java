@@ -267,6 +267,21 @@ class AggregatingProbesTest {
                 assertTrue(calls >= 1 && calls <= 256, "write calls " + calls);
                 assertEquals(calls, syscalls.count(tid, (int) SyscallNumbers.WRITE), "the same writes in both probes");
                 assertEquals(getpids[0], syscalls.count(tid, getpidNr), "getpid calls of the thread");
+                // the io programs time each call with the clock the syscalls programs read: the same durations
+                long[] ioNs = new long[1];
+                long[] syscallsNs = new long[1];
+                io.forEach((t, op, ft, c, bytes, errors, totalNs, maxNs) -> {
+                    if (t == tid && op == IoProbe.OP_WRITE && ft == IoProbe.FT_REG) {
+                        ioNs[0] = totalNs;
+                    }
+                });
+                syscalls.forEach((t, nr, count, errors, totalNs, maxNs) -> {
+                    if (t == tid && nr == (int) SyscallNumbers.WRITE) {
+                        syscallsNs[0] = totalNs;
+                    }
+                });
+                assertTrue(ioNs[0] > 0, "write time counted");
+                assertEquals(syscallsNs[0], ioNs[0], "the writes' time in both probes");
             }
             assertTrue(!syscalls.chained(), "the closed io probe's programs were taken out");
             int tid = KernelTests.gettid();

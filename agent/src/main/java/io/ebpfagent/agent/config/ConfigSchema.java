@@ -287,9 +287,9 @@ public final class ConfigSchema {
                     + "system-call rate was 0.69 of its rate without the agent beside an idle JVM with this probe on "
                     + "(0.56 with the per-call tracepoints it used before; docs/benchmarks.md). With the syscalls "
                     + "probe on too, these two programs run at the end of that probe's (a tail call) instead of on "
-                    + "hooks of their own: no second program run per system call (a `getpid` of the JVM ~50 ns "
-                    + "more than with the syscalls probe alone instead of ~270; other processes' calls leave after "
-                    + "the syscalls probe's pid test).";
+                    + "hooks of their own and time the JVM's calls with the clock that probe just read: a 1-byte "
+                    + "`write` of the JVM ~185 ns more than with the syscalls probe alone instead of ~480, and "
+                    + "other processes' calls leave after the syscalls probe's pid test.";
             case "net" -> "Network probe: TCP connect latency and outcome, retransmits and resets. Cost: "
                     + "`inet_sock_set_state` runs at every TCP state change of the machine (~700-1000 ns per run), "
                     + "`tcp_retransmit_skb`/`tcp_receive_reset`/`tcp_send_reset` at every retransmit and reset of "

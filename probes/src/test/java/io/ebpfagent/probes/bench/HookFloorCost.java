@@ -19,7 +19,8 @@ import java.util.Map;
  * What a hook costs the hooked code end to end, against the least a program on that hook can do:
  * wall time per context switch of two threads handing a turn to each other ({@link PingPong};
  * the caller pins the JVM to one CPU, so that every hand-off is a switch on that CPU and no
- * wakeup of an idle one), and per {@code getpid} system call in a loop. Variants: nothing
+ * wakeup of an idle one), and per {@code getpid} system call and 1-byte write to
+ * {@code /dev/null} (a call the io probe times) in a loop. Variants: nothing
  * attached; {@code hook_floor.bpf.o}'s programs, which test the process and count (the switch
  * one also with a clock read); the sched probe with the agent's settings; the syscalls probe, and
  * the syscalls and io probes together, with the agent's settings when every probe is on (the io
@@ -98,19 +99,40 @@ public final class HookFloorCost {
             sink = x;
             return (double) (t1 - t0) / calls;
         };
+        // a 1-byte write to /dev/null: a call the io probe times (getpid it only filters out)
+        java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofAuto();
+        int devNull = (int) Native.syscall(SyscallNumbers.OPENAT, -100 /* AT_FDCWD */,
+                arena.allocateFrom("/dev/null").address(), 1 /* O_WRONLY */, 0, 0);
+        if (devNull < 0) {
+            throw new IllegalStateException("open /dev/null: errno " + -devNull);
+        }
+        long oneByte = arena.allocate(1).address();
+        Workload write = () -> {
+            long x = 0;
+            long t0 = System.nanoTime();
+            for (int i = 0; i < calls; i++) {
+                x += Native.syscall(SyscallNumbers.WRITE, devNull, oneByte, 1, 0, 0);
+            }
+            long t1 = System.nanoTime();
+            sink = x;
+            return (double) (t1 - t0) / calls;
+        };
         // warm-up: the workloads' JIT and the probes' first loads
         for (Variant v : switchVariants) {
             measure(v, pid, switches);
         }
         for (Variant v : syscallVariants) {
             measure(v, pid, getpid);
+            measure(v, pid, write);
         }
         Map<String, List<Double>> perSwitch = run("context switch", switchVariants, pid, switches, rounds);
         Map<String, List<Double>> perCall = run("getpid call", syscallVariants, pid, getpid, rounds);
+        Map<String, List<Double>> perWrite = run("write call", syscallVariants, pid, write, rounds);
         String load1 = Files.readString(Path.of("/proc/loadavg")).trim();
         System.out.println();
         report("context switch (two threads on one CPU handing a turn to each other)", perSwitch);
         report("getpid system call", perCall);
+        report("1-byte write to /dev/null", perWrite);
         System.out.printf(Locale.ROOT, "load average %s before, %s after%n", load0, load1);
     }
 
