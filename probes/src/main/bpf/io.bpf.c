@@ -17,6 +17,7 @@
  * kernel with the task: no hash insert per entry and delete per exit.
  */
 #define PROBE_EVENTS 1
+#define HOOK_NOW_MAP 1
 #include "common.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -189,13 +190,6 @@ static __always_inline __u8 io_op(long nr)
 /* Set when this object's system-call programs are tail-called from the syscalls probe's: they
  * then time their calls with the clock that probe's program just read (hook_now, its map). */
 const volatile __u8 clock_from_syscalls = 0;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} hook_now SEC(".maps");
 
 static __always_inline __u64 io_now(void)
 {

@@ -13,6 +13,7 @@
  */
 #define PROBE_EVENTS 1
 #define SPAN_TIMES_MAP 1
+#define HOOK_NOW_MAP 1
 #include "common.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -124,16 +125,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } chained_exit SEC(".maps");
-
-/* CLOCK_MONOTONIC as this probe's program at the current hook read it, on this CPU: the chained io
- * program runs right after on the same CPU and times its call with it instead of reading the
- * clocksource again (the same map in both objects; ~90 ns a read on the kvm-clock test host). */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} hook_now SEC(".maps");
 
 static __always_inline void pass_now(__u64 now)
 {

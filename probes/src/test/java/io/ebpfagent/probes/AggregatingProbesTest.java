@@ -203,17 +203,7 @@ class AggregatingProbesTest {
             writeAndRead(file, 4096); // loads the classes of the I/O path before the probe
             try (IoProbe probe = IoProbe.start(IoProbe.Config.defaults(), shared)) {
                 long[] written = new long[1];
-                int tid = KernelTests.runNamed("io-1mib", () -> {
-                    ByteBuffer buf = ByteBuffer.allocateDirect(mib);
-                    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE,
-                            StandardOpenOption.TRUNCATE_EXISTING)) {
-                        while (buf.hasRemaining()) {
-                            written[0] += ch.write(buf);
-                        }
-                    } catch (IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                });
+                int tid = KernelTests.runNamed("io-1mib", () -> written[0] = overwrite(file, mib));
                 assertEquals(mib, written[0]);
                 assertEquals(mib, Files.size(file));
                 assertEquals(mib, probe.bytes(tid, IoProbe.OP_WRITE, IoProbe.FT_REG), "bytes written by the thread");
@@ -227,6 +217,20 @@ class AggregatingProbesTest {
         } finally {
             Files.deleteIfExists(file);
         }
+    }
+
+    /** Truncates {@code file} and writes {@code size} bytes to it with write(2); answers the bytes written. */
+    private static long overwrite(Path file, int size) {
+        ByteBuffer buf = ByteBuffer.allocateDirect(size);
+        long written = 0;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            while (buf.hasRemaining()) {
+                written += ch.write(buf);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return written;
     }
 
     /**
@@ -250,15 +254,7 @@ class AggregatingProbesTest {
                     for (int i = 0; i < 500; i++) {
                         KernelTests.getpid();
                     }
-                    ByteBuffer buf = ByteBuffer.allocateDirect(mib);
-                    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE,
-                            StandardOpenOption.TRUNCATE_EXISTING)) {
-                        while (buf.hasRemaining()) {
-                            written[0] += ch.write(buf);
-                        }
-                    } catch (IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
+                    written[0] = overwrite(file, mib);
                     getpids[0] = 500;
                 });
                 assertEquals(mib, written[0]);

@@ -6,11 +6,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Assumptions;
 
 /** Helpers of the kernel tests: they run in this JVM, which is the probes' target process. */
-final class KernelTests {
+public final class KernelTests {
     private KernelTests() {
     }
 
-    static void assumeRoot() {
+    public static void assumeRoot() {
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "kernel tests need root");
     }
 
@@ -18,7 +18,7 @@ final class KernelTests {
         return (int) Native.syscall(SyscallNumbers.GETTID, 0, 0, 0, 0, 0);
     }
 
-    static int getpid() {
+    public static int getpid() {
         return (int) Native.syscall(SyscallNumbers.GETPID, 0, 0, 0, 0, 0);
     }
 

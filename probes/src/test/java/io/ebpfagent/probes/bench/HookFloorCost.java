@@ -89,16 +89,7 @@ public final class HookFloorCost {
                     () -> wall[1] = System.nanoTime());
             return (double) (wall[1] - wall[0]) / n;
         };
-        Workload getpid = () -> {
-            long x = 0;
-            long t0 = System.nanoTime();
-            for (int i = 0; i < calls; i++) {
-                x += Native.syscall(GETPID, 0, 0, 0, 0, 0);
-            }
-            long t1 = System.nanoTime();
-            sink = x;
-            return (double) (t1 - t0) / calls;
-        };
+        Workload getpid = () -> nsPerCall(calls, GETPID, 0, 0, 0);
         // a 1-byte write to /dev/null: a call the io probe times (getpid it only filters out)
         java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofAuto();
         int devNull = (int) Native.syscall(SyscallNumbers.OPENAT, -100 /* AT_FDCWD */,
@@ -107,16 +98,7 @@ public final class HookFloorCost {
             throw new IllegalStateException("open /dev/null: errno " + -devNull);
         }
         long oneByte = arena.allocate(1).address();
-        Workload write = () -> {
-            long x = 0;
-            long t0 = System.nanoTime();
-            for (int i = 0; i < calls; i++) {
-                x += Native.syscall(SyscallNumbers.WRITE, devNull, oneByte, 1, 0, 0);
-            }
-            long t1 = System.nanoTime();
-            sink = x;
-            return (double) (t1 - t0) / calls;
-        };
+        Workload write = () -> nsPerCall(calls, SyscallNumbers.WRITE, devNull, oneByte, 1);
         // warm-up: the workloads' JIT and the probes' first loads
         for (Variant v : switchVariants) {
             measure(v, pid, switches);
@@ -134,6 +116,18 @@ public final class HookFloorCost {
         report("getpid system call", perCall);
         report("1-byte write to /dev/null", perWrite);
         System.out.printf(Locale.ROOT, "load average %s before, %s after%n", load0, load1);
+    }
+
+    /** Wall ns per call of system call {@code nr}, made {@code calls} times in a row. */
+    private static double nsPerCall(int calls, long nr, long a1, long a2, long a3) {
+        long x = 0;
+        long t0 = System.nanoTime();
+        for (int i = 0; i < calls; i++) {
+            x += Native.syscall(nr, a1, a2, a3, 0, 0);
+        }
+        long t1 = System.nanoTime();
+        sink = x;
+        return (double) (t1 - t0) / calls;
     }
 
     private static Map<String, List<Double>> run(String what, List<Variant> variants, int pid, Workload w, int rounds)

@@ -2,10 +2,8 @@ package io.ebpfagent.probes.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ebpfagent.loader.sys.Native;
-import io.ebpfagent.loader.sys.SyscallNumbers;
+import io.ebpfagent.probes.KernelTests;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,19 +15,15 @@ import org.junit.jupiter.api.Test;
 class HookFloorObjectTest {
     private static final int PID = (int) ProcessHandle.current().pid();
 
-    private static void assumeRoot() {
-        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "kernel tests need root");
-    }
-
     private static void getpid(int times) {
         for (int i = 0; i < times; i++) {
-            Native.syscall(SyscallNumbers.GETPID, 0, 0, 0, 0, 0);
+            KernelTests.getpid();
         }
     }
 
     @Test
     void systemCallProgramsCountTheTargetsCallsAndNoOtherProcesses() throws Exception {
-        assumeRoot();
+        KernelTests.assumeRoot();
         try (KernelHooksHolder.Floor floor = new KernelHooksHolder.Floor(PID, List.of("floor_sys_enter", "floor_sys_exit"))) {
             getpid(1000);
             // entry and exit of each call, and this JVM's other calls meanwhile
@@ -44,7 +38,7 @@ class HookFloorObjectTest {
 
     @Test
     void switchProgramsCountTheTargetsSwitchesAndTheClockVariantReadsTheMonotonicClock() throws Exception {
-        assumeRoot();
+        KernelTests.assumeRoot();
         try (KernelHooksHolder.Floor floor = new KernelHooksHolder.Floor(PID, List.of("floor_switch"))) {
             long switches = PingPong.run(1000, (me, tid) -> { }, () -> { }, () -> { });
             assertThat(floor.passed()).isGreaterThanOrEqualTo(switches);
