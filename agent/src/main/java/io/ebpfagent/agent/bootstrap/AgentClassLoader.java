@@ -1,10 +1,13 @@
 package io.ebpfagent.agent.bootstrap;
 
+import java.io.ByteArrayInputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.MalformedURLException;
 import java.net.URL;
+import java.net.URLConnection;
+import java.net.URLStreamHandler;
 import java.security.CodeSource;
 import java.security.ProtectionDomain;
 import java.security.cert.Certificate;
@@ -14,27 +17,29 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 
 /**
- * Loads the agent implementation from the {@code inst/} directory of the agent jar: class
- * {@code a.b.C} is the entry {@code inst/a/b/C.classdata}, resource {@code x/y} is
- * {@code inst/x/y}. The suffix keeps the system class loader (which also has the agent jar on
- * its path) from ever finding these classes. Child-first only in the sense that the parent is
+ * Loads the agent implementation from the agent jar: classes from its {@link ClassPack}, resource
+ * {@code x/y} from the entry {@code inst/x/y}. Neither is visible to the system class loader
+ * (which also has the agent jar on its path). Child-first only in the sense that the parent is
  * the platform loader: JDK classes come from the JDK, everything else from this jar.
  */
 final class AgentClassLoader extends ClassLoader {
     static final String DIRECTORY = "inst/";
-    static final String CLASS_SUFFIX = ".classdata";
+    /** Resource URLs of the packed class files ({@link #findResource}). */
+    private static final String CLASS_PROTOCOL = "ebpf-agent-class";
 
     static {
         registerAsParallelCapable();
     }
 
     private final JarFile jar;
+    private final ClassPack classes;
     private final String jarUrl;
     private final ProtectionDomain domain;
 
     AgentClassLoader(File jarFile, JarFile opened, ClassLoader parent) throws IOException {
         super(parent);
         this.jar = opened;
+        this.classes = ClassPack.open(opened);
         URL location = jarFile.toURI().toURL();
         this.jarUrl = "jar:" + location.toExternalForm() + "!/";
         this.domain = new ProtectionDomain(new CodeSource(location, (Certificate[]) null), null, this, null);
@@ -42,31 +47,68 @@ final class AgentClassLoader extends ClassLoader {
 
     @Override
     protected Class<?> findClass(String name) throws ClassNotFoundException {
-        JarEntry entry = jar.getJarEntry(DIRECTORY + name.replace('.', '/') + CLASS_SUFFIX);
-        if (entry == null) {
-            throw new ClassNotFoundException(name);
-        }
         byte[] bytes;
         try {
-            bytes = read(entry);
+            bytes = classes.classBytes(name);
         } catch (IOException e) {
             throw new ClassNotFoundException(name, e);
+        }
+        if (bytes == null) {
+            throw new ClassNotFoundException(name);
         }
         return defineClass(name, bytes, 0, bytes.length, domain);
     }
 
     @Override
     protected URL findResource(String name) {
-        String path = DIRECTORY + stripSlash(name);
+        String path = stripSlash(name);
         if (path.endsWith(".class")) {
-            // Byte Buddy reads class files as resources (advice templates).
-            path = path.substring(0, path.length() - ".class".length()) + CLASS_SUFFIX;
+            // Byte Buddy reads class files as resources (advice templates)
+            return classResource(path);
         }
-        if (jar.getJarEntry(path) == null) {
+        if (jar.getJarEntry(DIRECTORY + path) == null) {
             return null;
         }
         try {
-            return new URL(jarUrl + path);
+            return new URL(jarUrl + DIRECTORY + path);
+        } catch (MalformedURLException e) {
+            return null;
+        }
+    }
+
+    /** A URL that reads a packed class file, or null if the pack has no such class. */
+    private URL classResource(final String path) {
+        final String className = className(path);
+        byte[] bytes;
+        try {
+            bytes = classes.classBytes(className);
+        } catch (IOException e) {
+            return null;
+        }
+        if (bytes == null) {
+            return null;
+        }
+        try {
+            return new URL(CLASS_PROTOCOL, "", -1, "/" + path, new URLStreamHandler() {
+                @Override
+                protected URLConnection openConnection(URL url) {
+                    return new URLConnection(url) {
+                        @Override
+                        public void connect() {
+                            connected = true;
+                        }
+
+                        @Override
+                        public InputStream getInputStream() throws IOException {
+                            byte[] classFile = classes.classBytes(className);
+                            if (classFile == null) {
+                                throw new IOException("no class " + className + " in the agent jar");
+                            }
+                            return new ByteArrayInputStream(classFile);
+                        }
+                    };
+                }
+            });
         } catch (MalformedURLException e) {
             return null;
         }
@@ -78,17 +120,22 @@ final class AgentClassLoader extends ClassLoader {
         return url == null ? Collections.<URL>emptyEnumeration() : Collections.enumeration(Collections.singletonList(url));
     }
 
-    /** Straight from the jar: a jar: URL connection would open the (large) jar a second time. */
+    /** Straight from the jar: a jar: URL connection would open the jar a second time. */
     @Override
     public InputStream getResourceAsStream(String name) {
         if (name.startsWith("java/") || name.startsWith("javax/") || name.startsWith("jdk/") || name.startsWith("sun/")) {
             return super.getResourceAsStream(name);
         }
-        String path = DIRECTORY + stripSlash(name);
+        String path = stripSlash(name);
         if (path.endsWith(".class")) {
-            path = path.substring(0, path.length() - ".class".length()) + CLASS_SUFFIX;
+            try {
+                byte[] classFile = classes.classBytes(className(path));
+                return classFile != null ? new ByteArrayInputStream(classFile) : super.getResourceAsStream(name);
+            } catch (IOException e) {
+                return null;
+            }
         }
-        JarEntry entry = jar.getJarEntry(path);
+        JarEntry entry = jar.getJarEntry(DIRECTORY + path);
         if (entry == null) {
             return super.getResourceAsStream(name);
         }
@@ -103,44 +150,7 @@ final class AgentClassLoader extends ClassLoader {
         return name.startsWith("/") ? name.substring(1) : name;
     }
 
-    /**
-     * The entry's bytes, read straight into an array of their size when the jar says it: the
-     * agent defines a few thousand classes while the application starts, and every copy is
-     * garbage that hastens a young collection of the application's heap.
-     */
-    private byte[] read(JarEntry entry) throws IOException {
-        InputStream in = jar.getInputStream(entry);
-        try {
-            long size = entry.getSize();
-            // Java 8 API only: this class loads on any JVM (it runs before the version check)
-            byte[] bytes = new byte[size >= 0 && size < Integer.MAX_VALUE - 8 ? (int) size : 8192];
-            int n = 0;
-            while (true) {
-                if (n == bytes.length) {
-                    if (size >= 0) {
-                        if (in.read() < 0) {
-                            return bytes; // the usual case: exactly the declared size
-                        }
-                        throw new IOException(entry.getName() + ": more bytes than the " + size + " the jar declares");
-                    }
-                    byte[] grown = new byte[bytes.length * 2];
-                    System.arraycopy(bytes, 0, grown, 0, n);
-                    bytes = grown;
-                }
-                int r = in.read(bytes, n, bytes.length - n);
-                if (r < 0) {
-                    break;
-                }
-                n += r;
-            }
-            if (size >= 0 && n != size) {
-                throw new IOException(entry.getName() + ": " + n + " bytes where the jar declares " + size);
-            }
-            byte[] exact = new byte[n];
-            System.arraycopy(bytes, 0, exact, 0, n);
-            return exact;
-        } finally {
-            in.close();
-        }
+    private static String className(String classFilePath) {
+        return classFilePath.substring(0, classFilePath.length() - ".class".length()).replace('/', '.');
     }
 }

@@ -12,8 +12,8 @@ import java.util.jar.JarFile;
 /**
  * The {@code -javaagent} entry point. Compiled for Java 8 and JDK-only, so that any JVM can load
  * it: a JVM that is too old gets one log line instead of an aborted launch (a premain that throws
- * ends the JVM with exit 134). Everything else lives under {@code inst/} in the same jar and is
- * loaded by an {@link AgentClassLoader} whose parent is the platform class loader, so the
+ * ends the JVM with exit 134). Everything else lives in the same jar, the classes in its
+ * {@link ClassPack} and the resources under {@code inst/}, and is loaded by an {@link AgentClassLoader} whose parent is the platform class loader, so the
  * application never sees the agent's OpenTelemetry, Byte Buddy or SLF4J, and the agent never
  * sees the application's.
  */
@@ -57,8 +57,8 @@ public final class AgentPremain {
             }
             started = true;
             File jar = agentJar();
-            // One JarFile for the manifest and the class loader: opening the jar reads its whole
-            // central directory, which is measurable in premain.
+            // One JarFile for the manifest and the class loader (it shares what the class path
+            // read of the jar's central directory).
             JarFile jarFile = new JarFile(jar, false);
             int required = minimumJava(jarFile);
             int feature = javaFeatureVersion();

@@ -103,6 +103,10 @@ public final class StartupBenchmark {
                 add(values, "compared jar: attached after JVM start (ms)",
                         old.parsed.getOrDefault("attached after JVM start (ms)", -1.0));
                 add(values, "compared jar: agent cpu at attach (ms)", old.cpuAtMark - base.cpuAtMark);
+                add(values, "compared jar: premain began after JVM start (ms)",
+                        old.parsed.getOrDefault("premain began after JVM start (ms)", -1.0));
+                add(values, "compared jar: premain (ms)", old.parsed.getOrDefault("premain (ms)", -1.0));
+                add(values, "compared jar: main thread cpu at attach (ms)", old.threadsAtMark.getOrDefault("main", -1L));
                 System.out.printf("round %d, compared jar: running %d ms after spawn, agent cpu %d ms%n", r + 1,
                         old.runningMillis, old.cpuAtRunning - base.cpuAtMark);
             }
