@@ -13,9 +13,10 @@ import java.util.jar.JarFile;
  * The {@code -javaagent} entry point. Compiled for Java 8 and JDK-only, so that any JVM can load
  * it: a JVM that is too old gets one log line instead of an aborted launch (a premain that throws
  * ends the JVM with exit 134). Everything else lives in the same jar, the classes in its
- * {@link ClassPack} and the resources under {@code inst/}, and is loaded by an {@link AgentClassLoader} whose parent is the platform class loader, so the
- * application never sees the agent's OpenTelemetry, Byte Buddy or SLF4J, and the agent never
- * sees the application's.
+ * {@link ClassPack} and the resources under {@code inst/}, and is loaded by an
+ * {@link AgentClassLoader} whose parent is the platform class loader, so the application never
+ * sees the agent's OpenTelemetry, Byte Buddy or SLF4J, and the agent never sees the
+ * application's.
  */
 public final class AgentPremain {
     static final String PREFIX = "[ebpf-agent] ";
