@@ -3,6 +3,7 @@ package io.ebpfagent.probes.symbols;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ebpfagent.probes.KernelTests;
 import io.ebpfagent.probes.ProfileProbe;
 import io.ebpfagent.probes.SharedMaps;
 import java.io.BufferedReader;
@@ -14,7 +15,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 class ChildJvmProfileTest {
     @Test
     void foldedStacksOfAChildJvmNameItsJitCompiledMethod() throws Exception {
-        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "kernel tests need root");
+        KernelTests.assumeRoot();
         String java = ProcessHandle.current().info().command().orElse("java");
         String classes = Path.of(BurnerMain.class.getProtectionDomain().getCodeSource().getLocation().toURI())
                 .toString();
