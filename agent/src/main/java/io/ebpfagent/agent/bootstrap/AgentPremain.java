@@ -112,11 +112,18 @@ public final class AgentPremain {
         return new File(uri);
     }
 
-    private static ClassLoader platformClassLoader() throws Throwable {
-        // Java 9+ API, called through a handle because this class is compiled for Java 8
-        MethodHandle get = MethodHandles.publicLookup().findStatic(ClassLoader.class, "getPlatformClassLoader",
-                MethodType.methodType(ClassLoader.class));
-        return (ClassLoader) get.invokeExact();
+    /**
+     * The platform class loader: the last loader before the boot loader above the system one
+     * (also when the application sets its own system class loader). Walked rather than asked for
+     * with {@code getPlatformClassLoader}, a Java 9 method this Java 8 class could only call
+     * through a method handle, whose first use spins classes on the application's main thread.
+     */
+    private static ClassLoader platformClassLoader() {
+        ClassLoader loader = ClassLoader.getSystemClassLoader();
+        while (loader.getParent() != null) {
+            loader = loader.getParent();
+        }
+        return loader;
     }
 
     private static String describe(Throwable t) {

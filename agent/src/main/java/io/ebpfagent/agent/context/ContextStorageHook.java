@@ -67,7 +67,29 @@ public final class ContextStorageHook implements ClassFileTransformer {
 
     /** A hook publishing to {@code publication}: span context and the per-span kernel-time breakdown. */
     public static ContextStorageHook of(Instrumentation instrumentation, SpanContextPublication publication) {
-        return new ContextStorageHook(instrumentation, publication::sinkHandle, publication::exitHandle);
+        return new ContextStorageHook(instrumentation, new PublicationHandle(publication, false),
+                new PublicationHandle(publication, true));
+    }
+
+    /**
+     * One of {@code publication}'s handles. A class, not two method references: this runs in
+     * premain, on the application's main thread, where the first lambda of a JVM loads and runs
+     * the lambda metafactory and the class-file API (~30 classes) before the application's
+     * {@code main}.
+     */
+    private static final class PublicationHandle implements Supplier<MethodHandle> {
+        private final SpanContextPublication publication;
+        private final boolean exit;
+
+        PublicationHandle(SpanContextPublication publication, boolean exit) {
+            this.publication = publication;
+            this.exit = exit;
+        }
+
+        @Override
+        public MethodHandle get() {
+            return exit ? publication.exitHandle() : publication.sinkHandle();
+        }
     }
 
     /** Registers the transformer: from now on, every copy's storage is hooked as it loads. */

@@ -700,8 +700,12 @@ class SpanBreakdownTest {
     private static void assertNothingIn(String what, SpanData data, AttributeKey<Double>... wrong) {
         for (AttributeKey<Double> key : wrong) {
             // A thread stopped at a safepoint waits in the JVM's futex: lock wait, rightly. A GC
-            // during a test's fsync once put its 23 ms pause there.
-            double allowed = 0.002 + (key.equals(LOCK) ? value(data, SAFEPOINT) : 0);
+            // during a test's fsync once put its 23 ms pause there. The thread whose allocation
+            // asked for the GC waits from its request until the VM thread has finished, which on
+            // a loaded 2-CPU machine is the safepoint plus the VM thread's wake-ups around it (a
+            // 20.9 ms safepoint once came with 23.8 ms of lock wait).
+            double safepoint = value(data, SAFEPOINT);
+            double allowed = 0.002 + (key.equals(LOCK) && safepoint > 0 ? safepoint + 0.005 : 0);
             assertThat(value(data, key)).as("%s: nothing in %s (%s)", what, key.getKey(), data.getAttributes())
                     .isLessThan(allowed);
         }
