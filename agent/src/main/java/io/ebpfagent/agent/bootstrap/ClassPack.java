@@ -66,6 +66,9 @@ final class ClassPack {
             // a compressed pack would be inflated from its start for every class
             throw new IOException(jar.getName() + ": " + ENTRY + " is compressed; the agent jar must store it as is");
         }
+        if (entry.getSize() < HEADER) {
+            throw new IOException(jar.getName() + ": " + ENTRY + " is truncated (" + entry.getSize() + " bytes)");
+        }
         DataInputStream in = new DataInputStream(jar.getInputStream(entry));
         try {
             byte[] header = new byte[HEADER];
@@ -77,7 +80,7 @@ final class ClassPack {
             if (magic != MAGIC || version != VERSION) {
                 throw new IOException(jar.getName() + ": " + ENTRY + " is not a version " + VERSION + " class pack");
             }
-            if (count < 0 || HEADER + 8L * count + 4 > entry.getSize()) {
+            if (count < 0 || count > (Integer.MAX_VALUE - 4) / 8 || HEADER + 8L * count + 4 > entry.getSize()) {
                 throw new IOException(jar.getName() + ": " + ENTRY + " is truncated (" + count + " classes in "
                         + entry.getSize() + " bytes)");
             }

@@ -153,6 +153,11 @@ class ClassPackTest {
             IOException e = assertThrows(IOException.class, () -> ClassPack.open(jar));
             assertTrue(e.getMessage().contains("truncated"), e.getMessage());
         }
+        Files.write(pack, java.util.Arrays.copyOf(bytes, 5)); // cut inside the header
+        try (JarFile jar = jarWith(pack, ZipEntry.STORED)) {
+            IOException e = assertThrows(IOException.class, () -> ClassPack.open(jar));
+            assertTrue(e.getMessage().contains("truncated (5 bytes)"), e.getMessage());
+        }
         Files.write(pack, new byte[64]);
         try (JarFile jar = jarWith(pack, ZipEntry.STORED)) {
             IOException e = assertThrows(IOException.class, () -> ClassPack.open(jar));
