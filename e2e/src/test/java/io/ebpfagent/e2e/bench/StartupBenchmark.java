@@ -32,7 +32,8 @@ import java.util.regex.Pattern;
  * [--jvm-arg=<option>]...}; with {@code --compare} each round also runs the other jar (e.g. an
  * earlier build), compared at the line both versions log, "kernel probes running"; with
  * {@code --floor} also a JVM that only makes the FFM linker's first downcall
- * ({@link FirstDowncallMain}), measured as the baseline is; {@code --jvm-arg} options go to the
+ * ({@link FirstDowncallMain}) and one with a {@code -javaagent} whose premain does nothing
+ * ({@link EmptyAgent}), measured as the baseline is; {@code --jvm-arg} options go to the
  * agent JVMs only (e.g. to see what a JVM-wide setting would change). Run as root from the repository root after
  * {@code mvn -DskipTests package}. See docs/benchmarks.md, "Agent startup".
  */
@@ -81,10 +82,15 @@ public final class StartupBenchmark {
         System.out.println("load average before: " + loadAverage());
         for (int r = 0; r < rounds; r++) {
             Run base = run(List.of(java, "-cp", cp, IdleMain.class.getName(), "4000"), false);
+            add(values, "spawn -> main says 'ready', no agent (ms)", base.readyMillis);
             if (floor) {
                 Run ffm = run(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp", cp,
                         FirstDowncallMain.class.getName(), "4000"), false);
                 add(values, "first FFM downcall alone: cpu over the baseline JVM (ms)", ffm.cpuAtMark - base.cpuAtMark);
+                Run empty = run(List.of(java, "-javaagent:" + emptyAgentJar(), "-cp", cp, IdleMain.class.getName(),
+                        "4000"), false);
+                add(values, "a do-nothing -javaagent: cpu over the baseline JVM (ms)", empty.cpuAtMark - base.cpuAtMark);
+                add(values, "spawn -> main says 'ready', a do-nothing -javaagent (ms)", empty.readyMillis);
             }
             List<String> withAgent = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
                     "-javaagent:" + agentJar + (debug ? "=agent.log_level=debug" : ""), "-cp", cp,
@@ -118,6 +124,7 @@ public final class StartupBenchmark {
             add(values, "agent JVM cpu at 'initialized' (ms)", agent.cpuAtEnd);
             add(values, "agent cpu at 'initialized' = difference (ms)", agent.cpuAtEnd - base.cpuAtMark);
             add(values, "spawn -> 'attached' line, wall (ms)", agent.markMillis);
+            add(values, "spawn -> main says 'ready', this agent (ms)", agent.readyMillis);
             for (Map.Entry<String, Double> e : agent.parsed.entrySet()) {
                 add(values, e.getKey(), e.getValue());
             }
@@ -142,8 +149,27 @@ public final class StartupBenchmark {
     }
 
     private record Run(long cpuAtMark, long cpuAtEnd, long markMillis, Map<String, Long> threadsAtMark,
-                       Map<String, Double> parsed, long runningMillis, long cpuAtRunning) {
+                       Map<String, Double> parsed, long runningMillis, long cpuAtRunning, long readyMillis) {
     }
+
+    /** A jar whose manifest names {@link EmptyAgent} (found on the class path), made once. */
+    private static String emptyAgentJar() throws IOException {
+        if (emptyAgentJar == null) {
+            Path jar = Files.createTempFile("empty-agent", ".jar");
+            jar.toFile().deleteOnExit();
+            java.util.jar.Manifest manifest = new java.util.jar.Manifest();
+            manifest.getMainAttributes().put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
+            manifest.getMainAttributes().putValue("Premain-Class", EmptyAgent.class.getName());
+            try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar),
+                    manifest)) {
+                out.flush();
+            }
+            emptyAgentJar = jar.toString();
+        }
+        return emptyAgentJar;
+    }
+
+    private static String emptyAgentJar;
 
     /**
      * Runs the command; the mark is the agent's "attached" line (with the agent) or the
@@ -160,10 +186,14 @@ public final class StartupBenchmark {
         Map<String, Long> threadsAtMark = Map.of();
         long runningMillis = -1;
         long cpuAtRunning = -1;
+        long readyMillis = -1;
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while ((line = out.readLine()) != null && System.nanoTime() < deadline) {
+                if (line.equals("ready") && readyMillis < 0) {
+                    readyMillis = (System.nanoTime() - t0) / 1_000_000; // the application's main runs
+                }
                 if (!agent && line.equals("ready")) {
                     Thread.sleep(300);
                     cpuAtMark = cpuEnd(pid, null);
@@ -218,7 +248,8 @@ public final class StartupBenchmark {
         if (cpuAtMark < 0) {
             throw new IllegalStateException("no mark line from " + command);
         }
-        return new Run(cpuAtMark, cpuAtEnd, markMillis, threadsAtMark, parsed, runningMillis, cpuAtRunning);
+        return new Run(cpuAtMark, cpuAtEnd, markMillis, threadsAtMark, parsed, runningMillis, cpuAtRunning,
+                readyMillis);
     }
 
     /** utime + stime of every thread of {@code pid} in ms; per folded thread name into {@code byName} if given. */
