@@ -60,6 +60,7 @@ public final class FaultsProbe extends ProbeBase implements Probe {
 
     private FaultsProbe(Config c, SharedMaps shared) {
         super(BundledObject.FAULTS, c.targetTgid(), spec -> {
+                    MapAllocation.onFirstWrite(spec, "fault_stats");
                     FaultsLayouts.Rodata.setCaptureStacks(spec, c.captureStacks());
                     if (!c.captureStacks()) {
                         unused(spec, "stacks");

@@ -146,6 +146,7 @@ public final class JvmProbe extends ProbeBase implements Probe {
 
     private JvmProbe(Config c, SharedMaps shared, Attachment attachment) {
         super(BundledObject.JVM, c.targetTgid(), spec -> {
+            MapAllocation.onFirstWrite(spec, "monitor_begin");
             JvmLayouts.Rodata.setGcThresholdNs(spec, c.gcThresholdNs());
             JvmLayouts.Rodata.setVmopThresholdNs(spec, c.vmopThresholdNs());
             JvmLayouts.Rodata.setCompileThresholdNs(spec, c.compileThresholdNs());

@@ -115,6 +115,7 @@ public final class SchedProbe extends ProbeBase implements Probe {
                 SchedLayouts.Rodata.setTestSkipSwitchInsOf(spec, skipSwitchInsOf);
                 SchedLayouts.Rodata.setTestSkipAll(spec, skipAll);
             }
+            MapAllocation.onFirstWrite(spec, "sched_stats");
             SchedLayouts.Rodata.setOffcpuThresholdNs(spec, c.offcpuThresholdNs());
             SchedLayouts.Rodata.setOffcpuEventsInvoluntary(spec, c.involuntaryEvents());
             SchedLayouts.Rodata.setCaptureStacks(spec, c.captureStacks());

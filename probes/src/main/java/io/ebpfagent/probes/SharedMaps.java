@@ -46,20 +46,26 @@ public final class SharedMaps implements AutoCloseable {
         CollectionSpec spec = BundledObject.SCHED.sharedSpec();
         BpfMap slots = BpfMap.create(spec.map(SPAN_SLOTS_MAP));
         try {
-            return new SharedMaps(slots, BpfMap.create(spec.map(TID_SLOT_MAP)));
+            return new SharedMaps(slots, BpfMap.create(MapAllocation.onFirstWrite(spec.map(TID_SLOT_MAP))));
         } catch (RuntimeException e) {
             slots.close();
             throw e;
         }
     }
 
-    /** The replacements for the maps of {@code spec} that these maps stand for. */
+    /**
+     * The replacements for the maps of {@code spec} that these maps stand for; {@code spec}'s
+     * declarations of them take these maps' flags (the shared tid map may allocate on first
+     * write, see {@link MapAllocation}, where the objects declare it preallocated).
+     */
     Map<String, BpfMap> replacementsFor(CollectionSpec spec) {
         Map<String, BpfMap> out = new HashMap<>();
         if (spec.maps().containsKey(SPAN_SLOTS_MAP)) {
             out.put(SPAN_SLOTS_MAP, spanSlotsMap);
         }
         if (spec.maps().containsKey(TID_SLOT_MAP)) {
+            // the object declares it preallocated; the map its programs get may not be
+            spec.maps().put(TID_SLOT_MAP, spec.map(TID_SLOT_MAP).withFlags(tidSlot.flags()));
             out.put(TID_SLOT_MAP, tidSlot);
         }
         return out;
