@@ -116,16 +116,31 @@ class SpanBreakdownIT {
         return servers;
     }
 
+    /**
+     * A lower bound of the time a request thread was blocked in a wait the app timed at
+     * {@code appNs}: a thread that a loaded machine holds back reaches the wait late or leaves
+     * it late, so of the app's time whatever the thread may have spent runnable or running (all
+     * of the span's run-queue and CPU time, the task's included, which only lowers the bound) is
+     * taken off; what is left it spent blocked, and in that stretch it blocks on nothing else.
+     */
+    private static double blocked(long appNs, TelemetrySpan span) {
+        return appNs / 1e9 - seconds(span, "kernel.runqueue.time") - seconds(span, "kernel.cpu.time") - 0.002;
+    }
+
     private static void check(JettyDeployment d) throws Exception {
         d.warmUp(3, 2);
         List<Request> requests = JettyDeployment.requests(PER_SCENARIO, 1);
         Map<Long, String> scenarioOf = requests.stream().collect(Collectors.toMap(Request::id, Request::scenario));
         Map<Long, TelemetrySpan> servers = serve(d, requests);
-        // how long each /direct request thread waited in lock(), as the app timed it
+        // how long each /direct request thread waited in lock(), and each hand-off's request
+        // thread for its task, as the app timed it
         Map<Long, Long> lockWaitNs = new HashMap<>();
+        Map<Long, Long> taskWaitNs = new HashMap<>();
         for (Segment seg : d.segments()) {
             if (seg.scenario().equals("direct") && seg.kind().equals("lock")) {
                 lockWaitNs.merge(seg.id(), seg.end() - seg.start(), Long::sum);
+            } else if (seg.kind().equals("wait")) {
+                taskWaitNs.merge(seg.id(), seg.end() - seg.start(), Long::sum);
             }
         }
 
@@ -155,28 +170,30 @@ class SpanBreakdownIT {
                     soft.assertThat(seconds(span, "kernel.wait.sleep.time")).as("%s: the 30 ms sleep", what)
                             .isGreaterThanOrEqualTo(0.025);
                     // the holder keeps the lock ~30 ms, but a request thread that a loaded machine
-                    // holds back reaches lock() late and waits less: the bound is the wait the app
-                    // timed, less whatever of it the thread may have spent runnable or running
-                    // (all of the span's run-queue and CPU time), which leaves the time it was
-                    // blocked, and the lock is the only thing it blocks on in that stretch
+                    // holds back reaches lock() late and waits less (see blocked)
                     long appNs = lockWaitNs.getOrDefault(e.getKey(), 0L);
-                    double blocked = appNs / 1e9 - seconds(span, "kernel.runqueue.time")
-                            - seconds(span, "kernel.cpu.time") - 0.002;
                     soft.assertThat(appNs).as("%s: the app timed its lock wait", what).isPositive();
                     soft.assertThat(seconds(span, "kernel.wait.lock.time"))
                             .as("%s: the lock wait (the app timed %.1f ms in lock())", what, appNs / 1e6)
-                            .isGreaterThanOrEqualTo(Math.min(0.015, blocked));
+                            .isGreaterThanOrEqualTo(Math.min(0.015, blocked(appNs, span)));
                 }
                 case "pool" -> {
                     soft.assertThat(seconds(span, "kernel.wait.sleep.time"))
                             .as("%s: the pool thread's 30 ms sleep, through the propagated context", what)
                             .isGreaterThanOrEqualTo(0.025);
+                    long appNs = taskWaitNs.getOrDefault(e.getKey(), 0L);
+                    soft.assertThat(appNs).as("%s: the app timed its wait for the task", what).isPositive();
                     soft.assertThat(seconds(span, "kernel.wait.lock.time"))
-                            .as("%s: the request thread waiting for the task", what).isGreaterThanOrEqualTo(0.025);
+                            .as("%s: the request thread waiting for the task (the app timed %.1f ms)", what, appNs / 1e6)
+                            .isGreaterThanOrEqualTo(Math.min(0.025, blocked(appNs, span)));
                 }
                 default -> {
+                    long appNs = taskWaitNs.getOrDefault(e.getKey(), 0L);
+                    soft.assertThat(appNs).as("%s: the app timed its wait for the task", what).isPositive();
                     soft.assertThat(seconds(span, "kernel.wait.lock.time"))
-                            .as("%s: the request thread waiting for the virtual task", what).isGreaterThanOrEqualTo(0.025);
+                            .as("%s: the request thread waiting for the virtual task (the app timed %.1f ms)", what,
+                                    appNs / 1e6)
+                            .isGreaterThanOrEqualTo(Math.min(0.025, blocked(appNs, span)));
                     // written while the task was mounted (its carrier's I/O), through the propagated
                     // context, whether the task's scope closed before the span ended or after
                     String written = span.attribute("kernel.io.write.bytes");
