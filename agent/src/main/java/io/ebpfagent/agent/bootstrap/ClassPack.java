@@ -38,6 +38,8 @@ final class ClassPack {
     static final int RECORD_HEADER = 8;
     static final Charset UTF_8 = Charset.forName("UTF-8");
     private static final int MAX_POOLED_INFLATERS = 4;
+    /** Larger than any class file of the agent by far; a damaged size must not become an allocation. */
+    private static final int MAX_CLASS_BYTES = 1 << 26;
 
     private final JarFile jar;
     private final JarEntry entry;
@@ -150,7 +152,7 @@ final class ClassPack {
     private byte[] inflate(byte[] record, String className) throws IOException {
         int nameEnd = RECORD_HEADER + nameLength(record);
         int size = ByteBuffer.wrap(record).getInt(0);
-        if (size < 0) {
+        if (size < 0 || size > MAX_CLASS_BYTES) {
             throw new IOException(ENTRY + ": class " + className + " is damaged (size " + size + ")");
         }
         byte[] bytes = new byte[size];

@@ -148,6 +148,14 @@ class ClassPackTest {
             IOException e = assertThrows(IOException.class, () -> ClassPack.open(jar).classBytes("a.B"));
             assertTrue(e.getMessage().contains("class a.B is damaged"), e.getMessage());
         }
+        byte[] hugeSize = bytes.clone();
+        int record = 12 + 4 + 8; // after the header, one hash and two offsets: the record's size field
+        hugeSize[record] = 0x7f;
+        Files.write(pack, hugeSize);
+        try (JarFile jar = jarWith(pack, ZipEntry.STORED)) {
+            IOException e = assertThrows(IOException.class, () -> ClassPack.open(jar).classBytes("a.B"));
+            assertTrue(e.getMessage().contains("class a.B is damaged (size"), e.getMessage());
+        }
         Files.write(pack, java.util.Arrays.copyOf(bytes, 20)); // cut inside the index
         try (JarFile jar = jarWith(pack, ZipEntry.STORED)) {
             IOException e = assertThrows(IOException.class, () -> ClassPack.open(jar));
