@@ -166,7 +166,7 @@ public final class Agent implements AutoCloseable {
             agent.initialize(spanContext);
         } catch (Throwable t) {
             configWait.done();
-            AgentLog.log(LogLevel.ERROR, "agent disabled: " + Agent.reason(t), t);
+            AgentLog.log(LogLevel.ERROR, "agent disabled: " + Failures.reason(t), t);
         }
     }
 
@@ -253,7 +253,7 @@ public final class Agent implements AutoCloseable {
                     used |= component.applyLive(change);
                 } catch (Throwable t) {
                     used = true;
-                    Log.LOG.warn("{} not applied by {}: {}", change, safeName(component), reason(t));
+                    Log.LOG.warn("{} not applied by {}: {}", change, safeName(component), Failures.reason(t));
                 }
             }
             if (!used) {
@@ -325,7 +325,7 @@ public final class Agent implements AutoCloseable {
         try {
             HaltHook.install(context.instrumentation(), this::releaseBeforeHalt);
         } catch (Throwable t) {
-            Log.LOG.info("Runtime.halt not hooked ({}): a halt may take up to 300 ms longer", reason(t));
+            Log.LOG.info("Runtime.halt not hooked ({}): a halt may take up to 300 ms longer", Failures.reason(t));
         }
     }
 
@@ -392,7 +392,7 @@ public final class Agent implements AutoCloseable {
                 }
                 Log.LOG.info("{} started in {} ms", name, Millis.since(begin));
             } catch (Throwable t) {
-                Log.LOG.warn("{} disabled: {}", name, reason(t));
+                Log.LOG.warn("{} disabled: {}", name, Failures.reason(t));
                 Log.LOG.debug("{} failure", name, t);
                 closeQuietly(component, name);
             }
@@ -461,10 +461,5 @@ public final class Agent implements AutoCloseable {
         } catch (RuntimeException e) {
             return component.getClass().getName();
         }
-    }
-
-    /** One line: the root cause's message (initializer errors unwrapped), with a hint where one is known. */
-    static String reason(Throwable t) {
-        return Failures.reason(t);
     }
 }

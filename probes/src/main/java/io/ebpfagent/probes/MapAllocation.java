@@ -27,10 +27,7 @@ final class MapAllocation {
 
     /** Makes {@code map} of {@code spec} allocate its entries on first write, if this kernel allows it. */
     static void onFirstWrite(CollectionSpec spec, String map) {
-        if (safeInTracingPrograms()) {
-            MapSpec m = spec.map(map);
-            spec.maps().put(map, m.withFlags(m.flags() | MapFlags.NO_PREALLOC));
-        }
+        spec.maps().put(map, onFirstWrite(spec.map(map)));
     }
 
     /** The same for a map spec on its own (a map created outside a collection). */

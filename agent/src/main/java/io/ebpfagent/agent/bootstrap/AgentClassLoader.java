@@ -76,12 +76,11 @@ final class AgentClassLoader extends ClassLoader {
         }
     }
 
-    /** A URL that reads a packed class file, or null if the pack has no such class. */
-    private URL classResource(final String path) {
-        final String className = className(path);
-        byte[] bytes;
+    /** A URL that reads a packed class file (read once, here), or null if the pack has no such class. */
+    private URL classResource(String path) {
+        final byte[] bytes;
         try {
-            bytes = classes.classBytes(className);
+            bytes = classes.classBytes(className(path));
         } catch (IOException e) {
             return null;
         }
@@ -99,12 +98,8 @@ final class AgentClassLoader extends ClassLoader {
                         }
 
                         @Override
-                        public InputStream getInputStream() throws IOException {
-                            byte[] classFile = classes.classBytes(className);
-                            if (classFile == null) {
-                                throw new IOException("no class " + className + " in the agent jar");
-                            }
-                            return new ByteArrayInputStream(classFile);
+                        public InputStream getInputStream() {
+                            return new ByteArrayInputStream(bytes);
                         }
                     };
                 }

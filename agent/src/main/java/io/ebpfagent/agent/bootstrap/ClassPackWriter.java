@@ -52,7 +52,7 @@ public final class ClassPackWriter {
         long offset = 0;
         for (Entry e : entries) {
             e.offset = offset;
-            offset += ClassPack.RECORD_HEADER + e.name.getBytes(ClassPack.UTF_8).length + e.compressed.length;
+            offset += ClassPack.RECORD_HEADER + e.utf8Name.length + e.compressed.length;
         }
         if (offset > 0xffffffffL) {
             throw new IOException("the classes take " + offset + " bytes packed; a pack holds at most 4 GiB");
@@ -70,10 +70,9 @@ public final class ClassPackWriter {
             }
             out.writeInt((int) offset);
             for (Entry e : entries) {
-                byte[] name = e.name.getBytes(ClassPack.UTF_8);
                 out.writeInt(e.size);
-                out.writeInt(name.length);
-                out.write(name);
+                out.writeInt(e.utf8Name.length);
+                out.write(e.utf8Name);
                 out.write(e.compressed);
             }
         } finally {
@@ -143,6 +142,7 @@ public final class ClassPackWriter {
 
     private static final class Entry {
         final String name;
+        final byte[] utf8Name;
         final int hash;
         final int size;
         final byte[] compressed;
@@ -150,6 +150,7 @@ public final class ClassPackWriter {
 
         Entry(String name, int size, byte[] compressed) {
             this.name = name;
+            this.utf8Name = name.getBytes(ClassPack.UTF_8);
             this.hash = name.hashCode();
             this.size = size;
             this.compressed = compressed;
